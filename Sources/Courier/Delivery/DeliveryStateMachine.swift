@@ -1,0 +1,124 @@
+import Foundation
+
+/// The delivery lifecycle as pure functions: a state and an event in, the next state out.
+///
+/// Nothing here does I/O or reads a clock, so every transition of the design's diagram is
+/// tested directly; the engine and the stores only carry out what these return.
+public enum DeliveryStateMachine {
+    /// Where a delivery goes after one attempt.
+    public struct Transition: Sendable, Hashable {
+        public var state: DeliveryState
+        public var nextAttemptAt: Date?
+        public var budget: RetryBudget
+        /// Set when the attempt means the endpoint must be disabled (410 Gone), with the reason.
+        public var disableEndpointReason: String?
+    }
+
+    /// The progress a delivery carries into an attempt.
+    public struct Progress: Sendable, Hashable {
+        public var state: DeliveryState
+        /// Attempts made before this one.
+        public var attemptCount: Int
+        public var lastAttemptAt: Date?
+        public var budget: RetryBudget
+
+        public init(state: DeliveryState, attemptCount: Int, lastAttemptAt: Date?, budget: RetryBudget) {
+            self.state = state
+            self.attemptCount = attemptCount
+            self.lastAttemptAt = lastAttemptAt
+            self.budget = budget
+        }
+    }
+
+    public static let goneReason = "the receiver answered 410 Gone"
+
+    /// The transition after an attempt that started at `startedAt` and ended at `now` with `verdict`.
+    public static func afterAttempt(
+        _ progress: Progress,
+        verdict: ResponseClassifier.Verdict,
+        policy: RetryPolicy,
+        startedAt: Date,
+        now: Date,
+        jitter: Double
+    ) -> Transition {
+        var budget = progress.budget
+        if budget.firstAttemptAt == nil { budget.firstAttemptAt = startedAt }
+        let attemptsInBudget = progress.attemptCount + 1 - budget.base
+        switch verdict.outcome {
+        case .succeeded:
+            budget.singleShot = false
+            return Transition(state: .succeeded, nextAttemptAt: nil, budget: budget)
+        case .rejected:
+            budget.singleShot = false
+            return Transition(state: .rejected, nextAttemptAt: nil, budget: budget)
+        case .aborted:
+            budget.singleShot = false
+            return Transition(state: .cancelled, nextAttemptAt: nil, budget: budget)
+        case .gone:
+            // Unsubscribed: the endpoint is disabled and holds the delivery; this attempt does
+            // not use up the budget, so the delivery goes in full once the endpoint resumes.
+            budget.base += 1
+            return Transition(state: .retrying, nextAttemptAt: now, budget: budget, disableEndpointReason: goneReason)
+        case .failed:
+            if budget.singleShot {
+                budget.singleShot = false
+                return Transition(state: .exhausted, nextAttemptAt: nil, budget: budget)
+            }
+            guard let delay = policy.delay(
+                afterFailedAttempts: attemptsInBudget,
+                firstAttemptAt: budget.firstAttemptAt ?? startedAt,
+                previousAttemptAt: progress.lastAttemptAt,
+                now: now,
+                jitter: jitter
+            ) else {
+                return Transition(state: .exhausted, nextAttemptAt: nil, budget: budget)
+            }
+            let wait = verdict.retryAfter ?? delay
+            return Transition(state: .retrying, nextAttemptAt: now.addingTimeInterval(wait), budget: budget)
+        }
+    }
+
+    /// What a person can do to a delivery from the records page or the API.
+    public enum Action: String, Sendable, Hashable, CaseIterable {
+        /// One immediate attempt, whatever the state.
+        case resend
+        /// Stop a pending or retrying delivery.
+        case cancel
+        /// Put a finished-but-failed delivery back in line with a fresh budget.
+        case requeue
+    }
+
+    /// The effect of an action on a delivery: its new state, next attempt and budget.
+    public struct ActionEffect: Sendable, Hashable {
+        public var state: DeliveryState
+        public var nextAttemptAt: Date?
+        public var budget: RetryBudget
+    }
+
+    /// Applies `action`, or throws a conflict naming why it does not apply in this state.
+    public static func apply(
+        _ action: Action, state: DeliveryState, attemptCount: Int, budget: RetryBudget, now: Date
+    ) throws(CourierError) -> ActionEffect {
+        switch action {
+        case .resend:
+            if state.isActive {
+                return ActionEffect(state: state, nextAttemptAt: now, budget: budget)
+            }
+            var single = budget
+            single.singleShot = true
+            return ActionEffect(state: .pending, nextAttemptAt: now, budget: single)
+        case .cancel:
+            guard state.isActive else {
+                throw .conflict("a \(state.rawValue) delivery cannot be cancelled; only pending and retrying ones can", code: "invalid_state")
+            }
+            var budget = budget
+            budget.singleShot = false
+            return ActionEffect(state: .cancelled, nextAttemptAt: nil, budget: budget)
+        case .requeue:
+            guard state.isRequeueable else {
+                throw .conflict("a \(state.rawValue) delivery cannot be requeued; only exhausted, rejected, empty and cancelled ones can", code: "invalid_state")
+            }
+            return ActionEffect(state: .pending, nextAttemptAt: now, budget: RetryBudget(base: attemptCount))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+/// Reads typed fields out of a JSON object for one API request, refusing unknown fields.
+///
+/// Request bodies are validated by hand rather than by `Decodable` so that every mistake gets a
+/// clear message naming the field (`url must be a string`), unknown fields are refused instead of
+/// silently ignored, and nested paths (`[3].type`, `retry.delays`) appear in errors.
+public struct JSONFieldReader {
+    public let object: JSONObject
+    public let path: String
+    private var consumed: Set<String> = []
+
+    public init(_ object: JSONObject, path: String = "") {
+        self.object = object
+        self.path = path
+    }
+
+    public init(_ value: JSONValue, path: String = "", what: String = "the body") throws(CourierError) {
+        guard case .object(let object) = value else {
+            throw .invalid("\(what) must be a JSON object, not \(value.typeName)", field: path.isEmpty ? nil : path)
+        }
+        self.init(object, path: path)
+    }
+
+    public func fieldPath(_ key: String) -> String {
+        path.isEmpty ? key : "\(path).\(key)"
+    }
+
+    /// The raw value of `key`, treating an explicit `null` as absent.
+    public mutating func value(_ key: String) -> JSONValue? {
+        consumed.insert(key)
+        guard let value = object[key] else { return nil }
+        if case .null = value { return nil }
+        return value
+    }
+
+    public mutating func has(_ key: String) -> Bool {
+        object[key] != nil
+    }
+
+    public mutating func string(_ key: String) throws(CourierError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard case .string(let s) = value else {
+            throw .invalid("\(fieldPath(key)) must be a string, not \(value.typeName)", field: fieldPath(key))
+        }
+        return s
+    }
+
+    public mutating func requiredString(_ key: String) throws(CourierError) -> String {
+        guard let s = try string(key) else {
+            throw .invalid("\(fieldPath(key)) is required", field: fieldPath(key))
+        }
+        return s
+    }
+
+    public mutating func bool(_ key: String) throws(CourierError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case .bool(let b) = value else {
+            throw .invalid("\(fieldPath(key)) must be true or false, not \(value.typeName)", field: fieldPath(key))
+        }
+        return b
+    }
+
+    public mutating func double(_ key: String) throws(CourierError) -> Double? {
+        guard let value = value(key) else { return nil }
+        guard case .number(let text) = value, let d = Double(text), d.isFinite else {
+            throw .invalid("\(fieldPath(key)) must be a number, not \(value.typeName)", field: fieldPath(key))
+        }
+        return d
+    }
+
+    public mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(CourierError) -> Int? {
+        guard let value = value(key) else { return nil }
+        guard case .number(let text) = value, let i = Int(text) else {
+            throw .invalid("\(fieldPath(key)) must be a whole number", field: fieldPath(key))
+        }
+        guard range.contains(i) else {
+            throw .invalid("\(fieldPath(key)) must be between \(range.lowerBound) and \(range.upperBound)", field: fieldPath(key))
+        }
+        return i
+    }
+
+    public mutating func stringArray(_ key: String) throws(CourierError) -> [String]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let elements) = value else {
+            throw .invalid("\(fieldPath(key)) must be an array of strings, not \(value.typeName)", field: fieldPath(key))
+        }
+        var strings: [String] = []
+        for (i, element) in elements.enumerated() {
+            guard case .string(let s) = element else {
+                throw .invalid("\(fieldPath(key))[\(i)] must be a string", field: "\(fieldPath(key))[\(i)]")
+            }
+            strings.append(s)
+        }
+        return strings
+    }
+
+    public mutating func stringMap(_ key: String) throws(CourierError) -> [String: String]? {
+        guard let value = value(key) else { return nil }
+        guard case .object(let object) = value else {
+            throw .invalid("\(fieldPath(key)) must be an object of strings, not \(value.typeName)", field: fieldPath(key))
+        }
+        var map: [String: String] = [:]
+        for field in object.fields {
+            guard case .string(let s) = field.value else {
+                throw .invalid("\(fieldPath(key)).\(field.key) must be a string", field: "\(fieldPath(key)).\(field.key)")
+            }
+            map[field.key] = s
+        }
+        return map
+    }
+
+    /// Throws for the first field that no accessor asked for.
+    public func rejectUnknownFields() throws(CourierError) {
+        for key in object.keys where !consumed.contains(key) {
+            throw .invalid("unknown field \(fieldPath(key))", field: fieldPath(key), code: "unknown_field")
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+
+/// A destination that receives the events it subscribes to (CommCare's repeater, a rest hook).
+public struct Endpoint: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable, CaseIterable {
+        /// Deliveries flow.
+        case active
+        /// Held by a person; deliveries wait and go the moment it resumes.
+        case paused
+        /// Held by Courier (the receiver answered 410 Gone, for one); resume to release.
+        case disabled
+    }
+
+    public enum Method: String, Sendable, Hashable, CaseIterable {
+        case post = "POST"
+        case put = "PUT"
+    }
+
+    public var id: String
+    public var tenantID: String
+    /// Unique within the tenant when set, so that task configs and message routes can name it.
+    public var name: String?
+    public var description: String?
+    public var url: String
+    public var method: Method
+    public var eventTypes: [EventTypePattern]
+    /// The Standard Webhooks signing secret, `whsec_<base64>`.
+    public var secret: String
+    /// Extra static headers sent with every request; they never replace Courier's own.
+    public var headers: [String: String]
+    public var retry: RetryPolicy
+    /// How many requests to this endpoint may be under way at once, across the whole engine.
+    public var maxInFlight: Int
+    public var status: Status
+    /// Why the endpoint is disabled (or who paused it), shown to people.
+    public var statusReason: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public static let defaultMaxInFlight = 16
+
+    public init(
+        id: String, tenantID: String, name: String? = nil, description: String? = nil, url: String,
+        method: Method = .post, eventTypes: [EventTypePattern], secret: String, headers: [String: String] = [:],
+        retry: RetryPolicy = .standard, maxInFlight: Int = Endpoint.defaultMaxInFlight, status: Status = .active,
+        statusReason: String? = nil, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.name = name
+        self.description = description
+        self.url = url
+        self.method = method
+        self.eventTypes = eventTypes
+        self.secret = secret
+        self.headers = headers
+        self.retry = retry
+        self.maxInFlight = maxInFlight
+        self.status = status
+        self.statusReason = statusReason
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Whether an event of `type` fans out to this endpoint (active and paused ones hold it; disabled ones do not take new work).
+    public func subscribes(to type: String) -> Bool {
+        status != .disabled && eventTypes.matches(type)
+    }
+}
+
+/// The fields of an endpoint as a create or update request gives them; nil means "not given".
+public struct EndpointChanges: Sendable, Hashable {
+    public var name: String??
+    public var description: String??
+    public var url: String?
+    public var method: Endpoint.Method?
+    public var eventTypes: [EventTypePattern]?
+    public var secret: String?
+    public var headers: [String: String]?
+    public var retry: RetryPolicy?
+    public var maxInFlight: Int?
+
+    public init() {}
+
+    /// Header names Courier sets itself; an endpoint may not send its own.
+    public static let reservedHeaders: Set<String> = [
+        "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "content-length",
+        "host", "transfer-encoding", "connection", "user-agent",
+    ]
+
+    public init(json: JSONValue) throws(CourierError) {
+        var reader = try JSONFieldReader(json)
+        if reader.has("name") {
+            let name = try reader.string("name")
+            if let name {
+                guard !name.isEmpty, name.utf8.count <= 128, !name.hasPrefix("ep_"),
+                      name.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0) })
+                else {
+                    throw .invalid("name must be 1 to 128 characters without spaces, not starting with ep_", field: "name")
+                }
+            }
+            self.name = .some(name)
+        }
+        if reader.has("description") {
+            let description = try reader.string("description")
+            if let description, description.utf8.count > 1024 {
+                throw .invalid("description must be at most 1024 bytes", field: "description")
+            }
+            self.description = .some(description)
+        }
+        if let url = try reader.string("url") {
+            try Self.validate(url: url)
+            self.url = url
+        }
+        if let method = try reader.string("method") {
+            guard let m = Endpoint.Method(rawValue: method.uppercased()) else {
+                throw .invalid("method must be POST or PUT", field: "method")
+            }
+            self.method = m
+        }
+        if let types = try reader.stringArray("eventTypes") {
+            guard types.count <= 256 else { throw .invalid("eventTypes may hold at most 256 patterns", field: "eventTypes") }
+            var patterns: [EventTypePattern] = []
+            for (i, text) in types.enumerated() {
+                patterns.append(try EventTypePattern(text, field: "eventTypes[\(i)]"))
+            }
+            self.eventTypes = patterns
+        }
+        if let secret = try reader.string("secret") {
+            _ = try WebhookSecret(secret, field: "secret")
+            self.secret = secret
+        }
+        if let headers = try reader.stringMap("headers") {
+            guard headers.count <= 32 else { throw .invalid("headers may hold at most 32 entries", field: "headers") }
+            for (name, value) in headers {
+                try Self.validate(header: name, value: value)
+            }
+            self.headers = headers
+        }
+        if let retry = reader.value("retry") {
+            self.retry = try RetryPolicy(json: retry)
+        }
+        self.maxInFlight = try reader.integer("maxInFlight", in: 1...1000)
+        for unsupported in ["format", "auth", "batch", "ordered"] where reader.has(unsupported) {
+            throw .invalid("\(unsupported) is not supported by this version of Courier yet", field: unsupported, code: "unsupported_field")
+        }
+        try reader.rejectUnknownFields()
+    }
+
+    public static func validate(url: String) throws(CourierError) {
+        guard url.utf8.count <= 2048 else { throw .invalid("url must be at most 2048 bytes", field: "url", code: "invalid_url") }
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
+            throw .invalid("url is not a valid URL", field: "url", code: "invalid_url")
+        }
+        guard scheme == "http" || scheme == "https" else {
+            throw .invalid("url must use http or https, not \(scheme)", field: "url", code: "invalid_url")
+        }
+        guard let host = components.host, !host.isEmpty else {
+            throw .invalid("url must name a host", field: "url", code: "invalid_url")
+        }
+        guard components.fragment == nil else {
+            throw .invalid("url must not have a fragment", field: "url", code: "invalid_url")
+        }
+    }
+
+    static func validate(header name: String, value: String) throws(CourierError) {
+        let tokenBytes = name.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+        guard !name.isEmpty, name.utf8.count <= 256, tokenBytes else {
+            throw .invalid("header name '\(name)' is not a valid HTTP header name", field: "headers.\(name)")
+        }
+        guard !reservedHeaders.contains(name.lowercased()) else {
+            throw .invalid("header \(name) is set by Courier and cannot be overridden", field: "headers.\(name)")
+        }
+        guard value.utf8.count <= 8192, !value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) else {
+            throw .invalid("header \(name) has an invalid value", field: "headers.\(name)")
+        }
+    }
+}
+
+extension Endpoint {
+    /// Applies changes, as a PATCH does.
+    public func applying(_ changes: EndpointChanges, now: Date) -> Endpoint {
+        var copy = self
+        if let name = changes.name { copy.name = name }
+        if let description = changes.description { copy.description = description }
+        if let url = changes.url { copy.url = url }
+        if let method = changes.method { copy.method = method }
+        if let eventTypes = changes.eventTypes { copy.eventTypes = eventTypes }
+        if let secret = changes.secret { copy.secret = secret }
+        if let headers = changes.headers { copy.headers = headers }
+        if let retry = changes.retry { copy.retry = retry }
+        if let maxInFlight = changes.maxInFlight { copy.maxInFlight = maxInFlight }
+        copy.updatedAt = now
+        return copy
+    }
+
+    /// Makes a new endpoint from a create request; `url` and `eventTypes` are required.
+    public init(creating changes: EndpointChanges, id: String, tenantID: String, now: Date) throws(CourierError) {
+        guard let url = changes.url else { throw .invalid("url is required", field: "url") }
+        guard let eventTypes = changes.eventTypes else {
+            throw .invalid("eventTypes is required (an empty array subscribes to nothing)", field: "eventTypes")
+        }
+        self.init(
+            id: id, tenantID: tenantID, url: url, eventTypes: eventTypes,
+            secret: changes.secret ?? WebhookSecret.generate().description, createdAt: now, updatedAt: now
+        )
+        self = applying(changes, now: now)
+    }
+}

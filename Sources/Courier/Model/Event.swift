@@ -1,0 +1,115 @@
+import Foundation
+
+/// Something that happened in a publisher's system, stored before it is acknowledged.
+public struct Event: Sendable, Hashable {
+    public var id: String
+    public var tenantID: String
+    /// A dotted name such as `case.updated`, matched against endpoints' ``EventTypePattern``s.
+    public var type: String
+    /// The subject (a case id, say), for ordering and for finding an event's records.
+    public var key: String?
+    /// The payload as compact JSON bytes, kept as published.
+    public var payload: [UInt8]
+    public var occurredAt: Date
+    public var idempotencyKey: String?
+    public var createdAt: Date
+
+    public init(
+        id: String, tenantID: String, type: String, key: String? = nil, payload: [UInt8],
+        occurredAt: Date, idempotencyKey: String? = nil, createdAt: Date
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.type = type
+        self.key = key
+        self.payload = payload
+        self.occurredAt = occurredAt
+        self.idempotencyKey = idempotencyKey
+        self.createdAt = createdAt
+    }
+}
+
+/// An event as a publisher submits it, validated but not yet stored.
+public struct NewEvent: Sendable, Hashable {
+    public var type: String
+    public var key: String?
+    public var payload: [UInt8]
+    public var occurredAt: Date?
+    public var idempotencyKey: String?
+
+    public init(type: String, key: String? = nil, payload: JSONValue, occurredAt: Date? = nil, idempotencyKey: String? = nil) throws(CourierError) {
+        try EventTypePattern.validateTypeName(type, field: "type")
+        self.type = type
+        self.key = key
+        self.payload = payload.bytes
+        self.occurredAt = occurredAt
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// The limit on `key` and `idempotencyKey`, which are indexed.
+    public static let maximumKeyLength = 256
+
+    /// Reads one event of a publish request; `path` locates it in the body for error messages.
+    public init(json: JSONValue, path: String = "") throws(CourierError) {
+        var reader = try JSONFieldReader(json, path: path, what: path.isEmpty ? "an event" : path)
+        let type = try reader.requiredString("type")
+        try EventTypePattern.validateTypeName(type, field: reader.fieldPath("type"))
+        let payload = reader.value("payload") ?? .null
+        let key = try reader.string("key")
+        let idempotencyKey = try reader.string("idempotencyKey")
+        for (name, value) in [("key", key), ("idempotencyKey", idempotencyKey)] {
+            if let value, value.isEmpty || value.utf8.count > Self.maximumKeyLength {
+                throw .invalid("\(reader.fieldPath(name)) must be 1 to \(Self.maximumKeyLength) bytes", field: reader.fieldPath(name))
+            }
+        }
+        var occurredAt: Date?
+        if let text = try reader.string("occurredAt") {
+            guard let date = Timestamp.parse(text) else {
+                throw .invalid("\(reader.fieldPath("occurredAt")) must be an RFC 3339 timestamp", field: reader.fieldPath("occurredAt"))
+            }
+            occurredAt = date
+        }
+        try reader.rejectUnknownFields()
+        self.type = type
+        self.key = key
+        self.payload = payload.bytes
+        self.occurredAt = occurredAt
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// Reads a publish body: one event object or an array of up to `limit` of them.
+    public static func parseBatch(_ json: JSONValue, limit: Int = 1000) throws(CourierError) -> (events: [NewEvent], isArray: Bool) {
+        switch json {
+        case .array(let elements):
+            guard !elements.isEmpty else { throw .invalid("the array of events is empty") }
+            guard elements.count <= limit else {
+                throw .invalid("at most \(limit) events may be published at once, not \(elements.count)")
+            }
+            var events: [NewEvent] = []
+            events.reserveCapacity(elements.count)
+            for (i, element) in elements.enumerated() {
+                events.append(try NewEvent(json: element, path: "[\(i)]"))
+            }
+            return (events, true)
+        case .object:
+            return ([try NewEvent(json: json)], false)
+        default:
+            throw .invalid("the body must be an event object or an array of events, not \(json.typeName)")
+        }
+    }
+}
+
+/// The answer to one published event: its id, and whether an earlier event with the same
+/// idempotency key already held it (in which case nothing new was stored).
+public struct PublishedEvent: Sendable, Hashable {
+    public var id: String
+    public var duplicate: Bool
+    /// How many deliveries the event fanned out to (zero for a duplicate).
+    public var deliveries: Int
+
+    public init(id: String, duplicate: Bool, deliveries: Int) {
+        self.id = id
+        self.duplicate = duplicate
+        self.deliveries = deliveries
+    }
+}

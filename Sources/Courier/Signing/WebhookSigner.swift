@@ -1,0 +1,36 @@
+import Crypto
+import Foundation
+
+/// Signs requests per the Standard Webhooks specification.
+///
+/// The signature is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`; when several secrets are
+/// live (during a rotation) each gives one signature, space separated, and a verifier holding
+/// any one of the secrets accepts.
+public struct WebhookSigner: Sendable {
+    private let keys: [SymmetricKey]
+
+    public init(secrets: [WebhookSecret]) {
+        keys = secrets.map { SymmetricKey(data: $0.key) }
+    }
+
+    public init(secret: WebhookSecret) {
+        self.init(secrets: [secret])
+    }
+
+    /// The value of the `webhook-signature` header for one request.
+    public func signature(id: String, timestamp: Int64, body: some Collection<UInt8>) -> String {
+        var signatures: [String] = []
+        signatures.reserveCapacity(keys.count)
+        for key in keys {
+            var hmac = HMAC<SHA256>(key: key)
+            hmac.update(data: Array(id.utf8))
+            hmac.update(data: [UInt8(ascii: ".")])
+            hmac.update(data: Array(String(timestamp).utf8))
+            hmac.update(data: [UInt8(ascii: ".")])
+            hmac.update(data: Array(body))
+            let mac = hmac.finalize()
+            signatures.append("v1," + Data(mac).base64EncodedString())
+        }
+        return signatures.joined(separator: " ")
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+/// Everything Courier keeps, behind one protocol that every store implements the same way.
+///
+/// The contract, which the conformance suite in `CourierTesting` checks for each store:
+/// - every method that writes is atomic: it happens whole or not at all;
+/// - `publish` stores the events and their deliveries before it returns, and a repeated
+///   idempotency key returns the first event's id and stores nothing;
+/// - every read and write is scoped to the tenant it names: another tenant's object is
+///   reported exactly as a missing one;
+/// - due work is found through an index, and claims carry a lease with a fencing token, so a
+///   worker whose lease ran out cannot overwrite what a later claimant recorded;
+/// - `signals()` reports work that became due (and endpoints that changed) after the commit
+///   that caused it, so idle workers wake without polling.
+public protocol Store: Sendable {
+    // MARK: Tenants and tokens
+
+    /// Creates a tenant; a conflict if the id is taken.
+    func createTenant(_ tenant: Tenant) async throws
+    func tenant(id: String) async throws -> Tenant?
+    func insertToken(_ token: APIToken) async throws
+    /// Who a token hash belongs to, or nil.
+    func principal(tokenHash: String) async throws -> Principal?
+    /// A store-wide setting (the admin token's hash, for one).
+    func setting(_ key: String) async throws -> String?
+    func setSetting(_ key: String, value: String) async throws
+
+    // MARK: Endpoints
+
+    /// Stores a new endpoint; a conflict if its name is taken in the tenant.
+    func insertEndpoint(_ endpoint: Endpoint) async throws
+    func endpoint(tenantID: String, id: String) async throws -> Endpoint?
+    func endpoints(tenantID: String, page: PageRequest) async throws -> Page<Endpoint>
+    /// Replaces an endpoint's settings (not its status); not found, or a conflict on its name.
+    func updateEndpoint(_ endpoint: Endpoint) async throws
+    /// Pauses, disables or resumes an endpoint. Holding keeps its deliveries; releasing makes
+    /// every one whose time has come due at once.
+    func setEndpointStatus(
+        tenantID: String, id: String, status: Endpoint.Status, reason: String?, now: Date
+    ) async throws -> Endpoint
+    /// Deletes an endpoint and cancels its pending and retrying deliveries; their records stay.
+    func deleteEndpoint(tenantID: String, id: String, now: Date) async throws
+
+    // MARK: Events
+
+    /// Stores events and one delivery per subscribed endpoint, in one transaction.
+    func publish(_ events: [NewEvent], tenantID: String, now: Date) async throws -> [PublishedEvent]
+    func event(tenantID: String, id: String) async throws -> Event?
+
+    // MARK: Deliveries and attempts
+
+    func deliveries(tenantID: String, filter: DeliveryFilter, page: PageRequest) async throws -> Page<Delivery>
+    func delivery(tenantID: String, id: String) async throws -> Delivery?
+    /// A delivery's attempts, oldest first.
+    func attempts(tenantID: String, deliveryID: String) async throws -> [Attempt]
+    /// Applies a person's action to one delivery; not found, or a conflict if its state forbids it.
+    func apply(_ action: DeliveryStateMachine.Action, tenantID: String, deliveryID: String, now: Date) async throws -> Delivery
+    /// Applies an action to every delivery that matches a filter and allows it.
+    func apply(_ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date) async throws -> BulkResult
+
+    // MARK: The delivery engine
+
+    /// Every endpoint with work that is due now or later, with the earliest time; used when a
+    /// worker starts and as a periodic safety net behind ``signals()``.
+    func dueEndpoints() async throws -> [DueWork]
+    /// Leases up to `limit` due deliveries of one active endpoint, oldest due first.
+    func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim
+    /// Records attempts and their transitions. An attempt is always kept; a transition is
+    /// applied only while the record's lease token is still the delivery's current one.
+    func record(_ records: [AttemptRecord]) async throws
+    /// Gives claimed but unsent deliveries back, due at their own time.
+    func release(_ leases: [Lease]) async throws
+    /// Wake-ups for the engine: a new stream per caller, fed after each commit.
+    func signals() -> AsyncStream<StoreSignal>
+}
+
+/// One page of a list, newest first, with the cursor for the next page.
+public struct Page<Element: Sendable>: Sendable {
+    public var items: [Element]
+    public var nextCursor: String?
+
+    public init(items: [Element], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+public struct PageRequest: Sendable, Hashable {
+    public static let maximumLimit = 500
+    public var limit: Int
+    /// The id of the last item of the previous page; the page holds older items.
+    public var cursor: String?
+
+    public init(limit: Int = 50, cursor: String? = nil) {
+        self.limit = min(max(limit, 1), Self.maximumLimit)
+        self.cursor = cursor
+    }
+}
+
+/// Which deliveries a list or a bulk action covers. Every field narrows; none means all.
+public struct DeliveryFilter: Sendable, Hashable {
+    public var endpointID: String?
+    public var state: DeliveryState?
+    public var eventID: String?
+    /// Deliveries created at or after this time.
+    public var since: Date?
+    /// Deliveries created before this time.
+    public var until: Date?
+
+    public init(endpointID: String? = nil, state: DeliveryState? = nil, eventID: String? = nil, since: Date? = nil, until: Date? = nil) {
+        self.endpointID = endpointID
+        self.state = state
+        self.eventID = eventID
+        self.since = since
+        self.until = until
+    }
+}
+
+public struct BulkResult: Sendable, Hashable {
+    /// Deliveries the filter matched.
+    public var matched: Int
+    /// Those the action applied to (the rest were in a state it does not apply to).
+    public var changed: Int
+
+    public init(matched: Int, changed: Int) {
+        self.matched = matched
+        self.changed = changed
+    }
+}
+
+/// An endpoint with work waiting, and when the earliest of it is due.
+public struct DueWork: Sendable, Hashable {
+    public var endpointID: String
+    public var dueAt: Date
+
+    public init(endpointID: String, dueAt: Date) {
+        self.endpointID = endpointID
+        self.dueAt = dueAt
+    }
+}
+
+/// What a claim handed to a worker.
+public struct Claim: Sendable {
+    /// The endpoint as it is now; nil when it is gone or no longer active (nothing was claimed).
+    public var endpoint: Endpoint?
+    public var deliveries: [ClaimedDelivery]
+    /// When the endpoint's next unclaimed delivery is due, if it has one.
+    public var nextDueAt: Date?
+
+    public init(endpoint: Endpoint?, deliveries: [ClaimedDelivery], nextDueAt: Date?) {
+        self.endpoint = endpoint
+        self.deliveries = deliveries
+        self.nextDueAt = nextDueAt
+    }
+}
+
+/// A delivery a worker holds a lease on, with what it needs to send it.
+public struct ClaimedDelivery: Sendable {
+    public var deliveryID: String
+    public var tenantID: String
+    public var event: Event
+    public var progress: DeliveryStateMachine.Progress
+    /// The fencing token of this claim; the record of the attempt must carry it.
+    public var leaseToken: Int64
+
+    public init(deliveryID: String, tenantID: String, event: Event, progress: DeliveryStateMachine.Progress, leaseToken: Int64) {
+        self.deliveryID = deliveryID
+        self.tenantID = tenantID
+        self.event = event
+        self.progress = progress
+        self.leaseToken = leaseToken
+    }
+
+    public var lease: Lease { Lease(deliveryID: deliveryID, token: leaseToken) }
+}
+
+public struct Lease: Sendable, Hashable {
+    public var deliveryID: String
+    public var token: Int64
+
+    public init(deliveryID: String, token: Int64) {
+        self.deliveryID = deliveryID
+        self.token = token
+    }
+}
+
+/// The outcome of one attempt, for the store to keep.
+public struct AttemptRecord: Sendable {
+    public var endpointID: String
+    public var lease: Lease
+    public var attempt: Attempt
+    public var transition: DeliveryStateMachine.Transition
+
+    public init(endpointID: String, lease: Lease, attempt: Attempt, transition: DeliveryStateMachine.Transition) {
+        self.endpointID = endpointID
+        self.lease = lease
+        self.attempt = attempt
+        self.transition = transition
+    }
+}
+
+/// A change the engine should react to.
+public enum StoreSignal: Sendable, Hashable {
+    /// Work for the endpoint is due at the given time (now, for a publish).
+    case due(endpointID: String, at: Date)
+    /// The endpoint was paused, resumed, disabled, edited or deleted.
+    case endpointChanged(endpointID: String)
+}

@@ -1,0 +1,201 @@
+import NIOPosix
+import Synchronization
+
+/// A SQLite file in WAL mode with one writer thread that commits in groups, and reader threads.
+///
+/// Every write is a job run on the writer thread. Jobs that arrive while a transaction is
+/// committing wait and then share the next one, each inside its own savepoint (one job's
+/// failure rolls back only that job). One `fsync` then covers many publishes, claims and
+/// attempt records: durability stops costing throughput, and nothing is acknowledged before
+/// it is on disk. Reads run on their own connections and never wait for the writer.
+final class SQLiteDatabase: Sendable {
+    /// How many jobs one transaction takes at most, so one commit cannot grow without bound.
+    static let maximumJobsPerTransaction = 512
+
+    private final class Job: @unchecked Sendable {
+        let run: (SQLiteConnection) throws -> Void
+        let complete: (Result<Void, any Error>) -> Void
+
+        init(run: @escaping (SQLiteConnection) throws -> Void, complete: @escaping (Result<Void, any Error>) -> Void) {
+            self.run = run
+            self.complete = complete
+        }
+    }
+
+    private struct WriterState {
+        var jobs: [Job] = []
+        var draining = false
+    }
+
+    /// Holds a connection so it can cross into the thread pool's closures; only the pool's
+    /// threads touch it, one at a time.
+    private final class ConnectionBox: @unchecked Sendable {
+        let connection: SQLiteConnection
+        init(_ connection: SQLiteConnection) { self.connection = connection }
+    }
+
+    private let writerPool: NIOThreadPool
+    private let readerPool: NIOThreadPool
+    private let writer: ConnectionBox
+    private let readers: Mutex<[ConnectionBox]>
+    private let state = Mutex(WriterState())
+
+    /// Opens (creating if needed) the file and prepares the connections.
+    /// - Parameter synchronous: SQLite's `synchronous` setting: `FULL` survives power loss, `NORMAL` a process crash.
+    init(path: String, readers readerCount: Int = 2, synchronous: String = "FULL") throws {
+        let writerConnection = try SQLiteConnection(path: path, readOnly: false)
+        try writerConnection.execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = \(synchronous);
+            PRAGMA temp_store = MEMORY;
+            PRAGMA cache_size = -32000;
+            PRAGMA foreign_keys = OFF;
+            """)
+        writer = ConnectionBox(writerConnection)
+        var readerBoxes: [ConnectionBox] = []
+        for _ in 0..<max(1, readerCount) {
+            let reader = try SQLiteConnection(path: path, readOnly: true)
+            try reader.execute("PRAGMA query_only = 1; PRAGMA cache_size = -16000;")
+            readerBoxes.append(ConnectionBox(reader))
+        }
+        readers = Mutex(readerBoxes)
+        writerPool = NIOThreadPool(numberOfThreads: 1)
+        readerPool = NIOThreadPool(numberOfThreads: max(1, readerCount))
+        writerPool.start()
+        readerPool.start()
+    }
+
+    func shutdown() async {
+        try? await writerPool.shutdownGracefully()
+        try? await readerPool.shutdownGracefully()
+    }
+
+    /// Runs `body` on the writer connection inside a transaction it may share with other jobs;
+    /// returns once that transaction has committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            nonisolated(unsafe) var value: T?
+            let job = Job(
+                run: { connection in value = try body(connection) },
+                complete: { result in
+                    switch result {
+                    case .success: continuation.resume(returning: value!)
+                    case .failure(let error): continuation.resume(throwing: error)
+                    }
+                }
+            )
+            let startDrain = state.withLock { state -> Bool in
+                state.jobs.append(job)
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if startDrain {
+                writerPool.submit { [self] work in
+                    if case .cancelled = work {
+                        self.failQueuedJobs()
+                        return
+                    }
+                    self.drain()
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on a reader connection (a consistent snapshot of the last commit).
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await readerPool.runIfActive { [readers] in
+            let box = readers.withLock { $0.popLast() }
+            guard let box else {
+                // Never more callers than threads, so a connection is always free.
+                preconditionFailure("no free SQLite reader connection")
+            }
+            defer { readers.withLock { $0.append(box) } }
+            // One read transaction, so a body's several statements see the same commit.
+            try box.connection.execute("BEGIN")
+            defer { try? box.connection.execute("COMMIT") }
+            return try body(box.connection)
+        }
+    }
+
+    /// Runs `body` on the writer thread outside the group commit (schema changes at start-up).
+    func withWriterConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await writerPool.runIfActive { [writer] in try body(writer.connection) }
+    }
+
+    private func failQueuedJobs() {
+        let jobs = state.withLock { state -> [Job] in
+            defer { state.jobs = []; state.draining = false }
+            return state.jobs
+        }
+        for job in jobs { job.complete(.failure(CancellationError())) }
+    }
+
+    /// Runs on the writer thread until no job is waiting.
+    private func drain() {
+        while true {
+            let jobs = state.withLock { state -> [Job] in
+                if state.jobs.isEmpty {
+                    state.draining = false
+                    return []
+                }
+                let count = min(state.jobs.count, Self.maximumJobsPerTransaction)
+                let taken = Array(state.jobs.prefix(count))
+                state.jobs.removeFirst(count)
+                return taken
+            }
+            if jobs.isEmpty { return }
+            runTransaction(jobs)
+        }
+    }
+
+    private func runTransaction(_ jobs: [Job]) {
+        let connection = writer.connection
+        var results: [Result<Void, any Error>] = []
+        results.reserveCapacity(jobs.count)
+        connection.afterCommit = []
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in jobs { job.complete(.failure(error)) }
+            return
+        }
+        let single = jobs.count == 1
+        for job in jobs {
+            let hooks = connection.afterCommit.count
+            if single {
+                results.append(Result { try job.run(connection) })
+                continue
+            }
+            do {
+                try connection.execute("SAVEPOINT job")
+                try job.run(connection)
+                try connection.execute("RELEASE job")
+                results.append(.success(()))
+            } catch {
+                try? connection.execute("ROLLBACK TO job")
+                try? connection.execute("RELEASE job")
+                connection.afterCommit.removeSubrange(hooks...)
+                results.append(.failure(error))
+            }
+        }
+        if single, case .failure(let error) = results[0] {
+            try? connection.execute("ROLLBACK")
+            connection.afterCommit = []
+            jobs[0].complete(.failure(error))
+            return
+        }
+        do {
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            connection.afterCommit = []
+            for job in jobs { job.complete(.failure(error)) }
+            return
+        }
+        let hooks = connection.afterCommit
+        connection.afterCommit = []
+        for hook in hooks { hook() }
+        for (job, result) in zip(jobs, results) { job.complete(result) }
+    }
+}

@@ -1,0 +1,68 @@
+/// The SQLite schema as numbered migrations, applied in order and tracked in `user_version`.
+///
+/// A migration is never edited once released; changes come as new ones.
+enum SQLiteSchema {
+    static let migrations: [String] = [
+        """
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT, created_at INTEGER NOT NULL);
+        CREATE TABLE tokens (
+            id TEXT PRIMARY KEY, tenant_id TEXT, hash TEXT NOT NULL UNIQUE, name TEXT, created_at INTEGER NOT NULL
+        );
+        CREATE TABLE endpoints (
+            id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT, description TEXT, url TEXT NOT NULL,
+            method TEXT NOT NULL, event_types TEXT NOT NULL, secret TEXT NOT NULL, headers TEXT NOT NULL,
+            retry TEXT NOT NULL, max_in_flight INTEGER NOT NULL, status TEXT NOT NULL, status_reason TEXT,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deleted_at INTEGER
+        );
+        CREATE UNIQUE INDEX endpoints_name ON endpoints (tenant_id, name) WHERE name IS NOT NULL AND deleted_at IS NULL;
+        CREATE INDEX endpoints_tenant ON endpoints (tenant_id, id) WHERE deleted_at IS NULL;
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, type TEXT NOT NULL, key TEXT, payload BLOB NOT NULL,
+            occurred_at INTEGER NOT NULL, idempotency_key TEXT, created_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX events_idempotency ON events (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE TABLE deliveries (
+            id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, event_id TEXT NOT NULL, endpoint_id TEXT NOT NULL,
+            state INTEGER NOT NULL, attempt_count INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER, due_at INTEGER, lease_until INTEGER, lease_token INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at INTEGER, last_status INTEGER, last_error TEXT,
+            budget_base INTEGER NOT NULL DEFAULT 0, budget_first_at INTEGER, single_shot INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+        );
+        -- Due work, found by index: only pending and retrying rows are in it; due_at is NULL
+        -- while the endpoint holds them (paused, disabled) and the lease expiry while claimed.
+        CREATE INDEX deliveries_due ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1);
+        CREATE INDEX deliveries_tenant ON deliveries (tenant_id, id);
+        CREATE INDEX deliveries_endpoint ON deliveries (tenant_id, endpoint_id, id);
+        CREATE INDEX deliveries_state ON deliveries (tenant_id, state, id);
+        CREATE INDEX deliveries_event ON deliveries (event_id);
+        CREATE TABLE attempts (
+            id TEXT PRIMARY KEY, delivery_id TEXT NOT NULL, tenant_id TEXT NOT NULL, started_at INTEGER NOT NULL,
+            duration_ms REAL NOT NULL, request TEXT NOT NULL, response_status INTEGER, response_headers TEXT,
+            response_body TEXT, response_truncated INTEGER NOT NULL DEFAULT 0, error TEXT, outcome TEXT NOT NULL
+        );
+        CREATE INDEX attempts_delivery ON attempts (delivery_id, id);
+        """,
+    ]
+
+    static func migrate(_ connection: SQLiteConnection, now: Int64) throws {
+        let version = try connection.queryFirst("PRAGMA user_version") { Int($0.int(0)) } ?? 0
+        guard version < migrations.count else { return }
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            for index in version..<migrations.count {
+                try connection.execute(migrations[index])
+            }
+            try connection.execute("PRAGMA user_version = \(migrations.count)")
+            try connection.run(
+                "INSERT OR IGNORE INTO tenants (id, name, created_at) VALUES (?, ?, ?)",
+                [.text("default"), .text("Default"), .integer(now)]
+            )
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

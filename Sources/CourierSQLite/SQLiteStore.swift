@@ -1,0 +1,739 @@
+import Courier
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded store: one SQLite file in WAL mode, for a single Courier node.
+///
+/// Only one process may use a file at a time (an exclusive lock is taken on open), which is
+/// what lets ``open(path:synchronous:)`` hand back every lease a killed process held: nobody
+/// else can be sending those deliveries. Several nodes need the PostgreSQL store.
+public final class SQLiteStore: Store {
+    public enum Durability: String, Sendable, CaseIterable {
+        /// Every commit is fsynced: an acknowledged event survives a power loss.
+        case full = "FULL"
+        /// WAL without fsync per commit: survives a process crash, not a power loss.
+        case normal = "NORMAL"
+    }
+
+    let database: SQLiteDatabase
+    private let hub = SignalHub()
+    private let lockDescriptor: Int32
+    /// Each tenant's endpoints for fan-out, kept by the writer thread only (see `endpointsForFanOut`).
+    private let fanOutCache = FanOutCache()
+
+    private init(database: SQLiteDatabase, lockDescriptor: Int32) {
+        self.database = database
+        self.lockDescriptor = lockDescriptor
+    }
+
+    /// Opens (creating and migrating if needed) the store at `path`.
+    public static func open(path: String, durability: Durability = .full, now: Date = Date()) async throws -> SQLiteStore {
+        let lockPath = path + ".lock"
+        let descriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CourierError(.unavailable, code: "store_unavailable", message: "cannot open \(lockPath): errno \(errno)")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw CourierError(
+                .unavailable, code: "store_locked",
+                message: "\(path) is in use by another Courier process; the SQLite store serves one node (use PostgreSQL for several)"
+            )
+        }
+        let database: SQLiteDatabase
+        do {
+            // The schema must exist before reader connections can prepare anything.
+            let setup = try SQLiteConnection(path: path, readOnly: false)
+            try setup.execute("PRAGMA journal_mode = WAL;")
+            try SQLiteSchema.migrate(setup, now: Timestamp.millis(now))
+            // A killed process's leases: only this process can hold the file now, so they are void.
+            try setup.run(
+                """
+                UPDATE deliveries SET lease_until = NULL,
+                    due_at = CASE WHEN (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id) = 'active'
+                                  THEN next_attempt_at ELSE NULL END
+                WHERE state IN (0, 1) AND lease_until IS NOT NULL
+                """
+            )
+            database = try SQLiteDatabase(path: path, synchronous: durability.rawValue)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        return SQLiteStore(database: database, lockDescriptor: descriptor)
+    }
+
+    /// Closes the file and gives up its lock.
+    public func close() async {
+        hub.finish()
+        await database.shutdown()
+        flock(lockDescriptor, LOCK_UN)
+        Glibc.close(lockDescriptor)
+    }
+
+    public func signals() -> AsyncStream<StoreSignal> {
+        hub.stream()
+    }
+
+    // MARK: Tenants and tokens
+
+    public func createTenant(_ tenant: Tenant) async throws {
+        try await database.write { db in
+            do {
+                try db.run(
+                    "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)",
+                    [.text(tenant.id), .optionalText(tenant.name), .integer(Timestamp.millis(tenant.createdAt))]
+                )
+            } catch let error as SQLiteError where error.isConstraintViolation {
+                throw CourierError.conflict("tenant \(tenant.id) already exists", code: "tenant_exists")
+            }
+        }
+    }
+
+    public func tenant(id: String) async throws -> Tenant? {
+        try await database.read { db in
+            try db.queryFirst("SELECT id, name, created_at FROM tenants WHERE id = ?", [.text(id)]) { row in
+                Tenant(id: row.text(0), name: row.optionalText(1), createdAt: Timestamp.date(millis: row.int(2)))
+            }
+        }
+    }
+
+    public func insertToken(_ token: APIToken) async throws {
+        try await database.write { db in
+            try db.run(
+                "INSERT INTO tokens (id, tenant_id, hash, name, created_at) VALUES (?, ?, ?, ?, ?)",
+                [.text(token.id), .optionalText(token.tenantID), .text(token.hash), .optionalText(token.name),
+                 .integer(Timestamp.millis(token.createdAt))]
+            )
+        }
+    }
+
+    public func principal(tokenHash: String) async throws -> Principal? {
+        try await database.read { db in
+            try db.queryFirst("SELECT tenant_id FROM tokens WHERE hash = ?", [.text(tokenHash)]) { row in
+                row.optionalText(0).map(Principal.tenant) ?? .admin
+            }
+        }
+    }
+
+    public func setting(_ key: String) async throws -> String? {
+        try await database.read { db in
+            try db.queryFirst("SELECT value FROM settings WHERE key = ?", [.text(key)]) { $0.text(0) }
+        }
+    }
+
+    public func setSetting(_ key: String, value: String) async throws {
+        try await database.write { db in
+            try db.run(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [.text(key), .text(value)]
+            )
+        }
+    }
+
+    // MARK: Endpoints
+
+    static let endpointColumns = """
+        id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
+        status, status_reason, created_at, updated_at
+        """
+
+    static func endpoint(_ row: SQLiteStatement) throws -> Endpoint {
+        let eventTypes = try JSONParser.parse(row.text(6)).arrayValue?.compactMap(\.stringValue) ?? []
+        var headers: [String: String] = [:]
+        for field in try JSONParser.parse(row.text(8)).objectValue?.fields ?? [] {
+            headers[field.key] = field.value.stringValue
+        }
+        return Endpoint(
+            id: row.text(0), tenantID: row.text(1), name: row.optionalText(2), description: row.optionalText(3),
+            url: row.text(4), method: Endpoint.Method(rawValue: row.text(5)) ?? .post,
+            eventTypes: try eventTypes.map { try EventTypePattern($0) }, secret: row.text(7), headers: headers,
+            retry: try RetryPolicy(json: try JSONParser.parse(row.text(9))), maxInFlight: Int(row.int(10)),
+            status: Endpoint.Status(rawValue: row.text(11)) ?? .active, statusReason: row.optionalText(12),
+            createdAt: Timestamp.date(millis: row.int(13)), updatedAt: Timestamp.date(millis: row.int(14))
+        )
+    }
+
+    private static func endpointBinds(_ e: Endpoint) -> [SQLiteValue] {
+        let eventTypes = JSONValue.array(e.eventTypes.map { .string($0.description) })
+        let headers = JSONValue.object(JSONObject(e.headers.sorted { $0.key < $1.key }.map {
+            JSONObject.Field(key: $0.key, value: .string($0.value))
+        }))
+        return [
+            .text(e.id), .text(e.tenantID), .optionalText(e.name), .optionalText(e.description), .text(e.url),
+            .text(e.method.rawValue), .json(eventTypes), .text(e.secret), .json(headers), .json(e.retry.json),
+            .integer(Int64(e.maxInFlight)), .text(e.status.rawValue), .optionalText(e.statusReason),
+            .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)),
+        ]
+    }
+
+    private static func nameTaken(_ name: String?) -> CourierError {
+        .conflict("an endpoint named \(name ?? "") already exists", code: "endpoint_name_taken")
+    }
+
+    public func insertEndpoint(_ endpoint: Endpoint) async throws {
+        try await database.write { [fanOutCache] db in
+            do {
+                try db.run(
+                    "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    Self.endpointBinds(endpoint)
+                )
+            } catch let error as SQLiteError where error.isConstraintViolation {
+                throw Self.nameTaken(endpoint.name)
+            }
+            fanOutCache.invalidate(endpoint.tenantID)
+        }
+    }
+
+    public func endpoint(tenantID: String, id: String) async throws -> Endpoint? {
+        try await database.read { db in
+            try db.queryFirst(
+                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                [.text(id), .text(tenantID)], Self.endpoint
+            )
+        }
+    }
+
+    public func endpoints(tenantID: String, page: PageRequest) async throws -> Page<Endpoint> {
+        try await database.read { db in
+            let items = try db.query(
+                """
+                SELECT \(Self.endpointColumns) FROM endpoints
+                WHERE tenant_id = ? AND deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?
+                """,
+                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.endpoint
+            )
+            return Self.page(items, limit: page.limit, id: \.id)
+        }
+    }
+
+    static func page<T>(_ items: [T], limit: Int, id: (T) -> String) -> Page<T> {
+        guard items.count > limit else { return Page(items: items, nextCursor: nil) }
+        let kept = Array(items.prefix(limit))
+        return Page(items: kept, nextCursor: kept.last.map(id))
+    }
+
+    public func updateEndpoint(_ endpoint: Endpoint) async throws {
+        try await database.write { [fanOutCache, hub] db in
+            let changed: Int
+            do {
+                changed = try db.run(
+                    """
+                    UPDATE endpoints SET name = ?, description = ?, url = ?, method = ?, event_types = ?, secret = ?,
+                        headers = ?, retry = ?, max_in_flight = ?, updated_at = ?
+                    WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
+                    """,
+                    Array(Self.endpointBinds(endpoint)[2...9]) + [
+                        .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
+                        .text(endpoint.id), .text(endpoint.tenantID),
+                    ]
+                )
+            } catch let error as SQLiteError where error.isConstraintViolation {
+                throw Self.nameTaken(endpoint.name)
+            }
+            guard changed == 1 else { throw CourierError.notFound("endpoint") }
+            fanOutCache.invalidate(endpoint.tenantID)
+            db.afterCommit.append { hub.emit([.endpointChanged(endpointID: endpoint.id)]) }
+        }
+    }
+
+    public func setEndpointStatus(
+        tenantID: String, id: String, status: Endpoint.Status, reason: String?, now: Date
+    ) async throws -> Endpoint {
+        try await database.write { [fanOutCache, hub] db in
+            let changed = try db.run(
+                "UPDATE endpoints SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                [.text(status.rawValue), .optionalText(reason), .integer(Timestamp.millis(now)), .text(id), .text(tenantID)]
+            )
+            guard changed == 1 else { throw CourierError.notFound("endpoint") }
+            var signals: [StoreSignal] = [.endpointChanged(endpointID: id)]
+            if status == .active {
+                // Released at once: each delivery is due at its own time, or when its lease ends.
+                try db.run(
+                    """
+                    UPDATE deliveries SET due_at = MAX(COALESCE(next_attempt_at, ?), COALESCE(lease_until, 0))
+                    WHERE endpoint_id = ? AND state IN (0, 1) AND due_at IS NULL
+                    """,
+                    [.integer(Timestamp.millis(now)), .text(id)]
+                )
+                if let due = try Self.nextDue(db, endpointID: id) {
+                    signals.append(.due(endpointID: id, at: due))
+                }
+            } else {
+                try Self.hold(db, endpointID: id)
+            }
+            fanOutCache.invalidate(tenantID)
+            db.afterCommit.append { hub.emit(signals) }
+            return try db.queryFirst(
+                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], Self.endpoint
+            )!
+        }
+    }
+
+    /// Takes an endpoint's deliveries out of the due index without losing them.
+    private static func hold(_ db: SQLiteConnection, endpointID: String) throws {
+        try db.run(
+            "UPDATE deliveries SET due_at = NULL WHERE endpoint_id = ? AND state IN (0, 1) AND due_at IS NOT NULL",
+            [.text(endpointID)]
+        )
+    }
+
+    public func deleteEndpoint(tenantID: String, id: String, now: Date) async throws {
+        try await database.write { [fanOutCache, hub] db in
+            let millis = Timestamp.millis(now)
+            let changed = try db.run(
+                "UPDATE endpoints SET deleted_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                [.integer(millis), .integer(millis), .text(id), .text(tenantID)]
+            )
+            guard changed == 1 else { throw CourierError.notFound("endpoint") }
+            try db.run(
+                """
+                UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
+                    last_error = 'endpoint deleted', updated_at = ?
+                WHERE endpoint_id = ? AND state IN (0, 1)
+                """,
+                [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(id)]
+            )
+            fanOutCache.invalidate(tenantID)
+            db.afterCommit.append { hub.emit([.endpointChanged(endpointID: id)]) }
+        }
+    }
+
+    // MARK: Events
+
+    public func publish(_ events: [NewEvent], tenantID: String, now: Date) async throws -> [PublishedEvent] {
+        try await database.write { [fanOutCache, hub] db in
+            let millis = Timestamp.millis(now)
+            let endpoints = try fanOutCache.endpoints(tenantID: tenantID, db: db)
+            var results: [PublishedEvent] = []
+            results.reserveCapacity(events.count)
+            var due: Set<String> = []
+            for event in events {
+                if let key = event.idempotencyKey,
+                   let existing = try db.queryFirst(
+                       "SELECT id FROM events WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantID), .text(key)],
+                       { $0.text(0) }
+                   ) {
+                    results.append(PublishedEvent(id: existing, duplicate: true, deliveries: 0))
+                    continue
+                }
+                let eventID = Identifier.make("evt", now: now)
+                try db.run(
+                    """
+                    INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(eventID), .text(tenantID), .text(event.type), .optionalText(event.key), .blob(event.payload),
+                     .integer(event.occurredAt.map(Timestamp.millis) ?? millis), .optionalText(event.idempotencyKey),
+                     .integer(millis)]
+                )
+                var fanOut = 0
+                for endpoint in endpoints where endpoint.subscribes(to: event.type) {
+                    let active = endpoint.status == .active
+                    try db.run(
+                        """
+                        INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
+                        """,
+                        [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
+                         .integer(millis), active ? .integer(millis) : .null, .integer(millis), .integer(millis)]
+                    )
+                    if active { due.insert(endpoint.id) }
+                    fanOut += 1
+                }
+                results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
+            }
+            if !due.isEmpty {
+                let signals = due.map { StoreSignal.due(endpointID: $0, at: now) }
+                db.afterCommit.append { hub.emit(signals) }
+            }
+            return results
+        }
+    }
+
+    public func event(tenantID: String, id: String) async throws -> Event? {
+        try await database.read { db in
+            try db.queryFirst(
+                "SELECT \(Self.eventColumns) FROM events WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
+                Self.event
+            )
+        }
+    }
+
+    static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
+
+    static func event(_ row: SQLiteStatement) -> Event {
+        Event(
+            id: row.text(0), tenantID: row.text(1), type: row.text(2), key: row.optionalText(3), payload: row.blob(4),
+            occurredAt: Timestamp.date(millis: row.int(5)), idempotencyKey: row.optionalText(6),
+            createdAt: Timestamp.date(millis: row.int(7))
+        )
+    }
+
+    // MARK: Deliveries
+
+    static let deliveryColumns = """
+        id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
+        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot
+        """
+
+    static func delivery(_ row: SQLiteStatement) -> Delivery {
+        Delivery(
+            id: row.text(0), tenantID: row.text(1), eventID: row.text(2), endpointID: row.text(3),
+            state: DeliveryState(storageCode: Int(row.int(4))) ?? .pending, attemptCount: Int(row.int(5)),
+            nextAttemptAt: row.optionalInt(6).map(Timestamp.date), lastAttemptAt: row.optionalInt(7).map(Timestamp.date),
+            lastStatus: row.optionalInt(8).map { Int($0) }, lastError: row.optionalText(9),
+            createdAt: Timestamp.date(millis: row.int(10)), updatedAt: Timestamp.date(millis: row.int(11)),
+            budget: RetryBudget(
+                base: Int(row.int(12)), firstAttemptAt: row.optionalInt(13).map(Timestamp.date), singleShot: row.int(14) != 0
+            )
+        )
+    }
+
+    /// The WHERE clause and binds for a filter; ids sort by creation time, so time bounds are id bounds.
+    static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [SQLiteValue]) {
+        var conditions = ["tenant_id = ?"]
+        var binds: [SQLiteValue] = [.text(tenantID)]
+        if let endpointID = filter.endpointID {
+            conditions.append("endpoint_id = ?")
+            binds.append(.text(endpointID))
+        }
+        if let state = filter.state {
+            conditions.append("state = ?")
+            binds.append(.integer(Int64(state.storageCode)))
+        }
+        if let eventID = filter.eventID {
+            conditions.append("event_id = ?")
+            binds.append(.text(eventID))
+        }
+        if let since = filter.since {
+            conditions.append("id >= ?")
+            binds.append(.text(Identifier.lowerBound("dlv", at: since)))
+        }
+        if let until = filter.until {
+            conditions.append("id < ?")
+            binds.append(.text(Identifier.lowerBound("dlv", at: until)))
+        }
+        return (conditions.joined(separator: " AND "), binds)
+    }
+
+    public func deliveries(tenantID: String, filter: DeliveryFilter, page: PageRequest) async throws -> Page<Delivery> {
+        try await database.read { db in
+            let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
+            let items = try db.query(
+                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
+                binds + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.delivery
+            )
+            return Self.page(items, limit: page.limit, id: \.id)
+        }
+    }
+
+    public func delivery(tenantID: String, id: String) async throws -> Delivery? {
+        try await database.read { db in
+            try db.queryFirst(
+                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?",
+                [.text(id), .text(tenantID)], Self.delivery
+            )
+        }
+    }
+
+    public func attempts(tenantID: String, deliveryID: String) async throws -> [Attempt] {
+        try await database.read { db in
+            try db.query(
+                """
+                SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status, response_headers,
+                    response_body, response_truncated, error, outcome
+                FROM attempts WHERE delivery_id = ? AND tenant_id = ? ORDER BY id
+                """,
+                [.text(deliveryID), .text(tenantID)]
+            ) { row in
+                var headers: [HeaderField] = []
+                if let text = row.optionalText(7), case .array(let pairs)? = try? JSONParser.parse(text) {
+                    for pair in pairs {
+                        if case .array(let nv) = pair, nv.count == 2, let n = nv[0].stringValue, let v = nv[1].stringValue {
+                            headers.append(HeaderField(name: n, value: v))
+                        }
+                    }
+                }
+                return Attempt(
+                    id: row.text(0), deliveryID: row.text(1), tenantID: row.text(2),
+                    startedAt: Timestamp.date(millis: row.int(3)), duration: row.double(4) / 1000, request: row.text(5),
+                    responseStatus: row.optionalInt(6).map { Int($0) }, responseHeaders: headers,
+                    responseBody: row.optionalText(8), responseBodyTruncated: row.int(9) != 0, error: row.optionalText(10),
+                    outcome: Attempt.Outcome(rawValue: row.text(11)) ?? .failed
+                )
+            }
+        }
+    }
+
+    public func apply(
+        _ action: DeliveryStateMachine.Action, tenantID: String, deliveryID: String, now: Date
+    ) async throws -> Delivery {
+        try await database.write { [hub] db in
+            guard let delivery = try db.queryFirst(
+                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?",
+                [.text(deliveryID), .text(tenantID)], Self.delivery
+            ) else {
+                throw CourierError.notFound("delivery")
+            }
+            let signal = try Self.apply(action, to: delivery, db: db, now: now)
+            if let signal { db.afterCommit.append { hub.emit([signal]) } }
+            return try db.queryFirst(
+                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ?", [.text(deliveryID)], Self.delivery
+            )!
+        }
+    }
+
+    /// Writes the effect of an action on one delivery; returns the signal to send when it becomes due.
+    private static func apply(
+        _ action: DeliveryStateMachine.Action, to delivery: Delivery, db: SQLiteConnection, now: Date
+    ) throws -> StoreSignal? {
+        let effect = try DeliveryStateMachine.apply(
+            action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now
+        )
+        let next = effect.nextAttemptAt.map(Timestamp.millis)
+        try db.run(
+            """
+            UPDATE deliveries SET state = ?, next_attempt_at = ?,
+                due_at = CASE WHEN ? IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
+                                                      AND e.deleted_at IS NULL) = 'active' THEN ? ELSE NULL END,
+                budget_base = ?, budget_first_at = ?, single_shot = ?, updated_at = ?
+            WHERE id = ?
+            """,
+            [.integer(Int64(effect.state.storageCode)), .optionalInteger(next), .optionalInteger(next), .optionalInteger(next),
+             .integer(Int64(effect.budget.base)), .optionalInteger(effect.budget.firstAttemptAt.map(Timestamp.millis)),
+             .integer(effect.budget.singleShot ? 1 : 0), .integer(Timestamp.millis(now)), .text(delivery.id)]
+        )
+        guard let at = effect.nextAttemptAt else { return nil }
+        return .due(endpointID: delivery.endpointID, at: at)
+    }
+
+    /// How many deliveries one bulk transaction changes; a larger filter is done in several.
+    static let bulkChunk = 500
+
+    public func apply(
+        _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
+    ) async throws -> BulkResult {
+        var total = BulkResult(matched: 0, changed: 0)
+        var cursor = "~"
+        while true {
+            let (result, last) = try await database.write { [hub] db -> (BulkResult, String?) in
+                let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
+                let rows = try db.query(
+                    "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
+                    binds + [.text(cursor), .integer(Int64(Self.bulkChunk))], Self.delivery
+                )
+                var changed = 0
+                var signals: [String: Date] = [:]
+                for delivery in rows {
+                    guard let signal = try? Self.apply(action, to: delivery, db: db, now: now) else { continue }
+                    changed += 1
+                    if case .due(let endpointID, let at)? = signal { signals[endpointID] = at }
+                }
+                if !signals.isEmpty {
+                    db.afterCommit.append { hub.emit(signals.map { .due(endpointID: $0.key, at: $0.value) }) }
+                }
+                return (BulkResult(matched: rows.count, changed: changed), rows.count < Self.bulkChunk ? nil : rows.last?.id)
+            }
+            total.matched += result.matched
+            total.changed += result.changed
+            guard let last else { return total }
+            cursor = last
+        }
+    }
+
+    // MARK: The delivery engine
+
+    static func nextDue(_ db: SQLiteConnection, endpointID: String) throws -> Date? {
+        try db.queryFirst(
+            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = ? AND state IN (0, 1) AND due_at IS NOT NULL",
+            [.text(endpointID)]
+        ) { $0.optionalInt(0) }.flatMap { $0 }.map(Timestamp.date)
+    }
+
+    public func dueEndpoints() async throws -> [DueWork] {
+        try await database.read { db in
+            let ids = try db.query(
+                "SELECT id FROM endpoints WHERE status = 'active' AND deleted_at IS NULL", []
+            ) { $0.text(0) }
+            return try ids.compactMap { id in
+                try Self.nextDue(db, endpointID: id).map { DueWork(endpointID: id, dueAt: $0) }
+            }
+        }
+    }
+
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
+        try await database.write { db in
+            guard let endpoint = try db.queryFirst(
+                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
+                Self.endpoint
+            ), endpoint.status == .active else {
+                return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
+            }
+            let lease = Timestamp.millis(leaseUntil)
+            var rows = try db.query(
+                """
+                UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
+                WHERE id IN (
+                    SELECT id FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3
+                    ORDER BY due_at, id LIMIT ?4
+                )
+                RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
+                    single_shot, lease_token
+                """,
+                [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(limit))]
+            ) { row in
+                (
+                    id: row.text(0), tenantID: row.text(1), eventID: row.text(2),
+                    progress: DeliveryStateMachine.Progress(
+                        state: DeliveryState(storageCode: Int(row.int(3))) ?? .pending, attemptCount: Int(row.int(4)),
+                        lastAttemptAt: row.optionalInt(5).map(Timestamp.date),
+                        budget: RetryBudget(
+                            base: Int(row.int(6)), firstAttemptAt: row.optionalInt(7).map(Timestamp.date),
+                            singleShot: row.int(8) != 0
+                        )
+                    ),
+                    token: row.int(9)
+                )
+            }
+            rows.sort { $0.id < $1.id }
+            var claimed: [ClaimedDelivery] = []
+            claimed.reserveCapacity(rows.count)
+            for row in rows {
+                guard let event = try db.queryFirst(
+                    "SELECT \(Self.eventColumns) FROM events WHERE id = ?", [.text(row.eventID)], Self.event
+                ) else { continue }
+                claimed.append(ClaimedDelivery(
+                    deliveryID: row.id, tenantID: row.tenantID, event: event, progress: row.progress, leaseToken: row.token
+                ))
+            }
+            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try Self.nextDue(db, endpointID: endpointID))
+        }
+    }
+
+    public func record(_ records: [AttemptRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await database.write { [fanOutCache, hub] db in
+            var signals: [StoreSignal] = []
+            for record in records {
+                let attempt = record.attempt
+                let started = Timestamp.millis(attempt.startedAt)
+                let headers = JSONValue.array(attempt.responseHeaders.map { .array([.string($0.name), .string($0.value)]) })
+                try db.run(
+                    """
+                    INSERT INTO attempts (id, delivery_id, tenant_id, started_at, duration_ms, request, response_status,
+                        response_headers, response_body, response_truncated, error, outcome)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(attempt.id), .text(attempt.deliveryID), .text(attempt.tenantID), .integer(started),
+                     .double(attempt.duration * 1000), .text(attempt.request),
+                     .optionalInteger(attempt.responseStatus.map(Int64.init)), .json(headers),
+                     .optionalText(attempt.responseBody), .integer(attempt.responseBodyTruncated ? 1 : 0),
+                     .optionalText(attempt.error), .text(attempt.outcome.rawValue)]
+                )
+                let ended = Timestamp.millis(attempt.startedAt.addingTimeInterval(attempt.duration))
+                try db.run(
+                    """
+                    UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = ?, last_status = ?,
+                        last_error = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                    [.integer(started), .optionalInteger(attempt.responseStatus.map(Int64.init)),
+                     .optionalText(attempt.outcome == .succeeded ? nil : Self.summary(of: attempt)), .integer(ended),
+                     .text(attempt.deliveryID)]
+                )
+                let transition = record.transition
+                let next = transition.nextAttemptAt.map(Timestamp.millis)
+                try db.run(
+                    """
+                    UPDATE deliveries SET state = ?, next_attempt_at = ?, lease_until = NULL,
+                        due_at = CASE WHEN ? IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
+                                                              AND e.deleted_at IS NULL) = 'active' THEN ? ELSE NULL END,
+                        budget_base = ?, budget_first_at = ?, single_shot = ?
+                    WHERE id = ? AND lease_token = ? AND state IN (0, 1)
+                    """,
+                    [.integer(Int64(transition.state.storageCode)), .optionalInteger(next), .optionalInteger(next),
+                     .optionalInteger(next), .integer(Int64(transition.budget.base)),
+                     .optionalInteger(transition.budget.firstAttemptAt.map(Timestamp.millis)),
+                     .integer(transition.budget.singleShot ? 1 : 0), .text(attempt.deliveryID), .integer(record.lease.token)]
+                )
+                if let reason = transition.disableEndpointReason {
+                    let disabled = try db.run(
+                        "UPDATE endpoints SET status = 'disabled', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'",
+                        [.text(reason), .integer(ended), .text(record.endpointID)]
+                    )
+                    if disabled == 1 {
+                        try Self.hold(db, endpointID: record.endpointID)
+                        fanOutCache.invalidate(attempt.tenantID)
+                        signals.append(.endpointChanged(endpointID: record.endpointID))
+                    }
+                }
+            }
+            if !signals.isEmpty { db.afterCommit.append { hub.emit(signals) } }
+        }
+    }
+
+    /// The one-line reason a person sees in the list of deliveries.
+    static func summary(of attempt: Attempt) -> String {
+        if let error = attempt.error { return error }
+        if let status = attempt.responseStatus { return "HTTP \(status)" }
+        return attempt.outcome.rawValue
+    }
+
+    public func release(_ leases: [Lease]) async throws {
+        guard !leases.isEmpty else { return }
+        try await database.write { db in
+            for lease in leases {
+                try db.run(
+                    """
+                    UPDATE deliveries SET lease_until = NULL,
+                        due_at = CASE WHEN (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
+                                            AND e.deleted_at IS NULL) = 'active' THEN next_attempt_at ELSE NULL END
+                    WHERE id = ? AND lease_token = ? AND state IN (0, 1)
+                    """,
+                    [.text(lease.deliveryID), .integer(lease.token)]
+                )
+            }
+        }
+    }
+}
+
+/// The endpoints of each tenant that publishing fans out to, cached on the writer thread.
+///
+/// Only writer-thread jobs read or change it (the endpoint writes that invalidate it run there
+/// too), so it needs no lock of its own; the mutex only satisfies `Sendable`.
+private final class FanOutCache: Sendable {
+    private let tenants = Mutex<[String: [Endpoint]]>([:])
+
+    func endpoints(tenantID: String, db: SQLiteConnection) throws -> [Endpoint] {
+        if let cached = tenants.withLock({ $0[tenantID] }) { return cached }
+        let loaded = try db.query(
+            "SELECT \(SQLiteStore.endpointColumns) FROM endpoints WHERE tenant_id = ? AND deleted_at IS NULL AND status != 'disabled'",
+            [.text(tenantID)], SQLiteStore.endpoint
+        )
+        tenants.withLock { $0[tenantID] = loaded }
+        return loaded
+    }
+
+    func invalidate(_ tenantID: String) {
+        _ = tenants.withLock { $0.removeValue(forKey: tenantID) }
+    }
+}
+
+extension SQLiteValue {
+    static func optionalText(_ value: String?) -> SQLiteValue {
+        value.map(SQLiteValue.text) ?? .null
+    }
+
+    static func optionalInteger(_ value: Int64?) -> SQLiteValue {
+        value.map(SQLiteValue.integer) ?? .null
+    }
+
+    static func json(_ value: JSONValue) -> SQLiteValue {
+        .text(String(decoding: value.bytes, as: UTF8.self))
+    }
+}
