@@ -38,7 +38,7 @@ public final class SQLiteStore: Store {
             throw CourierError(.unavailable, code: "store_unavailable", message: "cannot open \(lockPath): errno \(errno)")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
+            Glibc.close(descriptor)
             throw CourierError(
                 .unavailable, code: "store_locked",
                 message: "\(path) is in use by another Courier process; the SQLite store serves one node (use PostgreSQL for several)"
@@ -61,7 +61,7 @@ public final class SQLiteStore: Store {
             )
             database = try SQLiteDatabase(path: path, synchronous: durability.rawValue)
         } catch {
-            close(descriptor)
+            Glibc.close(descriptor)
             throw error
         }
         return SQLiteStore(database: database, lockDescriptor: descriptor)
@@ -267,7 +267,8 @@ public final class SQLiteStore: Store {
                 try Self.hold(db, endpointID: id)
             }
             fanOutCache.invalidate(tenantID)
-            db.afterCommit.append { hub.emit(signals) }
+            let emitted = signals
+            db.afterCommit.append { hub.emit(emitted) }
             return try db.queryFirst(
                 "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], Self.endpoint
             )!
@@ -521,21 +522,28 @@ public final class SQLiteStore: Store {
         var total = BulkResult(matched: 0, changed: 0)
         var cursor = "~"
         while true {
+            let start = cursor
             let (result, last) = try await database.write { [hub] db -> (BulkResult, String?) in
                 let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
                 let rows = try db.query(
                     "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
-                    binds + [.text(cursor), .integer(Int64(Self.bulkChunk))], Self.delivery
+                    binds + [.text(start), .integer(Int64(Self.bulkChunk))], Self.delivery
                 )
                 var changed = 0
                 var signals: [String: Date] = [:]
                 for delivery in rows {
-                    guard let signal = try? Self.apply(action, to: delivery, db: db, now: now) else { continue }
+                    let signal: StoreSignal?
+                    do {
+                        signal = try Self.apply(action, to: delivery, db: db, now: now)
+                    } catch is CourierError {
+                        continue  // not applicable in this state
+                    }
                     changed += 1
-                    if case .due(let endpointID, let at)? = signal { signals[endpointID] = at }
+                    if case .due(let endpointID, let at)? = signal { signals[endpointID] = min(at, signals[endpointID] ?? at) }
                 }
                 if !signals.isEmpty {
-                    db.afterCommit.append { hub.emit(signals.map { .due(endpointID: $0.key, at: $0.value) }) }
+                    let emitted = signals.map { StoreSignal.due(endpointID: $0.key, at: $0.value) }
+                    db.afterCommit.append { hub.emit(emitted) }
                 }
                 return (BulkResult(matched: rows.count, changed: changed), rows.count < Self.bulkChunk ? nil : rows.last?.id)
             }
@@ -673,7 +681,10 @@ public final class SQLiteStore: Store {
                     }
                 }
             }
-            if !signals.isEmpty { db.afterCommit.append { hub.emit(signals) } }
+            if !signals.isEmpty {
+                let emitted = signals
+                db.afterCommit.append { hub.emit(emitted) }
+            }
         }
     }
 

@@ -7,10 +7,10 @@ import Foundation
 /// live (during a rotation) each gives one signature, space separated, and a verifier holding
 /// any one of the secrets accepts.
 public struct WebhookSigner: Sendable {
-    private let keys: [SymmetricKey]
+    private let keys: [[UInt8]]
 
     public init(secrets: [WebhookSecret]) {
-        keys = secrets.map { SymmetricKey(data: $0.key) }
+        keys = secrets.map(\.key)
     }
 
     public init(secret: WebhookSecret) {
@@ -22,7 +22,7 @@ public struct WebhookSigner: Sendable {
         var signatures: [String] = []
         signatures.reserveCapacity(keys.count)
         for key in keys {
-            var hmac = HMAC<SHA256>(key: key)
+            var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
             hmac.update(data: Array(id.utf8))
             hmac.update(data: [UInt8(ascii: ".")])
             hmac.update(data: Array(String(timestamp).utf8))

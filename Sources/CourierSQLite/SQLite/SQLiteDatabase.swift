@@ -72,6 +72,7 @@ final class SQLiteDatabase: Sendable {
 
     /// Runs `body` on the writer connection inside a transaction it may share with other jobs;
     /// returns once that transaction has committed.
+    @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             nonisolated(unsafe) var value: T?
@@ -104,13 +105,13 @@ final class SQLiteDatabase: Sendable {
 
     /// Runs `body` on a reader connection (a consistent snapshot of the last commit).
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await readerPool.runIfActive { [readers] in
-            let box = readers.withLock { $0.popLast() }
+        try await readerPool.runIfActive { [self] in
+            let box = self.readers.withLock { $0.popLast() }
             guard let box else {
                 // Never more callers than threads, so a connection is always free.
                 preconditionFailure("no free SQLite reader connection")
             }
-            defer { readers.withLock { $0.append(box) } }
+            defer { self.readers.withLock { $0.append(box) } }
             // One read transaction, so a body's several statements see the same commit.
             try box.connection.execute("BEGIN")
             defer { try? box.connection.execute("COMMIT") }

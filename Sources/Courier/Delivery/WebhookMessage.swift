@@ -1,0 +1,43 @@
+import Foundation
+
+/// The bytes and headers of one request to an endpoint.
+public struct WebhookMessage: Sendable {
+    public var body: [UInt8]
+    public var contentType: String
+    /// `webhook-id`: the event's id, the same on every retry and resend so receivers can deduplicate.
+    public var id: String
+
+    /// The default body, the Standard Webhooks envelope: `{"id","type","timestamp","data"}`.
+    ///
+    /// Built by appending the stored payload bytes as they are, so a delivery never re-encodes
+    /// what the publisher sent.
+    public static func envelope(for event: Event) -> WebhookMessage {
+        var writer = JSONWriter(capacity: event.payload.count + 128)
+        writer.appendRaw("{\"id\":")
+        writer.writeString(event.id)
+        writer.appendRaw(",\"type\":")
+        writer.writeString(event.type)
+        writer.appendRaw(",\"timestamp\":")
+        writer.writeString(Timestamp.format(event.occurredAt))
+        writer.appendRaw(",\"data\":")
+        writer.writeRaw(event.payload)
+        writer.appendRaw("}")
+        return WebhookMessage(body: writer.bytes, contentType: "application/json", id: event.id)
+    }
+
+    /// Every header of the request: the endpoint's own first, then Courier's, which win.
+    public func headers(endpoint: Endpoint, signer: WebhookSigner, timestamp: Int64) -> [HeaderField] {
+        var fields = endpoint.headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
+        fields.append(HeaderField(name: "content-type", value: contentType))
+        fields.append(HeaderField(name: "user-agent", value: "Courier/\(Courier.version)"))
+        fields.append(HeaderField(name: "webhook-id", value: id))
+        fields.append(HeaderField(name: "webhook-timestamp", value: String(timestamp)))
+        fields.append(HeaderField(name: "webhook-signature", value: signer.signature(id: id, timestamp: timestamp, body: body)))
+        return fields
+    }
+}
+
+/// Facts about this build of Courier.
+public enum Courier {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,271 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The background service that claims due deliveries, sends them and records the outcome.
+///
+/// One loop owns a ``DispatchState`` and performs what it asks for as child tasks of one task
+/// group: claims, requests, and timers. Children report back through one stream, so the state
+/// has a single owner and needs no lock. Outcomes are written by a recorder that takes
+/// whatever has piled up since its last write, so attempt records share transactions.
+///
+/// On graceful shutdown it stops claiming, gives queued claims back, lets requests under way
+/// finish (up to ``Configuration/shutdownGrace``), writes their records and returns.
+public struct DeliveryEngine: Service {
+    public struct Configuration: Sendable {
+        public var sender: WebhookSender.Configuration
+        /// How long a claim is held; past it another worker may take the delivery.
+        public var lease: TimeInterval
+        /// How long requests under way may take to finish at shutdown.
+        public var shutdownGrace: TimeInterval
+        /// How often the engine asks the store for due work it was not told about.
+        public var resyncInterval: TimeInterval
+
+        public init(
+            sender: WebhookSender.Configuration = .init(), lease: TimeInterval? = nil,
+            shutdownGrace: TimeInterval = 10, resyncInterval: TimeInterval = 30
+        ) {
+            self.sender = sender
+            let timeout = Double(sender.requestTimeout.nanoseconds) / 1e9
+            self.lease = lease ?? (2 * timeout + 30)
+            self.shutdownGrace = shutdownGrace
+            self.resyncInterval = resyncInterval
+        }
+    }
+
+    private enum Event: Sendable {
+        case signal(StoreSignal)
+        case resync([DueWork])
+        case claimed(endpointID: String, Claim)
+        case claimFailed(endpointID: String, any Error)
+        case sent(endpointID: String, AttemptRecord)
+        case tick
+        case shutdown
+        case graceOver
+    }
+
+    let store: any Store
+    let configuration: Configuration
+    let logger: Logger
+    let classifier = ResponseClassifier()
+
+    public init(store: any Store, configuration: Configuration = .init(), logger: Logger = Logger(label: "courier.engine")) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let client = WebhookSender.makeClient(configuration: configuration.sender)
+        let sender = WebhookSender(client: client, configuration: configuration.sender)
+        let recorder = Recorder()
+        let (events, continuation) = AsyncStream<Event>.makeStream()
+        // Subscribe before the first resync so no signal falls between the two.
+        let signals = store.signals()
+
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await signal in signals { continuation.yield(.signal(signal)) }
+            }
+            group.addTask { [store, logger] in
+                await recorder.run(store: store, logger: logger)
+            }
+            group.addTask { [store, logger, configuration] in
+                while !Task.isCancelled {
+                    do {
+                        continuation.yield(.resync(try await store.dueEndpoints()))
+                    } catch {
+                        logger.warning("cannot read due work from the store", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: .seconds(configuration.resyncInterval))
+                }
+            }
+
+            await withGracefulShutdownHandler {
+                var state = DispatchState()
+                var timerAt: Date?
+                var shuttingDown = false
+                for await event in events {
+                    var released: [Lease] = []
+                    switch event {
+                    case .signal(.due(let endpointID, let at)):
+                        state.due(endpointID: endpointID, at: at)
+                    case .signal(.endpointChanged(let endpointID)):
+                        released = state.endpointChanged(endpointID: endpointID)
+                    case .resync(let work):
+                        for item in work { state.due(endpointID: item.endpointID, at: item.dueAt) }
+                    case .claimed(let endpointID, let claim):
+                        released = state.claimed(endpointID: endpointID, claim: claim)
+                    case .claimFailed(let endpointID, let error):
+                        logger.warning("claim failed", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
+                        state.claimFailed(endpointID: endpointID, retryAt: Date().addingTimeInterval(1))
+                    case .sent(let endpointID, let record):
+                        released = state.sent(
+                            endpointID: endpointID,
+                            nextAttemptAt: record.transition.state.isActive ? record.transition.nextAttemptAt : nil,
+                            disabled: record.transition.disableEndpointReason != nil
+                        )
+                        await recorder.append(record)
+                    case .tick:
+                        timerAt = nil
+                    case .shutdown:
+                        shuttingDown = true
+                        released = state.drain()
+                        let grace = configuration.shutdownGrace
+                        group.addTask {
+                            try? await Task.sleep(for: .seconds(grace))
+                            continuation.yield(.graceOver)
+                        }
+                    case .graceOver:
+                        logger.warning("requests still under way at the end of the shutdown grace period", metadata: [
+                            "inFlight": "\(state.inFlightCount)",
+                        ])
+                    }
+                    if !released.isEmpty {
+                        do {
+                            try await store.release(released)
+                        } catch {
+                            // The leases expire on their own; the deliveries are only late, not lost.
+                            logger.warning("cannot release leases", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    if shuttingDown {
+                        if case .graceOver = event { break }
+                        if state.outstandingCount == 0 { break }
+                        continue
+                    }
+
+                    let now = Date()
+                    let actions = state.nextActions(now: now)
+                    for (endpointID, limit) in actions.claims {
+                        let leaseUntil = now.addingTimeInterval(configuration.lease)
+                        group.addTask { [store] in
+                            do {
+                                let claim = try await store.claim(endpointID: endpointID, limit: limit, now: now, leaseUntil: leaseUntil)
+                                continuation.yield(.claimed(endpointID: endpointID, claim))
+                            } catch {
+                                continuation.yield(.claimFailed(endpointID: endpointID, error))
+                            }
+                        }
+                    }
+                    for (endpoint, delivery) in actions.sends {
+                        group.addTask {
+                            let record = await attempt(delivery, to: endpoint, sender: sender)
+                            continuation.yield(.sent(endpointID: endpoint.id, record))
+                        }
+                    }
+                    if let wake = actions.wakeAt, timerAt.map({ wake < $0 }) ?? true {
+                        timerAt = wake
+                        group.addTask {
+                            let delay = wake.timeIntervalSinceNow
+                            if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
+                            continuation.yield(.tick)
+                        }
+                    }
+                }
+            } onGracefulShutdown: {
+                continuation.yield(.shutdown)
+            }
+
+            await recorder.finish()
+            continuation.finish()
+            group.cancelAll()
+        }
+        try? await client.shutdown()
+    }
+
+    /// Sends one delivery and works out its transition; never throws.
+    func attempt(_ delivery: ClaimedDelivery, to endpoint: Endpoint, sender: WebhookSender) async -> AttemptRecord {
+        let message = WebhookMessage.envelope(for: delivery.event)
+        let secrets = (try? WebhookSecret(endpoint.secret)).map { [$0] } ?? []
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        let headers = message.headers(endpoint: endpoint, signer: WebhookSigner(secrets: secrets), timestamp: timestamp)
+        let response = await sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
+        let ended = response.startedAt.addingTimeInterval(response.duration)
+        let verdict = response.status.map { classifier.classify(status: $0, headers: response.headers, now: ended) }
+            ?? classifier.classifyTransportError()
+        let transition = DeliveryStateMachine.afterAttempt(
+            delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: response.startedAt, now: ended,
+            jitter: Double.random(in: 0..<1)
+        )
+        var logger = logger
+        logger[metadataKey: "delivery"] = "\(delivery.deliveryID)"
+        logger[metadataKey: "endpoint"] = "\(endpoint.id)"
+        if verdict.outcome == .succeeded {
+            logger.debug("delivered", metadata: ["status": "\(response.status ?? 0)"])
+        } else {
+            logger.info("attempt failed", metadata: [
+                "outcome": "\(verdict.outcome.rawValue)", "status": "\(response.status.map(String.init) ?? "-")",
+                "error": "\(response.error ?? "-")", "next": "\(transition.state.rawValue)",
+            ])
+        }
+        let attempt = Attempt(
+            id: Identifier.make("att", now: response.startedAt), deliveryID: delivery.deliveryID,
+            tenantID: delivery.tenantID, startedAt: response.startedAt, duration: response.duration,
+            request: WebhookSender.requestSummary(method: endpoint.method, url: endpoint.url),
+            responseStatus: response.status, responseHeaders: response.headers,
+            responseBody: response.status == nil ? nil : String(decoding: response.body, as: UTF8.self),
+            responseBodyTruncated: response.bodyTruncated, error: response.error, outcome: verdict.outcome
+        )
+        return AttemptRecord(endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition)
+    }
+}
+
+/// Collects attempt records and writes whatever has piled up in one call, so that under load
+/// many records share a transaction and at rest each is written at once.
+actor Recorder {
+    private var pending: [AttemptRecord] = []
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var finished = false
+    private var done: [CheckedContinuation<Void, Never>] = []
+
+    func append(_ record: AttemptRecord) {
+        pending.append(record)
+        waiter?.resume()
+        waiter = nil
+    }
+
+    /// Returns once everything appended so far is written.
+    func finish() async {
+        finished = true
+        waiter?.resume()
+        waiter = nil
+        await withCheckedContinuation { done.append($0) }
+    }
+
+    private func take() async -> [AttemptRecord]? {
+        while pending.isEmpty {
+            if finished { return nil }
+            await withCheckedContinuation { waiter = $0 }
+        }
+        defer { pending = [] }
+        return pending
+    }
+
+    private func markDone() {
+        for continuation in done { continuation.resume() }
+        done = []
+    }
+
+    func run(store: any Store, logger: Logger) async {
+        while let batch = await take() {
+            var delay: Double = 0.05
+            while true {
+                do {
+                    try await store.record(batch)
+                    break
+                } catch {
+                    // The attempts happened; keep trying to record them. If this process dies
+                    // first, the leases expire and the deliveries are sent again (at least once).
+                    logger.error("cannot record attempts; retrying", metadata: ["error": "\(error)", "count": "\(batch.count)"])
+                    try? await Task.sleep(for: .seconds(delay))
+                    delay = min(delay * 2, 5)
+                    if finished && delay >= 5 { break }
+                }
+            }
+        }
+        markDone()
+    }
+}

@@ -1,0 +1,198 @@
+import DequeModule
+import Foundation
+import HeapModule
+
+/// What the delivery engine knows about each endpoint's work, and what it should do next.
+///
+/// A pure state machine in the manner of postgres-nio's: the engine feeds it events (work
+/// became due, a claim came back, a request finished) and performs the actions it returns
+/// (claim, send, sleep until). Work is tracked per endpoint (a *lane*) so that `maxInFlight`
+/// holds per endpoint, one slow endpoint cannot starve the others, and a backlog is claimed a
+/// little at a time instead of scanned.
+public struct DispatchState: Sendable {
+    /// One endpoint's work in this engine.
+    struct Lane: Sendable {
+        var endpoint: Endpoint?
+        /// When the endpoint's earliest unclaimed delivery is due, as far as we know.
+        var nextDueAt: Date?
+        /// Claimed, waiting for a free slot.
+        var queued: Deque<ClaimedDelivery> = []
+        var inFlight = 0
+        var claiming = false
+        /// The earliest due time signalled while a claim was under way, which the claim's own
+        /// answer (read before that signal's commit) may not include.
+        var dueDuringClaim: Date?
+        /// The earliest wake-up in the heap for this lane, so later ones are not pushed again.
+        var scheduledWake: Date?
+
+        var maxInFlight: Int { endpoint?.maxInFlight ?? Endpoint.defaultMaxInFlight }
+
+        var isIdle: Bool { queued.isEmpty && inFlight == 0 && !claiming && nextDueAt == nil && scheduledWake == nil }
+    }
+
+    struct Wake: Comparable, Sendable {
+        var at: Date
+        var endpointID: String
+        static func < (lhs: Wake, rhs: Wake) -> Bool { lhs.at < rhs.at }
+    }
+
+    /// What the engine should do now.
+    public struct Actions: Sendable {
+        public var claims: [(endpointID: String, limit: Int)] = []
+        public var sends: [(endpoint: Endpoint, delivery: ClaimedDelivery)] = []
+        /// When to call ``nextActions(now:)`` again if nothing else happens first.
+        public var wakeAt: Date?
+    }
+
+    private(set) var lanes: [String: Lane] = [:]
+    private var dirty: Set<String> = []
+    private var wakes = Heap<Wake>()
+    public private(set) var isDraining = false
+
+    public init() {}
+
+    /// Deliveries held in this engine, claimed or being sent.
+    public var heldCount: Int {
+        lanes.values.reduce(0) { $0 + $1.queued.count + $1.inFlight }
+    }
+
+    /// Requests under way and claims not yet answered: what shutdown waits for.
+    public var outstandingCount: Int {
+        lanes.values.reduce(0) { $0 + $1.inFlight + ($1.claiming ? 1 : 0) }
+    }
+
+    public var inFlightCount: Int {
+        lanes.values.reduce(0) { $0 + $1.inFlight }
+    }
+
+    /// Work for `endpointID` is due at `at`.
+    public mutating func due(endpointID: String, at: Date) {
+        var lane = lanes[endpointID] ?? Lane()
+        if lane.claiming {
+            lane.dueDuringClaim = min(lane.dueDuringClaim ?? at, at)
+        }
+        lane.nextDueAt = min(lane.nextDueAt ?? at, at)
+        lanes[endpointID] = lane
+        schedule(endpointID, at: lane.nextDueAt!)
+    }
+
+    /// The endpoint was paused, edited, disabled or deleted: its queued claims go back to the
+    /// store (the next claim reads the endpoint afresh), requests under way finish.
+    public mutating func endpointChanged(endpointID: String) -> [Lease] {
+        guard var lane = lanes[endpointID] else { return [] }
+        let released = lane.queued.map(\.lease)
+        lane.queued.removeAll()
+        lane.endpoint = nil
+        // Resumed endpoints announce their due work separately; a stale guess costs one empty claim.
+        lane.nextDueAt = lane.nextDueAt ?? Date.distantPast
+        lanes[endpointID] = lane
+        dirty.insert(endpointID)
+        return released
+    }
+
+    /// A claim came back.
+    /// - Returns: leases to give back (the engine is draining).
+    public mutating func claimed(endpointID: String, claim: Claim) -> [Lease] {
+        var lane = lanes[endpointID] ?? Lane()
+        lane.claiming = false
+        let signalled = lane.dueDuringClaim
+        lane.dueDuringClaim = nil
+        lane.endpoint = claim.endpoint
+        lane.nextDueAt = [claim.nextDueAt, signalled].compactMap { $0 }.min()
+        var released: [Lease] = []
+        if isDraining || claim.endpoint == nil {
+            released = claim.deliveries.map(\.lease)
+        } else {
+            lane.queued.append(contentsOf: claim.deliveries)
+        }
+        lanes[endpointID] = lane
+        if let next = lane.nextDueAt { schedule(endpointID, at: next) }
+        dirty.insert(endpointID)
+        return released
+    }
+
+    /// A claim failed (the store is unavailable): try again after `retryAt`.
+    public mutating func claimFailed(endpointID: String, retryAt: Date) {
+        guard var lane = lanes[endpointID] else { return }
+        lane.claiming = false
+        lane.nextDueAt = min(lane.nextDueAt ?? retryAt, retryAt)
+        lane.dueDuringClaim = nil
+        lanes[endpointID] = lane
+        schedule(endpointID, at: retryAt)
+    }
+
+    /// A request finished; `nextAttemptAt` is when its delivery is due again, if it is.
+    /// `disabled` tells that the attempt disabled the endpoint (410 Gone).
+    /// - Returns: leases to give back because the endpoint stopped taking work.
+    public mutating func sent(endpointID: String, nextAttemptAt: Date?, disabled: Bool) -> [Lease] {
+        guard var lane = lanes[endpointID] else { return [] }
+        lane.inFlight -= 1
+        var released: [Lease] = []
+        if disabled {
+            released = lane.queued.map(\.lease)
+            lane.queued.removeAll()
+            lane.endpoint = nil
+        }
+        lanes[endpointID] = lane
+        if let nextAttemptAt, !disabled { due(endpointID: endpointID, at: nextAttemptAt) }
+        dirty.insert(endpointID)
+        return released
+    }
+
+    /// Stop claiming; hands back every queued delivery. Requests under way finish.
+    public mutating func drain() -> [Lease] {
+        isDraining = true
+        var released: [Lease] = []
+        for id in lanes.keys {
+            released.append(contentsOf: lanes[id]!.queued.map(\.lease))
+            lanes[id]!.queued.removeAll()
+        }
+        return released
+    }
+
+    private mutating func schedule(_ endpointID: String, at: Date) {
+        guard var lane = lanes[endpointID] else { return }
+        if let scheduled = lane.scheduledWake, scheduled <= at { return }
+        lane.scheduledWake = at
+        lanes[endpointID] = lane
+        wakes.insert(Wake(at: at, endpointID: endpointID))
+    }
+
+    /// The claims and sends to start now, and when to look again.
+    public mutating func nextActions(now: Date) -> Actions {
+        var actions = Actions()
+        while let wake = wakes.min, wake.at <= now {
+            wakes.removeMin()
+            if lanes[wake.endpointID]?.scheduledWake == wake.at { lanes[wake.endpointID]?.scheduledWake = nil }
+            dirty.insert(wake.endpointID)
+        }
+        for id in dirty {
+            guard var lane = lanes[id] else { continue }
+            if let endpoint = lane.endpoint {
+                while lane.inFlight < lane.maxInFlight, let delivery = lane.queued.popFirst() {
+                    lane.inFlight += 1
+                    actions.sends.append((endpoint, delivery))
+                }
+            }
+            // Keep up to one round of requests queued behind those in flight, so a finished
+            // request is followed at once without waiting for a claim.
+            // Until the endpoint is known (its maxInFlight, and whether it is active), claim one.
+            let wanted = lane.endpoint == nil ? 1 - lane.inFlight - lane.queued.count
+                : 2 * lane.maxInFlight - lane.inFlight - lane.queued.count
+            if !isDraining, !lane.claiming, wanted >= max(1, lane.maxInFlight / 2) || (lane.endpoint == nil && wanted == 1),
+               let due = lane.nextDueAt, due <= now {
+                lane.claiming = true
+                lane.nextDueAt = nil
+                actions.claims.append((id, wanted))
+            }
+            if lane.isIdle {
+                lanes[id] = nil
+            } else {
+                lanes[id] = lane
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
+        actions.wakeAt = wakes.min?.at
+        return actions
+    }
+}
