@@ -94,4 +94,9 @@ public struct JSONObject: Sendable, Hashable {
     }
 
     public var keys: [String] { fields.map(\.key) }
+
+    /// Adds a field at the end without looking for an earlier one of the same key (for building).
+    public mutating func append(_ key: String, _ value: JSONValue) {
+        fields.append(Field(key: key, value: value))
+    }
 }

@@ -1,0 +1,78 @@
+import Courier
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The HTTP API of `courier serve`, as a Hummingbird application.
+public enum CourierServer {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// The largest request body accepted; larger ones get 413.
+        public var maxBodySize: Int
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20) {
+            self.host = host
+            self.port = port
+            self.maxBodySize = maxBodySize
+        }
+    }
+
+    /// The admin token's hash to accept, and the token itself when it was generated just now.
+    public struct AdminToken: Sendable {
+        public var hash: String
+        /// Set only on the start that generated it, so that it is printed exactly once.
+        public var generated: String?
+    }
+
+    static let adminTokenSetting = "admin_token_hash"
+
+    /// Uses `configured` (from `COURIER_ADMIN_TOKEN`) when given; otherwise the stored hash, or
+    /// generates a token, stores its hash and returns it for printing.
+    public static func prepareAdminToken(store: any Store, configured: String?) async throws -> AdminToken {
+        if let configured, !configured.isEmpty {
+            return AdminToken(hash: TokenSecret.hash(configured), generated: nil)
+        }
+        if let stored = try await store.setting(adminTokenSetting) {
+            return AdminToken(hash: stored, generated: nil)
+        }
+        let token = TokenSecret.generate(prefix: "ck_admin")
+        try await store.setSetting(adminTokenSetting, value: TokenSecret.hash(token))
+        return AdminToken(hash: TokenSecret.hash(token), generated: token)
+    }
+
+    /// The router with every route; tests drive it in-process or over a socket.
+    public static func makeRouter(store: any Store, configuration: Configuration, adminTokenHash: String) -> Router<CourierRequestContext> {
+        let router = Router(context: CourierRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.get("healthz") { _, _ in
+            JSONResponse.make(.object(JSONObject(["status": .string("ok"), "version": .string(Courier.version)])))
+        }
+        let body = RequestBody(limit: configuration.maxBodySize)
+        let api = router.group("v1").add(middleware: AuthMiddleware(store: store, adminTokenHash: adminTokenHash))
+        TenantRoutes(store: store, body: body).add(to: api)
+        EndpointRoutes(store: store, body: body).add(to: api)
+        EventRoutes(store: store, body: body).add(to: api)
+        DeliveryRoutes(store: store, body: body).add(to: api)
+        return router
+    }
+
+    /// The application: the API plus whatever background services run beside it (the engine).
+    public static func makeApplication(
+        store: any Store,
+        configuration: Configuration,
+        adminTokenHash: String,
+        services: [any Service] = [],
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(store: store, configuration: configuration, adminTokenHash: adminTokenHash),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Courier"),
+            services: services,
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+}

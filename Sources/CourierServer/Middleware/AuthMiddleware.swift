@@ -1,0 +1,85 @@
+import Courier
+import HTTPTypes
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+/// Checks the bearer token and settles which tenant the request acts on.
+///
+/// Tenant tokens act on their own tenant. The admin token acts on the tenant named in the
+/// `Courier-Tenant` header, or on `default` without one. Accepted token hashes are cached, so
+/// the common case costs one SHA-256 and no store read.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = CourierRequestContext
+
+    static let tenantHeader = HTTPField.Name("Courier-Tenant")!
+
+    let store: any Store
+    let adminTokenHash: String
+    private let cache = TokenCache()
+
+    init(store: any Store, adminTokenHash: String) {
+        self.store = store
+        self.adminTokenHash = adminTokenHash
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let authorization = request.headers[.authorization] else {
+            throw CourierError(.unauthenticated, code: "unauthenticated", message: "send a token as 'Authorization: Bearer <token>'")
+        }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw CourierError(.unauthenticated, code: "unauthenticated", message: "the Authorization header must be 'Bearer <token>'")
+        }
+        let hash = TokenSecret.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let principal: Principal
+        if hash == adminTokenHash {
+            principal = .admin
+        } else if let cached = cache.get(hash) {
+            principal = cached
+        } else if let found = try await store.principal(tokenHash: hash) {
+            cache.put(hash, found)
+            principal = found
+        } else {
+            throw CourierError(.unauthenticated, code: "unauthenticated", message: "the token is not valid")
+        }
+
+        var context = context
+        context.principal = principal
+        let requested = request.headers[Self.tenantHeader]
+        switch principal {
+        case .admin:
+            let tenantID = requested ?? Tenant.defaultID
+            if tenantID != Tenant.defaultID, try await store.tenant(id: tenantID) == nil {
+                throw CourierError(.notFound, code: "tenant_not_found", message: "tenant \(tenantID) not found")
+            }
+            context.tenantID = tenantID
+        case .tenant(let tenantID):
+            if let requested, requested != tenantID {
+                throw CourierError(.forbidden, code: "wrong_tenant", message: "this token acts on tenant \(tenantID) only")
+            }
+            context.tenantID = tenantID
+        }
+        context.logger[metadataKey: "tenant"] = "\(context.tenantID!)"
+        return try await next(request, context)
+    }
+}
+
+/// Token hashes already checked against the store. Tokens cannot be revoked yet, so an entry
+/// never goes stale; the size is bounded so a flood of tokens cannot grow it without end.
+private final class TokenCache: Sendable {
+    private let entries = Mutex<[String: Principal]>([:])
+    private static let capacity = 10_000
+
+    func get(_ hash: String) -> Principal? {
+        entries.withLock { $0[hash] }
+    }
+
+    func put(_ hash: String, _ principal: Principal) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[hash] = principal
+        }
+    }
+}

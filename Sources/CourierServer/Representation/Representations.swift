@@ -1,0 +1,97 @@
+import Courier
+import Foundation
+
+/// How Courier's objects look in the API: camelCase keys, string ids, RFC 3339 times.
+extension Tenant {
+    var json: JSONValue {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("name", .optional(name))
+        o.append("createdAt", .date(createdAt))
+        return .object(o)
+    }
+}
+
+extension Endpoint {
+    /// - Parameter includeSecret: lists leave the signing secret out; a single endpoint shows it.
+    func json(includeSecret: Bool) -> JSONValue {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("name", .optional(name))
+        o.append("description", .optional(description))
+        o.append("url", .string(url))
+        o.append("method", .string(method.rawValue))
+        o.append("eventTypes", .array(eventTypes.map { .string($0.description) }))
+        if includeSecret { o.append("secret", .string(secret)) }
+        let headerFields = headers.sorted { $0.key < $1.key }.map { JSONObject.Field(key: $0.key, value: .string($0.value)) }
+        o.append("headers", .object(JSONObject(headerFields)))
+        o.append("retry", retry.json)
+        o.append("maxInFlight", .integer(maxInFlight))
+        o.append("status", .string(status.rawValue))
+        o.append("statusReason", .optional(statusReason))
+        o.append("createdAt", .date(createdAt))
+        o.append("updatedAt", .date(updatedAt))
+        return .object(o)
+    }
+}
+
+extension Delivery {
+    var json: JSONValue {
+        .object(jsonObject)
+    }
+
+    var jsonObject: JSONObject {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("eventId", .string(eventID))
+        o.append("endpointId", .string(endpointID))
+        o.append("state", .string(state.rawValue))
+        o.append("attemptCount", .integer(attemptCount))
+        o.append("nextAttemptAt", .date(nextAttemptAt))
+        o.append("lastAttemptAt", .date(lastAttemptAt))
+        o.append("lastStatus", lastStatus.map(JSONValue.integer) ?? .null)
+        o.append("lastError", .optional(lastError))
+        o.append("createdAt", .date(createdAt))
+        o.append("updatedAt", .date(updatedAt))
+        return o
+    }
+}
+
+extension Attempt {
+    var json: JSONValue {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("startedAt", .date(startedAt))
+        o.append("durationMs", .double((duration * 1_000_000).rounded() / 1000))
+        o.append("request", .string(request))
+        o.append("responseStatus", responseStatus.map(JSONValue.integer) ?? .null)
+        let headerObjects: [JSONValue] = responseHeaders.map { header in
+            var h = JSONObject()
+            h.append("name", .string(header.name))
+            h.append("value", .string(header.value))
+            return .object(h)
+        }
+        o.append("responseHeaders", .array(headerObjects))
+        o.append("responseBody", .optional(responseBody))
+        o.append("responseBodyTruncated", .bool(responseBodyTruncated))
+        o.append("error", .optional(error))
+        o.append("outcome", .string(outcome.rawValue))
+        return .object(o)
+    }
+}
+
+extension Event {
+    /// The event with its payload as published; the payload is already JSON and is parsed back
+    /// so that the answer is one well-formed document.
+    var jsonObject: JSONObject {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("type", .string(type))
+        o.append("key", .optional(key))
+        o.append("payload", (try? JSONParser.parse(payload)) ?? .null)
+        o.append("occurredAt", .date(occurredAt))
+        o.append("idempotencyKey", .optional(idempotencyKey))
+        o.append("createdAt", .date(createdAt))
+        return o
+    }
+}

@@ -1,0 +1,91 @@
+import Courier
+import Foundation
+import Hummingbird
+
+/// The delivery records: list with filters, one with its attempts, and a person's actions.
+struct DeliveryRoutes {
+    let store: any Store
+    let body: RequestBody
+
+    func add(to group: RouterGroup<CourierRequestContext>) {
+        group.get("deliveries") { request, context in
+            let tenantID = try context.requireTenant()
+            let query = try request.queryParameters(allowed: ["endpoint", "state", "event", "since", "until", "limit", "cursor"])
+            let filter = try DeliveryFilter(parameters: query)
+            let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: try PageRequest(query: query))
+            return JSONResponse.list(page, \.json)
+        }
+        group.get("deliveries/:id") { _, context in
+            let tenantID = try context.requireTenant()
+            let id = try context.parameters.require("id")
+            guard let delivery = try await store.delivery(tenantID: tenantID, id: id) else {
+                throw CourierError.notFound("delivery")
+            }
+            let attempts = try await store.attempts(tenantID: tenantID, deliveryID: id)
+            var object = delivery.jsonObject
+            object["attempts"] = .array(attempts.map(\.json))
+            return JSONResponse.make(.object(object))
+        }
+        for action in DeliveryStateMachine.Action.allCases {
+            group.post("deliveries/:id/\(action.rawValue)") { _, context in
+                let tenantID = try context.requireTenant()
+                let delivery = try await store.apply(
+                    action, tenantID: tenantID, deliveryID: try context.parameters.require("id"), now: Date()
+                )
+                return JSONResponse.make(delivery.json)
+            }
+        }
+        group.post("deliveries/bulk") { request, context in
+            let tenantID = try context.requireTenant()
+            var reader = try JSONFieldReader(try await body.json(request))
+            let actionName = try reader.requiredString("action")
+            guard let action = DeliveryStateMachine.Action(rawValue: actionName) else {
+                throw CourierError.invalid("action must be one of resend, cancel, requeue", field: "action")
+            }
+            guard let filterJSON = reader.value("filter") else {
+                throw CourierError.invalid("filter is required; {} applies the action to every delivery", field: "filter")
+            }
+            try reader.rejectUnknownFields()
+            let filter = try DeliveryFilter(json: filterJSON)
+            let result = try await store.apply(action, tenantID: tenantID, filter: filter, now: Date())
+            return JSONResponse.make(.object(JSONObject([
+                "action": .string(action.rawValue), "matched": .integer(result.matched), "changed": .integer(result.changed),
+            ])))
+        }
+    }
+}
+
+extension DeliveryFilter {
+    /// From query parameters: `endpoint`, `state`, `event`, `since`, `until`.
+    init(parameters: [String: String]) throws(CourierError) {
+        var object = JSONObject()
+        for key in ["endpoint", "state", "event", "since", "until"] {
+            if let value = parameters[key] { object[key] = .string(value) }
+        }
+        try self.init(json: .object(object))
+    }
+
+    /// From a bulk request's `filter` object, with the same names as the query parameters.
+    init(json: JSONValue) throws(CourierError) {
+        var reader = try JSONFieldReader(json, path: "filter", what: "filter")
+        self.init()
+        endpointID = try reader.string("endpoint")
+        eventID = try reader.string("event")
+        if let state = try reader.string("state") {
+            guard let parsed = DeliveryState(rawValue: state) else {
+                throw .invalid(
+                    "state must be one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))", field: "state"
+                )
+            }
+            self.state = parsed
+        }
+        for key in ["since", "until"] {
+            guard let text = try reader.string(key) else { continue }
+            guard let date = Timestamp.parse(text) else {
+                throw .invalid("\(key) must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z", field: key)
+            }
+            if key == "since" { since = date } else { until = date }
+        }
+        try reader.rejectUnknownFields()
+    }
+}

@@ -1,0 +1,79 @@
+import Courier
+import Foundation
+import Hummingbird
+
+/// Endpoints: create, list, read, update, delete, pause and resume.
+struct EndpointRoutes {
+    let store: any Store
+    let body: RequestBody
+
+    func add(to group: RouterGroup<CourierRequestContext>) {
+        group.post("endpoints") { request, context in
+            let tenantID = try context.requireTenant()
+            let changes = try EndpointChanges(json: try await body.json(request))
+            let now = Date()
+            let endpoint = try Endpoint(creating: changes, id: Identifier.make("ep", now: now), tenantID: tenantID, now: now)
+            try await store.insertEndpoint(endpoint)
+            return JSONResponse.make(status: .created, endpoint.json(includeSecret: true))
+        }
+        group.get("endpoints") { request, context in
+            let tenantID = try context.requireTenant()
+            let query = try request.queryParameters(allowed: ["limit", "cursor"])
+            let page = try await store.endpoints(tenantID: tenantID, page: try PageRequest(query: query))
+            return JSONResponse.list(page) { $0.json(includeSecret: false) }
+        }
+        group.get("endpoints/:id") { _, context in
+            let endpoint = try await find(context)
+            return JSONResponse.make(endpoint.json(includeSecret: true))
+        }
+        group.patch("endpoints/:id") { request, context in
+            let changes = try EndpointChanges(json: try await body.json(request))
+            let endpoint = try await find(context).applying(changes, now: Date())
+            try await store.updateEndpoint(endpoint)
+            return JSONResponse.make(endpoint.json(includeSecret: true))
+        }
+        group.delete("endpoints/:id") { _, context in
+            let tenantID = try context.requireTenant()
+            try await store.deleteEndpoint(tenantID: tenantID, id: try context.parameters.require("id"), now: Date())
+            return Response(status: .noContent)
+        }
+        group.post("endpoints/:id/pause") { request, context in
+            var reader = try JSONFieldReader(try await body.optionalJSON(request))
+            let reason = try reader.string("reason")
+            try reader.rejectUnknownFields()
+            return try await setStatus(.paused, reason: reason, context: context)
+        }
+        group.post("endpoints/:id/resume") { _, context in
+            try await setStatus(.active, reason: nil, context: context)
+        }
+    }
+
+    private func find(_ context: CourierRequestContext) async throws -> Endpoint {
+        let tenantID = try context.requireTenant()
+        guard let endpoint = try await store.endpoint(tenantID: tenantID, id: try context.parameters.require("id")) else {
+            throw CourierError.notFound("endpoint")
+        }
+        return endpoint
+    }
+
+    private func setStatus(_ status: Endpoint.Status, reason: String?, context: CourierRequestContext) async throws -> Response {
+        let tenantID = try context.requireTenant()
+        let endpoint = try await store.setEndpointStatus(
+            tenantID: tenantID, id: try context.parameters.require("id"), status: status, reason: reason, now: Date()
+        )
+        return JSONResponse.make(endpoint.json(includeSecret: true))
+    }
+}
+
+extension PageRequest {
+    init(query: [String: String]) throws(CourierError) {
+        var limit = 50
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...PageRequest.maximumLimit).contains(value) else {
+                throw .invalid("limit must be a whole number from 1 to \(PageRequest.maximumLimit)", field: "limit")
+            }
+            limit = value
+        }
+        self.init(limit: limit, cursor: query["cursor"])
+    }
+}

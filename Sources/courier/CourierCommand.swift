@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `courier`: the server and the everyday commands around it.
+@main
+struct CourierCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "courier",
+        abstract: "Durable event forwarding: store, fan out, sign, deliver, retry, and keep every attempt.",
+        subcommands: [ServeCommand.self, MigrateCommand.self]
+    )
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+import CourierSQLite
+
+/// `courier migrate`: creates or upgrades the schema and exits.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Create or upgrade the database schema.")
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let opened = try await store.open()
+        await opened.close()
+        print("\(store.db): schema is up to date")
+    }
+}
