@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Courier
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A small JSON client for Courier's API, for tests and scripts.
+public struct APIClient: Sendable {
+    public struct Answer: Sendable {
+        public var status: Int
+        public var headers: [HeaderField]
+        public var body: [UInt8]
+
+        /// The body parsed as JSON (`.null` when empty or not JSON).
+        public var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+        public var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// `json[key]` for an object body.
+        public subscript(key: String) -> JSONValue? { json.objectValue?[key] }
+
+        /// The error code of a `{"error": {...}}` answer.
+        public var errorCode: String? { json.objectValue?["error"]?.objectValue?["code"]?.stringValue }
+        public var errorField: String? { json.objectValue?["error"]?.objectValue?["field"]?.stringValue }
+    }
+
+    public let baseURL: String
+    public var token: String?
+    public var tenant: String?
+
+    public init(baseURL: String, token: String? = nil, tenant: String? = nil) {
+        self.baseURL = baseURL
+        self.token = token
+        self.tenant = tenant
+    }
+
+    public func withToken(_ token: String?, tenant: String? = nil) -> APIClient {
+        APIClient(baseURL: baseURL, token: token, tenant: tenant)
+    }
+
+    public func get(_ path: String) async throws -> Answer {
+        try await send("GET", path, body: nil)
+    }
+
+    public func delete(_ path: String) async throws -> Answer {
+        try await send("DELETE", path, body: nil)
+    }
+
+    public func post(_ path: String, _ json: String? = nil) async throws -> Answer {
+        try await send("POST", path, body: json.map { Array($0.utf8) })
+    }
+
+    public func patch(_ path: String, _ json: String) async throws -> Answer {
+        try await send("PATCH", path, body: Array(json.utf8))
+    }
+
+    public func send(_ method: String, _ path: String, body: [UInt8]?, headers extra: [HeaderField] = []) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = HTTPMethod(rawValue: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let tenant { request.headers.add(name: "Courier-Tenant", value: tenant) }
+        for header in extra { request.headers.add(name: header.name, value: header.value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        return Answer(
+            status: Int(response.status.code),
+            headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
+            body: Array(buffer.readableBytesView)
+        )
+    }
+}

@@ -1,0 +1,163 @@
+import Courier
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A real HTTP receiver on loopback that records every request and answers as a test scripts it.
+///
+/// Tests of delivery behaviour run against this rather than a mock, so they exercise the real
+/// client, real sockets and real timeouts. Use it in your own tests of a Courier integration.
+public final class RecordingReceiver: Sendable {
+    /// One request as it arrived.
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var headers: [HeaderField]
+        public var body: [UInt8]
+        public var receivedAt: Date
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+        public var json: JSONValue? { try? JSONParser.parse(body) }
+    }
+
+    /// How to answer one request.
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [HeaderField]
+        public var body: [UInt8]
+        /// Wait this long before answering (to make the sender time out).
+        public var delay: Duration?
+
+        public init(status: Int = 200, headers: [HeaderField] = [], body: String = "", delay: Duration? = nil) {
+            self.status = status
+            self.headers = headers
+            self.body = Array(body.utf8)
+            self.delay = delay
+        }
+
+        public static let ok = Reply(status: 200)
+    }
+
+    /// Decides the reply; `count` is how many requests this path had received before this one.
+    public typealias Responder = @Sendable (_ request: Request, _ count: Int) async -> Reply
+
+    private let recorded = Mutex<[Request]>([])
+    private let responder: Mutex<Responder>
+    private let serviceGroup: ServiceGroup
+    private let runTask: Task<Void, any Error>
+    public let port: Int
+
+    /// The receiver's base URL, `http://127.0.0.1:<port>`.
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    private init(responder: @escaping Responder, serviceGroup: ServiceGroup, runTask: Task<Void, any Error>, port: Int) {
+        self.responder = Mutex(responder)
+        self.serviceGroup = serviceGroup
+        self.runTask = runTask
+        self.port = port
+    }
+
+    /// Starts a receiver on an ephemeral loopback port.
+    public static func start(respond: @escaping Responder = { _, _ in .ok }) async throws -> RecordingReceiver {
+        let box = Box()
+        let router = Router()
+        router.on("**", method: .post) { request, context in try await box.receiver!.handle(request) }
+        router.on("**", method: .put) { request, context in try await box.receiver!.handle(request) }
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "courier.testing.receiver")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw CourierError(.unavailable, code: "receiver_failed", message: "the receiver did not start")
+        }
+        let receiver = RecordingReceiver(responder: respond, serviceGroup: group, runTask: task, port: port)
+        box.receiver = receiver
+        return receiver
+    }
+
+    private func handle(_ request: Hummingbird.Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 << 20)
+        let recordedRequest = Request(
+            method: request.method.rawValue,
+            path: request.uri.path,
+            headers: request.headers.map { HeaderField(name: $0.name.canonicalName, value: $0.value) },
+            body: Array(body.readableBytesView),
+            receivedAt: Date()
+        )
+        let count = recorded.withLock { requests in
+            let count = requests.filter { $0.path == recordedRequest.path }.count
+            requests.append(recordedRequest)
+            return count
+        }
+        let respond = responder.withLock { $0 }
+        let reply = await respond(recordedRequest, count)
+        if let delay = reply.delay { try? await Task.sleep(for: delay) }
+        var fields = HTTPFields()
+        for header in reply.headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: reply.status),
+            headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body))
+        )
+    }
+
+    /// Replaces the responder for requests from now on.
+    public func respond(with responder: @escaping Responder) {
+        self.responder.withLock { $0 = responder }
+    }
+
+    /// Every request so far, in arrival order; `path` narrows to one path.
+    public func requests(path: String? = nil) -> [Request] {
+        recorded.withLock { requests in path.map { p in requests.filter { $0.path == p } } ?? requests }
+    }
+
+    /// Waits until at least `count` requests (to `path`, if given) have arrived, or fails after `timeout`.
+    @discardableResult
+    public func waitForRequests(_ count: Int, path: String? = nil, timeout: Duration = .seconds(20)) async throws -> [Request] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let found = requests(path: path)
+            if found.count >= count { return found }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let found = requests(path: path)
+        throw CourierError(
+            .unavailable, code: "timeout",
+            message: "expected \(count) requests\(path.map { " to \($0)" } ?? ""), got \(found.count) in \(timeout)"
+        )
+    }
+
+    public func stop() async {
+        await serviceGroup.triggerGracefulShutdown()
+        _ = try? await runTask.value
+    }
+}
+
+/// Lets the router's closures reach the receiver created after them.
+private final class Box: @unchecked Sendable {
+    var receiver: RecordingReceiver?
+}

@@ -1,0 +1,283 @@
+import Courier
+import CourierTesting
+import Foundation
+import Testing
+
+/// The delivery engine end to end: a real server, a real SQLite file, a real receiver on loopback.
+@Suite struct DeliveryTests {
+    static let fastRetry = #""retry":{"delays":[0.2,0.2,0.2]}"#
+
+    @Test func fansOutToEverySubscribedEndpointWithSignedEnvelopes() async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/a", eventTypes: ["case.*"])
+            _ = try await server.createEndpoint(url: receiver.url + "/b", eventTypes: ["case.updated"])
+            _ = try await server.createEndpoint(url: receiver.url + "/c", eventTypes: ["*"])
+            _ = try await server.createEndpoint(url: receiver.url + "/d", eventTypes: ["form.submitted"])
+            let eventID = try await server.publish(type: "case.updated", payload: #"{"caseId":"42","z":1,"a":[1.50]}"#)
+            let requests = try await receiver.waitForRequests(3)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(receiver.requests().count == 3)
+            #expect(Set(requests.map(\.path)) == ["/a", "/b", "/c"])
+            for request in requests {
+                #expect(request.header("webhook-id") == eventID)
+                #expect(request.header("content-type") == "application/json")
+                #expect(request.header("webhook-signature")?.hasPrefix("v1,") == true)
+                // The payload is forwarded as published: key order and number text kept.
+                #expect(request.bodyText.hasSuffix(#","data":{"caseId":"42","z":1,"a":[1.50]}}"#))
+                #expect(request.bodyText.hasPrefix(#"{"id":"\#(eventID)","type":"case.updated","timestamp":""#))
+            }
+            let deliveries = try await server.deliveries(ofEvent: eventID)
+            #expect(deliveries.count == 3)
+            for delivery in deliveries {
+                try await server.waitForDelivery(delivery.string("id")!) { $0.state == "succeeded" }
+            }
+        }
+    }
+
+    @Test func signaturesVerifyWithTheEndpointSecret() async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""secret":"\#(secret)""#)
+            _ = try await server.publish()
+            let request = try #require(try await receiver.waitForRequests(1).first)
+            let id = try #require(request.header("webhook-id"))
+            let timestamp = try #require(request.header("webhook-timestamp").flatMap { Int64($0) })
+            let expected = WebhookSigner(secret: try WebhookSecret(secret)).signature(id: id, timestamp: timestamp, body: request.body)
+            #expect(request.header("webhook-signature") == expected)
+            #expect(abs(Double(timestamp) - Date().timeIntervalSince1970) < 300)
+        }
+    }
+
+    @Test func retriesAServerErrorUntilItSucceedsKeepingTheWebhookID() async throws {
+        let receiver = try await RecordingReceiver.start { _, count in
+            count < 2 ? RecordingReceiver.Reply(status: 500, body: "down") : .ok
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            let endpointID = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
+            let eventID = try await server.publish()
+            let requests = try await receiver.waitForRequests(3)
+            #expect(Set(requests.map { $0.header("webhook-id") }) == [eventID])
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            #expect(delivery.string("endpointId") == endpointID)
+            let detail = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "succeeded" }
+            #expect(detail.int("attemptCount") == 3)
+            let attempts = detail.attempts
+            #expect(attempts.map { $0.string("outcome") } == ["failed", "failed", "succeeded"])
+            #expect(attempts.map { $0.int("responseStatus") } == [500, 500, 200])
+            #expect(attempts.first?.string("responseBody") == "down")
+        }
+    }
+
+    @Test func aClientErrorIsRejectedAfterOneAttempt() async throws {
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 400, body: #"{"error":"bad"}"#) }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
+            let eventID = try await server.publish()
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            let detail = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "rejected" }
+            #expect(detail.int("attemptCount") == 1)
+            #expect(detail.int("lastStatus") == 400)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(receiver.requests().count == 1)
+        }
+    }
+
+    @Test func aReceiverThatTimesOutIsRetriedThenExhausted() async throws {
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .seconds(3)) }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(requestTimeout: .milliseconds(300)) { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""retry":{"delays":[0.1]}"#)
+            let eventID = try await server.publish()
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            let detail = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "exhausted" }
+            #expect(detail.int("attemptCount") == 2)
+            for attempt in detail.attempts {
+                #expect(attempt.string("error")?.hasPrefix("timeout") == true, "\(attempt)")
+                #expect(attempt["responseStatus"] == .null)
+            }
+        }
+    }
+
+    @Test func aRefusedConnectionIsRetried() async throws {
+        // A port that was just free: nothing listens there.
+        let closed = try await RecordingReceiver.start()
+        let url = closed.url
+        await closed.stop()
+        try await TestServer.with { server in
+            _ = try await server.createEndpoint(url: url + "/hook", extra: #""retry":{"delays":[0.1,0.1]}"#)
+            let eventID = try await server.publish()
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            let detail = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "exhausted" }
+            #expect(detail.int("attemptCount") == 3)
+            #expect(detail.attempts.allSatisfy { $0.string("error") == "connection refused" }, "\(detail.attempts)")
+        }
+    }
+
+    @Test func goneDisablesTheEndpointAndHoldsItsDeliveriesUntilResumed() async throws {
+        let receiver = try await RecordingReceiver.start { _, count in
+            count == 0 ? RecordingReceiver.Reply(status: 410) : .ok
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            let endpointID = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
+            let eventID = try await server.publish()
+            try await receiver.waitForRequests(1)
+            let endpoint = try await pollEndpoint(server, endpointID) { $0.string("status") == "disabled" }
+            #expect(endpoint.string("statusReason")?.contains("410") == true)
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            let held = try await server.waitForDelivery(delivery.string("id")!) { $0.int("attemptCount") == 1 }
+            #expect(held.state == "retrying")
+            // A disabled endpoint takes no new events, and sends nothing while held.
+            let second = try await server.publish()
+            #expect(try await server.deliveries(ofEvent: second).isEmpty)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(receiver.requests().count == 1)
+
+            let resumed = try await server.api.post("/v1/endpoints/\(endpointID)/resume")
+            #expect(resumed["status"]?.stringValue == "active")
+            try await server.waitForDelivery(delivery.string("id")!) { $0.state == "succeeded" }
+            #expect(receiver.requests().count == 2)
+        }
+    }
+
+    @Test func pausedEndpointsHoldDeliveriesAndResumeReleasesThemAtOnce() async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            let endpointID = try await server.createEndpoint(url: receiver.url + "/hook")
+            let paused = try await server.api.post("/v1/endpoints/\(endpointID)/pause")
+            #expect(paused.status == 200)
+            #expect(paused["status"]?.stringValue == "paused")
+            var events: [String] = []
+            for i in 0..<5 { events.append(try await server.publish(payload: #"{"i":\#(i)}"#)) }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(receiver.requests().isEmpty)
+            for eventID in events {
+                #expect(try await server.deliveries(ofEvent: eventID).first?.state == "pending")
+            }
+            _ = try await server.api.post("/v1/endpoints/\(endpointID)/resume")
+            let requests = try await receiver.waitForRequests(5)
+            #expect(Set(requests.compactMap { $0.header("webhook-id") }) == Set(events))
+        }
+    }
+
+    @Test func resendMakesOneMoreAttemptAndRequeueGivesAFreshBudget() async throws {
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 422) }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
+            let eventID = try await server.publish()
+            let deliveryID = try #require(try await server.deliveries(ofEvent: eventID).first?.string("id"))
+            try await server.waitForDelivery(deliveryID) { $0.state == "rejected" }
+
+            // Resend of a rejected delivery: one attempt, which fails again: rejected, 2 attempts.
+            let resent = try await server.api.post("/v1/deliveries/\(deliveryID)/resend")
+            #expect(resent.status == 200)
+            try await server.waitForDelivery(deliveryID) { $0.int("attemptCount") == 2 && $0.state == "rejected" }
+
+            // Cancel is refused for a finished delivery.
+            let cancel = try await server.api.post("/v1/deliveries/\(deliveryID)/cancel")
+            #expect(cancel.status == 409)
+            #expect(cancel.errorCode == "invalid_state")
+
+            // Now the receiver recovers; requeue sends it again and it succeeds.
+            receiver.respond { _, _ in .ok }
+            let requeued = try await server.api.post("/v1/deliveries/\(deliveryID)/requeue")
+            #expect(requeued.status == 200)
+            let done = try await server.waitForDelivery(deliveryID) { $0.state == "succeeded" }
+            #expect(done.int("attemptCount") == 3)
+            #expect(receiver.requests().count == 3)
+            // Resend of a succeeded delivery sends it once more, with the same webhook-id.
+            _ = try await server.api.post("/v1/deliveries/\(deliveryID)/resend")
+            try await server.waitForDelivery(deliveryID) { $0.int("attemptCount") == 4 }
+            #expect(Set(receiver.requests().map { $0.header("webhook-id") }) == [eventID])
+        }
+    }
+
+    @Test func cancelStopsARetryingDelivery() async throws {
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 503) }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""retry":{"delays":[3600]}"#)
+            let eventID = try await server.publish()
+            let deliveryID = try #require(try await server.deliveries(ofEvent: eventID).first?.string("id"))
+            try await server.waitForDelivery(deliveryID) { $0.state == "retrying" }
+            let cancelled = try await server.api.post("/v1/deliveries/\(deliveryID)/cancel")
+            #expect(cancelled.status == 200)
+            #expect(cancelled["state"]?.stringValue == "cancelled")
+            #expect(cancelled["nextAttemptAt"] == .null)
+        }
+    }
+
+    @Test func abortMessageHeaderCancelsTheDelivery() async throws {
+        let receiver = try await RecordingReceiver.start { _, _ in
+            RecordingReceiver.Reply(status: 500, headers: [HeaderField(name: "webhook-delivery", value: "abort-message")])
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
+            let eventID = try await server.publish()
+            let deliveryID = try #require(try await server.deliveries(ofEvent: eventID).first?.string("id"))
+            let detail = try await server.waitForDelivery(deliveryID) { $0.state == "cancelled" }
+            #expect(detail.int("attemptCount") == 1)
+            #expect(detail.attempts.first?.string("outcome") == "aborted")
+        }
+    }
+
+    @Test func bulkRequeueAppliesToEveryMatchingDelivery() async throws {
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 400) }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            let endpointID = try await server.createEndpoint(url: receiver.url + "/hook")
+            var ids: [String] = []
+            for _ in 0..<4 {
+                let eventID = try await server.publish()
+                ids.append(try #require(try await server.deliveries(ofEvent: eventID).first?.string("id")))
+            }
+            for id in ids { try await server.waitForDelivery(id) { $0.state == "rejected" } }
+            receiver.respond { _, _ in .ok }
+            let bulk = try await server.api.post(
+                "/v1/deliveries/bulk", #"{"action":"requeue","filter":{"endpoint":"\#(endpointID)","state":"rejected"}}"#
+            )
+            #expect(bulk.status == 200, "\(bulk.text)")
+            #expect(bulk["matched"] == .integer(4))
+            #expect(bulk["changed"] == .integer(4))
+            for id in ids { try await server.waitForDelivery(id) { $0.state == "succeeded" } }
+            let list = try await server.api.get("/v1/deliveries?endpoint=\(endpointID)&state=succeeded")
+            #expect(list["data"]?.arrayValue?.count == 4)
+        }
+    }
+
+    @Test func deletingAnEndpointCancelsItsPendingDeliveries() async throws {
+        try await TestServer.with { server in
+            let endpointID = try await server.createEndpoint(url: "http://127.0.0.1:9/hook")
+            _ = try await server.api.post("/v1/endpoints/\(endpointID)/pause")
+            let eventID = try await server.publish()
+            let deliveryID = try #require(try await server.deliveries(ofEvent: eventID).first?.string("id"))
+            let deleted = try await server.api.delete("/v1/endpoints/\(endpointID)")
+            #expect(deleted.status == 204)
+            #expect(try await server.api.get("/v1/endpoints/\(endpointID)").status == 404)
+            let delivery = try await server.api.get("/v1/deliveries/\(deliveryID)")
+            #expect(delivery["state"]?.stringValue == "cancelled")
+            #expect(delivery["lastError"]?.stringValue == "endpoint deleted")
+        }
+    }
+
+    private func pollEndpoint(_ server: TestServer, _ id: String, until condition: (JSONObject) -> Bool) async throws -> JSONObject {
+        let deadline = ContinuousClock.now + .seconds(20)
+        var last = JSONObject()
+        while ContinuousClock.now < deadline {
+            last = try await server.api.get("/v1/endpoints/\(id)").json.objectValue ?? JSONObject()
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("endpoint \(id) did not reach the expected state")
+        return last
+    }
+}

@@ -1,0 +1,116 @@
+import Courier
+import CourierServer
+import CourierSQLite
+import CourierTesting
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Testing
+
+/// A whole Courier (API, engine, SQLite file in a temporary folder) on an ephemeral port.
+struct TestServer {
+    static let adminToken = "test-admin-token"
+
+    let api: APIClient
+    let store: SQLiteStore
+    let baseURL: String
+
+    /// Runs `body` against a fresh server and tears it down afterwards.
+    static func with(
+        requestTimeout: Duration = .seconds(2),
+        maxBodySize: Int = 1 << 20,
+        _ body: (TestServer) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("courier.db").path, durability: .normal)
+        var logger = Logger(label: "courier.test")
+        logger.logLevel = .warning
+        let ms = requestTimeout.components.seconds * 1000 + requestTimeout.components.attoseconds / 1_000_000_000_000_000
+        let engine = DeliveryEngine(
+            store: store,
+            configuration: .init(
+                sender: .init(connectTimeout: .seconds(2), requestTimeout: .milliseconds(ms)), shutdownGrace: 2
+            ),
+            logger: logger
+        )
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = CourierServer.makeApplication(
+            store: store,
+            configuration: .init(host: "127.0.0.1", port: 0, maxBodySize: maxBodySize),
+            adminTokenHash: TokenSecret.hash(adminToken),
+            logger: logger,
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            }
+        )
+        let group = ServiceGroup(configuration: .init(services: [engine, app], gracefulShutdownSignals: [], logger: logger))
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let baseURL = "http://127.0.0.1:\(port)"
+        let server = TestServer(api: APIClient(baseURL: baseURL, token: adminToken), store: store, baseURL: baseURL)
+        do {
+            try await body(server)
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+            await store.close()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await store.close()
+    }
+
+    /// Creates an endpoint and returns its id; `extra` is more JSON fields (`"retry": {...}`).
+    func createEndpoint(url: String, eventTypes: [String] = ["*"], extra: String = "", api: APIClient? = nil) async throws -> String {
+        let types = eventTypes.map { "\"\($0)\"" }.joined(separator: ",")
+        let comma = extra.isEmpty ? "" : ","
+        let answer = try await (api ?? self.api).post("/v1/endpoints", #"{"url":"\#(url)","eventTypes":[\#(types)]\#(comma)\#(extra)}"#)
+        #expect(answer.status == 201, "\(answer.text)")
+        return try #require(answer["id"]?.stringValue)
+    }
+
+    /// Publishes one event and returns its id.
+    func publish(type: String = "case.updated", payload: String = #"{"n":1}"#, api: APIClient? = nil) async throws -> String {
+        let answer = try await (api ?? self.api).post("/v1/events", #"{"type":"\#(type)","payload":\#(payload)}"#)
+        #expect(answer.status == 202, "\(answer.text)")
+        return try #require(answer["id"]?.stringValue)
+    }
+
+    /// Polls until `condition` holds for the delivery (read through the API), or fails after `timeout`.
+    @discardableResult
+    func waitForDelivery(
+        _ id: String, timeout: Duration = .seconds(20), api: APIClient? = nil, until condition: (JSONObject) -> Bool
+    ) async throws -> JSONObject {
+        let deadline = ContinuousClock.now + timeout
+        var last = JSONObject()
+        while ContinuousClock.now < deadline {
+            let answer = try await (api ?? self.api).get("/v1/deliveries/\(id)")
+            last = answer.json.objectValue ?? JSONObject()
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("delivery \(id) did not reach the expected state: \(String(decoding: JSONValue.object(last).bytes, as: UTF8.self))")
+        return last
+    }
+
+    /// The deliveries of an event, from `GET /v1/events/{id}`.
+    func deliveries(ofEvent eventID: String, api: APIClient? = nil) async throws -> [JSONObject] {
+        let answer = try await (api ?? self.api).get("/v1/events/\(eventID)")
+        #expect(answer.status == 200, "\(answer.text)")
+        return answer["deliveries"]?.arrayValue?.compactMap(\.objectValue) ?? []
+    }
+}
+
+extension JSONObject {
+    var state: String? { self["state"]?.stringValue }
+    var attempts: [JSONObject] { self["attempts"]?.arrayValue?.compactMap(\.objectValue) ?? [] }
+    func string(_ key: String) -> String? { self[key]?.stringValue }
+    func int(_ key: String) -> Int? { self[key].flatMap { if case .number(let t) = $0 { Int(t) } else { nil } } }
+}
