@@ -1,0 +1,250 @@
+import Courier
+import CourierSQLite
+import CourierTesting
+import Foundation
+import Testing
+
+/// The API's contract: authentication, tenants, validation and error objects.
+@Suite struct APITests {
+    @Test func healthNeedsNoToken() async throws {
+        try await TestServer.with { server in
+            let answer = try await server.api.withToken(nil).get("/healthz")
+            #expect(answer.status == 200)
+            #expect(answer["status"]?.stringValue == "ok")
+        }
+    }
+
+    @Test func missingOrWrongTokensAre401() async throws {
+        try await TestServer.with { server in
+            for token in [nil, "wrong", ""] as [String?] {
+                let answer = try await server.api.withToken(token).get("/v1/endpoints")
+                #expect(answer.status == 401, "\(token ?? "nil")")
+                #expect(answer.errorCode == "unauthenticated")
+            }
+            let basic = try await server.api.withToken(nil).send(
+                "GET", "/v1/endpoints", body: nil, headers: [HeaderField(name: "Authorization", value: "Basic YTpi")]
+            )
+            #expect(basic.status == 401)
+        }
+    }
+
+    @Test func unknownRoutesAnswerAJSONError() async throws {
+        try await TestServer.with { server in
+            let answer = try await server.api.get("/v1/nothing-here")
+            #expect(answer.status == 404)
+            #expect(answer.errorCode == "not_found")
+        }
+    }
+
+    @Test func tenantsAndTokensAreAdminOnlyAndIsolated() async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with { server in
+            for id in ["acme", "globex"] {
+                let created = try await server.api.post("/v1/tenants", #"{"id":"\#(id)","name":"\#(id.capitalized)"}"#)
+                #expect(created.status == 201, "\(created.text)")
+            }
+            #expect(try await server.api.post("/v1/tenants", #"{"id":"acme"}"#).status == 409)
+            #expect(try await server.api.post("/v1/tenants", #"{"id":"Bad Id!"}"#).status == 400)
+            let acmeAnswer = try await server.api.post("/v1/tenants/acme/tokens", #"{"name":"ci"}"#)
+            let acmeToken = try #require(acmeAnswer["token"]?.stringValue)
+            let globexAnswer = try await server.api.post("/v1/tenants/globex/tokens")
+            let globexToken = try #require(globexAnswer["token"]?.stringValue)
+            #expect(try await server.api.post("/v1/tenants/nobody/tokens").status == 404)
+            let acme = server.api.withToken(acmeToken)
+            let globex = server.api.withToken(globexToken)
+
+            // Tenant tokens cannot administer.
+            let forbidden = try await acme.post("/v1/tenants", #"{"id":"evil"}"#)
+            #expect(forbidden.status == 403)
+            #expect(try await acme.post("/v1/tenants/globex/tokens").status == 403)
+            // Nor name another tenant.
+            #expect(try await acme.withToken(acmeToken, tenant: "globex").get("/v1/endpoints").status == 403)
+
+            let acmeEndpoint = try await server.createEndpoint(url: receiver.url + "/acme", api: acme)
+            let globexEndpoint = try await server.createEndpoint(url: receiver.url + "/globex", api: globex)
+            let acmeEvent = try await server.publish(api: acme)
+            try await receiver.waitForRequests(1, path: "/acme")
+            let acmeDelivery = try #require(try await server.deliveries(ofEvent: acmeEvent, api: acme).first?.string("id"))
+
+            // Another tenant's objects are 404, exactly like missing ones.
+            for path in [
+                "/v1/endpoints/\(acmeEndpoint)", "/v1/events/\(acmeEvent)", "/v1/deliveries/\(acmeDelivery)",
+            ] {
+                let answer = try await globex.get(path)
+                #expect(answer.status == 404, "\(path)")
+                let missing = try await globex.get(path + "x")
+                #expect(answer.text == missing.text)
+            }
+            #expect(try await globex.patch("/v1/endpoints/\(acmeEndpoint)", #"{"url":"http://example.com"}"#).status == 404)
+            #expect(try await globex.post("/v1/endpoints/\(acmeEndpoint)/pause").status == 404)
+            #expect(try await globex.delete("/v1/endpoints/\(acmeEndpoint)").status == 404)
+            #expect(try await globex.post("/v1/deliveries/\(acmeDelivery)/resend").status == 404)
+            let bulk = try await globex.post("/v1/deliveries/bulk", #"{"action":"resend","filter":{}}"#)
+            #expect(bulk["matched"] == .integer(0))
+            // Lists only show the caller's own.
+            let globexList = try await globex.get("/v1/endpoints")
+            #expect(globexList["data"]?.arrayValue?.compactMap { $0.objectValue?["id"]?.stringValue } == [globexEndpoint])
+            #expect(try await globex.get("/v1/deliveries")["data"]?.arrayValue?.isEmpty == true)
+            // An event of one tenant never reaches another's endpoint.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(receiver.requests(path: "/globex").isEmpty)
+            // The admin reaches a tenant through Courier-Tenant.
+            let asAdmin = try await server.api.withToken(TestServer.adminToken, tenant: "acme").get("/v1/endpoints/\(acmeEndpoint)")
+            #expect(asAdmin.status == 200)
+            #expect(try await server.api.withToken(TestServer.adminToken, tenant: "nope").get("/v1/endpoints").status == 404)
+            // Tokens are stored hashed, never in plain text.
+            let hashes = try await server.store.principal(tokenHash: acmeToken)
+            #expect(hashes == nil)
+            #expect(try await server.store.principal(tokenHash: TokenSecret.hash(acmeToken)) == .tenant("acme"))
+        }
+    }
+
+    @Test func endpointsCanBeCreatedReadUpdatedAndListed() async throws {
+        try await TestServer.with { server in
+            let created = try await server.api.post("/v1/endpoints", #"""
+                {"url":"https://example.com/hooks","eventTypes":["case.*","form.submitted"],"name":"crm",
+                 "headers":{"X-Team":"forms"},"retry":{"preset":"commcare"},"maxInFlight":4,"method":"PUT"}
+                """#)
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created["id"]?.stringValue)
+            #expect(created["secret"]?.stringValue?.hasPrefix("whsec_") == true)
+            #expect(created["retry"] == .object(JSONObject(["preset": .string("commcare")])))
+            #expect(created["method"]?.stringValue == "PUT")
+            #expect(created["status"]?.stringValue == "active")
+            // Names are unique per tenant.
+            let clash = try await server.api.post("/v1/endpoints", #"{"url":"https://example.com","eventTypes":[],"name":"crm"}"#)
+            #expect(clash.status == 409)
+            let patched = try await server.api.patch("/v1/endpoints/\(id)", #"{"eventTypes":["*"],"retry":{"delays":[1,2]}}"#)
+            #expect(patched.status == 200, "\(patched.text)")
+            #expect(patched["eventTypes"] == .array([.string("*")]))
+            #expect(patched["url"]?.stringValue == "https://example.com/hooks")
+            let read = try await server.api.get("/v1/endpoints/\(id)")
+            #expect(read["retry"] == .object(JSONObject(["delays": .array([.number("1"), .number("2")])])))
+            #expect(read["headers"] == .object(JSONObject(["X-Team": .string("forms")])))
+            // Lists are newest first, paginated, and leave secrets out.
+            for i in 0..<3 {
+                _ = try await server.createEndpoint(url: "https://example.com/\(i)")
+            }
+            let first = try await server.api.get("/v1/endpoints?limit=2")
+            let firstPage = try #require(first["data"]?.arrayValue)
+            #expect(firstPage.count == 2)
+            #expect(firstPage.allSatisfy { $0.objectValue?["secret"] == nil })
+            let cursor = try #require(first["nextCursor"]?.stringValue)
+            let second = try await server.api.get("/v1/endpoints?limit=2&cursor=\(cursor)")
+            let secondPage = try #require(second["data"]?.arrayValue)
+            #expect(secondPage.count == 2)
+            #expect(second["nextCursor"] == .null)
+            let ids = (firstPage + secondPage).compactMap { $0.objectValue?["id"]?.stringValue }
+            #expect(Set(ids).count == 4)
+            #expect(ids == ids.sorted(by: >))
+            #expect(ids.last == id)
+        }
+    }
+
+    @Test func badEndpointRequestsAre400AndStoreNothing() async throws {
+        try await TestServer.with { server in
+            let cases: [(body: String, field: String?)] = [
+                (#"{"url":"ftp://example.com","eventTypes":[]}"#, "url"),
+                (#"{"url":"http://","eventTypes":[]}"#, "url"),
+                (#"{"url":"not a url","eventTypes":[]}"#, "url"),
+                (#"{"url":"/relative","eventTypes":[]}"#, "url"),
+                (#"{"eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com"}"#, "eventTypes"),
+                (#"{"url":"https://example.com","eventTypes":["a..b"]}"#, "eventTypes[0]"),
+                (#"{"url":"https://example.com","eventTypes":"case.*"}"#, "eventTypes"),
+                (#"{"url":42,"eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com","eventTypes":[],"colour":"red"}"#, "colour"),
+                (#"{"url":"https://example.com","eventTypes":[],"secret":"plain"}"#, "secret"),
+                (#"{"url":"https://example.com","eventTypes":[],"retry":{"delays":[-1]}}"#, "retry.delays[0]"),
+                (#"{"url":"https://example.com","eventTypes":[],"retry":{"preset":"never"}}"#, "retry.preset"),
+                (#"{"url":"https://example.com","eventTypes":[],"headers":{"webhook-signature":"x"}}"#, "headers.webhook-signature"),
+                (#"{"url":"https://example.com","eventTypes":[],"maxInFlight":0}"#, "maxInFlight"),
+                (#"{"url":"https://example.com","eventTypes":[],"method":"GET"}"#, "method"),
+                (#"{"url":"https://example.com","eventTypes":[],"batch":{"maxSize":10}}"#, "batch"),
+            ]
+            for (body, field) in cases {
+                let answer = try await server.api.post("/v1/endpoints", body)
+                #expect(answer.status == 400, "\(body) → \(answer.status) \(answer.text)")
+                #expect(answer.errorField == field, "\(body) → \(answer.text)")
+                #expect(answer["error"]?.objectValue?["message"]?.stringValue?.isEmpty == false)
+            }
+            #expect(try await server.api.get("/v1/endpoints")["data"]?.arrayValue?.isEmpty == true)
+        }
+    }
+
+    @Test func badEventRequestsAre4xxAndStoreNothing() async throws {
+        try await TestServer.with(maxBodySize: 64 * 1024) { server in
+            let cases: [(body: String, code: String)] = [
+                ("{not json", "invalid_json"),
+                ("", "invalid_json"),
+                ("[]", "invalid_request"),
+                ("42", "invalid_request"),
+                (#"{"payload":{}}"#, "invalid_request"),
+                (#"{"type":"","payload":{}}"#, "invalid_request"),
+                (#"{"type":7,"payload":{}}"#, "invalid_request"),
+                (#"{"type":"a b","payload":{}}"#, "invalid_request"),
+                (#"{"type":"case.updated","payload":{},"extra":1}"#, "unknown_field"),
+                (#"[{"type":"ok"},{"type":""}]"#, "invalid_request"),
+                (#"{"type":"case.updated","occurredAt":"yesterday"}"#, "invalid_request"),
+                (#"{"type":"case.updated","idempotencyKey":""}"#, "invalid_request"),
+                (String(repeating: "[", count: 200) + String(repeating: "]", count: 200), "invalid_json"),
+            ]
+            for (body, code) in cases {
+                let answer = try await server.api.post("/v1/events", body)
+                #expect(answer.status == 400, "\(body.prefix(60)) → \(answer.status) \(answer.text)")
+                #expect(answer.errorCode == code, "\(body.prefix(60)) → \(answer.text)")
+            }
+            let second = try await server.api.post("/v1/events", #"[{"type":"ok"},{"type":""}]"#)
+            #expect(second.errorField == "[1].type")
+            // Over the body limit: 413, whatever the content.
+            let huge = #"{"type":"big","payload":""# + String(repeating: "x", count: 70 * 1024) + #""}"#
+            let tooLarge = try await server.api.post("/v1/events", huge)
+            #expect(tooLarge.status == 413)
+            #expect(tooLarge.errorCode == "body_too_large")
+            // More than 1,000 events at once.
+            let many = "[" + Array(repeating: #"{"type":"a"}"#, count: 1001).joined(separator: ",") + "]"
+            #expect(try await server.api.post("/v1/events", many).status == 400)
+            // Nothing was stored.
+            #expect(try await server.api.get("/v1/deliveries")["data"]?.arrayValue?.isEmpty == true)
+            // Bad filters on lists.
+            #expect(try await server.api.get("/v1/deliveries?state=lost").status == 400)
+            #expect(try await server.api.get("/v1/deliveries?since=tuesday").status == 400)
+            #expect(try await server.api.get("/v1/deliveries?colour=red").errorCode == "unknown_field")
+            #expect(try await server.api.get("/v1/deliveries?limit=0").status == 400)
+            #expect(try await server.api.post("/v1/deliveries/bulk", #"{"action":"explode","filter":{}}"#).status == 400)
+            #expect(try await server.api.post("/v1/deliveries/bulk", #"{"action":"requeue"}"#).status == 400)
+        }
+    }
+
+    @Test func publishingAnArrayAndIdempotencyKeys() async throws {
+        try await TestServer.with { server in
+            let endpointID = try await server.createEndpoint(url: "https://example.com/hook")
+            _ = try await server.api.post("/v1/endpoints/\(endpointID)/pause")
+            let first = try await server.api.post("/v1/events", #"{"type":"a.b","payload":{"x":1},"idempotencyKey":"k-1","key":"case-9"}"#)
+            #expect(first.status == 202)
+            #expect(first["duplicate"] == .bool(false))
+            #expect(first["deliveries"] == .integer(1))
+            let id = try #require(first["id"]?.stringValue)
+            let again = try await server.api.post("/v1/events", #"{"type":"a.b","payload":{"x":2},"idempotencyKey":"k-1"}"#)
+            #expect(again["id"]?.stringValue == id)
+            #expect(again["duplicate"] == .bool(true))
+            let batch = try await server.api.post("/v1/events", #"""
+                [{"type":"a.c","payload":1},{"type":"a.d","idempotencyKey":"k-1"},{"type":"a.e","idempotencyKey":"k-2"},{"type":"a.f","idempotencyKey":"k-2"}]
+                """#)
+            #expect(batch.status == 202)
+            let results = (batch.json.arrayValue ?? []).compactMap { $0.objectValue }
+            #expect(results.count == 4)
+            #expect(results[1]["id"]?.stringValue == id)
+            #expect(results[3]["id"] == results[2]["id"])
+            #expect(results.map { $0["duplicate"] } == [.bool(false), .bool(true), .bool(false), .bool(true)])
+            let event = try await server.api.get("/v1/events/\(id)")
+            #expect(event["payload"] == .object(JSONObject(["x": .number("1")])))
+            #expect(event["key"]?.stringValue == "case-9")
+            #expect(event["deliveries"]?.arrayValue?.count == 1)
+            // One delivery for the first event, one for each of the two new ones: four events stored, three deliveries.
+            let list = try await server.api.get("/v1/deliveries?endpoint=\(endpointID)")
+            #expect(list["data"]?.arrayValue?.count == 3)
+        }
+    }
+}
