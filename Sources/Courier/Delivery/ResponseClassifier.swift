@@ -51,18 +51,22 @@ public struct ResponseClassifier: Sendable, Hashable {
         Verdict(outcome: .failed)
     }
 
-    /// `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+    /// `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3), which may be in
+    /// any of the three forms HTTP allows (IMF-fixdate, RFC 850, asctime).
     static func parseRetryAfter(_ value: String, now: Date) -> TimeInterval? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Int(trimmed), seconds >= 0 {
-            return TimeInterval(seconds)
+        if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            // Too many digits for an Int is still a (very long) number of seconds.
+            return Int(trimmed).map(TimeInterval.init) ?? maximumRetryAfter
         }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        if let date = formatter.date(from: trimmed) {
-            return date.timeIntervalSince(now)
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = format
+            if let date = formatter.date(from: trimmed) {
+                return date.timeIntervalSince(now)
+            }
         }
         return nil
     }

@@ -22,6 +22,8 @@ public struct DispatchState: Sendable {
         /// The earliest due time signalled while a claim was under way, which the claim's own
         /// answer (read before that signal's commit) may not include.
         var dueDuringClaim: Date?
+        /// The endpoint changed while a claim was under way: that claim's copy of it is stale.
+        var changedDuringClaim = false
         /// The earliest wake-up in the heap for this lane, so later ones are not pushed again.
         var scheduledWake: Date?
 
@@ -83,6 +85,7 @@ public struct DispatchState: Sendable {
         let released = lane.queued.map(\.lease)
         lane.queued.removeAll()
         lane.endpoint = nil
+        if lane.claiming { lane.changedDuringClaim = true }
         // Resumed endpoints announce their due work separately; a stale guess costs one empty claim.
         lane.nextDueAt = lane.nextDueAt ?? Date.distantPast
         lanes[endpointID] = lane
@@ -97,11 +100,15 @@ public struct DispatchState: Sendable {
         lane.claiming = false
         let signalled = lane.dueDuringClaim
         lane.dueDuringClaim = nil
-        lane.endpoint = claim.endpoint
+        let stale = lane.changedDuringClaim
+        lane.changedDuringClaim = false
+        lane.endpoint = stale ? nil : claim.endpoint
         lane.nextDueAt = [claim.nextDueAt, signalled].compactMap { $0 }.min()
         var released: [Lease] = []
-        if isDraining || claim.endpoint == nil {
+        if isDraining || claim.endpoint == nil || stale {
+            // Given back; a fresh claim (which reads the endpoint again) follows if it is still active.
             released = claim.deliveries.map(\.lease)
+            if stale, !claim.deliveries.isEmpty { lane.nextDueAt = Date.distantPast }
         } else {
             lane.queued.append(contentsOf: claim.deliveries)
         }

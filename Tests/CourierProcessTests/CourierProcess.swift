@@ -1,0 +1,91 @@
+import CourierTesting
+import Foundation
+import Testing
+
+/// A real `courier serve` process, for tests that kill it.
+final class CourierProcess {
+    static let adminToken = "process-test-admin-token"
+
+    let process = Process()
+    let outputPath: String
+    private(set) var baseURL = ""
+
+    /// The built executable: `COURIER_BINARY`, or `.build/debug/courier` beside this package.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["COURIER_BINARY"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/courier").path
+    }
+
+    init(database: String, arguments: [String] = []) throws {
+        outputPath = database + ".\(UUID().uuidString).out"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--db", database, "--port", "0", "--durability", "normal", "--log-level", "warning"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["COURIER_ADMIN_TOKEN"] = Self.adminToken
+        process.environment = environment
+        process.standardOutput = output
+        process.standardError = output
+    }
+
+    /// Starts the process and waits until it listens.
+    func start() async throws -> APIClient {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the courier executable first (scripts/test does)")
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            if let range = output.range(of: "listening on ") {
+                let rest = output[range.upperBound...]
+                baseURL = String(rest.prefix { !$0.isWhitespace })
+                return APIClient(baseURL: baseURL, token: Self.adminToken)
+            }
+            if !process.isRunning {
+                throw ProcessFailure(message: "courier exited early: \(output)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ProcessFailure(message: "courier did not start: \((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")")
+    }
+
+    func kill(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit and returns its status, or nil if it is still running after `timeout`.
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+}
+
+struct ProcessFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// A temporary folder removed at the end of a test.
+struct TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("courier-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}

@@ -1,0 +1,111 @@
+import Courier
+import CourierTesting
+import Foundation
+import Testing
+
+/// Real processes, killed for real: what was accepted is delivered, whatever happens to the server.
+@Suite(.serialized) struct CrashTests {
+    @Test func everyAcceptedEventArrivesAfterSIGKILLAndRestart() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("courier.db")
+        // A slowish receiver keeps deliveries in flight when the kill lands.
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(20)) }
+        defer { Task { await receiver.stop() } }
+
+        let first = try CourierProcess(database: database)
+        let api = try await first.start()
+        let endpoint = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":4}"#)
+        #expect(endpoint.status == 201, "\(endpoint.text)")
+        var accepted: Set<String> = []
+        for batch in 0..<6 {
+            let events = (0..<50).map { #"{"type":"crash.test","payload":{"batch":\#(batch),"i":\#($0)}}"# }
+            let answer = try await api.post("/v1/events", "[" + events.joined(separator: ",") + "]")
+            #expect(answer.status == 202)
+            for item in answer.json.arrayValue ?? [] {
+                if let id = item.objectValue?["id"]?.stringValue { accepted.insert(id) }
+            }
+        }
+        #expect(accepted.count == 300)
+        try await receiver.waitForRequests(20)
+        first.kill(SIGKILL)
+        #expect(try await first.waitForExit() == SIGKILL)
+        let beforeRestart = Set(receiver.requests().compactMap { $0.header("webhook-id") })
+        #expect(beforeRestart.count < 300, "the kill should land while deliveries remain")
+
+        let second = try CourierProcess(database: database)
+        let restarted = try await second.start()
+        let deadline = ContinuousClock.now + .seconds(60)
+        var delivered: Set<String> = []
+        while ContinuousClock.now < deadline {
+            delivered = Set(receiver.requests().compactMap { $0.header("webhook-id") })
+            if delivered.isSuperset(of: accepted) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(delivered.isSuperset(of: accepted), "missing \(accepted.subtracting(delivered).count) events")
+        // Duplicates are bounded by what was in flight or claimed at the kill (at least once).
+        let duplicates = receiver.requests().count - delivered.count
+        #expect(duplicates <= 8 + 4, "\(duplicates) duplicates")
+        // And the records agree: every delivery succeeded (the last records may still be committing).
+        var states: [String: Int] = [:]
+        let recordsDeadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            states = [:]
+            var cursor: String?
+            repeat {
+                let page = try await restarted.get("/v1/deliveries?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                for item in page["data"]?.arrayValue ?? [] {
+                    states[item.objectValue?["state"]?.stringValue ?? "?", default: 0] += 1
+                }
+                cursor = page["nextCursor"]?.stringValue
+            } while cursor != nil
+            if states == ["succeeded": 300] { break }
+            try await Task.sleep(for: .milliseconds(50))
+        } while ContinuousClock.now < recordsDeadline
+        #expect(states == ["succeeded": 300], "\(states)")
+        second.kill(SIGTERM)
+        #expect(try await second.waitForExit() == 0)
+    }
+
+    @Test func sigtermLetsRequestsUnderWayFinishAndExitsZero() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("courier.db")
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(1500)) }
+        defer { Task { await receiver.stop() } }
+
+        let server = try CourierProcess(database: database)
+        let api = try await server.start()
+        _ = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"]}"#)
+        let published = try await api.post("/v1/events", #"{"type":"slow.one","payload":{}}"#)
+        let eventID = try #require(published["id"]?.stringValue)
+        try await receiver.waitForRequests(1)
+        server.kill(SIGTERM)
+        #expect(try await server.waitForExit(timeout: .seconds(20)) == 0, "\(server.output)")
+
+        // The request under way was answered and recorded before exit: nothing is sent again.
+        let again = try CourierProcess(database: database)
+        let restarted = try await again.start()
+        let event = try await restarted.get("/v1/events/\(eventID)")
+        let delivery = try #require(event["deliveries"]?.arrayValue?.first?.objectValue)
+        #expect(delivery["state"]?.stringValue == "succeeded")
+        #expect(delivery["attemptCount"] == .integer(1))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(receiver.requests().count == 1)
+        again.kill(SIGTERM)
+        #expect(try await again.waitForExit() == 0)
+    }
+
+    @Test func aSecondProcessCannotOpenTheSameDatabase() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("courier.db")
+        let first = try CourierProcess(database: database)
+        _ = try await first.start()
+        let second = try CourierProcess(database: database)
+        await #expect(throws: ProcessFailure.self) { _ = try await second.start() }
+        #expect(second.output.contains("in use by another Courier process"), "\(second.output)")
+        first.kill(SIGTERM)
+        #expect(try await first.waitForExit() == 0)
+    }
+}

@@ -1,0 +1,240 @@
+import Courier
+import Foundation
+import Testing
+
+@Suite struct DispatchStateTests {
+    let t0 = Date(timeIntervalSince1970: 1_000_000)
+    let endpointID = "ep_1"
+
+    func endpoint(maxInFlight: Int = 2) -> Endpoint {
+        Endpoint(
+            id: endpointID, tenantID: "t1", url: "https://example.com/hook",
+            eventTypes: [.all], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            maxInFlight: maxInFlight, createdAt: t0, updatedAt: t0
+        )
+    }
+
+    func delivery(_ n: Int) -> ClaimedDelivery {
+        let event = Event(id: "evt_\(n)", tenantID: "t1", type: "case.created", payload: Array("{}".utf8), occurredAt: t0, createdAt: t0)
+        return ClaimedDelivery(
+            deliveryID: "dlv_\(n)", tenantID: "t1", event: event,
+            progress: DeliveryStateMachine.Progress(state: .pending, attemptCount: 0, lastAttemptAt: nil, budget: RetryBudget()),
+            leaseToken: Int64(100 + n)
+        )
+    }
+
+    func claimsOf(_ a: DispatchState.Actions) -> [String] {
+        a.claims.map { "\($0.endpointID):\($0.limit)" }
+    }
+
+    func sentIDs(_ a: DispatchState.Actions) -> [String] {
+        a.sends.map(\.delivery.deliveryID)
+    }
+
+    /// A state with the endpoint known and deliveries 1...3 claimed (none sent yet).
+    func claimedThree() -> DispatchState {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [delivery(1), delivery(2), delivery(3)], nextDueAt: nil))
+        #expect(released.isEmpty)
+        return s
+    }
+
+    @Test func dueSignalClaimsOneWhileEndpointUnknown() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        let a = s.nextActions(now: t0)
+        #expect(claimsOf(a) == ["ep_1:1"])
+        #expect(a.sends.isEmpty)
+        #expect(a.wakeAt == nil)
+        #expect(s.outstandingCount == 1)
+        // The claim is under way: no second claim.
+        let again = s.nextActions(now: t0)
+        #expect(again.claims.isEmpty)
+    }
+
+    @Test func pastDueIsClaimed() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0.addingTimeInterval(-60))
+        #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"])
+    }
+
+    @Test func sendsNoMoreThanMaxInFlight() {
+        var s = claimedThree()
+        #expect(s.heldCount == 3)
+        let a = s.nextActions(now: t0)
+        #expect(sentIDs(a) == ["dlv_1", "dlv_2"])
+        #expect(a.sends.allSatisfy { $0.endpoint == endpoint(maxInFlight: 2) })
+        #expect(a.claims.isEmpty)
+        #expect(s.inFlightCount == 2)
+        #expect(s.heldCount == 3)
+        #expect(s.outstandingCount == 2)
+    }
+
+    @Test func sentFreesASlot() {
+        var s = claimedThree()
+        _ = s.nextActions(now: t0)
+        let released = s.sent(endpointID: endpointID, nextAttemptAt: nil, disabled: false)
+        #expect(released.isEmpty)
+        let a = s.nextActions(now: t0)
+        #expect(sentIDs(a) == ["dlv_3"])
+        #expect(a.claims.isEmpty)
+        #expect(s.inFlightCount == 2)
+        #expect(s.heldCount == 2)
+        // Nothing left to send.
+        _ = s.sent(endpointID: endpointID, nextAttemptAt: nil, disabled: false)
+        #expect(s.nextActions(now: t0).sends.isEmpty)
+        #expect(s.inFlightCount == 1)
+    }
+
+    @Test func drainReturnsQueuedLeasesAndStopsClaiming() {
+        var s = claimedThree()
+        _ = s.nextActions(now: t0)
+        let leases = s.drain()
+        #expect(leases == [Lease(deliveryID: "dlv_3", token: 103)])
+        #expect(s.isDraining)
+        #expect(s.heldCount == 2)
+        // A slot frees and new work is due: neither a send nor a claim follows.
+        _ = s.sent(endpointID: endpointID, nextAttemptAt: t0, disabled: false)
+        s.due(endpointID: "ep_2", at: t0)
+        let a = s.nextActions(now: t0.addingTimeInterval(1))
+        #expect(a.claims.isEmpty)
+        #expect(a.sends.isEmpty)
+        #expect(s.outstandingCount == 1)
+    }
+
+    @Test func claimAnsweredWhileDrainingIsHandedBack() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        #expect(s.drain().isEmpty)
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(), deliveries: [delivery(1), delivery(2)], nextDueAt: nil))
+        #expect(released == [Lease(deliveryID: "dlv_1", token: 101), Lease(deliveryID: "dlv_2", token: 102)])
+        #expect(s.heldCount == 0)
+        #expect(s.outstandingCount == 0)
+    }
+
+    @Test func futureDueGivesWakeAtAndNoClaim() {
+        var s = DispatchState()
+        let later = t0.addingTimeInterval(300)
+        s.due(endpointID: endpointID, at: later)
+        let a = s.nextActions(now: t0)
+        #expect(a.claims.isEmpty)
+        #expect(a.sends.isEmpty)
+        #expect(a.wakeAt == later)
+        // At that time the claim is made.
+        let b = s.nextActions(now: later)
+        #expect(claimsOf(b) == ["ep_1:1"])
+        #expect(b.wakeAt == nil)
+    }
+
+    @Test func earlierDueReplacesWakeAt() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0.addingTimeInterval(300))
+        s.due(endpointID: endpointID, at: t0.addingTimeInterval(100))
+        #expect(s.nextActions(now: t0).wakeAt == t0.addingTimeInterval(100))
+        #expect(claimsOf(s.nextActions(now: t0.addingTimeInterval(100))) == ["ep_1:1"])
+    }
+
+    @Test func endpointChangedReturnsQueuedLeases() {
+        var s = claimedThree()
+        _ = s.nextActions(now: t0)
+        let released = s.endpointChanged(endpointID: endpointID)
+        #expect(released == [Lease(deliveryID: "dlv_3", token: 103)])
+        #expect(s.heldCount == 2)
+        // The endpoint is read afresh once its requests finish: one claim of one.
+        let a = s.nextActions(now: t0)
+        #expect(a.sends.isEmpty)
+        #expect(a.claims.isEmpty)
+        _ = s.sent(endpointID: endpointID, nextAttemptAt: nil, disabled: false)
+        _ = s.sent(endpointID: endpointID, nextAttemptAt: nil, disabled: false)
+        #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"])
+    }
+
+    @Test func endpointChangedForUnknownEndpointReturnsNothing() {
+        var s = DispatchState()
+        #expect(s.endpointChanged(endpointID: "ep_none").isEmpty)
+    }
+
+    @Test func goneDisablesAndHandsBackQueued() {
+        var s = claimedThree()
+        _ = s.nextActions(now: t0)
+        let released = s.sent(endpointID: endpointID, nextAttemptAt: t0, disabled: true)
+        #expect(released == [Lease(deliveryID: "dlv_3", token: 103)])
+        #expect(s.nextActions(now: t0).sends.isEmpty)
+    }
+
+    @Test func claimOfGoneEndpointHandsBackDeliveries() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: nil, deliveries: [delivery(1)], nextDueAt: nil))
+        #expect(released == [Lease(deliveryID: "dlv_1", token: 101)])
+        let a = s.nextActions(now: t0)
+        #expect(a.sends.isEmpty)
+        #expect(a.claims.isEmpty)
+        #expect(s.heldCount == 0)
+    }
+
+    @Test func knownEndpointClaimsTwoRoundsAhead() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        // The first claim brought one delivery and says more are due now.
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1)], nextDueAt: t0))
+        let a = s.nextActions(now: t0)
+        #expect(sentIDs(a) == ["dlv_1"])
+        // 2 × 4 − 1 in flight − 0 queued.
+        #expect(claimsOf(a) == ["ep_1:7"])
+    }
+
+    @Test func dueDuringClaimIsKept() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        // A signal arrives while the claim is under way; the claim's answer misses it.
+        s.due(endpointID: endpointID, at: t0.addingTimeInterval(1))
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [], nextDueAt: nil))
+        let a = s.nextActions(now: t0.addingTimeInterval(1))
+        #expect(claimsOf(a) == ["ep_1:4"])
+    }
+
+    @Test func claimFailedRetriesLater() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        let retryAt = t0.addingTimeInterval(5)
+        s.claimFailed(endpointID: endpointID, retryAt: retryAt)
+        #expect(s.outstandingCount == 0)
+        let a = s.nextActions(now: t0.addingTimeInterval(1))
+        #expect(a.claims.isEmpty)
+        #expect(a.wakeAt == retryAt)
+        #expect(claimsOf(s.nextActions(now: retryAt)) == ["ep_1:1"])
+    }
+
+    @Test func lanesAreIndependent() {
+        var s = DispatchState()
+        s.due(endpointID: "ep_a", at: t0)
+        s.due(endpointID: "ep_b", at: t0)
+        let a = s.nextActions(now: t0)
+        #expect(Set(claimsOf(a)) == ["ep_a:1", "ep_b:1"])
+    }
+
+    /// The endpoint changes (edited, paused, deleted) while a claim is under way. The claim's
+    /// answer, read before the change committed, carries the old Endpoint: its deliveries are
+    /// handed back and claimed afresh instead of being sent with the old URL or secret.
+    @Test func endpointChangedWhileClaimingDoesNotSendWithStaleEndpoint() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"])
+        #expect(s.endpointChanged(endpointID: endpointID).isEmpty)
+        let stale = endpoint(maxInFlight: 2)
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: stale, deliveries: [delivery(1)], nextDueAt: nil))
+        #expect(released == [Lease(deliveryID: "dlv_1", token: 101)])
+        let a = s.nextActions(now: t0)
+        #expect(a.sends.isEmpty)
+        // A fresh claim follows, which reads the endpoint as it is now.
+        #expect(claimsOf(a) == ["ep_1:1"])
+    }
+}

@@ -1,0 +1,87 @@
+import Courier
+import Foundation
+import Testing
+
+@Suite struct WebhookSignerTests {
+    static let vectorSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    static let vectorID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+    static let vectorTimestamp: Int64 = 1614265330
+    static let vectorBody = Array(#"{"test": 2432232314}"#.utf8)
+    static let vectorSignature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+    @Test func standardWebhooksTestVector() throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        #expect(signer.signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: Self.vectorBody) == Self.vectorSignature)
+    }
+
+    @Test func anyByteCollectionGivesTheSameSignature() throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        #expect(signer.signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: Data(Self.vectorBody)) == Self.vectorSignature)
+        #expect(signer.signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: Self.vectorBody[...]) == Self.vectorSignature)
+    }
+
+    @Test func changingAnyPartChangesTheSignature() throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        #expect(signer.signature(id: "msg_other", timestamp: Self.vectorTimestamp, body: Self.vectorBody) != Self.vectorSignature)
+        #expect(signer.signature(id: Self.vectorID, timestamp: Self.vectorTimestamp + 1, body: Self.vectorBody) != Self.vectorSignature)
+        #expect(signer.signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: Array(#"{"test":2432232314}"#.utf8)) != Self.vectorSignature)
+    }
+
+    @Test func twoSecretsGiveTwoSignatures() throws {
+        let first = try WebhookSecret(Self.vectorSecret)
+        let second = WebhookSecret(key: [UInt8](0..<32))
+        let single2 = WebhookSigner(secret: second).signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: Self.vectorBody)
+        let both = WebhookSigner(secrets: [first, second]).signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: Self.vectorBody)
+        #expect(both == Self.vectorSignature + " " + single2)
+        let parts = both.split(separator: " ").map(String.init)
+        #expect(parts == [Self.vectorSignature, single2])
+        #expect(single2.hasPrefix("v1,"))
+        #expect(single2 != Self.vectorSignature)
+    }
+
+    @Test func noSecretsGiveAnEmptySignature() {
+        #expect(WebhookSigner(secrets: []).signature(id: "a", timestamp: 1, body: [UInt8]()) == "")
+    }
+
+    // MARK: WebhookSecret
+
+    @Test func parsesTheVectorSecret() throws {
+        let secret = try WebhookSecret(Self.vectorSecret)
+        #expect(secret.key.count == 24)
+        #expect(secret.key == Array(Data(base64Encoded: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")!))
+        #expect(secret.description == Self.vectorSecret)
+    }
+
+    @Test(arguments: [
+        "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",           // no prefix
+        "whsk_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",      // wrong prefix
+        "WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",     // prefix is case-sensitive
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS!",     // not base64
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS",      // bad length for base64
+        "whsec_",                                     // empty key
+        "whsec_AAECAwQFBgcICQoLDA0O",                 // 15 bytes
+        "whsec_" + Data(repeating: 7, count: 65).base64EncodedString(), // 65 bytes
+    ])
+    func rejectsBadSecrets(text: String) {
+        let error = #expect(throws: CourierError.self) { try WebhookSecret(text, field: "secret") }
+        #expect(error?.kind == .invalid)
+        #expect(error?.code == "invalid_secret")
+        #expect(error?.field == "secret")
+    }
+
+    @Test func keyLengthBounds() throws {
+        let bytes: [UInt8] = Array(0..<16)
+        let sixteen = "whsec_" + Data(bytes).base64EncodedString()
+        #expect(try WebhookSecret(sixteen).key == bytes)
+        let sixtyFour = "whsec_" + Data(repeating: 9, count: 64).base64EncodedString()
+        #expect(try WebhookSecret(sixtyFour).key == [UInt8](repeating: 9, count: 64))
+    }
+
+    @Test func generateRoundTripsThroughDescription() throws {
+        let secret = WebhookSecret.generate()
+        #expect(secret.key.count == 24)
+        #expect(secret.description.hasPrefix("whsec_"))
+        #expect(try WebhookSecret(secret.description) == secret)
+        #expect(WebhookSecret.generate() != secret)
+    }
+}
