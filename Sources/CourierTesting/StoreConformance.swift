@@ -1,0 +1,454 @@
+import Courier
+import Foundation
+
+/// What every ``Store`` must do, written once and run against each implementation.
+///
+/// Each check takes a fresh, empty store (with the `default` tenant) and throws
+/// ``ConformanceFailure`` on the first broken promise. A test target runs them as a
+/// parameterised test: `@Test(arguments: StoreConformance.checks) func conforms(_ check: ...)`.
+public enum StoreConformance {
+    public struct Check: Sendable, CustomStringConvertible {
+        public var name: String
+        public var run: @Sendable (any Store) async throws -> Void
+        public var description: String { name }
+    }
+
+    public static let checks: [Check] = [
+        Check(name: "tenants are created once and read back", run: tenants),
+        Check(name: "tokens resolve by hash to their tenant or the admin", run: tokens),
+        Check(name: "endpoints are scoped to their tenant and names are unique per tenant", run: endpointScoping),
+        Check(name: "endpoint lists are newest first and paginate", run: endpointPagination),
+        Check(name: "publish fans out to subscribed active and paused endpoints only", run: fanOut),
+        Check(name: "idempotency keys dedup within a call, across calls, per tenant", run: idempotency),
+        Check(name: "publish signals due work after commit", run: publishSignals),
+        Check(name: "claims lease oldest first, up to the limit, once", run: claims),
+        Check(name: "an expired lease can be claimed again and fences the old holder", run: leaseExpiry),
+        Check(name: "records apply transitions and schedule retries", run: records),
+        Check(name: "released leases are claimable at once", run: releases),
+        Check(name: "paused endpoints hold their deliveries; resume releases them", run: pauseAndResume),
+        Check(name: "410 disables the endpoint and holds its deliveries", run: goneDisables),
+        Check(name: "delivery filters and cursors", run: filters),
+        Check(name: "actions on one delivery and in bulk", run: actions),
+        Check(name: "deleting an endpoint cancels its active deliveries", run: deletion),
+        Check(name: "due endpoints are reported with their earliest due time", run: dueEndpoints),
+    ]
+
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// An endpoint for tests, with a fresh secret and a short retry schedule.
+    public static func endpoint(
+        _ id: String, tenant: String = Tenant.defaultID, types: [String] = ["*"], name: String? = nil,
+        status: Endpoint.Status = .active, retry: RetryPolicy = .delays([10, 20])
+    ) throws -> Endpoint {
+        Endpoint(
+            id: id, tenantID: tenant, name: name, url: "https://example.com/\(id)",
+            eventTypes: try types.map { try EventTypePattern($0) }, secret: WebhookSecret.generate().description,
+            retry: retry, status: status, createdAt: t0, updatedAt: t0
+        )
+    }
+
+    static func event(_ type: String = "case.updated", key: String? = nil, idempotencyKey: String? = nil) throws -> NewEvent {
+        try NewEvent(type: type, payload: .object(JSONObject(["n": .integer(1)])), idempotencyKey: idempotencyKey)
+    }
+
+    static func attempt(for claimed: ClaimedDelivery, outcome: Attempt.Outcome, status: Int?, at: Date) -> Attempt {
+        Attempt(
+            id: Identifier.make("att", now: at), deliveryID: claimed.deliveryID, tenantID: claimed.tenantID,
+            startedAt: at, duration: 0.01, request: "POST https://example.com", responseStatus: status, responseHeaders: [],
+            responseBody: status == nil ? nil : "", responseBodyTruncated: false, error: status == nil ? "timeout" : nil,
+            outcome: outcome
+        )
+    }
+
+    /// Records one attempt with the transition the state machine gives.
+    static func record(
+        _ store: any Store, _ claimed: ClaimedDelivery, endpoint: Endpoint, status: Int?, at: Date, token: Int64? = nil
+    ) async throws -> DeliveryStateMachine.Transition {
+        let verdict = status.map { ResponseClassifier().classify(status: $0, headers: [], now: at) }
+            ?? ResponseClassifier().classifyTransportError()
+        let transition = DeliveryStateMachine.afterAttempt(
+            claimed.progress, verdict: verdict, policy: endpoint.retry, startedAt: at, now: at, jitter: 0.5
+        )
+        var lease = claimed.lease
+        if let token { lease.token = token }
+        try await store.record([AttemptRecord(
+            endpointID: endpoint.id, lease: lease, attempt: attempt(for: claimed, outcome: verdict.outcome, status: status, at: at),
+            transition: transition
+        )])
+        return transition
+    }
+
+    // MARK: Checks
+
+    static func tenants(_ store: any Store) async throws {
+        try expect(try await store.tenant(id: Tenant.defaultID) != nil, "the default tenant exists")
+        try await store.createTenant(Tenant(id: "acme", name: "Acme", createdAt: t0))
+        try expect(try await store.tenant(id: "acme")?.name == "Acme", "a created tenant reads back")
+        try await expectError(.conflict, "creating a tenant twice") {
+            try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        }
+        try expect(try await store.tenant(id: "nobody") == nil, "a missing tenant is nil")
+    }
+
+    static func tokens(_ store: any Store) async throws {
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        try await store.insertToken(APIToken(id: "tok_1", tenantID: "acme", hash: "h1", name: nil, createdAt: t0))
+        try await store.insertToken(APIToken(id: "tok_2", tenantID: nil, hash: "h2", name: "ops", createdAt: t0))
+        try expect(try await store.principal(tokenHash: "h1") == .tenant("acme"), "a tenant token")
+        try expect(try await store.principal(tokenHash: "h2") == .admin, "a token without tenant is the admin")
+        try expect(try await store.principal(tokenHash: "h3") == nil, "an unknown hash")
+        try await store.setSetting("k", value: "1")
+        try await store.setSetting("k", value: "2")
+        try expect(try await store.setting("k") == "2", "settings are replaced")
+    }
+
+    static func endpointScoping(_ store: any Store) async throws {
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        try await store.insertEndpoint(try endpoint("ep_a", name: "crm"))
+        try await store.insertEndpoint(try endpoint("ep_b", tenant: "acme", name: "crm"))
+        try await expectError(.conflict, "a second endpoint named crm in one tenant") {
+            try await store.insertEndpoint(try endpoint("ep_c", name: "crm"))
+        }
+        try expect(try await store.endpoint(tenantID: "acme", id: "ep_a") == nil, "another tenant's endpoint is invisible")
+        try expect(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a")?.name == "crm", "own endpoint")
+        var changed = try endpoint("ep_a", name: "crm2")
+        changed.url = "https://example.org/new"
+        try await store.updateEndpoint(changed)
+        try expect(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a")?.url == "https://example.org/new", "update")
+        var foreign = changed
+        foreign.tenantID = "acme"
+        try await expectError(.notFound, "updating through another tenant") { try await store.updateEndpoint(foreign) }
+        try await expectError(.notFound, "pausing through another tenant") {
+            _ = try await store.setEndpointStatus(tenantID: "acme", id: "ep_a", status: .paused, reason: nil, now: t0)
+        }
+        try await expectError(.notFound, "deleting through another tenant") {
+            try await store.deleteEndpoint(tenantID: "acme", id: "ep_a", now: t0)
+        }
+    }
+
+    static func endpointPagination(_ store: any Store) async throws {
+        var ids: [String] = []
+        for i in 0..<5 {
+            let id = Identifier.make("ep", now: t0.addingTimeInterval(Double(i)))
+            ids.append(id)
+            try await store.insertEndpoint(try endpoint(id))
+        }
+        let first = try await store.endpoints(tenantID: Tenant.defaultID, page: PageRequest(limit: 2))
+        try expect(first.items.map(\.id) == [ids[4], ids[3]], "newest first")
+        let second = try await store.endpoints(tenantID: Tenant.defaultID, page: PageRequest(limit: 2, cursor: first.nextCursor))
+        try expect(second.items.map(\.id) == [ids[2], ids[1]], "second page")
+        let third = try await store.endpoints(tenantID: Tenant.defaultID, page: PageRequest(limit: 2, cursor: second.nextCursor))
+        try expect(third.items.map(\.id) == [ids[0]] && third.nextCursor == nil, "last page")
+    }
+
+    static func fanOut(_ store: any Store) async throws {
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        try await store.insertEndpoint(try endpoint("ep_exact", types: ["case.updated"]))
+        try await store.insertEndpoint(try endpoint("ep_prefix", types: ["case.*"]))
+        try await store.insertEndpoint(try endpoint("ep_all", types: ["*"]))
+        try await store.insertEndpoint(try endpoint("ep_other", types: ["form.*"]))
+        try await store.insertEndpoint(try endpoint("ep_none", types: []))
+        try await store.insertEndpoint(try endpoint("ep_foreign", tenant: "acme", types: ["*"]))
+        try await store.insertEndpoint(try endpoint("ep_paused", types: ["*"]))
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_paused", status: .paused, reason: nil, now: t0)
+        try await store.insertEndpoint(try endpoint("ep_disabled", types: ["*"]))
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_disabled", status: .disabled, reason: "x", now: t0)
+        let published = try await store.publish([try event("case.updated")], tenantID: Tenant.defaultID, now: t0)
+        try expect(published.count == 1 && published[0].deliveries == 4, "four deliveries, got \(published)")
+        let deliveries = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(eventID: published[0].id), page: PageRequest(limit: 50)
+        )
+        try expect(
+            Set(deliveries.items.map(\.endpointID)) == ["ep_exact", "ep_prefix", "ep_all", "ep_paused"],
+            "subscribed active and paused endpoints: \(deliveries.items.map(\.endpointID))"
+        )
+        try expect(deliveries.items.allSatisfy { $0.state == .pending && $0.attemptCount == 0 }, "pending")
+        let stored = try await store.event(tenantID: Tenant.defaultID, id: published[0].id)
+        try expect(stored?.payload == Array(#"{"n":1}"#.utf8), "the payload is stored as published")
+        try expect(try await store.event(tenantID: "acme", id: published[0].id) == nil, "events are scoped to their tenant")
+    }
+
+    static func idempotency(_ store: any Store) async throws {
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        try await store.insertEndpoint(try endpoint("ep_all"))
+        let first = try await store.publish(
+            [try event(idempotencyKey: "k"), try event(idempotencyKey: "k"), try event()], tenantID: Tenant.defaultID, now: t0
+        )
+        try expect(first[1].id == first[0].id && first[1].duplicate && !first[0].duplicate, "dedup within a call")
+        try expect(first[2].id != first[0].id, "no key, no dedup")
+        let again = try await store.publish([try event(idempotencyKey: "k")], tenantID: Tenant.defaultID, now: t0)
+        try expect(again[0].id == first[0].id && again[0].duplicate && again[0].deliveries == 0, "dedup across calls")
+        let other = try await store.publish([try event(idempotencyKey: "k")], tenantID: "acme", now: t0)
+        try expect(other[0].id != first[0].id && !other[0].duplicate, "keys are per tenant")
+        let all = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(), page: PageRequest(limit: 50))
+        try expect(all.items.count == 2, "a duplicate stores no delivery: \(all.items.count)")
+    }
+
+    static func publishSignals(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a"))
+        try await store.insertEndpoint(try endpoint("ep_p"))
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_p", status: .paused, reason: nil, now: t0)
+        let signals = store.signals()
+        _ = try await store.publish([try event()], tenantID: Tenant.defaultID, now: t0)
+        var iterator = signals.makeAsyncIterator()
+        let signal = await iterator.next()
+        try expect(signal == .due(endpointID: "ep_a", at: t0), "a due signal for the active endpoint, got \(String(describing: signal))")
+    }
+
+    /// Publishes `count` events to one endpoint, a second apart, and returns their delivery ids, oldest first.
+    static func publishSeries(_ store: any Store, count: Int, endpointID: String = "ep_a") async throws -> [String] {
+        var ids: [String] = []
+        for i in 0..<count {
+            let at = t0.addingTimeInterval(Double(i))
+            let published = try await store.publish([try event()], tenantID: Tenant.defaultID, now: at)
+            let page = try await store.deliveries(
+                tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: endpointID, eventID: published[0].id),
+                page: PageRequest(limit: 5)
+            )
+            ids.append(contentsOf: page.items.map(\.id))
+        }
+        return ids
+    }
+
+    static func claims(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a"))
+        let ids = try await publishSeries(store, count: 5)
+        let now = t0.addingTimeInterval(10)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 3, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(claim.endpoint?.id == "ep_a", "the claim carries the endpoint")
+        try expect(claim.deliveries.map(\.deliveryID) == Array(ids.prefix(3)), "oldest first, up to the limit")
+        try expect(claim.deliveries.allSatisfy { $0.event.type == "case.updated" }, "with the event")
+        let next = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(next.deliveries.map(\.deliveryID) == Array(ids.suffix(2)), "the rest, not the leased ones again")
+        let none = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(none.deliveries.isEmpty, "nothing left while leased")
+        try expect(none.nextDueAt == now.addingTimeInterval(60), "next due when the leases end: \(String(describing: none.nextDueAt))")
+        let future = try await store.claim(endpointID: "ep_a", limit: 10, now: t0.addingTimeInterval(-1), leaseUntil: now)
+        try expect(future.deliveries.isEmpty, "nothing is due before its time")
+    }
+
+    static func leaseExpiry(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a")
+        try await store.insertEndpoint(ep)
+        _ = try await publishSeries(store, count: 1)
+        let now = t0.addingTimeInterval(10)
+        let first = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(30))
+        let later = now.addingTimeInterval(31)
+        let second = try await store.claim(endpointID: "ep_a", limit: 1, now: later, leaseUntil: later.addingTimeInterval(30))
+        try expect(second.deliveries.count == 1, "claimable again once the lease ran out")
+        let old = try unwrap(first.deliveries.first, "first claim")
+        let new = try unwrap(second.deliveries.first, "second claim")
+        try expect(new.leaseToken > old.leaseToken, "a new fencing token")
+        // The old holder finishes late with a failure: its attempt is kept, its transition is not.
+        _ = try await record(store, old, endpoint: ep, status: 500, at: later.addingTimeInterval(1))
+        var delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: new.deliveryID), "delivery")
+        try expect(delivery.state == .pending && delivery.attemptCount == 1, "fenced: \(delivery.state) \(delivery.attemptCount)")
+        // The new holder's success applies.
+        _ = try await record(store, new, endpoint: ep, status: 200, at: later.addingTimeInterval(2))
+        delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: new.deliveryID), "delivery")
+        try expect(delivery.state == .succeeded && delivery.attemptCount == 2, "the current holder records")
+        let attempts = try await store.attempts(tenantID: Tenant.defaultID, deliveryID: new.deliveryID)
+        try expect(attempts.map(\.outcome) == [.failed, .succeeded], "both attempts on record, oldest first")
+        try expect(try await store.attempts(tenantID: "other", deliveryID: new.deliveryID).isEmpty, "attempts are scoped")
+    }
+
+    static func records(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a", retry: .delays([10, 20]))
+        try await store.insertEndpoint(ep)
+        let ids = try await publishSeries(store, count: 1)
+        var now = t0.addingTimeInterval(5)
+        for (status, expected) in [(503, DeliveryState.retrying), (500, .retrying), (500, .exhausted)] {
+            let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(60))
+            let claimed = try unwrap(claim.deliveries.first, "claim at \(now)")
+            let transition = try await record(store, claimed, endpoint: ep, status: status, at: now)
+            let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: ids[0]), "delivery")
+            try expect(delivery.state == expected, "after \(status): \(delivery.state)")
+            try expect(delivery.nextAttemptAt == transition.nextAttemptAt, "next attempt stored")
+            try expect(delivery.lastStatus == status, "last status")
+            if let next = transition.nextAttemptAt {
+                let early = try await store.claim(endpointID: "ep_a", limit: 1, now: next.addingTimeInterval(-1), leaseUntil: next)
+                try expect(early.deliveries.isEmpty, "not due before its retry time")
+                now = next
+            }
+        }
+        let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: ids[0]), "delivery")
+        try expect(delivery.attemptCount == 3 && delivery.nextAttemptAt == nil, "exhausted after three attempts")
+    }
+
+    static func releases(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a"))
+        _ = try await publishSeries(store, count: 2)
+        let now = t0.addingTimeInterval(5)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 2, now: now, leaseUntil: now.addingTimeInterval(600))
+        try await store.release(claim.deliveries.map(\.lease))
+        let again = try await store.claim(endpointID: "ep_a", limit: 2, now: now, leaseUntil: now.addingTimeInterval(600))
+        try expect(again.deliveries.count == 2, "released deliveries are due at once")
+        // A stale token releases nothing.
+        try await store.release(claim.deliveries.map(\.lease))
+        let none = try await store.claim(endpointID: "ep_a", limit: 2, now: now, leaseUntil: now.addingTimeInterval(600))
+        try expect(none.deliveries.isEmpty, "a release with an old token is ignored")
+    }
+
+    static func pauseAndResume(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a"))
+        let ids = try await publishSeries(store, count: 3)
+        let paused = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .paused, reason: "maintenance", now: t0)
+        try expect(paused.status == .paused && paused.statusReason == "maintenance", "paused with its reason")
+        let later = t0.addingTimeInterval(86400)
+        let held = try await store.claim(endpointID: "ep_a", limit: 10, now: later, leaseUntil: later.addingTimeInterval(60))
+        try expect(held.endpoint == nil && held.deliveries.isEmpty, "a paused endpoint's deliveries are held")
+        let due = try await store.dueEndpoints()
+        try expect(!due.contains { $0.endpointID == "ep_a" }, "a paused endpoint has no due work")
+        let signals = store.signals()
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: later)
+        var iterator = signals.makeAsyncIterator()
+        var sawDue = false
+        for _ in 0..<2 {
+            if case .due("ep_a", _)? = await iterator.next() { sawDue = true; break }
+        }
+        try expect(sawDue, "resuming signals due work")
+        let released = try await store.claim(endpointID: "ep_a", limit: 10, now: later, leaseUntil: later.addingTimeInterval(60))
+        try expect(released.deliveries.map(\.deliveryID) == ids, "all held deliveries go at once, oldest first")
+    }
+
+    static func goneDisables(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a")
+        try await store.insertEndpoint(ep)
+        let ids = try await publishSeries(store, count: 2)
+        let now = t0.addingTimeInterval(5)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(60))
+        let transition = try await record(store, try unwrap(claim.deliveries.first, "claim"), endpoint: ep, status: 410, at: now)
+        try expect(transition.disableEndpointReason != nil, "410 asks to disable")
+        let disabled = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a"), "endpoint")
+        try expect(disabled.status == .disabled && disabled.statusReason != nil, "disabled with a reason")
+        let held = try await store.claim(endpointID: "ep_a", limit: 10, now: now.addingTimeInterval(3600), leaseUntil: now.addingTimeInterval(3700))
+        try expect(held.deliveries.isEmpty, "held while disabled")
+        let first = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: ids[0]), "delivery")
+        try expect(first.state == .retrying, "not lost: \(first.state)")
+        let published = try await store.publish([try event()], tenantID: Tenant.defaultID, now: now)
+        try expect(published[0].deliveries == 0, "a disabled endpoint takes no new events")
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: now)
+        let resumed = try await store.claim(endpointID: "ep_a", limit: 10, now: now.addingTimeInterval(1), leaseUntil: now.addingTimeInterval(60))
+        try expect(resumed.deliveries.map(\.deliveryID) == ids, "both go once resumed")
+    }
+
+    static func filters(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a", types: ["a.*"]))
+        try await store.insertEndpoint(try endpoint("ep_b", types: ["*"]))
+        var eventIDs: [String] = []
+        for i in 0..<4 {
+            let at = t0.addingTimeInterval(Double(i) * 60)
+            let published = try await store.publish([try event("a.x")], tenantID: Tenant.defaultID, now: at)
+            eventIDs.append(published[0].id)
+        }
+        let all = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(), page: PageRequest(limit: 50))
+        try expect(all.items.count == 8, "eight deliveries")
+        try expect(all.items.map(\.id) == all.items.map(\.id).sorted(by: >), "newest first")
+        let onlyA = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a"), page: PageRequest(limit: 50))
+        try expect(onlyA.items.count == 4 && onlyA.items.allSatisfy { $0.endpointID == "ep_a" }, "by endpoint")
+        let byEvent = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(eventID: eventIDs[2]), page: PageRequest(limit: 50))
+        try expect(byEvent.items.count == 2, "by event")
+        let since = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(since: t0.addingTimeInterval(120)), page: PageRequest(limit: 50)
+        )
+        try expect(Set(since.items.map(\.eventID)) == Set(eventIDs.suffix(2)), "since")
+        let until = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(until: t0.addingTimeInterval(60)), page: PageRequest(limit: 50)
+        )
+        try expect(Set(until.items.map(\.eventID)) == [eventIDs[0]], "until")
+        let pending = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .pending), page: PageRequest(limit: 50))
+        try expect(pending.items.count == 8, "by state")
+        let succeeded = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .succeeded), page: PageRequest(limit: 50))
+        try expect(succeeded.items.isEmpty, "by another state")
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(), page: PageRequest(limit: 3, cursor: cursor))
+            seen += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        try expect(seen == all.items.map(\.id), "cursors walk every delivery once")
+        let foreign = try await store.deliveries(tenantID: "other", filter: DeliveryFilter(), page: PageRequest(limit: 50))
+        try expect(foreign.items.isEmpty, "scoped to the tenant")
+    }
+
+    static func actions(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a", retry: .delays([]))
+        try await store.insertEndpoint(ep)
+        let ids = try await publishSeries(store, count: 3)
+        let now = t0.addingTimeInterval(10)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 3, now: now, leaseUntil: now.addingTimeInterval(60))
+        for claimed in claim.deliveries { _ = try await record(store, claimed, endpoint: ep, status: 500, at: now) }
+        for id in ids {
+            try expect(try await store.delivery(tenantID: Tenant.defaultID, id: id)?.state == .exhausted, "exhausted")
+        }
+        try await expectError(.conflict, "cancelling an exhausted delivery") {
+            _ = try await store.apply(.cancel, tenantID: Tenant.defaultID, deliveryID: ids[0], now: now)
+        }
+        try await expectError(.notFound, "acting on another tenant's delivery") {
+            _ = try await store.apply(.requeue, tenantID: "other", deliveryID: ids[0], now: now)
+        }
+        let requeued = try await store.apply(.requeue, tenantID: Tenant.defaultID, deliveryID: ids[0], now: now)
+        try expect(requeued.state == .pending && requeued.nextAttemptAt == now, "requeued: \(requeued.state)")
+        let bulk = try await store.apply(.requeue, tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a"), now: now)
+        try expect(bulk == BulkResult(matched: 3, changed: 2), "bulk requeue changes the two still exhausted: \(bulk)")
+        let cancelled = try await store.apply(.cancel, tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .pending), now: now)
+        try expect(cancelled == BulkResult(matched: 3, changed: 3), "bulk cancel: \(cancelled)")
+        let none = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(none.deliveries.isEmpty, "cancelled deliveries are not sent")
+        let resent = try await store.apply(.resend, tenantID: Tenant.defaultID, deliveryID: ids[1], now: now)
+        try expect(resent.state == .pending && resent.budget.singleShot, "resend of a finished delivery is one attempt")
+        let one = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(one.deliveries.map(\.deliveryID) == [ids[1]], "the resent delivery is due")
+    }
+
+    static func deletion(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a", name: "crm"))
+        let ids = try await publishSeries(store, count: 2)
+        try await store.deleteEndpoint(tenantID: Tenant.defaultID, id: "ep_a", now: t0)
+        try expect(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a") == nil, "gone")
+        for id in ids {
+            let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: id), "the record stays")
+            try expect(delivery.state == .cancelled, "cancelled: \(delivery.state)")
+        }
+        try await store.insertEndpoint(try endpoint("ep_b", name: "crm"))
+        try await expectError(.notFound, "deleting twice") { try await store.deleteEndpoint(tenantID: Tenant.defaultID, id: "ep_a", now: t0) }
+    }
+
+    static func dueEndpoints(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a"))
+        try await store.insertEndpoint(try endpoint("ep_b"))
+        _ = try await publishSeries(store, count: 2)
+        let due = try await store.dueEndpoints()
+        try expect(Set(due.map(\.endpointID)) == ["ep_a", "ep_b"], "both endpoints have work")
+        try expect(due.allSatisfy { $0.dueAt == t0 }, "due at the first publish: \(due)")
+    }
+
+    // MARK: Helpers
+
+    static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw ConformanceFailure(message: message()) }
+    }
+
+    static func unwrap<T>(_ value: T?, _ what: String) throws -> T {
+        guard let value else { throw ConformanceFailure(message: "\(what) is missing") }
+        return value
+    }
+
+    static func expectError(_ kind: CourierError.Kind, _ what: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as CourierError where error.kind == kind {
+            return
+        } catch {
+            throw ConformanceFailure(message: "\(what): expected a \(kind) error, got \(error)")
+        }
+        throw ConformanceFailure(message: "\(what): expected a \(kind) error, got none")
+    }
+}
+
+/// A broken promise of a store.
+public struct ConformanceFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,103 @@
+import Courier
+import CourierSQLite
+import CourierTesting
+import Foundation
+import Testing
+
+/// The SQLite store against the store conformance suite, and what is particular to SQLite.
+@Suite struct SQLiteStoreTests {
+    /// A fresh store in its own temporary file.
+    static func withStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("courier.db").path
+        let store = try await SQLiteStore.open(path: path, durability: .normal)
+        do {
+            try await body(store, path)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    @Test(arguments: StoreConformance.checks)
+    func conforms(_ check: StoreConformance.Check) async throws {
+        try await Self.withStore { store, _ in try await check.run(store) }
+    }
+
+    @Test func concurrentPublishesShareCommitsAndAllLand() async throws {
+        try await Self.withStore { store, _ in
+            try await store.insertEndpoint(try StoreConformance.endpoint("ep_a"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<200 {
+                    group.addTask {
+                        _ = try await store.publish(
+                            [try NewEvent(type: "bulk.test", payload: .integer(i))], tenantID: Tenant.defaultID, now: Date()
+                        )
+                    }
+                }
+                try await group.waitForAll()
+            }
+            var count = 0
+            var cursor: String?
+            repeat {
+                let page = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(), page: PageRequest(limit: 500, cursor: cursor))
+                count += page.items.count
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(count == 200)
+        }
+    }
+
+    @Test func aFailingJobInASharedTransactionDoesNotUndoTheOthers() async throws {
+        try await Self.withStore { store, _ in
+            try await store.insertEndpoint(try StoreConformance.endpoint("ep_a", name: "crm"))
+            // Run conflicting and valid writes together so they land in one group commit.
+            let results = await withTaskGroup(of: Bool.self, returning: [Bool].self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        do {
+                            // Every odd one reuses the name and fails; the even ones succeed.
+                            let name = i % 2 == 1 ? "crm" : "crm-\(i)"
+                            try await store.insertEndpoint(try StoreConformance.endpoint("ep_\(i)", name: name))
+                            return true
+                        } catch {
+                            return false
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { $0 }.count == 10)
+            let page = try await store.endpoints(tenantID: Tenant.defaultID, page: PageRequest(limit: 100))
+            #expect(page.items.count == 11)
+        }
+    }
+
+    @Test func reopeningReleasesTheLeasesOfAKilledProcess() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("courier.db").path
+        let now = Date()
+        var store = try await SQLiteStore.open(path: path, durability: .full)
+        try await store.insertEndpoint(try StoreConformance.endpoint("ep_a"))
+        _ = try await store.publish([try NewEvent(type: "a", payload: .null)], tenantID: Tenant.defaultID, now: now)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(3600))
+        #expect(claim.deliveries.count == 1)
+        await store.close()
+        store = try await SQLiteStore.open(path: path)
+        let again = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(3600))
+        #expect(again.deliveries.count == 1, "the lease died with its process")
+        #expect(again.deliveries.first.map { $0.leaseToken > claim.deliveries[0].leaseToken } == true)
+        await store.close()
+    }
+
+    @Test func aSecondOpenOfTheSameFileIsRefused() async throws {
+        try await Self.withStore { _, path in
+            await #expect(throws: CourierError.self) { _ = try await SQLiteStore.open(path: path) }
+        }
+    }
+}
