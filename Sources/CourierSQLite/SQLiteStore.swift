@@ -23,11 +23,12 @@ public final class SQLiteStore: Store {
     private let hub = SignalHub()
     private let lockDescriptor: Int32
     /// Each tenant's endpoints for fan-out, kept by the writer thread only (see `endpointsForFanOut`).
-    private let fanOutCache = FanOutCache()
+    private let fanOutCache: FanOutCache
 
-    private init(database: SQLiteDatabase, lockDescriptor: Int32) {
+    private init(database: SQLiteDatabase, lockDescriptor: Int32, fanOutCache: FanOutCache) {
         self.database = database
         self.lockDescriptor = lockDescriptor
+        self.fanOutCache = fanOutCache
     }
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -45,6 +46,7 @@ public final class SQLiteStore: Store {
             )
         }
         let database: SQLiteDatabase
+        let fanOutCache = FanOutCache()
         do {
             // The schema must exist before reader connections can prepare anything.
             let setup = try SQLiteConnection(path: path, readOnly: false)
@@ -59,12 +61,12 @@ public final class SQLiteStore: Store {
                 WHERE state IN (0, 1) AND lease_until IS NOT NULL
                 """
             )
-            database = try SQLiteDatabase(path: path, synchronous: durability.rawValue)
+            database = try SQLiteDatabase(path: path, synchronous: durability.rawValue, onRollback: fanOutCache.invalidateAll)
         } catch {
             Glibc.close(descriptor)
             throw error
         }
-        return SQLiteStore(database: database, lockDescriptor: descriptor)
+        return SQLiteStore(database: database, lockDescriptor: descriptor, fanOutCache: fanOutCache)
     }
 
     /// Closes the file and gives up its lock.
@@ -588,7 +590,7 @@ public final class SQLiteStore: Store {
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
                 WHERE id IN (
                     SELECT id FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3
-                    ORDER BY due_at, id LIMIT ?4
+                    ORDER BY due_at, rowid LIMIT ?4
                 )
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
                     single_shot, lease_token
@@ -717,7 +719,7 @@ public final class SQLiteStore: Store {
 ///
 /// Only writer-thread jobs read or change it (the endpoint writes that invalidate it run there
 /// too), so it needs no lock of its own; the mutex only satisfies `Sendable`.
-private final class FanOutCache: Sendable {
+final class FanOutCache: Sendable {
     private let tenants = Mutex<[String: [Endpoint]]>([:])
 
     func endpoints(tenantID: String, db: SQLiteConnection) throws -> [Endpoint] {
@@ -732,6 +734,11 @@ private final class FanOutCache: Sendable {
 
     func invalidate(_ tenantID: String) {
         _ = tenants.withLock { $0.removeValue(forKey: tenantID) }
+    }
+
+    /// After a rolled-back transaction: entries loaded inside it may show endpoints that never were.
+    @Sendable func invalidateAll() {
+        tenants.withLock { $0.removeAll() }
     }
 }
 

@@ -42,7 +42,12 @@ final class SQLiteDatabase: Sendable {
 
     /// Opens (creating if needed) the file and prepares the connections.
     /// - Parameter synchronous: SQLite's `synchronous` setting: `FULL` survives power loss, `NORMAL` a process crash.
-    init(path: String, readers readerCount: Int = 2, synchronous: String = "FULL") throws {
+    /// Called on the writer thread when a whole transaction is rolled back, so caches that
+    /// jobs filled inside it can be dropped.
+    private let onRollback: @Sendable () -> Void
+
+    init(path: String, readers readerCount: Int = 2, synchronous: String = "FULL", onRollback: @escaping @Sendable () -> Void = {}) throws {
+        self.onRollback = onRollback
         let writerConnection = try SQLiteConnection(path: path, readOnly: false)
         try writerConnection.execute("""
             PRAGMA journal_mode = WAL;
@@ -183,6 +188,7 @@ final class SQLiteDatabase: Sendable {
         if single, case .failure(let error) = results[0] {
             try? connection.execute("ROLLBACK")
             connection.afterCommit = []
+            onRollback()
             jobs[0].complete(.failure(error))
             return
         }
@@ -191,6 +197,7 @@ final class SQLiteDatabase: Sendable {
         } catch {
             try? connection.execute("ROLLBACK")
             connection.afterCommit = []
+            onRollback()
             for job in jobs { job.complete(.failure(error)) }
             return
         }
