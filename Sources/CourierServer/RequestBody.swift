@@ -6,23 +6,22 @@ struct RequestBody {
     let limit: Int
 
     func json(_ request: Request) async throws -> JSONValue {
-        var request = request
-        let buffer = try await request.collectBody(upTo: limit)
-        guard buffer.readableBytes > 0 else {
+        guard let json = try await parse(request) else {
             throw CourierError.invalid("the request body is empty; send a JSON object", code: "invalid_json")
         }
-        do {
-            return try JSONParser.parse(Array(buffer.readableBytesView))
-        } catch {
-            throw CourierError.invalid("the body is not valid JSON: \(error)", code: "invalid_json")
-        }
+        return json
     }
 
     /// For action routes whose body is optional: an empty body reads as `{}`.
     func optionalJSON(_ request: Request) async throws -> JSONValue {
+        try await parse(request) ?? .object(JSONObject())
+    }
+
+    /// The body as JSON, or nil when it is empty.
+    private func parse(_ request: Request) async throws -> JSONValue? {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
-        if buffer.readableBytes == 0 { return .object(JSONObject()) }
+        if buffer.readableBytes == 0 { return nil }
         do {
             return try JSONParser.parse(Array(buffer.readableBytesView))
         } catch {
