@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "Courier", targets: ["Courier"]),
         .library(name: "CourierSQLite", targets: ["CourierSQLite"]),
+        .library(name: "CourierPostgres", targets: ["CourierPostgres"]),
         .library(name: "CourierServer", targets: ["CourierServer"]),
         .library(name: "CourierTesting", targets: ["CourierTesting"]),
         .executable(name: "courier", targets: ["courier"]),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The system SQLite (Debian's libsqlite3-dev), driven through its C API so that the
@@ -60,6 +62,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CourierPostgres",
+            dependencies: [
+                "Courier",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CourierServer",
             dependencies: [
                 "Courier",
@@ -87,6 +99,7 @@ let package = Package(
             name: "courier",
             dependencies: [
                 "Courier",
+                "CourierPostgres",
                 "CourierSQLite",
                 "CourierServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -104,6 +117,11 @@ let package = Package(
         .testTarget(
             name: "CourierSQLiteTests",
             dependencies: ["Courier", "CourierSQLite", "CourierTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CourierPostgresTests",
+            dependencies: ["Courier", "CourierPostgres", "CourierTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -397,7 +397,7 @@ public final class SQLiteStore: Store {
         )
     }
 
-    /// The WHERE clause and binds for a filter; ids sort by creation time, so time bounds are id bounds.
+    /// The WHERE clause and binds for a filter.
     static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [SQLiteValue]) {
         var conditions = ["tenant_id = ?"]
         var binds: [SQLiteValue] = [.text(tenantID)]
@@ -414,12 +414,12 @@ public final class SQLiteStore: Store {
             binds.append(.text(eventID))
         }
         if let since = filter.since {
-            conditions.append("id >= ?")
-            binds.append(.text(Identifier.lowerBound("dlv", at: since)))
+            conditions.append("created_at >= ?")
+            binds.append(.integer(Timestamp.millis(since)))
         }
         if let until = filter.until {
-            conditions.append("id < ?")
-            binds.append(.text(Identifier.lowerBound("dlv", at: until)))
+            conditions.append("created_at < ?")
+            binds.append(.integer(Timestamp.millis(until)))
         }
         return (conditions.joined(separator: " AND "), binds)
     }

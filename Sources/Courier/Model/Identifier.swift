@@ -31,11 +31,6 @@ public enum Identifier {
         return prefix + "_" + encode(millis: ms, high: high, low: low)
     }
 
-    /// The smallest id of this type made at or after `date`: a `since` filter becomes a range on ids.
-    public static func lowerBound(_ prefix: String, at date: Date) -> String {
-        prefix + "_" + encode(millis: UInt64(max(0, date.timeIntervalSince1970 * 1000)), high: 0, low: 0)
-    }
-
     /// 128 bits (48 of time, 16 + 64 random) as 26 base32 characters, most significant first.
     private static func encode(millis: UInt64, high: UInt16, low: UInt64) -> String {
         var chars = [UInt8](repeating: 0, count: 26)

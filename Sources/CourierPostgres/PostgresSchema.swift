@@ -1,0 +1,59 @@
+/// The PostgreSQL schema as numbered migrations, each a list of statements applied in one
+/// transaction under an advisory lock (see `PostgresStore.migrate`). Released migrations are
+/// never edited; changes come as new ones. Times are milliseconds since 1970, as in SQLite.
+/// Ids are `COLLATE "C"`: they sort by creation time only byte by byte, and lists, cursors and
+/// `since` filters rely on that whatever the database's locale.
+enum PostgresSchema {
+    static let migrations: [[String]] = [
+        [
+            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE tenants (id TEXT COLLATE \"C\" PRIMARY KEY, name TEXT, created_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE tokens (
+                id TEXT COLLATE "C" PRIMARY KEY, tenant_id TEXT COLLATE "C", hash TEXT NOT NULL UNIQUE, name TEXT, created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE endpoints (
+                id TEXT COLLATE "C" PRIMARY KEY, tenant_id TEXT COLLATE "C" NOT NULL, name TEXT, description TEXT, url TEXT NOT NULL,
+                method TEXT NOT NULL, event_types TEXT NOT NULL, secret TEXT NOT NULL, headers TEXT NOT NULL,
+                retry TEXT NOT NULL, max_in_flight BIGINT NOT NULL, status TEXT NOT NULL, status_reason TEXT,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, deleted_at BIGINT
+            )
+            """,
+            "CREATE UNIQUE INDEX endpoints_name ON endpoints (tenant_id, name) WHERE name IS NOT NULL AND deleted_at IS NULL",
+            "CREATE INDEX endpoints_tenant ON endpoints (tenant_id, id) WHERE deleted_at IS NULL",
+            """
+            CREATE TABLE events (
+                id TEXT COLLATE "C" PRIMARY KEY, tenant_id TEXT COLLATE "C" NOT NULL, type TEXT NOT NULL, key TEXT, payload BYTEA NOT NULL,
+                occurred_at BIGINT NOT NULL, idempotency_key TEXT, created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX events_idempotency ON events (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL",
+            """
+            CREATE TABLE deliveries (
+                id TEXT COLLATE "C" PRIMARY KEY, tenant_id TEXT COLLATE "C" NOT NULL, event_id TEXT COLLATE "C" NOT NULL, endpoint_id TEXT COLLATE "C" NOT NULL,
+                state BIGINT NOT NULL, attempt_count BIGINT NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT, due_at BIGINT, lease_until BIGINT, lease_token BIGINT NOT NULL DEFAULT 0,
+                last_attempt_at BIGINT, last_status BIGINT, last_error TEXT,
+                budget_base BIGINT NOT NULL DEFAULT 0, budget_first_at BIGINT, single_shot BIGINT NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX deliveries_due ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1)",
+            "CREATE INDEX deliveries_leased ON deliveries (endpoint_id) WHERE lease_until IS NOT NULL",
+            "CREATE INDEX deliveries_tenant ON deliveries (tenant_id, id)",
+            "CREATE INDEX deliveries_endpoint ON deliveries (tenant_id, endpoint_id, id)",
+            "CREATE INDEX deliveries_state ON deliveries (tenant_id, state, id)",
+            "CREATE INDEX deliveries_event ON deliveries (event_id)",
+            """
+            CREATE TABLE attempts (
+                id TEXT COLLATE "C" PRIMARY KEY, delivery_id TEXT COLLATE "C" NOT NULL, tenant_id TEXT COLLATE "C" NOT NULL, started_at BIGINT NOT NULL,
+                duration_ms DOUBLE PRECISION NOT NULL, request TEXT NOT NULL, response_status BIGINT, response_headers TEXT,
+                response_body TEXT, response_truncated BIGINT NOT NULL DEFAULT 0, error TEXT, outcome TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX attempts_delivery ON attempts (delivery_id, id)",
+        ],
+    ]
+}

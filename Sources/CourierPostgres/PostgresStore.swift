@@ -1,0 +1,849 @@
+import Courier
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The store for several Courier nodes sharing one PostgreSQL database.
+///
+/// - Claims lock the endpoint's row (so `maxInFlight` holds across nodes) and take due
+///   deliveries with `FOR UPDATE SKIP LOCKED`, so nodes never wait on each other's rows.
+/// - Every commit that makes work due sends `NOTIFY courier`; each node keeps one connection
+///   listening, so idle nodes wake at once. The engine's periodic resync stays as the fallback.
+/// - A lost connection is retried by the pool; meanwhile calls fail with
+///   ``CourierError/Kind/unavailable`` (the API answers 503) and nothing accepted is lost,
+///   because nothing is acknowledged before its commit.
+public final class PostgresStore: Store {
+    static let queryLogger = Logger(label: "courier.postgres.query", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let channel = "courier"
+
+    let client: PostgresClient
+    private let hub = SignalHub()
+    private let logger: Logger
+    private let runTask: Task<Void, Never>
+    private let listenTask: Mutex<Task<Void, Never>?> = Mutex(nil)
+
+    private init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        runTask = Task { await client.run() }
+    }
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`), applies the schema
+    /// unless `migrate` is false, and starts listening for other nodes' signals.
+    public static func connect(url: String, migrate: Bool = true, logger: Logger = Logger(label: "courier.postgres")) async throws -> PostgresStore {
+        let configuration = try configuration(url: url)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let store = PostgresStore(client: client, logger: logger)
+        do {
+            if migrate { try await store.migrate() }
+            try await store.wrap { try await $0.query("SELECT 1", logger: Self.queryLogger) }
+        } catch {
+            await store.close()
+            throw error
+        }
+        store.startListening()
+        return store
+    }
+
+    /// Parses a `postgres://` URL into PostgresNIO's configuration (TLS off unless `sslmode=require`).
+    static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty
+        else {
+            throw CourierError.invalid("the PostgreSQL URL must look like postgres://user:password@host:5432/database")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+            password: components.password, database: database.isEmpty ? nil : database,
+            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
+        )
+        configuration.options.maximumConnections = 20
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
+    public func close() async {
+        listenTask.withLock { $0?.cancel() }
+        hub.finish()
+        runTask.cancel()
+        await runTask.value
+    }
+
+    public func signals() -> AsyncStream<StoreSignal> {
+        hub.stream()
+    }
+
+    /// Keeps one connection listening on `courier`, reconnecting with backoff.
+    private func startListening() {
+        let task = Task { [client, hub, logger] in
+            var delay: Duration = .milliseconds(100)
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Self.channel) { notifications in
+                            delay = .milliseconds(100)
+                            for try await notification in notifications {
+                                if let signal = StoreSignal(notification: notification.payload) { hub.emit([signal]) }
+                            }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("lost the notification connection; retrying", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+        listenTask.withLock { $0 = task }
+    }
+
+    /// Runs `body` on one connection, mapping connection failures to `unavailable`.
+    @discardableResult
+    func wrap<T>(_ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+        do {
+            return try await client.withConnection { try await body($0) }
+        } catch let error as CourierError {
+            throw error
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// Runs `body` in a transaction, mapping errors as ``wrap(_:)`` does.
+    @discardableResult
+    func transaction<T>(_ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+        do {
+            return try await client.withTransaction(logger: Self.queryLogger) { try await body($0) }
+        } catch let error as PostgresTransactionError {
+            if let closure = error.closureError as? CourierError { throw closure }
+            throw Self.map(error.closureError ?? error.beginError ?? error.commitError ?? error)
+        } catch let error as CourierError {
+            throw error
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    static func map(_ error: any Error) -> any Error {
+        if let error = error as? CourierError { return error }
+        if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" {
+            return CourierError.conflict("already exists", code: "conflict")
+        }
+        if error is CancellationError { return error }
+        return CourierError(.unavailable, code: "store_unavailable", message: "the database is unavailable: \(String(describing: error).prefix(200))")
+    }
+
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
+        if let error = error as? PostgresTransactionError, let inner = error.closureError { return isUniqueViolation(inner) }
+        return false
+    }
+
+    /// Sends a signal to every node (this one included) when the transaction commits.
+    static func notify(_ connection: PostgresConnection, _ signal: StoreSignal) async throws {
+        try await connection.run("SELECT pg_notify($1, $2)", [.text(channel), .text(signal.notification)])
+    }
+
+    // MARK: Schema
+
+    func migrate() async throws {
+        try await transaction { connection in
+            // One migrator at a time, however many nodes start together.
+            try await connection.run("SELECT pg_advisory_xact_lock(7240417)")
+            try await connection.run(
+                "CREATE TABLE IF NOT EXISTS courier_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
+            )
+            let applied = try await connection.first("SELECT COALESCE(MAX(version), 0) FROM courier_migrations") { try $0.int(0) } ?? 0
+            for (index, migration) in PostgresSchema.migrations.enumerated() where Int64(index + 1) > applied {
+                for statement in migration {
+                    try await connection.run(statement)
+                }
+                try await connection.run(
+                    "INSERT INTO courier_migrations (version, applied_at) VALUES ($1, $2)",
+                    [.integer(Int64(index + 1)), .integer(Timestamp.millis(Date()))]
+                )
+            }
+            try await connection.run(
+                "INSERT INTO tenants (id, name, created_at) VALUES ('default', 'Default', $1) ON CONFLICT (id) DO NOTHING",
+                [.integer(Timestamp.millis(Date()))]
+            )
+        }
+    }
+
+    // MARK: Tenants and tokens
+
+    public func createTenant(_ tenant: Tenant) async throws {
+        do {
+            try await wrap { connection in
+                try await connection.run(
+                    "INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)",
+                    [.text(tenant.id), .text(tenant.name), .integer(Timestamp.millis(tenant.createdAt))]
+                )
+            }
+        } catch let error as CourierError where error.kind == .conflict {
+            throw CourierError.conflict("tenant \(tenant.id) already exists", code: "tenant_exists")
+        }
+    }
+
+    public func tenant(id: String) async throws -> Tenant? {
+        try await wrap { connection in
+            try await connection.first("SELECT id, name, created_at FROM tenants WHERE id = $1", [.text(id)]) { row in
+                Tenant(id: try row.text(0), name: try row.optionalText(1), createdAt: Timestamp.date(millis: try row.int(2)))
+            }
+        }
+    }
+
+    public func insertToken(_ token: APIToken) async throws {
+        try await wrap { connection in
+            try await connection.run(
+                "INSERT INTO tokens (id, tenant_id, hash, name, created_at) VALUES ($1, $2, $3, $4, $5)",
+                [.text(token.id), .text(token.tenantID), .text(token.hash), .text(token.name), .integer(Timestamp.millis(token.createdAt))]
+            )
+        }
+    }
+
+    public func principal(tokenHash: String) async throws -> Principal? {
+        try await wrap { connection in
+            try await connection.first("SELECT tenant_id FROM tokens WHERE hash = $1", [.text(tokenHash)]) { row in
+                try row.optionalText(0).map(Principal.tenant) ?? .admin
+            }
+        }
+    }
+
+    public func setting(_ key: String) async throws -> String? {
+        try await wrap { connection in
+            try await connection.first("SELECT value FROM settings WHERE key = $1", [.text(key)]) { try $0.text(0) }
+        }
+    }
+
+    public func setSetting(_ key: String, value: String) async throws {
+        try await wrap { connection in
+            try await connection.run(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [.text(key), .text(value)]
+            )
+        }
+    }
+
+    // MARK: Endpoints
+
+    static let endpointColumns = """
+        id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
+        status, status_reason, created_at, updated_at
+        """
+
+    static func endpoint(_ row: PGRow) throws -> Endpoint {
+        let eventTypes = try JSONParser.parse(try row.text(6)).arrayValue?.compactMap(\.stringValue) ?? []
+        var headers: [String: String] = [:]
+        for field in try JSONParser.parse(try row.text(8)).objectValue?.fields ?? [] {
+            headers[field.key] = field.value.stringValue
+        }
+        return Endpoint(
+            id: try row.text(0), tenantID: try row.text(1), name: try row.optionalText(2), description: try row.optionalText(3),
+            url: try row.text(4), method: Endpoint.Method(rawValue: try row.text(5)) ?? .post,
+            eventTypes: try eventTypes.map { try EventTypePattern($0) }, secret: try row.text(7), headers: headers,
+            retry: try RetryPolicy(json: try JSONParser.parse(try row.text(9))), maxInFlight: Int(try row.int(10)),
+            status: Endpoint.Status(rawValue: try row.text(11)) ?? .active, statusReason: try row.optionalText(12),
+            createdAt: Timestamp.date(millis: try row.int(13)), updatedAt: Timestamp.date(millis: try row.int(14))
+        )
+    }
+
+    static func endpointValues(_ e: Endpoint) -> [PGValue] {
+        let eventTypes = JSONValue.array(e.eventTypes.map { .string($0.description) })
+        let headers = JSONValue.object(JSONObject(e.headers.sorted { $0.key < $1.key }.map {
+            JSONObject.Field(key: $0.key, value: .string($0.value))
+        }))
+        return [
+            .text(e.id), .text(e.tenantID), .text(e.name), .text(e.description), .text(e.url), .text(e.method.rawValue),
+            .json(eventTypes), .text(e.secret), .json(headers), .json(e.retry.json), .integer(Int64(e.maxInFlight)),
+            .text(e.status.rawValue), .text(e.statusReason), .integer(Timestamp.millis(e.createdAt)),
+            .integer(Timestamp.millis(e.updatedAt)),
+        ]
+    }
+
+    private static func nameTaken(_ name: String?) -> CourierError {
+        .conflict("an endpoint named \(name ?? "") already exists", code: "endpoint_name_taken")
+    }
+
+    public func insertEndpoint(_ endpoint: Endpoint) async throws {
+        do {
+            try await wrap { connection in
+                try await connection.run(
+                    "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    Self.endpointValues(endpoint)
+                )
+            }
+        } catch let error as CourierError where error.kind == .conflict {
+            throw Self.nameTaken(endpoint.name)
+        }
+    }
+
+    public func endpoint(tenantID: String, id: String) async throws -> Endpoint? {
+        try await wrap { connection in
+            try await connection.first(
+                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
+                [.text(id), .text(tenantID)], Self.endpoint
+            )
+        }
+    }
+
+    public func endpoints(tenantID: String, page: PageRequest) async throws -> Page<Endpoint> {
+        try await wrap { connection in
+            let items = try await connection.rows(
+                """
+                SELECT \(Self.endpointColumns) FROM endpoints
+                WHERE tenant_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT $3
+                """,
+                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.endpoint
+            )
+            return Self.page(items, limit: page.limit, id: \.id)
+        }
+    }
+
+    static func page<T>(_ items: [T], limit: Int, id: (T) -> String) -> Page<T> {
+        guard items.count > limit else { return Page(items: items, nextCursor: nil) }
+        let kept = Array(items.prefix(limit))
+        return Page(items: kept, nextCursor: kept.last.map(id))
+    }
+
+    public func updateEndpoint(_ endpoint: Endpoint) async throws {
+        do {
+            try await transaction { connection in
+                let values = Self.endpointValues(endpoint)
+                let changed = try await connection.run(
+                    """
+                    UPDATE endpoints SET name = $1, description = $2, url = $3, method = $4, event_types = $5, secret = $6,
+                        headers = $7, retry = $8, max_in_flight = $9, updated_at = $10
+                    WHERE id = $11 AND tenant_id = $12 AND deleted_at IS NULL RETURNING 1
+                    """,
+                    Array(values[2...9]) + [
+                        .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
+                        .text(endpoint.id), .text(endpoint.tenantID),
+                    ]
+                )
+                guard changed == 1 else { throw CourierError.notFound("endpoint") }
+                try await Self.notify(connection, .endpointChanged(endpointID: endpoint.id))
+            }
+        } catch let error as CourierError where error.kind == .conflict {
+            throw Self.nameTaken(endpoint.name)
+        }
+    }
+
+    public func setEndpointStatus(
+        tenantID: String, id: String, status: Endpoint.Status, reason: String?, now: Date
+    ) async throws -> Endpoint {
+        try await transaction { connection in
+            guard let endpoint = try await connection.first(
+                """
+                UPDATE endpoints SET status = $1, status_reason = $2, updated_at = $3
+                WHERE id = $4 AND tenant_id = $5 AND deleted_at IS NULL RETURNING \(Self.endpointColumns)
+                """,
+                [.text(status.rawValue), .text(reason), .integer(Timestamp.millis(now)), .text(id), .text(tenantID)],
+                Self.endpoint
+            ) else {
+                throw CourierError.notFound("endpoint")
+            }
+            try await Self.notify(connection, .endpointChanged(endpointID: id))
+            if status == .active {
+                try await connection.run(
+                    """
+                    UPDATE deliveries SET due_at = GREATEST(COALESCE(next_attempt_at, $1), COALESCE(lease_until, 0))
+                    WHERE endpoint_id = $2 AND state IN (0, 1) AND due_at IS NULL
+                    """,
+                    [.integer(Timestamp.millis(now)), .text(id)]
+                )
+                if let due = try await Self.nextDue(connection, endpointID: id) {
+                    try await Self.notify(connection, .due(endpointID: id, at: due))
+                }
+            } else {
+                try await Self.hold(connection, endpointID: id)
+            }
+            return endpoint
+        }
+    }
+
+    private static func hold(_ connection: PostgresConnection, endpointID: String) async throws {
+        try await connection.run(
+            "UPDATE deliveries SET due_at = NULL WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at IS NOT NULL",
+            [.text(endpointID)]
+        )
+    }
+
+    public func deleteEndpoint(tenantID: String, id: String, now: Date) async throws {
+        try await transaction { connection in
+            let millis = Timestamp.millis(now)
+            let changed = try await connection.run(
+                "UPDATE endpoints SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND deleted_at IS NULL RETURNING 1",
+                [.integer(millis), .text(id), .text(tenantID)]
+            )
+            guard changed == 1 else { throw CourierError.notFound("endpoint") }
+            try await connection.run(
+                """
+                UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
+                    last_error = 'endpoint deleted', updated_at = $2
+                WHERE endpoint_id = $3 AND state IN (0, 1)
+                """,
+                [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(id)]
+            )
+            try await Self.notify(connection, .endpointChanged(endpointID: id))
+        }
+    }
+
+    // MARK: Events
+
+    public func publish(_ events: [NewEvent], tenantID: String, now: Date) async throws -> [PublishedEvent] {
+        try await transaction { connection in
+            let millis = Timestamp.millis(now)
+            let endpoints = try await connection.rows(
+                "SELECT \(Self.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND deleted_at IS NULL AND status <> 'disabled'",
+                [.text(tenantID)], Self.endpoint
+            )
+            var results: [PublishedEvent] = []
+            results.reserveCapacity(events.count)
+            var due: Set<String> = []
+            for event in events {
+                let eventID = Identifier.make("evt", now: now)
+                if let key = event.idempotencyKey {
+                    // Insert-or-find in one statement, so two nodes publishing the same key agree.
+                    let inserted = try await connection.first(
+                        """
+                        INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                        ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id
+                        """,
+                        Self.eventValues(event, id: eventID, tenantID: tenantID, millis: millis)
+                    ) { try $0.text(0) }
+                    if inserted == nil {
+                        let existing = try await connection.first(
+                            "SELECT id FROM events WHERE tenant_id = $1 AND idempotency_key = $2", [.text(tenantID), .text(key)]
+                        ) { try $0.text(0) }
+                        results.append(PublishedEvent(id: existing ?? eventID, duplicate: true, deliveries: 0))
+                        continue
+                    }
+                } else {
+                    try await connection.run(
+                        """
+                        INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                        """,
+                        Self.eventValues(event, id: eventID, tenantID: tenantID, millis: millis)
+                    )
+                }
+                var fanOut = 0
+                for endpoint in endpoints where endpoint.subscribes(to: event.type) {
+                    let active = endpoint.status == .active
+                    try await connection.run(
+                        """
+                        INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
+                        VALUES ($1, $2, $3, $4, 0, $5, $6, $5, $5)
+                        """,
+                        [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
+                         .integer(millis), .integer(active ? millis : nil)]
+                    )
+                    if active { due.insert(endpoint.id) }
+                    fanOut += 1
+                }
+                results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
+            }
+            for endpointID in due {
+                try await Self.notify(connection, .due(endpointID: endpointID, at: now))
+            }
+            return results
+        }
+    }
+
+    static func eventValues(_ event: NewEvent, id: String, tenantID: String, millis: Int64) -> [PGValue] {
+        [.text(id), .text(tenantID), .text(event.type), .text(event.key), .bytes(event.payload),
+         .integer(event.occurredAt.map(Timestamp.millis) ?? millis), .text(event.idempotencyKey), .integer(millis)]
+    }
+
+    static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
+
+    static func event(_ row: PGRow) throws -> Event {
+        Event(
+            id: try row.text(0), tenantID: try row.text(1), type: try row.text(2), key: try row.optionalText(3),
+            payload: try row.bytes(4), occurredAt: Timestamp.date(millis: try row.int(5)),
+            idempotencyKey: try row.optionalText(6), createdAt: Timestamp.date(millis: try row.int(7))
+        )
+    }
+
+    public func event(tenantID: String, id: String) async throws -> Event? {
+        try await wrap { connection in
+            try await connection.first(
+                "SELECT \(Self.eventColumns) FROM events WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)], Self.event
+            )
+        }
+    }
+
+    // MARK: Deliveries
+
+    static let deliveryColumns = """
+        id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
+        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot
+        """
+
+    static func delivery(_ row: PGRow) throws -> Delivery {
+        Delivery(
+            id: try row.text(0), tenantID: try row.text(1), eventID: try row.text(2), endpointID: try row.text(3),
+            state: DeliveryState(storageCode: Int(try row.int(4))) ?? .pending, attemptCount: Int(try row.int(5)),
+            nextAttemptAt: try row.optionalInt(6).map(Timestamp.date), lastAttemptAt: try row.optionalInt(7).map(Timestamp.date),
+            lastStatus: try row.optionalInt(8).map { Int($0) }, lastError: try row.optionalText(9),
+            createdAt: Timestamp.date(millis: try row.int(10)), updatedAt: Timestamp.date(millis: try row.int(11)),
+            budget: RetryBudget(
+                base: Int(try row.int(12)), firstAttemptAt: try row.optionalInt(13).map(Timestamp.date),
+                singleShot: try row.int(14) != 0
+            )
+        )
+    }
+
+    /// The WHERE clause for a filter and its values.
+    static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [PGValue]) {
+        var conditions = ["tenant_id = $1"]
+        var values: [PGValue] = [.text(tenantID)]
+        func add(_ condition: String, _ value: PGValue) {
+            values.append(value)
+            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(values.count)"))
+        }
+        if let endpointID = filter.endpointID { add("endpoint_id = ?", .text(endpointID)) }
+        if let state = filter.state { add("state = ?", .integer(Int64(state.storageCode))) }
+        if let eventID = filter.eventID { add("event_id = ?", .text(eventID)) }
+        if let since = filter.since { add("created_at >= ?", .integer(Timestamp.millis(since))) }
+        if let until = filter.until { add("created_at < ?", .integer(Timestamp.millis(until))) }
+        return (conditions.joined(separator: " AND "), values)
+    }
+
+    public func deliveries(tenantID: String, filter: DeliveryFilter, page: PageRequest) async throws -> Page<Delivery> {
+        try await wrap { connection in
+            let (clause, values) = Self.whereClause(tenantID: tenantID, filter: filter)
+            let n = values.count
+            let items = try await connection.rows(
+                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1) ORDER BY id DESC LIMIT $\(n + 2)",
+                values + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.delivery
+            )
+            return Self.page(items, limit: page.limit, id: \.id)
+        }
+    }
+
+    public func delivery(tenantID: String, id: String) async throws -> Delivery? {
+        try await wrap { connection in
+            try await connection.first(
+                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
+                Self.delivery
+            )
+        }
+    }
+
+    public func attempts(tenantID: String, deliveryID: String) async throws -> [Attempt] {
+        try await wrap { connection in
+            try await connection.rows(
+                """
+                SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status, response_headers,
+                    response_body, response_truncated, error, outcome
+                FROM attempts WHERE delivery_id = $1 AND tenant_id = $2 ORDER BY id
+                """,
+                [.text(deliveryID), .text(tenantID)]
+            ) { row in
+                var headers: [HeaderField] = []
+                if let text = try row.optionalText(7), case .array(let pairs)? = try? JSONParser.parse(text) {
+                    for pair in pairs {
+                        if case .array(let nv) = pair, nv.count == 2, let n = nv[0].stringValue, let v = nv[1].stringValue {
+                            headers.append(HeaderField(name: n, value: v))
+                        }
+                    }
+                }
+                return Attempt(
+                    id: try row.text(0), deliveryID: try row.text(1), tenantID: try row.text(2),
+                    startedAt: Timestamp.date(millis: try row.int(3)), duration: try row.double(4) / 1000,
+                    request: try row.text(5), responseStatus: try row.optionalInt(6).map { Int($0) }, responseHeaders: headers,
+                    responseBody: try row.optionalText(8), responseBodyTruncated: try row.int(9) != 0,
+                    error: try row.optionalText(10), outcome: Attempt.Outcome(rawValue: try row.text(11)) ?? .failed
+                )
+            }
+        }
+    }
+
+    public func apply(
+        _ action: DeliveryStateMachine.Action, tenantID: String, deliveryID: String, now: Date
+    ) async throws -> Delivery {
+        try await transaction { connection in
+            guard let delivery = try await connection.first(
+                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+                [.text(deliveryID), .text(tenantID)], Self.delivery
+            ) else {
+                throw CourierError.notFound("delivery")
+            }
+            if let signal = try await Self.apply(action, to: delivery, connection: connection, now: now) {
+                try await Self.notify(connection, signal)
+            }
+            return try await connection.first(
+                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = $1", [.text(deliveryID)], Self.delivery
+            )!
+        }
+    }
+
+    private static func apply(
+        _ action: DeliveryStateMachine.Action, to delivery: Delivery, connection: PostgresConnection, now: Date
+    ) async throws -> StoreSignal? {
+        let effect = try DeliveryStateMachine.apply(
+            action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now
+        )
+        let next = effect.nextAttemptAt.map(Timestamp.millis)
+        try await connection.run(
+            """
+            UPDATE deliveries SET state = $1, next_attempt_at = $2,
+                due_at = CASE WHEN $2::BIGINT IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
+                                                               AND e.deleted_at IS NULL) = 'active' THEN $2::BIGINT ELSE NULL END,
+                budget_base = $3, budget_first_at = $4, single_shot = $5, updated_at = $6
+            WHERE id = $7
+            """,
+            [.integer(Int64(effect.state.storageCode)), .integer(next), .integer(Int64(effect.budget.base)),
+             .integer(effect.budget.firstAttemptAt.map(Timestamp.millis)), .integer(effect.budget.singleShot ? 1 : 0),
+             .integer(Timestamp.millis(now)), .text(delivery.id)]
+        )
+        guard let at = effect.nextAttemptAt else { return nil }
+        return .due(endpointID: delivery.endpointID, at: at)
+    }
+
+    static let bulkChunk = 500
+
+    public func apply(
+        _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
+    ) async throws -> BulkResult {
+        var total = BulkResult(matched: 0, changed: 0)
+        var cursor = "~"
+        while true {
+            let start = cursor
+            let (result, last) = try await transaction { connection -> (BulkResult, String?) in
+                let (clause, values) = Self.whereClause(tenantID: tenantID, filter: filter)
+                let n = values.count
+                let rows = try await connection.rows(
+                    """
+                    SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1)
+                    ORDER BY id DESC LIMIT $\(n + 2) FOR UPDATE
+                    """,
+                    values + [.text(start), .integer(Int64(Self.bulkChunk))], Self.delivery
+                )
+                var changed = 0
+                var signals: [String: Date] = [:]
+                for delivery in rows {
+                    let signal: StoreSignal?
+                    do {
+                        signal = try await Self.apply(action, to: delivery, connection: connection, now: now)
+                    } catch is CourierError {
+                        continue
+                    }
+                    changed += 1
+                    if case .due(let endpointID, let at)? = signal { signals[endpointID] = min(at, signals[endpointID] ?? at) }
+                }
+                for (endpointID, at) in signals {
+                    try await Self.notify(connection, .due(endpointID: endpointID, at: at))
+                }
+                return (BulkResult(matched: rows.count, changed: changed), rows.count < Self.bulkChunk ? nil : rows.last?.id)
+            }
+            total.matched += result.matched
+            total.changed += result.changed
+            guard let last else { return total }
+            cursor = last
+        }
+    }
+
+    // MARK: The delivery engine
+
+    static func nextDue(_ connection: PostgresConnection, endpointID: String) async throws -> Date? {
+        try await connection.first(
+            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at IS NOT NULL",
+            [.text(endpointID)]
+        ) { try $0.optionalInt(0) }.flatMap { $0 }.map(Timestamp.date)
+    }
+
+    public func dueEndpoints() async throws -> [DueWork] {
+        try await wrap { connection in
+            let ids = try await connection.rows(
+                "SELECT id FROM endpoints WHERE status = 'active' AND deleted_at IS NULL"
+            ) { try $0.text(0) }
+            var due: [DueWork] = []
+            for id in ids {
+                if let at = try await Self.nextDue(connection, endpointID: id) { due.append(DueWork(endpointID: id, dueAt: at)) }
+            }
+            return due
+        }
+    }
+
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
+        try await transaction { connection in
+            // Locking the endpoint's row serialises claims for one endpoint across nodes, which
+            // is what lets maxInFlight count every node's leases.
+            guard let endpoint = try await connection.first(
+                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+                [.text(endpointID)], Self.endpoint
+            ), endpoint.status == .active else {
+                return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
+            }
+            let nowMillis = Timestamp.millis(now)
+            let leased = try await connection.first(
+                "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1)",
+                [.text(endpointID), .integer(nowMillis)]
+            ) { try $0.int(0) } ?? 0
+            let allowed = min(limit, endpoint.maxInFlight - Int(leased))
+            guard allowed > 0 else {
+                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpointID: endpointID))
+            }
+            let lease = Timestamp.millis(leaseUntil)
+            let rows = try await connection.rows(
+                """
+                UPDATE deliveries SET lease_token = lease_token + 1, lease_until = $1, due_at = $1
+                WHERE id IN (
+                    SELECT id FROM deliveries WHERE endpoint_id = $2 AND state IN (0, 1) AND due_at <= $3
+                    ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
+                )
+                RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
+                    single_shot, lease_token
+                """,
+                [.integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(allowed))]
+            ) { row in
+                (
+                    id: try row.text(0), tenantID: try row.text(1), eventID: try row.text(2),
+                    progress: DeliveryStateMachine.Progress(
+                        state: DeliveryState(storageCode: Int(try row.int(3))) ?? .pending, attemptCount: Int(try row.int(4)),
+                        lastAttemptAt: try row.optionalInt(5).map(Timestamp.date),
+                        budget: RetryBudget(
+                            base: Int(try row.int(6)), firstAttemptAt: try row.optionalInt(7).map(Timestamp.date),
+                            singleShot: try row.int(8) != 0
+                        )
+                    ),
+                    token: try row.int(9)
+                )
+            }
+            var events: [String: Event] = [:]
+            if !rows.isEmpty {
+                let ids = rows.map(\.eventID)
+                let sequence = try await connection.query(
+                    "SELECT \(unescaped: Self.eventColumns) FROM events WHERE id = ANY(\(ids))", logger: Self.queryLogger
+                )
+                for try await row in sequence {
+                    let event = try Self.event(PGRow(row: row.makeRandomAccess()))
+                    events[event.id] = event
+                }
+            }
+            let claimed = rows.sorted { $0.id < $1.id }.compactMap { row -> ClaimedDelivery? in
+                guard let event = events[row.eventID] else { return nil }
+                return ClaimedDelivery(
+                    deliveryID: row.id, tenantID: row.tenantID, event: event, progress: row.progress, leaseToken: row.token
+                )
+            }
+            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try await Self.nextDue(connection, endpointID: endpointID))
+        }
+    }
+
+    public func record(_ records: [AttemptRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await transaction { connection in
+            for record in records {
+                let attempt = record.attempt
+                let started = Timestamp.millis(attempt.startedAt)
+                let ended = Timestamp.millis(attempt.startedAt.addingTimeInterval(attempt.duration))
+                let headers = JSONValue.array(attempt.responseHeaders.map { .array([.string($0.name), .string($0.value)]) })
+                try await connection.run(
+                    """
+                    INSERT INTO attempts (id, delivery_id, tenant_id, started_at, duration_ms, request, response_status,
+                        response_headers, response_body, response_truncated, error, outcome)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    """,
+                    [.text(attempt.id), .text(attempt.deliveryID), .text(attempt.tenantID), .integer(started),
+                     .double(attempt.duration * 1000), .text(attempt.request), .integer(attempt.responseStatus.map(Int64.init)),
+                     .json(headers), .text(attempt.responseBody.map(Self.withoutNUL)), .integer(attempt.responseBodyTruncated ? 1 : 0),
+                     .text(attempt.error), .text(attempt.outcome.rawValue)]
+                )
+                let transition = record.transition
+                let next = transition.nextAttemptAt.map(Timestamp.millis)
+                try await connection.run(
+                    """
+                    UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = $1, last_status = $2,
+                        last_error = $3, updated_at = $4,
+                        state = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $6 ELSE state END,
+                        next_attempt_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $7::BIGINT ELSE next_attempt_at END,
+                        lease_until = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN NULL ELSE lease_until END,
+                        due_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN
+                                     CASE WHEN $7::BIGINT IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
+                                                                           AND e.deleted_at IS NULL) = 'active' THEN $7::BIGINT ELSE NULL END
+                                 ELSE due_at END,
+                        budget_base = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $8 ELSE budget_base END,
+                        budget_first_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $9::BIGINT ELSE budget_first_at END,
+                        single_shot = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $10 ELSE single_shot END
+                    WHERE id = $11
+                    """,
+                    [.integer(started), .integer(attempt.responseStatus.map(Int64.init)),
+                     .text(attempt.outcome == .succeeded ? nil : Self.summary(of: attempt)), .integer(ended),
+                     .integer(record.lease.token), .integer(Int64(transition.state.storageCode)), .integer(next),
+                     .integer(Int64(transition.budget.base)), .integer(transition.budget.firstAttemptAt.map(Timestamp.millis)),
+                     .integer(transition.budget.singleShot ? 1 : 0), .text(attempt.deliveryID)]
+                )
+                if let reason = transition.disableEndpointReason {
+                    let disabled = try await connection.run(
+                        "UPDATE endpoints SET status = 'disabled', status_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active' RETURNING 1",
+                        [.text(reason), .integer(ended), .text(record.endpointID)]
+                    )
+                    if disabled == 1 {
+                        try await Self.hold(connection, endpointID: record.endpointID)
+                        try await Self.notify(connection, .endpointChanged(endpointID: record.endpointID))
+                    }
+                }
+            }
+        }
+    }
+
+    /// PostgreSQL text cannot hold NUL; a receiver's body may.
+    static func withoutNUL(_ text: String) -> String {
+        text.contains("\0") ? text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : text
+    }
+
+    static func summary(of attempt: Attempt) -> String {
+        if let error = attempt.error { return error }
+        if let status = attempt.responseStatus { return "HTTP \(status)" }
+        return attempt.outcome.rawValue
+    }
+
+    public func release(_ leases: [Lease]) async throws {
+        guard !leases.isEmpty else { return }
+        try await transaction { connection in
+            for lease in leases {
+                try await connection.run(
+                    """
+                    UPDATE deliveries SET lease_until = NULL,
+                        due_at = CASE WHEN (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
+                                            AND e.deleted_at IS NULL) = 'active' THEN next_attempt_at ELSE NULL END
+                    WHERE id = $1 AND lease_token = $2 AND state IN (0, 1)
+                    """,
+                    [.text(lease.deliveryID), .integer(lease.token)]
+                )
+            }
+        }
+    }
+}
+
+extension StoreSignal {
+    /// The payload of a `NOTIFY courier`: `due <endpoint> <millis>` or `changed <endpoint>`.
+    var notification: String {
+        switch self {
+        case .due(let endpointID, let at): "due \(endpointID) \(Timestamp.millis(at))"
+        case .endpointChanged(let endpointID): "changed \(endpointID)"
+        }
+    }
+
+    init?(notification: String) {
+        let parts = notification.split(separator: " ")
+        switch (parts.first, parts.count) {
+        case ("due", 3):
+            guard let millis = Int64(parts[2]) else { return nil }
+            self = .due(endpointID: String(parts[1]), at: Timestamp.date(millis: millis))
+        case ("changed", 2):
+            self = .endpointChanged(endpointID: String(parts[1]))
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Courier
+import CourierPostgres
+import CourierTesting
+import Foundation
+import Testing
+
+/// The PostgreSQL store against the store conformance suite, and what is particular to it.
+@Suite(.enabled(if: PostgresTestDatabase.isAvailable, "needs PostgreSQL (scripts/test starts one)"))
+struct PostgresStoreTests {
+    static func withStore(_ body: (PostgresStore, String) async throws -> Void) async throws {
+        let url = try PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        let store = try await PostgresStore.connect(url: url)
+        do {
+            try await body(store, url)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    @Test(arguments: StoreConformance.checks)
+    func conforms(_ check: StoreConformance.Check) async throws {
+        try await Self.withStore { store, _ in try await check.run(store) }
+    }
+
+    @Test func migrationsAreSafeFromSeveralNodesAtOnce() async throws {
+        let url = try PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        let stores = try await withThrowingTaskGroup(of: PostgresStore.self, returning: [PostgresStore].self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await PostgresStore.connect(url: url) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(stores.count == 4)
+        #expect(try await stores[0].tenant(id: Tenant.defaultID) != nil)
+        for store in stores { await store.close() }
+    }
+
+    @Test func signalsReachOtherNodesThroughNotify() async throws {
+        try await Self.withStore { first, url in
+            let second = try await PostgresStore.connect(url: url)
+            defer { Task { await second.close() } }
+            try await first.insertEndpoint(try StoreConformance.endpoint("ep_a"))
+            let signals = second.signals()
+            let heard = Heard()
+            let listener = Task {
+                for await signal in signals {
+                    if case .due("ep_a", _) = signal { await heard.set(); return }
+                }
+            }
+            defer { listener.cancel() }
+            // The listener connects in the background; publish until the other node hears it.
+            for _ in 0..<100 {
+                _ = try await first.publish([try NewEvent(type: "a", payload: .null)], tenantID: Tenant.defaultID, now: Date())
+                try await Task.sleep(for: .milliseconds(50))
+                if await heard.value { return }
+            }
+            Issue.record("the second node never heard the first node's publish")
+        }
+    }
+
+    @Test func maxInFlightCountsEveryNodesLeases() async throws {
+        try await Self.withStore { first, url in
+            let second = try await PostgresStore.connect(url: url)
+            defer { Task { await second.close() } }
+            var endpoint = try StoreConformance.endpoint("ep_a")
+            endpoint.maxInFlight = 3
+            try await first.insertEndpoint(endpoint)
+            for _ in 0..<10 {
+                _ = try await first.publish([try NewEvent(type: "a", payload: .null)], tenantID: Tenant.defaultID, now: Date())
+            }
+            let now = Date().addingTimeInterval(1)
+            let a = try await first.claim(endpointID: "ep_a", limit: 2, now: now, leaseUntil: now.addingTimeInterval(60))
+            let b = try await second.claim(endpointID: "ep_a", limit: 5, now: now, leaseUntil: now.addingTimeInterval(60))
+            #expect(a.deliveries.count == 2)
+            #expect(b.deliveries.count == 1, "only one slot was left across both nodes")
+            #expect(Set(a.deliveries.map(\.deliveryID)).isDisjoint(with: b.deliveries.map(\.deliveryID)))
+            // After the lease ends the slots are free again.
+            let later = now.addingTimeInterval(61)
+            let c = try await second.claim(endpointID: "ep_a", limit: 5, now: later, leaseUntil: later.addingTimeInterval(60))
+            #expect(c.deliveries.count == 3)
+        }
+    }
+
+    @Test func concurrentClaimsFromManyNodesNeverShareADelivery() async throws {
+        try await Self.withStore { first, url in
+            var stores = [first]
+            for _ in 0..<2 { stores.append(try await PostgresStore.connect(url: url)) }
+            defer { for store in stores.dropFirst() { Task { await store.close() } } }
+            var endpoint = try StoreConformance.endpoint("ep_a")
+            endpoint.maxInFlight = 1000
+            try await first.insertEndpoint(endpoint)
+            let events = try (0..<300).map { _ in try NewEvent(type: "a", payload: .null) }
+            _ = try await first.publish(events, tenantID: Tenant.defaultID, now: Date())
+            let now = Date().addingTimeInterval(1)
+            let claimed = try await withThrowingTaskGroup(of: [String].self, returning: [String].self) { group in
+                for i in 0..<12 {
+                    let store = stores[i % stores.count]
+                    group.addTask {
+                        try await store.claim(endpointID: "ep_a", limit: 40, now: now, leaseUntil: now.addingTimeInterval(60))
+                            .deliveries.map(\.deliveryID)
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(claimed.count == 300)
+            #expect(Set(claimed).count == 300)
+        }
+    }
+}
+
+actor Heard {
+    private(set) var value = false
+    func set() { value = true }
+}
