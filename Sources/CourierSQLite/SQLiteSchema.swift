@@ -33,6 +33,8 @@ enum SQLiteSchema {
         -- Due work, found by index: only pending and retrying rows are in it; due_at is NULL
         -- while the endpoint holds them (paused, disabled) and the lease expiry while claimed.
         CREATE INDEX deliveries_due ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1);
+        -- Leased rows per endpoint, so a claim can keep maxInFlight without a scan.
+        CREATE INDEX deliveries_leased ON deliveries (endpoint_id) WHERE lease_until IS NOT NULL;
         CREATE INDEX deliveries_tenant ON deliveries (tenant_id, id);
         CREATE INDEX deliveries_endpoint ON deliveries (tenant_id, endpoint_id, id);
         CREATE INDEX deliveries_state ON deliveries (tenant_id, state, id);

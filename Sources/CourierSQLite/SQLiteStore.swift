@@ -584,6 +584,15 @@ public final class SQLiteStore: Store {
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
+            // maxInFlight counts every lease still running, not only this claim's.
+            let leased = try db.queryFirst(
+                "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)",
+                [.text(endpointID), .integer(Timestamp.millis(now))]
+            ) { Int($0.int(0)) } ?? 0
+            let allowed = min(limit, endpoint.maxInFlight - leased)
+            guard allowed > 0 else {
+                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpointID: endpointID))
+            }
             let lease = Timestamp.millis(leaseUntil)
             var rows = try db.query(
                 """
@@ -595,7 +604,7 @@ public final class SQLiteStore: Store {
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
                     single_shot, lease_token
                 """,
-                [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(limit))]
+                [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))]
             ) { row in
                 (
                     id: row.text(0), tenantID: row.text(1), eventID: row.text(2),

@@ -23,6 +23,7 @@ public enum StoreConformance {
         Check(name: "publish signals due work after commit", run: publishSignals),
         Check(name: "claims lease oldest first, up to the limit, once", run: claims),
         Check(name: "an expired lease can be claimed again and fences the old holder", run: leaseExpiry),
+        Check(name: "claims never lease more than maxInFlight of an endpoint at once", run: maxInFlight),
         Check(name: "records apply transitions and schedule retries", run: records),
         Check(name: "released leases are claimable at once", run: releases),
         Check(name: "paused endpoints hold their deliveries; resume releases them", run: pauseAndResume),
@@ -244,6 +245,27 @@ public enum StoreConformance {
         try expect(none.nextDueAt == now.addingTimeInterval(60), "next due when the leases end: \(String(describing: none.nextDueAt))")
         let future = try await store.claim(endpointID: "ep_a", limit: 10, now: t0.addingTimeInterval(-1), leaseUntil: now)
         try expect(future.deliveries.isEmpty, "nothing is due before its time")
+    }
+
+    static func maxInFlight(_ store: any Store) async throws {
+        var ep = try endpoint("ep_a")
+        ep.maxInFlight = 3
+        try await store.insertEndpoint(ep)
+        _ = try await publishSeries(store, count: 6)
+        let now = t0.addingTimeInterval(10)
+        let first = try await store.claim(endpointID: "ep_a", limit: 2, now: now, leaseUntil: now.addingTimeInterval(60))
+        let second = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(first.deliveries.count == 2 && second.deliveries.count == 1, "3 in all: \(first.deliveries.count) + \(second.deliveries.count)")
+        let full = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(full.deliveries.isEmpty && full.nextDueAt != nil, "no slot left, but work is waiting")
+        // A recorded attempt frees its slot.
+        _ = try await record(store, first.deliveries[0], endpoint: ep, status: 200, at: now)
+        let freed = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(freed.deliveries.count == 1, "one slot freed: \(freed.deliveries.count)")
+        // So does a lease that ran out.
+        let later = now.addingTimeInterval(61)
+        let expired = try await store.claim(endpointID: "ep_a", limit: 10, now: later, leaseUntil: later.addingTimeInterval(60))
+        try expect(expired.deliveries.count == 3, "every slot is free once the leases end: \(expired.deliveries.count)")
     }
 
     static func leaseExpiry(_ store: any Store) async throws {

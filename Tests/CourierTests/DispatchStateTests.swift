@@ -36,7 +36,7 @@ import Testing
         var s = DispatchState()
         s.due(endpointID: endpointID, at: t0)
         _ = s.nextActions(now: t0)
-        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [delivery(1), delivery(2), delivery(3)], nextDueAt: nil))
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [delivery(1), delivery(2), delivery(3)], nextDueAt: nil), now: t0)
         #expect(released.isEmpty)
         return s
     }
@@ -109,7 +109,7 @@ import Testing
         s.due(endpointID: endpointID, at: t0)
         _ = s.nextActions(now: t0)
         #expect(s.drain().isEmpty)
-        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(), deliveries: [delivery(1), delivery(2)], nextDueAt: nil))
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(), deliveries: [delivery(1), delivery(2)], nextDueAt: nil), now: t0)
         #expect(released == [Lease(deliveryID: "dlv_1", token: 101), Lease(deliveryID: "dlv_2", token: 102)])
         #expect(s.heldCount == 0)
         #expect(s.outstandingCount == 0)
@@ -149,6 +149,9 @@ import Testing
         #expect(a.claims.isEmpty)
         _ = s.sent(endpointID: endpointID, nextAttemptAt: nil, disabled: false)
         _ = s.sent(endpointID: endpointID, nextAttemptAt: nil, disabled: false)
+        // Their leases count in the store until the outcomes are recorded.
+        #expect(s.nextActions(now: t0).claims.isEmpty)
+        s.recorded(endpointID: endpointID, count: 2)
         #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"])
     }
 
@@ -169,7 +172,7 @@ import Testing
         var s = DispatchState()
         s.due(endpointID: endpointID, at: t0)
         _ = s.nextActions(now: t0)
-        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: nil, deliveries: [delivery(1)], nextDueAt: nil))
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: nil, deliveries: [delivery(1)], nextDueAt: nil), now: t0)
         #expect(released == [Lease(deliveryID: "dlv_1", token: 101)])
         let a = s.nextActions(now: t0)
         #expect(a.sends.isEmpty)
@@ -177,16 +180,53 @@ import Testing
         #expect(s.heldCount == 0)
     }
 
-    @Test func knownEndpointClaimsTwoRoundsAhead() {
+    @Test func knownEndpointClaimsItsFreeSlots() {
         var s = DispatchState()
         s.due(endpointID: endpointID, at: t0)
         _ = s.nextActions(now: t0)
         // The first claim brought one delivery and says more are due now.
-        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1)], nextDueAt: t0))
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1)], nextDueAt: t0), now: t0)
         let a = s.nextActions(now: t0)
         #expect(sentIDs(a) == ["dlv_1"])
-        // 2 × 4 − 1 in flight − 0 queued.
-        #expect(claimsOf(a) == ["ep_1:7"])
+        // 4 slots − 1 in flight.
+        #expect(claimsOf(a) == ["ep_1:3"])
+    }
+
+    @Test func unrecordedOutcomesHoldTheirSlotsUntilRecorded() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [delivery(1)], nextDueAt: t0), now: t0)
+        let a = s.nextActions(now: t0)
+        #expect(sentIDs(a) == ["dlv_1"])
+        #expect(claimsOf(a) == ["ep_1:1"])
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [delivery(2)], nextDueAt: t0), now: t0)
+        _ = s.nextActions(now: t0)
+        _ = s.sent(endpointID: endpointID, nextAttemptAt: nil, disabled: false)
+        // Sent but not yet recorded: the store still counts that lease, so no claim yet.
+        #expect(s.nextActions(now: t0).claims.isEmpty)
+        s.recorded(endpointID: endpointID, count: 1)
+        #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"])
+    }
+
+    @Test func aClaimCutShortByOtherNodesBacksOff() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        // Asked for one, got none though work is due: other nodes hold the endpoint's slots.
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [], nextDueAt: t0), now: t0)
+        let a = s.nextActions(now: t0)
+        #expect(a.claims.isEmpty)
+        let retryAt = t0.addingTimeInterval(DispatchState.saturatedBackoff)
+        #expect(a.wakeAt == retryAt)
+        #expect(claimsOf(s.nextActions(now: retryAt)) == ["ep_1:4"])
+        // A full claim does not back off: more work follows as soon as slots free up.
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1), delivery(2), delivery(3), delivery(4)], nextDueAt: t0), now: retryAt)
+        let b = s.nextActions(now: retryAt)
+        #expect(sentIDs(b).count == 4)
+        _ = s.sent(endpointID: endpointID, nextAttemptAt: nil, disabled: false)
+        s.recorded(endpointID: endpointID, count: 1)
+        #expect(claimsOf(s.nextActions(now: retryAt)) == ["ep_1:1"])
     }
 
     @Test func dueDuringClaimIsKept() {
@@ -195,9 +235,9 @@ import Testing
         _ = s.nextActions(now: t0)
         // A signal arrives while the claim is under way; the claim's answer misses it.
         s.due(endpointID: endpointID, at: t0.addingTimeInterval(1))
-        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [], nextDueAt: nil))
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [], nextDueAt: nil), now: t0)
         let a = s.nextActions(now: t0.addingTimeInterval(1))
-        #expect(claimsOf(a) == ["ep_1:4"])
+        #expect(claimsOf(a) == ["ep_1:2"])
     }
 
     @Test func claimFailedRetriesLater() {
@@ -230,7 +270,7 @@ import Testing
         #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"])
         #expect(s.endpointChanged(endpointID: endpointID).isEmpty)
         let stale = endpoint(maxInFlight: 2)
-        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: stale, deliveries: [delivery(1)], nextDueAt: nil))
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: stale, deliveries: [delivery(1)], nextDueAt: nil), now: t0)
         #expect(released == [Lease(deliveryID: "dlv_1", token: 101)])
         let a = s.nextActions(now: t0)
         #expect(a.sends.isEmpty)

@@ -41,6 +41,7 @@ public struct DeliveryEngine: Service {
         case claimed(endpointID: String, Claim)
         case claimFailed(endpointID: String, any Error)
         case sent(endpointID: String, AttemptRecord)
+        case recorded([String: Int])
         case tick
         case shutdown
         case graceOver
@@ -70,7 +71,9 @@ public struct DeliveryEngine: Service {
                 for await signal in signals { continuation.yield(.signal(signal)) }
             }
             group.addTask { [store, logger] in
-                await recorder.run(store: store, logger: logger)
+                await recorder.run(store: store, logger: logger) { batch in
+                    continuation.yield(.recorded(batch.reduce(into: [:]) { $0[$1.endpointID, default: 0] += 1 }))
+                }
             }
             group.addTask { [store, logger, configuration] in
                 while !Task.isCancelled {
@@ -97,7 +100,7 @@ public struct DeliveryEngine: Service {
                     case .resync(let work):
                         for item in work { state.due(endpointID: item.endpointID, at: item.dueAt) }
                     case .claimed(let endpointID, let claim):
-                        released = state.claimed(endpointID: endpointID, claim: claim)
+                        released = state.claimed(endpointID: endpointID, claim: claim, now: Date())
                     case .claimFailed(let endpointID, let error):
                         logger.warning("claim failed", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
                         state.claimFailed(endpointID: endpointID, retryAt: Date().addingTimeInterval(1))
@@ -108,6 +111,8 @@ public struct DeliveryEngine: Service {
                             disabled: record.transition.disableEndpointReason != nil
                         )
                         await recorder.append(record)
+                    case .recorded(let counts):
+                        for (endpointID, count) in counts { state.recorded(endpointID: endpointID, count: count) }
                     case .tick:
                         timerAt = nil
                     case .shutdown:
@@ -249,8 +254,10 @@ actor Recorder {
         done = []
     }
 
-    func run(store: any Store, logger: Logger) async {
+    /// Writes batches until finished; `onRecorded` hears of each batch once it is written (or given up).
+    func run(store: any Store, logger: Logger, onRecorded: @Sendable ([AttemptRecord]) -> Void) async {
         while let batch = await take() {
+            defer { onRecorded(batch) }
             var delay: Double = 0.05
             while true {
                 do {

@@ -18,7 +18,11 @@ public struct DispatchState: Sendable {
         /// Claimed, waiting for a free slot.
         var queued: Deque<ClaimedDelivery> = []
         var inFlight = 0
+        /// Sent, but the store has not yet recorded the outcome: the lease still counts there.
+        var unrecorded = 0
         var claiming = false
+        /// How many the claim under way asked for.
+        var claimLimit = 0
         /// The earliest due time signalled while a claim was under way, which the claim's own
         /// answer (read before that signal's commit) may not include.
         var dueDuringClaim: Date?
@@ -29,7 +33,12 @@ public struct DispatchState: Sendable {
 
         var maxInFlight: Int { endpoint?.maxInFlight ?? Endpoint.defaultMaxInFlight }
 
-        var isIdle: Bool { queued.isEmpty && inFlight == 0 && !claiming && nextDueAt == nil && scheduledWake == nil }
+        var isIdle: Bool {
+            queued.isEmpty && inFlight == 0 && unrecorded == 0 && !claiming && nextDueAt == nil && scheduledWake == nil
+        }
+
+        /// Leases this engine holds for the endpoint, as the store counts them.
+        var held: Int { inFlight + queued.count + unrecorded }
     }
 
     struct Wake: Comparable, Sendable {
@@ -93,9 +102,12 @@ public struct DispatchState: Sendable {
         return released
     }
 
-    /// A claim came back.
+    /// How long to wait before claiming again from an endpoint whose slots other nodes hold.
+    public static let saturatedBackoff: TimeInterval = 0.05
+
+    /// A claim came back at `now`.
     /// - Returns: leases to give back (the engine is draining).
-    public mutating func claimed(endpointID: String, claim: Claim) -> [Lease] {
+    public mutating func claimed(endpointID: String, claim: Claim, now: Date) -> [Lease] {
         var lane = lanes[endpointID] ?? Lane()
         lane.claiming = false
         let signalled = lane.dueDuringClaim
@@ -111,6 +123,11 @@ public struct DispatchState: Sendable {
             if stale, !claim.deliveries.isEmpty { lane.nextDueAt = Date.distantPast }
         } else {
             lane.queued.append(contentsOf: claim.deliveries)
+            if claim.deliveries.count < lane.claimLimit, let next = lane.nextDueAt, next <= now {
+                // Work is due but the store gave fewer than asked: other nodes hold the
+                // endpoint's slots. Look again shortly instead of asking in a loop.
+                lane.nextDueAt = now.addingTimeInterval(Self.saturatedBackoff)
+            }
         }
         lanes[endpointID] = lane
         if let next = lane.nextDueAt { schedule(endpointID, at: next) }
@@ -134,6 +151,7 @@ public struct DispatchState: Sendable {
     public mutating func sent(endpointID: String, nextAttemptAt: Date?, disabled: Bool) -> [Lease] {
         guard var lane = lanes[endpointID] else { return [] }
         lane.inFlight -= 1
+        lane.unrecorded += 1
         var released: [Lease] = []
         if disabled {
             released = lane.queued.map(\.lease)
@@ -144,6 +162,14 @@ public struct DispatchState: Sendable {
         if let nextAttemptAt, !disabled { due(endpointID: endpointID, at: nextAttemptAt) }
         dirty.insert(endpointID)
         return released
+    }
+
+    /// The store has recorded `count` outcomes for the endpoint: their leases are gone there too.
+    public mutating func recorded(endpointID: String, count: Int) {
+        guard var lane = lanes[endpointID] else { return }
+        lane.unrecorded = max(0, lane.unrecorded - count)
+        lanes[endpointID] = lane
+        dirty.insert(endpointID)
     }
 
     /// Stop claiming; hands back every queued delivery. Requests under way finish.
@@ -181,14 +207,15 @@ public struct DispatchState: Sendable {
                     actions.sends.append((endpoint, delivery))
                 }
             }
-            // Keep up to one round of requests queued behind those in flight, so a finished
-            // request is followed at once without waiting for a claim.
+            // The store never leases more than maxInFlight (across every node), so ask for the
+            // free slots only, and only once a few are free so that claims come in batches.
             // Until the endpoint is known (its maxInFlight, and whether it is active), claim one.
-            let wanted = lane.endpoint == nil ? 1 - lane.inFlight - lane.queued.count
-                : 2 * lane.maxInFlight - lane.inFlight - lane.queued.count
-            if !isDraining, !lane.claiming, wanted >= max(1, lane.maxInFlight / 2) || (lane.endpoint == nil && wanted == 1),
-               let due = lane.nextDueAt, due <= now {
+            let known = lane.endpoint != nil
+            let wanted = (known ? lane.maxInFlight : 1) - lane.held
+            let batch = known ? max(1, lane.maxInFlight / 4) : 1
+            if !isDraining, !lane.claiming, wanted >= batch, let due = lane.nextDueAt, due <= now {
                 lane.claiming = true
+                lane.claimLimit = wanted
                 lane.nextDueAt = nil
                 actions.claims.append((id, wanted))
             }
