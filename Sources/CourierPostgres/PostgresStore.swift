@@ -101,11 +101,18 @@ public final class PostgresStore: Store {
         listenTask.withLock { $0 = task }
     }
 
+    /// How long one store operation may take, waiting for a connection included. While the
+    /// database is away the pool keeps trying to reconnect; callers get `unavailable` after
+    /// this long instead of waiting with it.
+    static let operationTimeout: Duration = .seconds(10)
+
     /// Runs `body` on one connection, mapping connection failures to `unavailable`.
     @discardableResult
-    func wrap<T>(_ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+    func wrap<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { try await body($0) }
+            return try await withDeadline { [client] in
+                try await client.withConnection { try await body($0) }
+            }
         } catch let error as CourierError {
             throw error
         } catch {
@@ -115,17 +122,51 @@ public final class PostgresStore: Store {
 
     /// Runs `body` in a transaction, mapping errors as ``wrap(_:)`` does.
     @discardableResult
-    func transaction<T>(_ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withTransaction(logger: Self.queryLogger) { try await body($0) }
-        } catch let error as PostgresTransactionError {
-            if let closure = error.closureError as? CourierError { throw closure }
-            throw Self.map(error.closureError ?? error.beginError ?? error.commitError ?? error)
+            return try await withDeadline { [client] in
+                do {
+                    return try await client.withTransaction(logger: Self.queryLogger) { try await body($0) }
+                } catch let error as PostgresTransactionError {
+                    if let closure = error.closureError as? CourierError { throw closure }
+                    throw Self.map(error.closureError ?? error.beginError ?? error.commitError ?? error)
+                }
+            }
         } catch let error as CourierError {
             throw error
         } catch {
             throw Self.map(error)
         }
+    }
+
+    /// Runs `body`, but answers `unavailable` after ``operationTimeout`` even if `body` does
+    /// not return: a query caught on a connection whose server died may not notice for a long
+    /// time, and a caller (a request, the engine) must not wait with it. The late body is
+    /// cancelled and left to finish on its own.
+    private func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let once = Mutex(false)
+            let resume: @Sendable (Result<T, any Error>) -> Bool = { result in
+                let first = once.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(with: result) }
+                return first
+            }
+            let work = Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                _ = resume(result)
+            }
+            Task {
+                try? await Task.sleep(for: Self.operationTimeout)
+                if resume(.failure(CourierError(.unavailable, code: "store_unavailable", message: "the database did not answer in time"))) {
+                    work.cancel()
+                }
+            }
+        }
+        return outcome
     }
 
     static func map(_ error: any Error) -> any Error {
@@ -747,17 +788,21 @@ public final class PostgresStore: Store {
                 let started = Timestamp.millis(attempt.startedAt)
                 let ended = Timestamp.millis(attempt.startedAt.addingTimeInterval(attempt.duration))
                 let headers = JSONValue.array(attempt.responseHeaders.map { .array([.string($0.name), .string($0.value)]) })
-                try await connection.run(
+                // A retried batch may already be in (its commit's answer was lost with the
+                // connection): the attempt's id says so, and nothing is applied twice.
+                let inserted = try await connection.run(
                     """
                     INSERT INTO attempts (id, delivery_id, tenant_id, started_at, duration_ms, request, response_status,
                         response_headers, response_body, response_truncated, error, outcome)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    ON CONFLICT (id) DO NOTHING RETURNING 1
                     """,
                     [.text(attempt.id), .text(attempt.deliveryID), .text(attempt.tenantID), .integer(started),
                      .double(attempt.duration * 1000), .text(attempt.request), .integer(attempt.responseStatus.map(Int64.init)),
                      .json(headers), .text(attempt.responseBody.map(Self.withoutNUL)), .integer(attempt.responseBodyTruncated ? 1 : 0),
                      .text(attempt.error), .text(attempt.outcome.rawValue)]
                 )
+                guard inserted == 1 else { continue }
                 let transition = record.transition
                 let next = transition.nextAttemptAt.map(Timestamp.millis)
                 try await connection.run(

@@ -642,11 +642,13 @@ public final class SQLiteStore: Store {
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
                 let headers = JSONValue.array(attempt.responseHeaders.map { .array([.string($0.name), .string($0.value)]) })
-                try db.run(
+                // Recording the same attempt twice (a retried batch) applies it once.
+                let inserted = try db.run(
                     """
                     INSERT INTO attempts (id, delivery_id, tenant_id, started_at, duration_ms, request, response_status,
                         response_headers, response_body, response_truncated, error, outcome)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO NOTHING
                     """,
                     [.text(attempt.id), .text(attempt.deliveryID), .text(attempt.tenantID), .integer(started),
                      .double(attempt.duration * 1000), .text(attempt.request),
@@ -654,6 +656,7 @@ public final class SQLiteStore: Store {
                      .optionalText(attempt.responseBody), .integer(attempt.responseBodyTruncated ? 1 : 0),
                      .optionalText(attempt.error), .text(attempt.outcome.rawValue)]
                 )
+                guard inserted == 1 else { continue }
                 let ended = Timestamp.millis(attempt.startedAt.addingTimeInterval(attempt.duration))
                 try db.run(
                     """

@@ -46,9 +46,7 @@ public enum CourierServer {
     public static func makeRouter(store: any Store, configuration: Configuration, adminTokenHash: String) -> Router<CourierRequestContext> {
         let router = Router(context: CourierRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.get("healthz") { _, _ in
-            JSONResponse.make(.object(JSONObject(["status": .string("ok"), "version": .string(Courier.version)])))
-        }
+        addHealth(to: router)
         let body = RequestBody(limit: configuration.maxBodySize)
         let api = router.group("v1").add(middleware: AuthMiddleware(store: store, adminTokenHash: adminTokenHash))
         TenantRoutes(store: store, body: body).add(to: api)
@@ -56,6 +54,29 @@ public enum CourierServer {
         EventRoutes(store: store, body: body).add(to: api)
         DeliveryRoutes(store: store, body: body).add(to: api)
         return router
+    }
+
+    /// `/healthz` alone, for `courier worker`.
+    public static func makeHealthApplication(
+        configuration: Configuration,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router(context: CourierRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        addHealth(to: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Courier"),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    static func addHealth(to router: Router<CourierRequestContext>) {
+        router.get("healthz") { _, _ in
+            JSONResponse.make(.object(JSONObject(["status": .string("ok"), "version": .string(Courier.version)])))
+        }
     }
 
     /// The application: the API plus whatever background services run beside it (the engine).

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Throwaway PostgreSQL databases for tests, on the server `COURIER_TEST_POSTGRES_URL` names
 /// (`scripts/test` starts one). Each test gets a database of its own, so tests run in parallel.
@@ -9,11 +12,6 @@ public enum PostgresTestDatabase {
     }
 
     public static var isAvailable: Bool { serverURL != nil }
-
-    /// A shell command that restarts the server (`COURIER_TEST_POSTGRES_RESTART`).
-    public static var restartCommand: String? {
-        ProcessInfo.processInfo.environment["COURIER_TEST_POSTGRES_RESTART"]
-    }
 
     /// Creates an empty database and returns its URL.
     public static func create() throws -> String {
@@ -48,19 +46,28 @@ public enum PostgresTestDatabase {
         }
     }
 
-    /// Runs a shell command (the restart command, for one).
+    /// Runs a shell command and waits for the shell itself with `waitpid`.
+    ///
+    /// Not `Foundation.Process`: it notices that a child ended only when every descendant has
+    /// let go of an inherited descriptor, and a server the command starts in the background
+    /// never does.
     public static func shell(_ command: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestDatabaseError(message: "\(command) failed: \(String(decoding: output, as: UTF8.self))")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("courier-shell-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let script = "exec 0</dev/null; (\(command)) > '\(log)' 2>&1"
+        var pid: pid_t = 0
+        let arguments = ["/bin/sh", "-c", script]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ)
+        guard spawned == 0 else { throw TestDatabaseError(message: "cannot run /bin/sh: \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exited = status & 0x7F == 0
+        let code = (status >> 8) & 0xFF
+        guard exited, code == 0 else {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw TestDatabaseError(message: "\(command) failed (\(status)): \(output)")
         }
     }
 }
@@ -68,4 +75,50 @@ public enum PostgresTestDatabase {
 public struct TestDatabaseError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+}
+
+/// A PostgreSQL server of a test's own, for tests that stop and restart it; built with the
+/// binaries `scripts/test` found (`COURIER_TEST_POSTGRES_BIN`, run as `COURIER_TEST_POSTGRES_RUNAS`).
+public final class PrivatePostgresCluster: Sendable {
+    public let url: String
+    let directory: String
+    let port: Int
+    let bin: String
+    let runAs: String
+
+    public static var isAvailable: Bool {
+        ProcessInfo.processInfo.environment["COURIER_TEST_POSTGRES_BIN"] != nil
+    }
+
+    public init() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let bin = environment["COURIER_TEST_POSTGRES_BIN"] else {
+            throw TestDatabaseError(message: "COURIER_TEST_POSTGRES_BIN is not set")
+        }
+        self.bin = bin
+        runAs = environment["COURIER_TEST_POSTGRES_RUNAS"] ?? ""
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-pg-\(UUID().uuidString.prefix(8))").path
+        port = Int.random(in: 40000...49999)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if !runAs.isEmpty { try PostgresTestDatabase.shell("chown postgres \(directory)") }
+        try PostgresTestDatabase.shell("\(runAs) \(bin)/initdb -D \(directory) -A trust -U courier > /dev/null")
+        url = "postgres://courier@127.0.0.1:\(port)/courier"
+        try start()
+        try PostgresTestDatabase.shell("\(bin)/createdb -h 127.0.0.1 -p \(port) -U courier courier")
+    }
+
+    public func start() throws {
+        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off"
+        try PostgresTestDatabase.shell("\(runAs) \(bin)/pg_ctl -D \(directory) -o '\(options)' -l \(directory)/server.log -w start > /dev/null")
+    }
+
+    /// Stops the server at once, as a crash would (`-m immediate`).
+    public func stop() throws {
+        try PostgresTestDatabase.shell("\(runAs) \(bin)/pg_ctl -D \(directory) -m immediate -w stop > /dev/null")
+    }
+
+    public func destroy() {
+        try? stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 }

@@ -51,6 +51,7 @@ public final class RecordingReceiver: Sendable {
     public typealias Responder = @Sendable (_ request: Request, _ count: Int) async -> Reply
 
     private let recorded = Mutex<[Request]>([])
+    private let concurrency = Mutex<(current: Int, peak: Int)>((0, 0))
     private let responder: Mutex<Responder>
     private let serviceGroup: ServiceGroup
     private let runTask: Task<Void, any Error>
@@ -111,6 +112,8 @@ public final class RecordingReceiver: Sendable {
             requests.append(recordedRequest)
             return count
         }
+        concurrency.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) }
+        defer { concurrency.withLock { $0.current -= 1 } }
         let respond = responder.withLock { $0 }
         let reply = await respond(recordedRequest, count)
         if let delay = reply.delay { try? await Task.sleep(for: delay) }
@@ -123,6 +126,11 @@ public final class RecordingReceiver: Sendable {
             headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body))
         )
+    }
+
+    /// The most requests that were being answered at one moment: what `maxInFlight` bounds.
+    public var peakConcurrency: Int {
+        concurrency.withLock { $0.peak }
     }
 
     /// Replaces the responder for requests from now on.

@@ -25,6 +25,7 @@ public enum StoreConformance {
         Check(name: "an expired lease can be claimed again and fences the old holder", run: leaseExpiry),
         Check(name: "claims never lease more than maxInFlight of an endpoint at once", run: maxInFlight),
         Check(name: "records apply transitions and schedule retries", run: records),
+        Check(name: "recording the same attempt twice applies it once", run: recordTwice),
         Check(name: "released leases are claimable at once", run: releases),
         Check(name: "paused endpoints hold their deliveries; resume releases them", run: pauseAndResume),
         Check(name: "410 disables the endpoint and holds its deliveries", run: goneDisables),
@@ -314,6 +315,29 @@ public enum StoreConformance {
         }
         let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: ids[0]), "delivery")
         try expect(delivery.attemptCount == 3 && delivery.nextAttemptAt == nil, "exhausted after three attempts")
+    }
+
+    static func recordTwice(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a", retry: .delays([10, 20]))
+        try await store.insertEndpoint(ep)
+        let ids = try await publishSeries(store, count: 1)
+        let now = t0.addingTimeInterval(5)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(60))
+        let claimed = try unwrap(claim.deliveries.first, "claim")
+        let transition = DeliveryStateMachine.afterAttempt(
+            claimed.progress, verdict: .init(outcome: .failed), policy: ep.retry, startedAt: now, now: now, jitter: 0.5
+        )
+        let record = AttemptRecord(
+            endpointID: "ep_a", lease: claimed.lease, attempt: attempt(for: claimed, outcome: .failed, status: 500, at: now),
+            transition: transition
+        )
+        try await store.record([record])
+        // The answer to the first write was lost; the recorder writes the same batch again.
+        try await store.record([record])
+        let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: ids[0]), "delivery")
+        try expect(delivery.attemptCount == 1, "counted once: \(delivery.attemptCount)")
+        let attempts = try await store.attempts(tenantID: Tenant.defaultID, deliveryID: ids[0])
+        try expect(attempts.count == 1, "kept once: \(attempts.count)")
     }
 
     static func releases(_ store: any Store) async throws {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CourierSQLite
 
 /// `courier migrate`: creates or upgrades the schema and exits.
 struct MigrateCommand: AsyncParsableCommand {
@@ -8,8 +7,8 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let opened = try await store.open()
+        let opened = try await store.open(migrate: true)
         await opened.close()
-        print("\(store.db): schema is up to date")
+        print("\(opened.description): schema is up to date")
     }
 }

@@ -6,98 +6,94 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
-import CourierSQLite
 
 /// `courier serve`: the API and the delivery engine in one process.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the API and the delivery workers.")
 
     @OptionGroup var store: StoreOptions
-
-    @Option(help: "The address to listen on.")
-    var host: String = "127.0.0.1"
-
-    @Option(help: "The port to listen on.")
-    var port: Int = 8080
+    @OptionGroup var listen: ListenOptions
+    @OptionGroup var engine: EngineOptions
 
     @Option(help: "The largest request body accepted, in bytes.")
     var maxBodySize: Int = 1 << 20
 
-    @Option(help: "Seconds a delivery request may take in all.")
-    var requestTimeout: Double = 15
-
-    @Option(help: "Seconds to wait for a connection to a receiver.")
-    var connectTimeout: Double = 5
-
-    @Option(help: "Seconds requests under way may take to finish at shutdown.")
-    var shutdownGrace: Double = 10
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard maxBodySize >= 1024 else { throw ValidationError("--max-body-size must be at least 1024") }
-        guard requestTimeout > 0, connectTimeout > 0 else { throw ValidationError("timeouts must be positive") }
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "courier")
+        engine.bootstrapLogging()
         let opened = try await store.open()
         let admin = try await CourierServer.prepareAdminToken(
-            store: opened, configured: ProcessInfo.processInfo.environment["COURIER_ADMIN_TOKEN"]
+            store: opened.store, configured: ProcessInfo.processInfo.environment["COURIER_ADMIN_TOKEN"]
         )
         if let token = admin.generated {
             say("Generated the admin token (shown only this once; keep it, or set COURIER_ADMIN_TOKEN):\n  \(token)")
         }
-        let engine = DeliveryEngine(
-            store: opened,
-            configuration: .init(
-                sender: .init(
-                    connectTimeout: .milliseconds(Int64(connectTimeout * 1000)),
-                    requestTimeout: .milliseconds(Int64(requestTimeout * 1000))
-                ),
-                shutdownGrace: shutdownGrace
-            ),
-            logger: Logger(label: "courier.engine")
-        )
-        let host = self.host
-        let db = store.db
+        let host = listen.host
+        let description = opened.description
         let app = CourierServer.makeApplication(
-            store: opened,
-            configuration: .init(host: host, port: port, maxBodySize: maxBodySize),
+            store: opened.store,
+            configuration: .init(host: host, port: listen.port, maxBodySize: maxBodySize),
             adminTokenHash: admin.hash,
             logger: Logger(label: "courier.http"),
             onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
-                say("Courier \(Courier.version) listening on http://\(host):\(port) (database \(db))")
+                say("Courier \(Courier.version) listening on http://\(host):\(channel.localAddress?.port ?? 0) (\(description))")
             }
         )
-        // Shut down in reverse order: the API stops taking requests, then the engine drains.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [engine, app],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        do {
-            try await group.run()
-        } catch {
-            await opened.close()
-            throw error
-        }
-        await opened.close()
+        try await runServices([engine.makeEngine(store: opened), app], store: opened)
     }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+/// `courier worker`: delivery workers only, for more nodes on one PostgreSQL database. It
+/// serves `/healthz` so that an orchestrator can watch it.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run delivery workers only (another node on the same PostgreSQL database)."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var listen: ListenOptions
+    @OptionGroup var engine: EngineOptions
+
+    func validate() throws {
+        guard store.postgres != nil else {
+            throw ValidationError("a worker shares the work of other nodes: give --postgres URL")
+        }
+    }
+
+    func run() async throws {
+        engine.bootstrapLogging()
+        let opened = try await store.open()
+        let host = listen.host
+        let app = CourierServer.makeHealthApplication(
+            configuration: .init(host: host, port: listen.port),
+            logger: Logger(label: "courier.http"),
+            onServerRunning: { channel in
+                say("Courier \(Courier.version) worker, health on http://\(host):\(channel.localAddress?.port ?? 0)/healthz")
+            }
+        )
+        try await runServices([engine.makeEngine(store: opened), app], store: opened)
+    }
+}
+
+/// Runs services until SIGTERM or SIGINT, then closes the store.
+///
+/// Services shut down in reverse order: the HTTP side stops taking requests first, then the
+/// engine drains, so no request is accepted that the engine will not see.
+func runServices(_ services: [any Service], store: StoreOptions.Opened) async throws {
+    let group = ServiceGroup(
+        configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "courier"))
+    )
+    do {
+        try await group.run()
+    } catch {
+        await store.close()
+        throw error
+    }
+    await store.close()
+}
 
 /// Writes a line to standard output at once (not buffered), so a pipe or a file sees it while the server runs.
 func say(_ line: String) {

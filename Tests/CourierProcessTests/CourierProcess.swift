@@ -17,12 +17,18 @@ final class CourierProcess {
         return root.appendingPathComponent(".build/debug/courier").path
     }
 
-    init(database: String, arguments: [String] = []) throws {
-        outputPath = database + ".\(UUID().uuidString).out"
+    /// `courier serve` on a SQLite file.
+    convenience init(database: String, arguments: [String] = []) throws {
+        try self.init(command: "serve", store: ["--db", database, "--durability", "normal"], arguments: arguments)
+    }
+
+    /// `courier <command>` with the given store arguments (`--db PATH` or `--postgres URL`).
+    init(command: String, store: [String], arguments: [String] = []) throws {
+        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("courier-\(UUID().uuidString).out").path
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--db", database, "--port", "0", "--durability", "normal", "--log-level", "warning"] + arguments
+        process.arguments = [command] + store + ["--port", "0", "--log-level", "warning"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["COURIER_ADMIN_TOKEN"] = Self.adminToken
         process.environment = environment
@@ -37,9 +43,10 @@ final class CourierProcess {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            if let range = output.range(of: "listening on ") {
-                let rest = output[range.upperBound...]
+            if let range = output.range(of: "http://") {
+                let rest = output[range.lowerBound...]
                 baseURL = String(rest.prefix { !$0.isWhitespace })
+                if baseURL.hasSuffix("/healthz") { baseURL = String(baseURL.dropLast("/healthz".count)) }
                 return APIClient(baseURL: baseURL, token: Self.adminToken)
             }
             if !process.isRunning {

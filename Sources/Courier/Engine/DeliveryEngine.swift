@@ -255,24 +255,45 @@ actor Recorder {
     }
 
     /// Writes batches until finished; `onRecorded` hears of each batch once it is written (or given up).
+    ///
+    /// While the store is unavailable a batch is retried with backoff for as long as it takes:
+    /// the attempts happened and must be kept. A batch refused for any other reason is split
+    /// and its records tried one by one, so that one bad record cannot hold up the rest; a
+    /// record refused on its own three times is logged and dropped (its lease then expires and
+    /// the delivery is sent again: at least once still holds).
     func run(store: any Store, logger: Logger, onRecorded: @Sendable ([AttemptRecord]) -> Void) async {
         while let batch = await take() {
-            defer { onRecorded(batch) }
-            var delay: Double = 0.05
-            while true {
-                do {
-                    try await store.record(batch)
-                    break
-                } catch {
-                    // The attempts happened; keep trying to record them. If this process dies
-                    // first, the leases expire and the deliveries are sent again (at least once).
-                    logger.error("cannot record attempts; retrying", metadata: ["error": "\(error)", "count": "\(batch.count)"])
-                    try? await Task.sleep(for: .seconds(delay))
-                    delay = min(delay * 2, 5)
-                    if finished && delay >= 5 { break }
-                }
-            }
+            await write(batch, store: store, logger: logger)
+            onRecorded(batch)
         }
         markDone()
+    }
+
+    private func write(_ batch: [AttemptRecord], store: any Store, logger: Logger) async {
+        var delay: Double = 0.05
+        var refusals = 0
+        while true {
+            do {
+                try await store.record(batch)
+                return
+            } catch let error as CourierError where error.kind == .unavailable {
+                logger.error("cannot record attempts; retrying", metadata: ["error": "\(error)", "count": "\(batch.count)"])
+                if finished && delay >= 5 { return }
+            } catch {
+                refusals += 1
+                if batch.count > 1 {
+                    for record in batch { await write([record], store: store, logger: logger) }
+                    return
+                }
+                if refusals >= 3 {
+                    logger.error("dropping an attempt record the store refuses", metadata: [
+                        "error": "\(error)", "delivery": "\(batch.first?.attempt.deliveryID ?? "-")",
+                    ])
+                    return
+                }
+            }
+            try? await Task.sleep(for: .seconds(delay))
+            delay = min(delay * 2, 5)
+        }
     }
 }

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Courier
+import Logging
+import NIOCore
+
+/// How the delivery workers behave; shared by `serve` and `worker`.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Seconds a delivery request may take in all.")
+    var requestTimeout: Double = 15
+
+    @Option(help: "Seconds to wait for a connection to a receiver.")
+    var connectTimeout: Double = 5
+
+    @Option(help: "Seconds requests under way may take to finish at shutdown.")
+    var shutdownGrace: Double = 10
+
+    @Option(help: "Seconds a claim is held; after a node dies, others take its deliveries once this passes (default: twice the request timeout plus 30).")
+    var lease: Double?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard requestTimeout > 0, connectTimeout > 0, shutdownGrace >= 0 else {
+            throw ValidationError("timeouts must be positive")
+        }
+        if let lease, lease <= requestTimeout {
+            throw ValidationError("--lease must be longer than --request-timeout, or a slow request would be sent twice")
+        }
+    }
+
+    func makeEngine(store: StoreOptions.Opened) -> DeliveryEngine {
+        DeliveryEngine(
+            store: store.store,
+            configuration: .init(
+                sender: .init(
+                    connectTimeout: .milliseconds(Int64(connectTimeout * 1000)),
+                    requestTimeout: .milliseconds(Int64(requestTimeout * 1000))
+                ),
+                lease: lease,
+                shutdownGrace: shutdownGrace,
+                resyncInterval: store.resyncInterval
+            ),
+            logger: Logger(label: "courier.engine")
+        )
+    }
+
+    /// Logs go to standard error, structured, at the chosen level; only the executable does this.
+    func bootstrapLogging() {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Where the HTTP side listens; shared by `serve` and `worker`.
+struct ListenOptions: ParsableArguments {
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port: Int = 8080
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

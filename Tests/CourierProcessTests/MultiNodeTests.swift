@@ -1,0 +1,138 @@
+import Courier
+import CourierTesting
+import Foundation
+import Testing
+
+/// Several real Courier processes on one real PostgreSQL database.
+@Suite(.serialized, .enabled(if: PostgresTestDatabase.isAvailable, "needs PostgreSQL (scripts/test starts one)"))
+struct MultiNodeTests {
+    /// Short leases so that a killed node's work moves on within the test's patience.
+    static let fast = ["--lease", "3", "--request-timeout", "2", "--shutdown-grace", "2"]
+
+    static func node(_ command: String, _ url: String) throws -> CourierProcess {
+        try CourierProcess(command: command, store: ["--postgres", url], arguments: fast)
+    }
+
+    /// Publishes `batches` arrays of `size` events and returns the accepted ids.
+    static func publish(_ api: APIClient, batches: Int, size: Int) async throws -> Set<String> {
+        var accepted: Set<String> = []
+        for batch in 0..<batches {
+            let events = (0..<size).map { #"{"type":"node.test","payload":{"batch":\#(batch),"i":\#($0)}}"# }
+            let answer = try await api.post("/v1/events", "[" + events.joined(separator: ",") + "]")
+            #expect(answer.status == 202, "\(answer.text)")
+            for item in answer.json.arrayValue ?? [] {
+                if let id = item.objectValue?["id"]?.stringValue { accepted.insert(id) }
+            }
+        }
+        return accepted
+    }
+
+    static func waitForAll(_ accepted: Set<String>, at receiver: RecordingReceiver, timeout: Duration = .seconds(90)) async throws -> Set<String> {
+        let deadline = ContinuousClock.now + timeout
+        var delivered: Set<String> = []
+        while ContinuousClock.now < deadline {
+            delivered = Set(receiver.requests().compactMap { $0.header("webhook-id") })
+            if delivered.isSuperset(of: accepted) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return delivered
+    }
+
+    @Test func threeNodesOneKilledEveryEventDelivered() async throws {
+        let url = try PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        // A slow receiver keeps every node holding requests when the kill lands.
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(200)) }
+        defer { Task { await receiver.stop() } }
+
+        let server = try Self.node("serve", url)
+        let api = try await server.start().withToken(CourierProcess.adminToken)
+        let workers = try (0..<2).map { _ in try Self.node("worker", url) }
+        for worker in workers {
+            let health = try await worker.start()
+            #expect(try await health.get("/healthz").status == 200)
+        }
+        let created = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":8}"#)
+        #expect(created.status == 201, "\(created.text)")
+        let accepted = try await Self.publish(api, batches: 3, size: 50)
+        #expect(accepted.count == 150)
+
+        try await receiver.waitForRequests(24)
+        workers[0].kill(SIGKILL)
+        #expect(try await workers[0].waitForExit() == SIGKILL)
+
+        let delivered = try await Self.waitForAll(accepted, at: receiver)
+        #expect(delivered.isSuperset(of: accepted), "missing \(accepted.subtracting(delivered).count) events")
+        // Only what the dead node held can be sent twice, and maxInFlight bounds that.
+        let duplicates = receiver.requests().count - delivered.count
+        #expect(duplicates <= 8, "\(duplicates) duplicates")
+        // maxInFlight held across the nodes all along.
+        #expect(receiver.peakConcurrency <= 8, "peak \(receiver.peakConcurrency)")
+
+        for node in [server, workers[1]] { node.kill(SIGTERM) }
+        #expect(try await server.waitForExit() == 0, "\(server.output)")
+        #expect(try await workers[1].waitForExit() == 0, "\(workers[1].output)")
+    }
+
+    @Test func maxInFlightHoldsAcrossNodesAtTheReceiver() async throws {
+        let url = try PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(100)) }
+        defer { Task { await receiver.stop() } }
+        let nodes = try [Self.node("serve", url), Self.node("worker", url), Self.node("worker", url)]
+        var api: APIClient?
+        for node in nodes {
+            let client = try await node.start()
+            if api == nil { api = client.withToken(CourierProcess.adminToken) }
+        }
+        let created = try await api!.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":3}"#)
+        #expect(created.status == 201)
+        let accepted = try await Self.publish(api!, batches: 1, size: 60)
+        let delivered = try await Self.waitForAll(accepted, at: receiver)
+        #expect(delivered == accepted)
+        #expect(receiver.peakConcurrency <= 3, "peak \(receiver.peakConcurrency) with maxInFlight 3 on three nodes")
+        #expect(receiver.peakConcurrency >= 2, "the nodes should have sent in parallel")
+        for node in nodes { node.kill(SIGTERM) }
+        for node in nodes { #expect(try await node.waitForExit() == 0) }
+    }
+
+    @Test(.enabled(if: PrivatePostgresCluster.isAvailable))
+    func aDatabaseOutageIsSurvivedAndNothingAcceptedIsLost() async throws {
+        let cluster = try PrivatePostgresCluster()
+        defer { cluster.destroy() }
+        // Slow enough that requests and their records are under way when the database goes.
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(100)) }
+        defer { Task { await receiver.stop() } }
+        let server = try Self.node("serve", cluster.url)
+        let api = try await server.start().withToken(CourierProcess.adminToken)
+        _ = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"]}"#)
+        var accepted = try await Self.publish(api, batches: 2, size: 50)
+        try await receiver.waitForRequests(10)
+
+        try cluster.stop()
+        // While the database is away, the API says so with 503, never 500, and stores nothing.
+        let during = try await api.post("/v1/events", #"{"type":"during.outage"}"#)
+        #expect(during.status == 503, "\(during.status) \(during.text)")
+        #expect(during.errorCode == "store_unavailable")
+        #expect(try await api.get("/v1/deliveries").status == 503)
+        try cluster.start()
+
+        // Once it is back, the node reconnects by itself.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var afterStatus = 0
+        while ContinuousClock.now < deadline {
+            let after = try await api.post("/v1/events", #"{"type":"after.outage"}"#)
+            afterStatus = after.status
+            if after.status == 202, let id = after["id"]?.stringValue {
+                accepted.insert(id)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(afterStatus == 202)
+        let delivered = try await Self.waitForAll(accepted, at: receiver)
+        #expect(delivered.isSuperset(of: accepted), "missing \(accepted.subtracting(delivered).count) events; server said: \(server.output.suffix(3000))")
+        server.kill(SIGTERM)
+        #expect(try await server.waitForExit() == 0, "\(server.output)")
+    }
+}
