@@ -2,6 +2,7 @@ import Courier
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// The HTTP API of `courier serve`, as a Hummingbird application.
@@ -43,10 +44,12 @@ public enum CourierServer {
     }
 
     /// The router with every route; tests drive it in-process or over a socket.
-    public static func makeRouter(store: any Store, configuration: Configuration, adminTokenHash: String) -> Router<CourierRequestContext> {
+    public static func makeRouter(
+        store: any Store, configuration: Configuration, adminTokenHash: String, metrics: PrometheusCollectorRegistry? = nil
+    ) -> Router<CourierRequestContext> {
         let router = Router(context: CourierRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        addHealth(to: router)
+        addHealth(to: router, metrics: metrics)
         let body = RequestBody(limit: configuration.maxBodySize)
         let api = router.group("v1").add(middleware: AuthMiddleware(store: store, adminTokenHash: adminTokenHash))
         TenantRoutes(store: store, body: body).add(to: api)
@@ -59,12 +62,13 @@ public enum CourierServer {
     /// `/healthz` alone, for `courier worker`.
     public static func makeHealthApplication(
         configuration: Configuration,
+        metrics: PrometheusCollectorRegistry? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: CourierRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        addHealth(to: router)
+        addHealth(to: router, metrics: metrics)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Courier"),
@@ -73,9 +77,20 @@ public enum CourierServer {
         )
     }
 
-    static func addHealth(to router: Router<CourierRequestContext>) {
+    /// `/healthz`, and `/metrics` in the Prometheus text format when a registry is given.
+    /// Neither needs a token: scrapers and orchestrators call them, and they hold no tenant data.
+    static func addHealth(to router: Router<CourierRequestContext>, metrics: PrometheusCollectorRegistry?) {
         router.get("healthz") { _, _ in
             JSONResponse.make(.object(JSONObject(["status": .string("ok"), "version": .string(Courier.version)])))
+        }
+        if let metrics {
+            router.get("metrics") { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer()))
+                )
+            }
         }
     }
 
@@ -84,12 +99,13 @@ public enum CourierServer {
         store: any Store,
         configuration: Configuration,
         adminTokenHash: String,
+        metrics: PrometheusCollectorRegistry? = nil,
         services: [any Service] = [],
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: makeRouter(store: store, configuration: configuration, adminTokenHash: adminTokenHash),
+            router: makeRouter(store: store, configuration: configuration, adminTokenHash: adminTokenHash, metrics: metrics),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Courier"),
             services: services,
             onServerRunning: onServerRunning,

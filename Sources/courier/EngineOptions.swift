@@ -1,7 +1,9 @@
 import ArgumentParser
 import Courier
 import Logging
+import Metrics
 import NIOCore
+import Prometheus
 
 /// How the delivery workers behave; shared by `serve` and `worker`.
 struct EngineOptions: ParsableArguments {
@@ -43,6 +45,13 @@ struct EngineOptions: ParsableArguments {
             ),
             logger: Logger(label: "courier.engine")
         )
+    }
+
+    /// Metrics go to a Prometheus registry that `/metrics` serves; only the executable does this.
+    func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
     }
 
     /// Logs go to standard error, structured, at the chosen level; only the executable does this.

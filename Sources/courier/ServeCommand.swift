@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         engine.bootstrapLogging()
+        let metrics = engine.bootstrapMetrics()
         let opened = try await store.open()
         let admin = try await CourierServer.prepareAdminToken(
             store: opened.store, configured: ProcessInfo.processInfo.environment["COURIER_ADMIN_TOKEN"]
@@ -37,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
             store: opened.store,
             configuration: .init(host: host, port: listen.port, maxBodySize: maxBodySize),
             adminTokenHash: admin.hash,
+            metrics: metrics,
             logger: Logger(label: "courier.http"),
             onServerRunning: { channel in
                 say("Courier \(Courier.version) listening on http://\(host):\(channel.localAddress?.port ?? 0) (\(description))")
@@ -47,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 /// `courier worker`: delivery workers only, for more nodes on one PostgreSQL database. It
-/// serves `/healthz` so that an orchestrator can watch it.
+/// serves `/healthz` and `/metrics` so that an orchestrator and Prometheus can watch it.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker", abstract: "Run delivery workers only (another node on the same PostgreSQL database)."
@@ -65,10 +67,12 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         engine.bootstrapLogging()
+        let metrics = engine.bootstrapMetrics()
         let opened = try await store.open()
         let host = listen.host
         let app = CourierServer.makeHealthApplication(
             configuration: .init(host: host, port: listen.port),
+            metrics: metrics,
             logger: Logger(label: "courier.http"),
             onServerRunning: { channel in
                 say("Courier \(Courier.version) worker, health on http://\(host):\(channel.localAddress?.port ?? 0)/healthz")

@@ -51,6 +51,9 @@ struct MultiNodeTests {
         for worker in workers {
             let health = try await worker.start()
             #expect(try await health.get("/healthz").status == 200)
+            let metrics = try await health.get("/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.headers.contains { $0.name.lowercased() == "content-type" && $0.value.hasPrefix("text/plain") })
         }
         let created = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":8}"#)
         #expect(created.status == 201, "\(created.text)")

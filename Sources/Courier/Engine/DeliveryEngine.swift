@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import ServiceLifecycle
 
@@ -195,6 +196,11 @@ public struct DeliveryEngine: Service {
             delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: response.startedAt, now: ended,
             jitter: Double.random(in: 0..<1)
         )
+        Counter(label: "courier_attempts_total", dimensions: [("outcome", verdict.outcome.rawValue)]).increment()
+        Metrics.Timer(label: "courier_attempt_duration_seconds").recordNanoseconds(Int64(response.duration * 1e9))
+        if !transition.state.isActive {
+            Counter(label: "courier_deliveries_finished_total", dimensions: [("state", transition.state.rawValue)]).increment()
+        }
         var logger = logger
         logger[metadataKey: "delivery"] = "\(delivery.deliveryID)"
         logger[metadataKey: "endpoint"] = "\(endpoint.id)"

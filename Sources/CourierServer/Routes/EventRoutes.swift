@@ -1,6 +1,7 @@
 import Courier
 import Foundation
 import Hummingbird
+import Metrics
 
 /// `POST /v1/events` (one event or an array) and `GET /v1/events/{id}`.
 struct EventRoutes {
@@ -13,6 +14,7 @@ struct EventRoutes {
             let (events, isArray) = try NewEvent.parseBatch(try await body.json(request))
             // Stored, with every delivery, before the answer: 202 means it will not be lost.
             let published = try await store.publish(events, tenantID: tenantID, now: Date())
+            Counter(label: "courier_events_accepted_total").increment(by: published.filter { !$0.duplicate }.count)
             let rendered = published.map { event in
                 JSONValue.object(JSONObject([
                     "id": .string(event.id), "duplicate": .bool(event.duplicate), "deliveries": .integer(event.deliveries),

@@ -1,0 +1,74 @@
+import Courier
+import CourierTesting
+import Foundation
+import Testing
+
+/// `/metrics` read by an independent Prometheus text parser (Python's `prometheus_client`,
+/// installed by `scripts/test`), with values checked against what the test did.
+@Suite struct MetricsTests {
+    static let parser = #"""
+        import json, sys
+        from prometheus_client.parser import text_string_to_metric_families
+        values = {}
+        for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+            for sample in family.samples:
+                labels = ",".join("%s=%s" % item for item in sorted(sample.labels.items()))
+                values[sample.name + ("{" + labels + "}" if labels else "")] = sample.value
+        print(json.dumps(values))
+        """#
+
+    @Test func metricsCountEventsAndAttempts() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // The third request is refused: two successes and one rejection.
+        let receiver = try await RecordingReceiver.start { _, count in
+            count == 2 ? RecordingReceiver.Reply(status: 400) : .ok
+        }
+        defer { Task { await receiver.stop() } }
+        let server = try CourierProcess(database: directory.path("courier.db"))
+        let api = try await server.start()
+        _ = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":1}"#)
+        for i in 0..<3 {
+            #expect(try await api.post("/v1/events", #"{"type":"m.t","idempotencyKey":"k\#(i)"}"#).status == 202)
+        }
+        // A duplicate is not counted as accepted.
+        #expect(try await api.post("/v1/events", #"{"type":"m.t","idempotencyKey":"k0"}"#)["duplicate"] == .bool(true))
+        try await receiver.waitForRequests(3)
+
+        var values: [String: Double] = [:]
+        let deadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            let answer = try await api.withToken(nil).get("/metrics")
+            #expect(answer.status == 200)
+            values = try parse(answer.text)
+            if values["courier_attempts_total{outcome=rejected}"] == 1 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        } while ContinuousClock.now < deadline
+        #expect(values["courier_events_accepted_total"] == 3, "\(values)")
+        #expect(values["courier_attempts_total{outcome=succeeded}"] == 2, "\(values)")
+        #expect(values["courier_attempts_total{outcome=rejected}"] == 1, "\(values)")
+        #expect(values["courier_deliveries_finished_total{state=succeeded}"] == 2, "\(values)")
+        #expect(values["courier_deliveries_finished_total{state=rejected}"] == 1, "\(values)")
+        #expect(values["courier_attempt_duration_seconds_count"] == 3, "\(values)")
+        server.kill(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+
+    private func parse(_ text: String) throws -> [String: Double] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).txt")
+        try Data(text.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("parse-\(UUID().uuidString).py")
+        try Data(Self.parser.utf8).write(to: script)
+        defer { try? FileManager.default.removeItem(at: script) }
+        try PostgresTestDatabase.shell("python3 \(script.path) \(file.path) > \(output.path)")
+        let json = try JSONParser.parse(Array(try Data(contentsOf: output)))
+        var values: [String: Double] = [:]
+        for field in json.objectValue?.fields ?? [] {
+            values[field.key] = field.value.doubleValue
+        }
+        return values
+    }
+}
