@@ -9,9 +9,6 @@ enum PGValue: Sendable {
     case double(Double?)
     case bytes([UInt8])
 
-    static func json(_ value: JSONValue) -> PGValue {
-        .text(String(decoding: value.bytes, as: UTF8.self))
-    }
 }
 
 /// One row, read by column position.

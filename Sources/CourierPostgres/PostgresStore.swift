@@ -278,31 +278,23 @@ public final class PostgresStore: Store {
         """
 
     static func endpoint(_ row: PGRow) throws -> Endpoint {
-        let eventTypes = try JSONParser.parse(try row.text(6)).arrayValue?.compactMap(\.stringValue) ?? []
-        var headers: [String: String] = [:]
-        for field in try JSONParser.parse(try row.text(8)).objectValue?.fields ?? [] {
-            headers[field.key] = field.value.stringValue
-        }
-        return Endpoint(
+        Endpoint(
             id: try row.text(0), tenantID: try row.text(1), name: try row.optionalText(2), description: try row.optionalText(3),
             url: try row.text(4), method: Endpoint.Method(rawValue: try row.text(5)) ?? .post,
-            eventTypes: try eventTypes.map { try EventTypePattern($0) }, secret: try row.text(7), headers: headers,
-            retry: try RetryPolicy(json: try JSONParser.parse(try row.text(9))), maxInFlight: Int(try row.int(10)),
-            status: Endpoint.Status(rawValue: try row.text(11)) ?? .active, statusReason: try row.optionalText(12),
-            createdAt: Timestamp.date(millis: try row.int(13)), updatedAt: Timestamp.date(millis: try row.int(14))
+            eventTypes: try StoredForm.eventTypes(from: try row.text(6)), secret: try row.text(7),
+            headers: try StoredForm.headers(from: try row.text(8)), retry: try StoredForm.retry(from: try row.text(9)),
+            maxInFlight: Int(try row.int(10)), status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
+            statusReason: try row.optionalText(12), createdAt: Timestamp.date(millis: try row.int(13)),
+            updatedAt: Timestamp.date(millis: try row.int(14))
         )
     }
 
     static func endpointValues(_ e: Endpoint) -> [PGValue] {
-        let eventTypes = JSONValue.array(e.eventTypes.map { .string($0.description) })
-        let headers = JSONValue.object(JSONObject(e.headers.sorted { $0.key < $1.key }.map {
-            JSONObject.Field(key: $0.key, value: .string($0.value))
-        }))
-        return [
+        [
             .text(e.id), .text(e.tenantID), .text(e.name), .text(e.description), .text(e.url), .text(e.method.rawValue),
-            .json(eventTypes), .text(e.secret), .json(headers), .json(e.retry.json), .integer(Int64(e.maxInFlight)),
-            .text(e.status.rawValue), .text(e.statusReason), .integer(Timestamp.millis(e.createdAt)),
-            .integer(Timestamp.millis(e.updatedAt)),
+            .text(StoredForm.eventTypes(e.eventTypes)), .text(e.secret), .text(StoredForm.headers(e.headers)),
+            .text(StoredForm.retry(e.retry)), .integer(Int64(e.maxInFlight)), .text(e.status.rawValue), .text(e.statusReason),
+            .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)),
         ]
     }
 
@@ -341,14 +333,8 @@ public final class PostgresStore: Store {
                 """,
                 [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.endpoint
             )
-            return Self.page(items, limit: page.limit, id: \.id)
+            return Page(fetched: items, limit: page.limit, id: \.id)
         }
-    }
-
-    static func page<T>(_ items: [T], limit: Int, id: (T) -> String) -> Page<T> {
-        guard items.count > limit else { return Page(items: items, nextCursor: nil) }
-        let kept = Array(items.prefix(limit))
-        return Page(items: kept, nextCursor: kept.last.map(id))
     }
 
     public func updateEndpoint(_ endpoint: Endpoint) async throws {
@@ -565,7 +551,7 @@ public final class PostgresStore: Store {
                 "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1) ORDER BY id DESC LIMIT $\(n + 2)",
                 values + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.delivery
             )
-            return Self.page(items, limit: page.limit, id: \.id)
+            return Page(fetched: items, limit: page.limit, id: \.id)
         }
     }
 
@@ -588,18 +574,11 @@ public final class PostgresStore: Store {
                 """,
                 [.text(deliveryID), .text(tenantID)]
             ) { row in
-                var headers: [HeaderField] = []
-                if let text = try row.optionalText(7), case .array(let pairs)? = try? JSONParser.parse(text) {
-                    for pair in pairs {
-                        if case .array(let nv) = pair, nv.count == 2, let n = nv[0].stringValue, let v = nv[1].stringValue {
-                            headers.append(HeaderField(name: n, value: v))
-                        }
-                    }
-                }
                 return Attempt(
                     id: try row.text(0), deliveryID: try row.text(1), tenantID: try row.text(2),
                     startedAt: Timestamp.date(millis: try row.int(3)), duration: try row.double(4) / 1000,
-                    request: try row.text(5), responseStatus: try row.optionalInt(6).map { Int($0) }, responseHeaders: headers,
+                    request: try row.text(5), responseStatus: try row.optionalInt(6).map { Int($0) },
+                    responseHeaders: StoredForm.responseHeaders(from: try row.optionalText(7)),
                     responseBody: try row.optionalText(8), responseBodyTruncated: try row.int(9) != 0,
                     error: try row.optionalText(10), outcome: Attempt.Outcome(rawValue: try row.text(11)) ?? .failed
                 )
@@ -787,7 +766,6 @@ public final class PostgresStore: Store {
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
                 let ended = Timestamp.millis(attempt.startedAt.addingTimeInterval(attempt.duration))
-                let headers = JSONValue.array(attempt.responseHeaders.map { .array([.string($0.name), .string($0.value)]) })
                 // A retried batch may already be in (its commit's answer was lost with the
                 // connection): the attempt's id says so, and nothing is applied twice.
                 let inserted = try await connection.run(
@@ -799,7 +777,7 @@ public final class PostgresStore: Store {
                     """,
                     [.text(attempt.id), .text(attempt.deliveryID), .text(attempt.tenantID), .integer(started),
                      .double(attempt.duration * 1000), .text(attempt.request), .integer(attempt.responseStatus.map(Int64.init)),
-                     .json(headers), .text(attempt.responseBody.map(Self.withoutNUL)), .integer(attempt.responseBodyTruncated ? 1 : 0),
+                     .text(StoredForm.responseHeaders(attempt.responseHeaders)), .text(attempt.responseBody.map(Self.withoutNUL)), .integer(attempt.responseBodyTruncated ? 1 : 0),
                      .text(attempt.error), .text(attempt.outcome.rawValue)]
                 )
                 guard inserted == 1 else { continue }
@@ -822,7 +800,7 @@ public final class PostgresStore: Store {
                     WHERE id = $11
                     """,
                     [.integer(started), .integer(attempt.responseStatus.map(Int64.init)),
-                     .text(attempt.outcome == .succeeded ? nil : Self.summary(of: attempt)), .integer(ended),
+                     .text(attempt.outcome == .succeeded ? nil : attempt.summary), .integer(ended),
                      .integer(record.lease.token), .integer(Int64(transition.state.storageCode)), .integer(next),
                      .integer(Int64(transition.budget.base)), .integer(transition.budget.firstAttemptAt.map(Timestamp.millis)),
                      .integer(transition.budget.singleShot ? 1 : 0), .text(attempt.deliveryID)]
@@ -844,12 +822,6 @@ public final class PostgresStore: Store {
     /// PostgreSQL text cannot hold NUL; a receiver's body may.
     static func withoutNUL(_ text: String) -> String {
         text.contains("\0") ? text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : text
-    }
-
-    static func summary(of attempt: Attempt) -> String {
-        if let error = attempt.error { return error }
-        if let status = attempt.responseStatus { return "HTTP \(status)" }
-        return attempt.outcome.rawValue
     }
 
     public func release(_ leases: [Lease]) async throws {

@@ -145,31 +145,24 @@ public final class SQLiteStore: Store {
         """
 
     static func endpoint(_ row: SQLiteStatement) throws -> Endpoint {
-        let eventTypes = try JSONParser.parse(row.text(6)).arrayValue?.compactMap(\.stringValue) ?? []
-        var headers: [String: String] = [:]
-        for field in try JSONParser.parse(row.text(8)).objectValue?.fields ?? [] {
-            headers[field.key] = field.value.stringValue
-        }
-        return Endpoint(
+        Endpoint(
             id: row.text(0), tenantID: row.text(1), name: row.optionalText(2), description: row.optionalText(3),
             url: row.text(4), method: Endpoint.Method(rawValue: row.text(5)) ?? .post,
-            eventTypes: try eventTypes.map { try EventTypePattern($0) }, secret: row.text(7), headers: headers,
-            retry: try RetryPolicy(json: try JSONParser.parse(row.text(9))), maxInFlight: Int(row.int(10)),
-            status: Endpoint.Status(rawValue: row.text(11)) ?? .active, statusReason: row.optionalText(12),
-            createdAt: Timestamp.date(millis: row.int(13)), updatedAt: Timestamp.date(millis: row.int(14))
+            eventTypes: try StoredForm.eventTypes(from: row.text(6)), secret: row.text(7),
+            headers: try StoredForm.headers(from: row.text(8)), retry: try StoredForm.retry(from: row.text(9)),
+            maxInFlight: Int(row.int(10)), status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
+            statusReason: row.optionalText(12), createdAt: Timestamp.date(millis: row.int(13)),
+            updatedAt: Timestamp.date(millis: row.int(14))
         )
     }
 
     private static func endpointBinds(_ e: Endpoint) -> [SQLiteValue] {
-        let eventTypes = JSONValue.array(e.eventTypes.map { .string($0.description) })
-        let headers = JSONValue.object(JSONObject(e.headers.sorted { $0.key < $1.key }.map {
-            JSONObject.Field(key: $0.key, value: .string($0.value))
-        }))
-        return [
+        [
             .text(e.id), .text(e.tenantID), .optionalText(e.name), .optionalText(e.description), .text(e.url),
-            .text(e.method.rawValue), .json(eventTypes), .text(e.secret), .json(headers), .json(e.retry.json),
-            .integer(Int64(e.maxInFlight)), .text(e.status.rawValue), .optionalText(e.statusReason),
-            .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)),
+            .text(e.method.rawValue), .text(StoredForm.eventTypes(e.eventTypes)), .text(e.secret),
+            .text(StoredForm.headers(e.headers)), .text(StoredForm.retry(e.retry)), .integer(Int64(e.maxInFlight)),
+            .text(e.status.rawValue), .optionalText(e.statusReason), .integer(Timestamp.millis(e.createdAt)),
+            .integer(Timestamp.millis(e.updatedAt)),
         ]
     }
 
@@ -209,14 +202,8 @@ public final class SQLiteStore: Store {
                 """,
                 [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.endpoint
             )
-            return Self.page(items, limit: page.limit, id: \.id)
+            return Page(fetched: items, limit: page.limit, id: \.id)
         }
-    }
-
-    static func page<T>(_ items: [T], limit: Int, id: (T) -> String) -> Page<T> {
-        guard items.count > limit else { return Page(items: items, nextCursor: nil) }
-        let kept = Array(items.prefix(limit))
-        return Page(items: kept, nextCursor: kept.last.map(id))
     }
 
     public func updateEndpoint(_ endpoint: Endpoint) async throws {
@@ -431,7 +418,7 @@ public final class SQLiteStore: Store {
                 "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
                 binds + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.delivery
             )
-            return Self.page(items, limit: page.limit, id: \.id)
+            return Page(fetched: items, limit: page.limit, id: \.id)
         }
     }
 
@@ -454,18 +441,10 @@ public final class SQLiteStore: Store {
                 """,
                 [.text(deliveryID), .text(tenantID)]
             ) { row in
-                var headers: [HeaderField] = []
-                if let text = row.optionalText(7), case .array(let pairs)? = try? JSONParser.parse(text) {
-                    for pair in pairs {
-                        if case .array(let nv) = pair, nv.count == 2, let n = nv[0].stringValue, let v = nv[1].stringValue {
-                            headers.append(HeaderField(name: n, value: v))
-                        }
-                    }
-                }
                 return Attempt(
                     id: row.text(0), deliveryID: row.text(1), tenantID: row.text(2),
                     startedAt: Timestamp.date(millis: row.int(3)), duration: row.double(4) / 1000, request: row.text(5),
-                    responseStatus: row.optionalInt(6).map { Int($0) }, responseHeaders: headers,
+                    responseStatus: row.optionalInt(6).map { Int($0) }, responseHeaders: StoredForm.responseHeaders(from: row.optionalText(7)),
                     responseBody: row.optionalText(8), responseBodyTruncated: row.int(9) != 0, error: row.optionalText(10),
                     outcome: Attempt.Outcome(rawValue: row.text(11)) ?? .failed
                 )
@@ -641,7 +620,6 @@ public final class SQLiteStore: Store {
             for record in records {
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
-                let headers = JSONValue.array(attempt.responseHeaders.map { .array([.string($0.name), .string($0.value)]) })
                 // Recording the same attempt twice (a retried batch) applies it once.
                 let inserted = try db.run(
                     """
@@ -652,7 +630,7 @@ public final class SQLiteStore: Store {
                     """,
                     [.text(attempt.id), .text(attempt.deliveryID), .text(attempt.tenantID), .integer(started),
                      .double(attempt.duration * 1000), .text(attempt.request),
-                     .optionalInteger(attempt.responseStatus.map(Int64.init)), .json(headers),
+                     .optionalInteger(attempt.responseStatus.map(Int64.init)), .text(StoredForm.responseHeaders(attempt.responseHeaders)),
                      .optionalText(attempt.responseBody), .integer(attempt.responseBodyTruncated ? 1 : 0),
                      .optionalText(attempt.error), .text(attempt.outcome.rawValue)]
                 )
@@ -665,7 +643,7 @@ public final class SQLiteStore: Store {
                     WHERE id = ?
                     """,
                     [.integer(started), .optionalInteger(attempt.responseStatus.map(Int64.init)),
-                     .optionalText(attempt.outcome == .succeeded ? nil : Self.summary(of: attempt)), .integer(ended),
+                     .optionalText(attempt.outcome == .succeeded ? nil : attempt.summary), .integer(ended),
                      .text(attempt.deliveryID)]
                 )
                 let transition = record.transition
@@ -700,13 +678,6 @@ public final class SQLiteStore: Store {
                 db.afterCommit.append { hub.emit(emitted) }
             }
         }
-    }
-
-    /// The one-line reason a person sees in the list of deliveries.
-    static func summary(of attempt: Attempt) -> String {
-        if let error = attempt.error { return error }
-        if let status = attempt.responseStatus { return "HTTP \(status)" }
-        return attempt.outcome.rawValue
     }
 
     public func release(_ leases: [Lease]) async throws {
@@ -763,7 +734,4 @@ extension SQLiteValue {
         value.map(SQLiteValue.integer) ?? .null
     }
 
-    static func json(_ value: JSONValue) -> SQLiteValue {
-        .text(String(decoding: value.bytes, as: UTF8.self))
-    }
 }

@@ -1,0 +1,75 @@
+/// How every store writes an object's structured fields as text, so that SQLite and PostgreSQL
+/// hold the same bytes and read them back the same way.
+public enum StoredForm {
+    public static func eventTypes(_ patterns: [EventTypePattern]) -> String {
+        text(.array(patterns.map { .string($0.description) }))
+    }
+
+    public static func eventTypes(from text: String) throws -> [EventTypePattern] {
+        let names = try JSONParser.parse(text).arrayValue?.compactMap(\.stringValue) ?? []
+        return try names.map { try EventTypePattern($0) }
+    }
+
+    /// Headers sorted by name, so the stored text does not depend on dictionary order.
+    public static func headers(_ headers: [String: String]) -> String {
+        text(.object(JSONObject(headers.sorted { $0.key < $1.key }.map {
+            JSONObject.Field(key: $0.key, value: .string($0.value))
+        })))
+    }
+
+    public static func headers(from text: String) throws -> [String: String] {
+        var headers: [String: String] = [:]
+        for field in try JSONParser.parse(text).objectValue?.fields ?? [] {
+            headers[field.key] = field.value.stringValue
+        }
+        return headers
+    }
+
+    public static func retry(_ policy: RetryPolicy) -> String {
+        text(policy.json)
+    }
+
+    public static func retry(from text: String) throws -> RetryPolicy {
+        try RetryPolicy(json: try JSONParser.parse(text))
+    }
+
+    /// Response headers as `[[name, value], ...]`, keeping order and duplicates.
+    public static func responseHeaders(_ headers: [HeaderField]) -> String {
+        text(.array(headers.map { .array([.string($0.name), .string($0.value)]) }))
+    }
+
+    public static func responseHeaders(from text: String?) -> [HeaderField] {
+        guard let text, case .array(let pairs)? = try? JSONParser.parse(text) else { return [] }
+        return pairs.compactMap { pair in
+            guard case .array(let nv) = pair, nv.count == 2, let name = nv[0].stringValue, let value = nv[1].stringValue else {
+                return nil
+            }
+            return HeaderField(name: name, value: value)
+        }
+    }
+
+    private static func text(_ value: JSONValue) -> String {
+        String(decoding: value.bytes, as: UTF8.self)
+    }
+}
+
+extension Attempt {
+    /// The one-line reason a person sees as a delivery's `lastError`.
+    public var summary: String {
+        if let error { return error }
+        if let responseStatus { return "HTTP \(responseStatus)" }
+        return outcome.rawValue
+    }
+}
+
+extension Page {
+    /// A page from a query that fetched `limit + 1` items: the extra one only says there is more.
+    public init(fetched items: [Element], limit: Int, id: (Element) -> String) {
+        guard items.count > limit else {
+            self.init(items: items, nextCursor: nil)
+            return
+        }
+        let kept = Array(items.prefix(limit))
+        self.init(items: kept, nextCursor: kept.last.map(id))
+    }
+}
