@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "CourierServerTests",
             dependencies: [
-                "Courier", "CourierSQLite", "CourierServer", "CourierTesting",
+                "Courier", "CourierPostgres", "CourierSQLite", "CourierServer", "CourierTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

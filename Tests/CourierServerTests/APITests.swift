@@ -6,16 +6,16 @@ import Testing
 
 /// The API's contract: authentication, tenants, validation and error objects.
 @Suite struct APITests {
-    @Test func healthNeedsNoToken() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: StoreKind.all) func healthNeedsNoToken(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
             let answer = try await server.api.withToken(nil).get("/healthz")
             #expect(answer.status == 200)
             #expect(answer["status"]?.stringValue == "ok")
         }
     }
 
-    @Test func missingOrWrongTokensAre401() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: StoreKind.all) func missingOrWrongTokensAre401(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
             for token in [nil, "wrong", ""] as [String?] {
                 let answer = try await server.api.withToken(token).get("/v1/endpoints")
                 #expect(answer.status == 401, "\(token ?? "nil")")
@@ -28,18 +28,18 @@ import Testing
         }
     }
 
-    @Test func unknownRoutesAnswerAJSONError() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: StoreKind.all) func unknownRoutesAnswerAJSONError(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
             let answer = try await server.api.get("/v1/nothing-here")
             #expect(answer.status == 404)
             #expect(answer.errorCode == "not_found")
         }
     }
 
-    @Test func tenantsAndTokensAreAdminOnlyAndIsolated() async throws {
+    @Test(arguments: StoreKind.all) func tenantsAndTokensAreAdminOnlyAndIsolated(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             for id in ["acme", "globex"] {
                 let created = try await server.api.post("/v1/tenants", #"{"id":"\#(id)","name":"\#(id.capitalized)"}"#)
                 #expect(created.status == 201, "\(created.text)")
@@ -100,8 +100,8 @@ import Testing
         }
     }
 
-    @Test func endpointsCanBeCreatedReadUpdatedAndListed() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: StoreKind.all) func endpointsCanBeCreatedReadUpdatedAndListed(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
             let created = try await server.api.post("/v1/endpoints", #"""
                 {"url":"https://example.com/hooks","eventTypes":["case.*","form.submitted"],"name":"crm",
                  "headers":{"X-Team":"forms"},"retry":{"preset":"commcare"},"maxInFlight":4,"method":"PUT"}
@@ -142,8 +142,8 @@ import Testing
         }
     }
 
-    @Test func badEndpointRequestsAre400AndStoreNothing() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: StoreKind.all) func badEndpointRequestsAre400AndStoreNothing(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
             let cases: [(body: String, field: String?)] = [
                 (#"{"url":"ftp://example.com","eventTypes":[]}"#, "url"),
                 (#"{"url":"http://","eventTypes":[]}"#, "url"),
@@ -173,8 +173,8 @@ import Testing
         }
     }
 
-    @Test func badEventRequestsAre4xxAndStoreNothing() async throws {
-        try await TestServer.with(maxBodySize: 64 * 1024) { server in
+    @Test(arguments: StoreKind.all) func badEventRequestsAre4xxAndStoreNothing(_ store: StoreKind) async throws {
+        try await TestServer.with(store, maxBodySize: 64 * 1024) { server in
             let cases: [(body: String, code: String)] = [
                 ("{not json", "invalid_json"),
                 ("", "invalid_json"),
@@ -217,8 +217,8 @@ import Testing
         }
     }
 
-    @Test func publishingAnArrayAndIdempotencyKeys() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: StoreKind.all) func publishingAnArrayAndIdempotencyKeys(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
             let endpointID = try await server.createEndpoint(url: "https://example.com/hook")
             _ = try await server.api.post("/v1/endpoints/\(endpointID)/pause")
             let first = try await server.api.post("/v1/events", #"{"type":"a.b","payload":{"x":1},"idempotencyKey":"k-1","key":"case-9"}"#)

@@ -7,10 +7,10 @@ import Testing
 @Suite struct DeliveryTests {
     static let fastRetry = #""retry":{"delays":[0.2,0.2,0.2]}"#
 
-    @Test func fansOutToEverySubscribedEndpointWithSignedEnvelopes() async throws {
+    @Test(arguments: StoreKind.all) func fansOutToEverySubscribedEndpointWithSignedEnvelopes(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             _ = try await server.createEndpoint(url: receiver.url + "/a", eventTypes: ["case.*"])
             _ = try await server.createEndpoint(url: receiver.url + "/b", eventTypes: ["case.updated"])
             _ = try await server.createEndpoint(url: receiver.url + "/c", eventTypes: ["*"])
@@ -36,10 +36,10 @@ import Testing
         }
     }
 
-    @Test func signaturesVerifyWithTheEndpointSecret() async throws {
+    @Test(arguments: StoreKind.all) func signaturesVerifyWithTheEndpointSecret(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
             _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""secret":"\#(secret)""#)
             _ = try await server.publish()
@@ -52,12 +52,12 @@ import Testing
         }
     }
 
-    @Test func retriesAServerErrorUntilItSucceedsKeepingTheWebhookID() async throws {
+    @Test(arguments: StoreKind.all) func retriesAServerErrorUntilItSucceedsKeepingTheWebhookID(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, count in
             count < 2 ? RecordingReceiver.Reply(status: 500, body: "down") : .ok
         }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             let endpointID = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
             let eventID = try await server.publish()
             let requests = try await receiver.waitForRequests(3)
@@ -73,10 +73,10 @@ import Testing
         }
     }
 
-    @Test func aClientErrorIsRejectedAfterOneAttempt() async throws {
+    @Test(arguments: StoreKind.all) func aClientErrorIsRejectedAfterOneAttempt(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 400, body: #"{"error":"bad"}"#) }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
             let eventID = try await server.publish()
             let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
@@ -88,10 +88,10 @@ import Testing
         }
     }
 
-    @Test func aReceiverThatTimesOutIsRetriedThenExhausted() async throws {
+    @Test(arguments: StoreKind.all) func aReceiverThatTimesOutIsRetriedThenExhausted(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .seconds(3)) }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with(requestTimeout: .milliseconds(300)) { server in
+        try await TestServer.with(store, requestTimeout: .milliseconds(300)) { server in
             _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""retry":{"delays":[0.1]}"#)
             let eventID = try await server.publish()
             let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
@@ -104,12 +104,12 @@ import Testing
         }
     }
 
-    @Test func aRefusedConnectionIsRetried() async throws {
+    @Test(arguments: StoreKind.all) func aRefusedConnectionIsRetried(_ store: StoreKind) async throws {
         // A port that was just free: nothing listens there.
         let closed = try await RecordingReceiver.start()
         let url = closed.url
         await closed.stop()
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             _ = try await server.createEndpoint(url: url + "/hook", extra: #""retry":{"delays":[0.1,0.1]}"#)
             let eventID = try await server.publish()
             let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
@@ -119,12 +119,12 @@ import Testing
         }
     }
 
-    @Test func goneDisablesTheEndpointAndHoldsItsDeliveriesUntilResumed() async throws {
+    @Test(arguments: StoreKind.all) func goneDisablesTheEndpointAndHoldsItsDeliveriesUntilResumed(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, count in
             count == 0 ? RecordingReceiver.Reply(status: 410) : .ok
         }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             let endpointID = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
             let eventID = try await server.publish()
             try await receiver.waitForRequests(1)
@@ -146,10 +146,10 @@ import Testing
         }
     }
 
-    @Test func pausedEndpointsHoldDeliveriesAndResumeReleasesThemAtOnce() async throws {
+    @Test(arguments: StoreKind.all) func pausedEndpointsHoldDeliveriesAndResumeReleasesThemAtOnce(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             let endpointID = try await server.createEndpoint(url: receiver.url + "/hook")
             let paused = try await server.api.post("/v1/endpoints/\(endpointID)/pause")
             #expect(paused.status == 200)
@@ -167,10 +167,10 @@ import Testing
         }
     }
 
-    @Test func resendMakesOneMoreAttemptAndRequeueGivesAFreshBudget() async throws {
+    @Test(arguments: StoreKind.all) func resendMakesOneMoreAttemptAndRequeueGivesAFreshBudget(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 422) }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
             let eventID = try await server.publish()
             let deliveryID = try #require(try await server.deliveries(ofEvent: eventID).first?.string("id"))
@@ -200,10 +200,10 @@ import Testing
         }
     }
 
-    @Test func cancelStopsARetryingDelivery() async throws {
+    @Test(arguments: StoreKind.all) func cancelStopsARetryingDelivery(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 503) }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""retry":{"delays":[3600]}"#)
             let eventID = try await server.publish()
             let deliveryID = try #require(try await server.deliveries(ofEvent: eventID).first?.string("id"))
@@ -215,12 +215,12 @@ import Testing
         }
     }
 
-    @Test func abortMessageHeaderCancelsTheDelivery() async throws {
+    @Test(arguments: StoreKind.all) func abortMessageHeaderCancelsTheDelivery(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in
             RecordingReceiver.Reply(status: 500, headers: [HeaderField(name: "webhook-delivery", value: "abort-message")])
         }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
             let eventID = try await server.publish()
             let deliveryID = try #require(try await server.deliveries(ofEvent: eventID).first?.string("id"))
@@ -230,10 +230,10 @@ import Testing
         }
     }
 
-    @Test func bulkRequeueAppliesToEveryMatchingDelivery() async throws {
+    @Test(arguments: StoreKind.all) func bulkRequeueAppliesToEveryMatchingDelivery(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 400) }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             let endpointID = try await server.createEndpoint(url: receiver.url + "/hook")
             var ids: [String] = []
             for _ in 0..<4 {
@@ -254,8 +254,8 @@ import Testing
         }
     }
 
-    @Test func deletingAnEndpointCancelsItsPendingDeliveries() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: StoreKind.all) func deletingAnEndpointCancelsItsPendingDeliveries(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
             let endpointID = try await server.createEndpoint(url: "http://127.0.0.1:9/hook")
             _ = try await server.api.post("/v1/endpoints/\(endpointID)/pause")
             let eventID = try await server.publish()

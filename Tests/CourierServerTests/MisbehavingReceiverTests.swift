@@ -32,11 +32,11 @@ import Testing
         }
     }
 
-    @Test func responseBodiesAreCutAt64KiB() async throws {
+    @Test(arguments: StoreKind.all) func responseBodiesAreCutAt64KiB(_ store: StoreKind) async throws {
         let big = String(repeating: "x", count: 100 * 1024)
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 400, body: big) }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with { server in
+        try await TestServer.with(store) { server in
             _ = try await server.createEndpoint(url: receiver.url + "/hook")
             let eventID = try await server.publish()
             let deliveryID = try #require(try await server.deliveries(ofEvent: eventID).first?.string("id"))

@@ -1,4 +1,5 @@
 import Courier
+import CourierPostgres
 import CourierServer
 import CourierSQLite
 import CourierTesting
@@ -9,16 +10,29 @@ import NIOCore
 import ServiceLifecycle
 import Testing
 
-/// A whole Courier (API, engine, SQLite file in a temporary folder) on an ephemeral port.
+/// Which store a test server runs on; the API tests run on each one available.
+enum StoreKind: String, Sendable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    /// SQLite always; PostgreSQL when `scripts/test` started one.
+    static let all: [StoreKind] = PostgresTestDatabase.isAvailable ? [.sqlite, .postgres] : [.sqlite]
+
+    var description: String { rawValue }
+}
+
+/// A whole Courier (API, engine, and a store: a SQLite file in a temporary folder or a fresh
+/// PostgreSQL database) on an ephemeral port.
 struct TestServer {
     static let adminToken = "test-admin-token"
 
     let api: APIClient
-    let store: SQLiteStore
+    let store: any Store
     let baseURL: String
 
     /// Runs `body` against a fresh server and tears it down afterwards.
     static func with(
+        _ kind: StoreKind = .sqlite,
         requestTimeout: Duration = .seconds(2),
         maxBodySize: Int = 1 << 20,
         _ body: (TestServer) async throws -> Void
@@ -26,7 +40,22 @@ struct TestServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("courier.db").path, durability: .normal)
+        let store: any Store
+        let close: @Sendable () async -> Void
+        switch kind {
+        case .sqlite:
+            let sqlite = try await SQLiteStore.open(path: directory.appendingPathComponent("courier.db").path, durability: .normal)
+            store = sqlite
+            close = { await sqlite.close() }
+        case .postgres:
+            let url = try PostgresTestDatabase.create()
+            let postgres = try await PostgresStore.connect(url: url)
+            store = postgres
+            close = {
+                await postgres.close()
+                PostgresTestDatabase.drop(url)
+            }
+        }
         var logger = Logger(label: "courier.test")
         logger.logLevel = .warning
         let ms = requestTimeout.components.seconds * 1000 + requestTimeout.components.attoseconds / 1_000_000_000_000_000
@@ -59,12 +88,12 @@ struct TestServer {
         } catch {
             await group.triggerGracefulShutdown()
             _ = try? await running.value
-            await store.close()
+            await close()
             throw error
         }
         await group.triggerGracefulShutdown()
         try await running.value
-        await store.close()
+        await close()
     }
 
     /// Creates an endpoint and returns its id; `extra` is more JSON fields (`"retry": {...}`).
