@@ -555,6 +555,13 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func countDeliveries(tenantID: String, filter: DeliveryFilter) async throws -> Int {
+        try await wrap { connection in
+            let (clause, values) = Self.whereClause(tenantID: tenantID, filter: filter)
+            return Int(try await connection.first("SELECT COUNT(*) FROM deliveries WHERE \(clause)", values) { try $0.int(0) } ?? 0)
+        }
+    }
+
     public func delivery(tenantID: String, id: String) async throws -> Delivery? {
         try await wrap { connection in
             try await connection.first(

@@ -422,6 +422,13 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func countDeliveries(tenantID: String, filter: DeliveryFilter) async throws -> Int {
+        try await database.read { db in
+            let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
+            return try db.queryFirst("SELECT COUNT(*) FROM deliveries WHERE \(clause)", binds) { Int($0.int(0)) } ?? 0
+        }
+    }
+
     public func delivery(tenantID: String, id: String) async throws -> Delivery? {
         try await database.read { db in
             try db.queryFirst(

@@ -419,6 +419,9 @@ public enum StoreConformance {
         try expect(Set(until.items.map(\.eventID)) == [eventIDs[0]], "until")
         let pending = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .pending), page: PageRequest(limit: 50))
         try expect(pending.items.count == 8, "by state")
+        try expect(try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .pending)) == 8, "count by state")
+        try expect(try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a")) == 4, "count by endpoint")
+        try expect(try await store.countDeliveries(tenantID: "other", filter: DeliveryFilter()) == 0, "counts are scoped")
         let succeeded = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .succeeded), page: PageRequest(limit: 50))
         try expect(succeeded.items.isEmpty, "by another state")
         var seen: [String] = []

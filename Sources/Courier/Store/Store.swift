@@ -50,6 +50,8 @@ public protocol Store: Sendable {
     // MARK: Deliveries and attempts
 
     func deliveries(tenantID: String, filter: DeliveryFilter, page: PageRequest) async throws -> Page<Delivery>
+    /// How many deliveries match a filter (for counts per state, and for `courier bench`).
+    func countDeliveries(tenantID: String, filter: DeliveryFilter) async throws -> Int
     func delivery(tenantID: String, id: String) async throws -> Delivery?
     /// A delivery's attempts, oldest first.
     func attempts(tenantID: String, deliveryID: String) async throws -> [Attempt]
