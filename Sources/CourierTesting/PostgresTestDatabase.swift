@@ -32,17 +32,9 @@ public enum PostgresTestDatabase {
 
     /// Runs `sql` with the `psql` client (Debian's postgresql-client, installed with the server).
     public static func psql(_ url: String, _ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestDatabaseError(message: "psql failed: \(String(decoding: output, as: UTF8.self))")
+        let output = try ExternalCommand.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        guard output.status == 0 else {
+            throw TestDatabaseError(message: "psql failed: \(output.text)")
         }
     }
 

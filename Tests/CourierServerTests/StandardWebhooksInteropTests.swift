@@ -48,17 +48,9 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("swh-\(UUID().uuidString).json")
         try Data(document.bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.verifier, file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(process.terminationStatus == 0, "python3 with standardwebhooks is needed (scripts/test installs it): \(text)")
+        let output = try ExternalCommand.run(["python3", "-c", Self.verifier, file.path])
+        let text = output.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(output.status == 0, "python3 with standardwebhooks is needed (scripts/test installs it): \(text)")
         return text
     }
 }
