@@ -11,7 +11,8 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// `courier bench`: measures unbatched end-to-end delivery in this process.
+/// `courier bench`: measures delivery in this process: how fast a burst drains (`unbatched`)
+/// and the publish → arrival latency at a steady rate (`latency`).
 ///
 /// It publishes through the library (no HTTP in front), delivers through the real engine, the
 /// real SQLite store and real loopback HTTP to a built-in receiver, and reports the rate,
@@ -21,8 +22,21 @@ import Glibc
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure end-to-end delivery on this machine.")
 
+    enum Scenario: String, ExpressibleByArgument, CaseIterable {
+        /// Publish everything, then measure how fast it drains.
+        case unbatched
+        /// Publish one event at a time at a steady `--rate` and measure publish → arrival latency.
+        case latency
+    }
+
+    @Option(help: "unbatched (drain rate) or latency (steady rate, publish → arrival).")
+    var scenario: Scenario = .unbatched
+
     @Option(help: "How many events to publish.")
     var events: Int = 20_000
+
+    @Option(help: "Events per second in the latency scenario.")
+    var rate: Int = 1_000
 
     @Option(help: "Events per publish call.")
     var publishBatch: Int = 1_000
@@ -44,6 +58,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--events must be positive and --publish-batch from 1 to 1000")
         }
         guard (1...1000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be from 1 to 1000") }
+        guard (1...100_000).contains(rate) else { throw ValidationError("--rate must be from 1 to 100000") }
     }
 
     func run() async throws {
@@ -78,18 +93,36 @@ struct BenchCommand: AsyncParsableCommand {
         let start = clock.now
         var published: [(id: String, at: ContinuousClock.Instant)] = []
         published.reserveCapacity(events)
-        var remaining = events
-        var index = 0
-        while remaining > 0 {
-            let count = min(publishBatch, remaining)
-            let batch = try (0..<count).map { i in
-                try NewEvent(type: "bench.event", payload: .object(JSONObject(["i": .integer(index + i), "name": .string("event \(index + i)")])))
+        var publishLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        switch scenario {
+        case .unbatched:
+            var remaining = events
+            var index = 0
+            while remaining > 0 {
+                let count = min(publishBatch, remaining)
+                let batch = try (0..<count).map { i in
+                    try NewEvent(type: "bench.event", payload: .object(JSONObject(["i": .integer(index + i), "name": .string("event \(index + i)")])))
+                }
+                let results = try await store.publish(batch, tenantID: Tenant.defaultID, now: Date())
+                let at = clock.now
+                published.append(contentsOf: results.map { ($0.id, at) })
+                remaining -= count
+                index += count
             }
-            let results = try await store.publish(batch, tenantID: Tenant.defaultID, now: Date())
-            let at = clock.now
-            published.append(contentsOf: results.map { ($0.id, at) })
-            remaining -= count
-            index += count
+        case .latency:
+            // One event per slot, each published on its own (as single POSTs would be), the
+            // clock measured from the moment it was submitted.
+            let interval = Duration.nanoseconds(1_000_000_000 / rate)
+            var next = start
+            for i in 0..<events {
+                try await clock.sleep(until: next)
+                let submitted = clock.now
+                let event = try NewEvent(type: "bench.event", payload: .object(JSONObject(["i": .integer(i)])))
+                let result = try await store.publish([event], tenantID: Tenant.defaultID, now: Date())
+                _ = publishLatency.record(UInt64(max(0, (clock.now - submitted).microseconds)))
+                published.append((result[0].id, submitted))
+                next = next + interval
+            }
         }
         let publishDuration = clock.now - start
 
@@ -115,11 +148,15 @@ struct BenchCommand: AsyncParsableCommand {
 
         let seconds = total.seconds
         let results = Results(
-            events: events, durability: durability.rawValue.lowercased(), maxInFlight: maxInFlight,
+            scenario: scenario.rawValue, events: events, durability: durability.rawValue.lowercased(), maxInFlight: maxInFlight,
             publishPerSecond: Double(events) / publishDuration.seconds, deliveredPerSecond: Double(events) / seconds,
             latencyMicroseconds: url == nil ? [
                 "p50": histogram.valueAtPercentile(50), "p90": histogram.valueAtPercentile(90),
                 "p99": histogram.valueAtPercentile(99), "max": histogram.maxRecorded,
+            ] : [:],
+            publishLatencyMicroseconds: scenario == .latency ? [
+                "p50": publishLatency.valueAtPercentile(50), "p99": publishLatency.valueAtPercentile(99),
+                "max": publishLatency.maxRecorded,
             ] : [:],
             cpuSecondsPer1000: (usageAfter.cpu - usageBefore.cpu) / Double(events) * 1000,
             peakResidentMegabytes: Double(usageAfter.maxResidentKilobytes) / 1024
@@ -131,18 +168,23 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     struct Results {
+        var scenario: String
         var events: Int
         var durability: String
         var maxInFlight: Int
         var publishPerSecond: Double
         var deliveredPerSecond: Double
         var latencyMicroseconds: [String: UInt64]
+        var publishLatencyMicroseconds: [String: UInt64]
         var cpuSecondsPer1000: Double
         var peakResidentMegabytes: Double
 
         var table: String {
+            let title = scenario == "latency"
+                ? "latency at a steady rate (publish → arrival at the receiver)"
+                : "unbatched end to end (publish → signed request → 2xx recorded)"
             var lines = [
-                "scenario              unbatched end to end (publish → signed request → 2xx recorded), SQLite \(durability)",
+                "scenario              \(title), SQLite \(durability)",
                 "events                \(events)  (maxInFlight \(maxInFlight))",
                 String(format: "publish               %.0f events/s", publishPerSecond),
                 String(format: "delivered             %.0f deliveries/s", deliveredPerSecond),
@@ -151,6 +193,10 @@ struct BenchCommand: AsyncParsableCommand {
                 let ms = { (key: String) in Double(latencyMicroseconds[key] ?? 0) / 1000 }
                 lines.append(String(format: "latency (ms)          p50 %.2f  p90 %.2f  p99 %.2f  max %.2f", ms("p50"), ms("p90"), ms("p99"), ms("max")))
             }
+            if !publishLatencyMicroseconds.isEmpty {
+                let ms = { (key: String) in Double(publishLatencyMicroseconds[key] ?? 0) / 1000 }
+                lines.append(String(format: "publish call (ms)     p50 %.2f  p99 %.2f  max %.2f", ms("p50"), ms("p99"), ms("max")))
+            }
             lines.append(String(format: "CPU per 1,000         %.3f s (receiver included)", cpuSecondsPer1000))
             lines.append(String(format: "peak RSS              %.0f MB", peakResidentMegabytes))
             return lines.joined(separator: "\n")
@@ -158,13 +204,16 @@ struct BenchCommand: AsyncParsableCommand {
 
         var json: JSONValue {
             var object = JSONObject()
-            object.append("scenario", .string("unbatched"))
+            object.append("scenario", .string(scenario))
             object.append("events", .integer(events))
             object.append("durability", .string(durability))
             object.append("maxInFlight", .integer(maxInFlight))
             object.append("publishPerSecond", .double(publishPerSecond.rounded()))
             object.append("deliveredPerSecond", .double(deliveredPerSecond.rounded()))
             object.append("latencyMicroseconds", .object(JSONObject(latencyMicroseconds.sorted { $0.key < $1.key }.map {
+                JSONObject.Field(key: $0.key, value: .integer(Int($0.value)))
+            })))
+            object.append("publishLatencyMicroseconds", .object(JSONObject(publishLatencyMicroseconds.sorted { $0.key < $1.key }.map {
                 JSONObject.Field(key: $0.key, value: .integer(Int($0.value)))
             })))
             object.append("cpuSecondsPer1000", .double((cpuSecondsPer1000 * 1000).rounded() / 1000))
