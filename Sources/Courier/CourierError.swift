@@ -16,8 +16,6 @@ public struct CourierError: Error, Sendable, Equatable, CustomStringConvertible 
         case conflict
         /// The body is larger than the configured limit (413).
         case tooLarge
-        /// The body is not JSON (415 is for media types; this is a 400 with its own code).
-        case unsupportedMediaType
         /// The store cannot be reached right now (503).
         case unavailable
     }

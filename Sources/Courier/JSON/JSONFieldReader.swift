@@ -32,7 +32,7 @@ public struct JSONFieldReader {
         return value
     }
 
-    public mutating func has(_ key: String) -> Bool {
+    public func has(_ key: String) -> Bool {
         object[key] != nil
     }
 

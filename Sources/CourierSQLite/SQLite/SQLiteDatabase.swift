@@ -124,11 +124,6 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
-    /// Runs `body` on the writer thread outside the group commit (schema changes at start-up).
-    func withWriterConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await writerPool.runIfActive { [writer] in try body(writer.connection) }
-    }
-
     private func failQueuedJobs() {
         let jobs = state.withLock { state -> [Job] in
             defer { state.jobs = []; state.draining = false }

@@ -34,7 +34,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge
-        case .unsupportedMediaType: .unsupportedMediaType
         case .unavailable: .serviceUnavailable
         }
         var response = JSONResponse.make(status: status, body(code: error.code, message: error.message, field: error.field))

@@ -14,14 +14,6 @@ enum JSONResponse {
         )
     }
 
-    static func make(status: HTTPResponse.Status = .ok, bytes: [UInt8]) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
-        )
-    }
-
     /// A list: `{"data": [...], "nextCursor": ...}`.
     static func list<T>(_ page: Page<T>, _ render: (T) -> JSONValue) -> Response {
         make(.object(JSONObject([
