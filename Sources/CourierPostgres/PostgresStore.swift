@@ -272,11 +272,6 @@ public final class PostgresStore: Store {
 
     // MARK: Endpoints
 
-    static let endpointColumns = """
-        id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
-        status, status_reason, created_at, updated_at
-        """
-
     static func endpoint(_ row: PGRow) throws -> Endpoint {
         Endpoint(
             id: try row.text(0), tenantID: try row.text(1), name: try row.optionalText(2), description: try row.optionalText(3),
@@ -306,7 +301,7 @@ public final class PostgresStore: Store {
         do {
             try await wrap { connection in
                 try await connection.run(
-                    "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                     Self.endpointValues(endpoint)
                 )
             }
@@ -318,7 +313,7 @@ public final class PostgresStore: Store {
     public func endpoint(tenantID: String, id: String) async throws -> Endpoint? {
         try await wrap { connection in
             try await connection.first(
-                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
                 [.text(id), .text(tenantID)], Self.endpoint
             )
         }
@@ -328,7 +323,7 @@ public final class PostgresStore: Store {
         try await wrap { connection in
             let items = try await connection.rows(
                 """
-                SELECT \(Self.endpointColumns) FROM endpoints
+                SELECT \(StoredForm.endpointColumns) FROM endpoints
                 WHERE tenant_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT $3
                 """,
                 [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.endpoint
@@ -367,7 +362,7 @@ public final class PostgresStore: Store {
             guard let endpoint = try await connection.first(
                 """
                 UPDATE endpoints SET status = $1, status_reason = $2, updated_at = $3
-                WHERE id = $4 AND tenant_id = $5 AND deleted_at IS NULL RETURNING \(Self.endpointColumns)
+                WHERE id = $4 AND tenant_id = $5 AND deleted_at IS NULL RETURNING \(StoredForm.endpointColumns)
                 """,
                 [.text(status.rawValue), .text(reason), .integer(Timestamp.millis(now)), .text(id), .text(tenantID)],
                 Self.endpoint
@@ -426,7 +421,7 @@ public final class PostgresStore: Store {
         try await transaction { connection in
             let millis = Timestamp.millis(now)
             let endpoints = try await connection.rows(
-                "SELECT \(Self.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND deleted_at IS NULL AND status <> 'disabled'",
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND deleted_at IS NULL AND status <> 'disabled'",
                 [.text(tenantID)], Self.endpoint
             )
             var results: [PublishedEvent] = []
@@ -488,8 +483,6 @@ public final class PostgresStore: Store {
          .integer(event.occurredAt.map(Timestamp.millis) ?? millis), .text(event.idempotencyKey), .integer(millis)]
     }
 
-    static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
-
     static func event(_ row: PGRow) throws -> Event {
         Event(
             id: try row.text(0), tenantID: try row.text(1), type: try row.text(2), key: try row.optionalText(3),
@@ -501,17 +494,12 @@ public final class PostgresStore: Store {
     public func event(tenantID: String, id: String) async throws -> Event? {
         try await wrap { connection in
             try await connection.first(
-                "SELECT \(Self.eventColumns) FROM events WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)], Self.event
+                "SELECT \(StoredForm.eventColumns) FROM events WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)], Self.event
             )
         }
     }
 
     // MARK: Deliveries
-
-    static let deliveryColumns = """
-        id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
-        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot
-        """
 
     static func delivery(_ row: PGRow) throws -> Delivery {
         Delivery(
@@ -548,7 +536,7 @@ public final class PostgresStore: Store {
             let (clause, values) = Self.whereClause(tenantID: tenantID, filter: filter)
             let n = values.count
             let items = try await connection.rows(
-                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1) ORDER BY id DESC LIMIT $\(n + 2)",
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1) ORDER BY id DESC LIMIT $\(n + 2)",
                 values + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.delivery
             )
             return Page(fetched: items, limit: page.limit, id: \.id)
@@ -565,7 +553,7 @@ public final class PostgresStore: Store {
     public func delivery(tenantID: String, id: String) async throws -> Delivery? {
         try await wrap { connection in
             try await connection.first(
-                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
                 Self.delivery
             )
         }
@@ -598,7 +586,7 @@ public final class PostgresStore: Store {
     ) async throws -> Delivery {
         try await transaction { connection in
             guard let delivery = try await connection.first(
-                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
                 [.text(deliveryID), .text(tenantID)], Self.delivery
             ) else {
                 throw CourierError.notFound("delivery")
@@ -607,7 +595,7 @@ public final class PostgresStore: Store {
                 try await Self.notify(connection, signal)
             }
             return try await connection.first(
-                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = $1", [.text(deliveryID)], Self.delivery
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1", [.text(deliveryID)], Self.delivery
             )!
         }
     }
@@ -649,7 +637,7 @@ public final class PostgresStore: Store {
                 let n = values.count
                 let rows = try await connection.rows(
                     """
-                    SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1)
+                    SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1)
                     ORDER BY id DESC LIMIT $\(n + 2) FOR UPDATE
                     """,
                     values + [.text(start), .integer(Int64(Self.bulkChunk))], Self.delivery
@@ -705,7 +693,7 @@ public final class PostgresStore: Store {
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
             // is what lets maxInFlight count every node's leases.
             guard let endpoint = try await connection.first(
-                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
                 [.text(endpointID)], Self.endpoint
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
@@ -749,7 +737,7 @@ public final class PostgresStore: Store {
             if !rows.isEmpty {
                 let ids = rows.map(\.eventID)
                 let sequence = try await connection.query(
-                    "SELECT \(unescaped: Self.eventColumns) FROM events WHERE id = ANY(\(ids))", logger: Self.queryLogger
+                    "SELECT \(unescaped: StoredForm.eventColumns) FROM events WHERE id = ANY(\(ids))", logger: Self.queryLogger
                 )
                 for try await row in sequence {
                     let event = try Self.event(PGRow(row: row.makeRandomAccess()))

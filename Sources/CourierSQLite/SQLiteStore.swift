@@ -139,11 +139,6 @@ public final class SQLiteStore: Store {
 
     // MARK: Endpoints
 
-    static let endpointColumns = """
-        id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
-        status, status_reason, created_at, updated_at
-        """
-
     static func endpoint(_ row: SQLiteStatement) throws -> Endpoint {
         Endpoint(
             id: row.text(0), tenantID: row.text(1), name: row.optionalText(2), description: row.optionalText(3),
@@ -174,7 +169,7 @@ public final class SQLiteStore: Store {
         try await database.write { [fanOutCache] db in
             do {
                 try db.run(
-                    "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Self.endpointBinds(endpoint)
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -187,7 +182,7 @@ public final class SQLiteStore: Store {
     public func endpoint(tenantID: String, id: String) async throws -> Endpoint? {
         try await database.read { db in
             try db.queryFirst(
-                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                 [.text(id), .text(tenantID)], Self.endpoint
             )
         }
@@ -197,7 +192,7 @@ public final class SQLiteStore: Store {
         try await database.read { db in
             let items = try db.query(
                 """
-                SELECT \(Self.endpointColumns) FROM endpoints
+                SELECT \(StoredForm.endpointColumns) FROM endpoints
                 WHERE tenant_id = ? AND deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?
                 """,
                 [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.endpoint
@@ -259,7 +254,7 @@ public final class SQLiteStore: Store {
             let emitted = signals
             db.afterCommit.append { hub.emit(emitted) }
             return try db.queryFirst(
-                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], Self.endpoint
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], Self.endpoint
             )!
         }
     }
@@ -348,13 +343,11 @@ public final class SQLiteStore: Store {
     public func event(tenantID: String, id: String) async throws -> Event? {
         try await database.read { db in
             try db.queryFirst(
-                "SELECT \(Self.eventColumns) FROM events WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
+                "SELECT \(StoredForm.eventColumns) FROM events WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
                 Self.event
             )
         }
     }
-
-    static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
 
     static func event(_ row: SQLiteStatement) -> Event {
         Event(
@@ -365,11 +358,6 @@ public final class SQLiteStore: Store {
     }
 
     // MARK: Deliveries
-
-    static let deliveryColumns = """
-        id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
-        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot
-        """
 
     static func delivery(_ row: SQLiteStatement) -> Delivery {
         Delivery(
@@ -415,7 +403,7 @@ public final class SQLiteStore: Store {
         try await database.read { db in
             let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
             let items = try db.query(
-                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
                 binds + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.delivery
             )
             return Page(fetched: items, limit: page.limit, id: \.id)
@@ -432,7 +420,7 @@ public final class SQLiteStore: Store {
     public func delivery(tenantID: String, id: String) async throws -> Delivery? {
         try await database.read { db in
             try db.queryFirst(
-                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?",
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?",
                 [.text(id), .text(tenantID)], Self.delivery
             )
         }
@@ -464,7 +452,7 @@ public final class SQLiteStore: Store {
     ) async throws -> Delivery {
         try await database.write { [hub] db in
             guard let delivery = try db.queryFirst(
-                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?",
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?",
                 [.text(deliveryID), .text(tenantID)], Self.delivery
             ) else {
                 throw CourierError.notFound("delivery")
@@ -472,7 +460,7 @@ public final class SQLiteStore: Store {
             let signal = try Self.apply(action, to: delivery, db: db, now: now)
             if let signal { db.afterCommit.append { hub.emit([signal]) } }
             return try db.queryFirst(
-                "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ?", [.text(deliveryID)], Self.delivery
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ?", [.text(deliveryID)], Self.delivery
             )!
         }
     }
@@ -514,7 +502,7 @@ public final class SQLiteStore: Store {
             let (result, last) = try await database.write { [hub] db -> (BulkResult, String?) in
                 let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
                 let rows = try db.query(
-                    "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
+                    "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
                     binds + [.text(start), .integer(Int64(Self.bulkChunk))], Self.delivery
                 )
                 var changed = 0
@@ -565,7 +553,7 @@ public final class SQLiteStore: Store {
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
         try await database.write { db in
             guard let endpoint = try db.queryFirst(
-                "SELECT \(Self.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
                 Self.endpoint
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
@@ -610,7 +598,7 @@ public final class SQLiteStore: Store {
             claimed.reserveCapacity(rows.count)
             for row in rows {
                 guard let event = try db.queryFirst(
-                    "SELECT \(Self.eventColumns) FROM events WHERE id = ?", [.text(row.eventID)], Self.event
+                    "SELECT \(StoredForm.eventColumns) FROM events WHERE id = ?", [.text(row.eventID)], Self.event
                 ) else { continue }
                 claimed.append(ClaimedDelivery(
                     deliveryID: row.id, tenantID: row.tenantID, event: event, progress: row.progress, leaseToken: row.token
@@ -715,7 +703,7 @@ final class FanOutCache: Sendable {
     func endpoints(tenantID: String, db: SQLiteConnection) throws -> [Endpoint] {
         if let cached = tenants.withLock({ $0[tenantID] }) { return cached }
         let loaded = try db.query(
-            "SELECT \(SQLiteStore.endpointColumns) FROM endpoints WHERE tenant_id = ? AND deleted_at IS NULL AND status != 'disabled'",
+            "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = ? AND deleted_at IS NULL AND status != 'disabled'",
             [.text(tenantID)], SQLiteStore.endpoint
         )
         tenants.withLock { $0[tenantID] = loaded }
