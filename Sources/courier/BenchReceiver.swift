@@ -8,29 +8,44 @@ import Synchronization
 
 /// The fast receiver `courier bench` delivers to: answers 204 to every POST and notes when each
 /// `webhook-id` arrived, so latency is measured where the request lands.
+///
+/// `GET /stats` answers `{"received": requests, "distinct": webhook-ids}`, so that a benchmark
+/// in another process (`scripts/bench-peers`) can tell when a workload has fully arrived.
 final class BenchReceiver: Sendable {
-    private let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let arrivals = Mutex<(requests: Int, first: [String: ContinuousClock.Instant])>((0, [:]))
 
-    var count: Int { arrivals.withLock { $0.count } }
+    var count: Int { arrivals.withLock { $0.first.count } }
 
     func arrival(of id: String) -> ContinuousClock.Instant? {
-        arrivals.withLock { $0[id] }
+        arrivals.withLock { $0.first[id] }
     }
 
-    func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> some ApplicationProtocol {
+    func application(
+        host: String = "127.0.0.1", port: Int = 0, onServerRunning: @escaping @Sendable (any Channel) async -> Void
+    ) -> some ApplicationProtocol {
         let router = Router()
+        let webhookID = HTTPField.Name("webhook-id")!
         router.post("**") { [self] request, _ in
-            if let id = request.headers[HTTPField.Name("webhook-id")!] {
-                let now = ContinuousClock.now
-                self.arrivals.withLock { if $0[id] == nil { $0[id] = now } }
+            let id = request.headers[webhookID]
+            let now = ContinuousClock.now
+            self.arrivals.withLock { arrivals in
+                arrivals.requests += 1
+                if let id, arrivals.first[id] == nil { arrivals.first[id] = now }
             }
             return Response(status: .noContent)
+        }
+        router.get("stats") { [self] _, _ in
+            let (requests, distinct) = self.arrivals.withLock { ($0.requests, $0.first.count) }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"received":\#(requests),"distinct":\#(distinct)}"#))
+            )
         }
         var logger = Logger(label: "courier.bench.receiver")
         logger.logLevel = .warning
         return Application(
             router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: onServerRunning,
             logger: logger
         )

@@ -6,6 +6,6 @@ struct CourierCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "courier",
         abstract: "Durable event forwarding: store, fan out, sign, deliver, retry, and keep every attempt.",
-        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, BenchCommand.self, BenchReceiverCommand.self]
     )
 }

@@ -49,6 +49,9 @@ public struct WebhookSender: Sendable {
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64
         )
         clientConfiguration.decompression = .disabled
+        // No spans per request: Courier keeps its own record of every attempt, and the default
+        // (no-op) tracer still costs a few percent of a delivery's CPU time.
+        clientConfiguration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     }
 
