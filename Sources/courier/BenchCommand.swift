@@ -1,5 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Courier
+import CourierServer
 import CourierSQLite
 import Foundation
 import Histogram
@@ -7,29 +9,28 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// `courier bench`: measures delivery in this process: how fast a burst drains (`unbatched`)
-/// and the publish → arrival latency at a steady rate (`latency`).
+/// `courier bench`: measures delivery in this process, on this machine.
 ///
-/// It publishes through the library (no HTTP in front), delivers through the real engine, the
-/// real SQLite store and real loopback HTTP to a built-in receiver, and reports the rate,
-/// latency percentiles from publish to arrival (HdrHistogram), CPU seconds per 1,000
-/// deliveries and peak memory. The receiver runs in the same process, so the CPU figure
-/// includes it. Benchmarks are not tests: nothing here asserts a time.
+/// Events are published through the library (or, with `--http`, through the HTTP API) into a
+/// fresh SQLite store, and delivered by the real engine over real loopback HTTP to a built-in
+/// receiver. It reports rates, latency percentiles (HdrHistogram), CPU seconds per 1,000
+/// deliveries and peak memory; everything runs in one process, so the CPU figure includes the
+/// receiver (and the HTTP client with `--http`). With `--ceiling` it first measures the
+/// receiver's loopback ceiling with `wrk`, so that the delivery rate can be read as a
+/// fraction of it. Benchmarks are not tests: nothing here asserts a time.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure end-to-end delivery on this machine.")
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
         /// Publish everything, then measure how fast it drains.
         case unbatched
-        /// Publish one event at a time at a steady `--rate` and measure publish → arrival latency.
+        /// Publish one event at a time at a steady `--rate` and measure publish → arrival.
         case latency
+        /// Drain `--events` from an empty store, then `--backlog` more that were all pending at once.
+        case backlog
     }
 
-    @Option(help: "unbatched (drain rate) or latency (steady rate, publish → arrival).")
+    @Option(help: "unbatched (drain rate), latency (steady rate, publish → arrival) or backlog (drain rate with a large backlog).")
     var scenario: Scenario = .unbatched
 
     @Option(help: "How many events to publish.")
@@ -37,6 +38,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Events per second in the latency scenario.")
     var rate: Int = 1_000
+
+    @Option(help: "How many pending deliveries the backlog scenario drains.")
+    var backlog: Int = 1_000_000
 
     @Option(help: "Events per publish call.")
     var publishBatch: Int = 1_000
@@ -46,6 +50,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "SQLite durability: full or normal.")
     var durability: SQLiteStore.Durability = .full
+
+    @Flag(help: "Publish through the HTTP API (POST /v1/events) instead of the library.")
+    var http = false
+
+    @Flag(help: "First measure the receiver's ceiling with wrk (same connection count).")
+    var ceiling = false
 
     @Option(help: "Deliver to this URL instead of the built-in receiver (latency is then not measured).")
     var url: String?
@@ -59,6 +69,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
         guard (1...1000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be from 1 to 1000") }
         guard (1...100_000).contains(rate) else { throw ValidationError("--rate must be from 1 to 100000") }
+        guard backlog > 0 else { throw ValidationError("--backlog must be positive") }
+        if scenario == .backlog, url != nil {
+            throw ValidationError("the backlog scenario counts arrivals at its own receiver: leave out --url")
+        }
     }
 
     func run() async throws {
@@ -69,180 +83,115 @@ struct BenchCommand: AsyncParsableCommand {
         var logger = Logger(label: "courier.bench")
         logger.logLevel = .warning
 
-        let receiver = BenchReceiver()
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = receiver.application { channel in
-            portContinuation.yield(channel.localAddress?.port ?? 0)
-            portContinuation.finish()
+        // A million arrival times would cost the memory the backlog scenario measures.
+        let receiver = BenchReceiver(keepsArrivals: scenario != .backlog)
+        let (ports, portContinuation) = AsyncStream<(String, Int)>.makeStream()
+        var services: [any Service] = [
+            receiver.application { channel in portContinuation.yield(("receiver", channel.localAddress?.port ?? 0)) },
+            DeliveryEngine(store: store, logger: logger),
+        ]
+        let token = "bench-\(UUID().uuidString)"
+        if http {
+            services.append(CourierServer.makeApplication(
+                store: store, configuration: .init(host: "127.0.0.1", port: 0), adminTokenHash: TokenSecret.hash(token),
+                logger: logger, onServerRunning: { channel in portContinuation.yield(("api", channel.localAddress?.port ?? 0)) }
+            ))
         }
-        let engine = DeliveryEngine(store: store, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app, engine], gracefulShutdownSignals: [], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         let running = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ValidationError("the receiver did not start") }
-        let target = url ?? "http://127.0.0.1:\(port)/hook"
+        var listening: [String: Int] = [:]
+        for await (name, port) in ports {
+            listening[name] = port
+            if listening.count == (http ? 2 : 1) { break }
+        }
+        let receiverURL = "http://127.0.0.1:\(listening["receiver"] ?? 0)/hook"
+
+        var report = BenchReport()
+        report.add("scenario", .string(scenario.rawValue), label: "scenario", text: "\(scenario.title), SQLite \(durability.rawValue.lowercased())")
+        report.object.append("durability", .string(durability.rawValue.lowercased()))
+        report.add("events", .integer(events), label: "events", text: "\(events)  (maxInFlight \(maxInFlight)\(http ? ", published over HTTP" : ""))")
+        report.object.append("maxInFlight", .integer(maxInFlight))
+        var ceilingRate: Double?
+        if ceiling {
+            ceilingRate = try BenchCeiling.measure(url: receiverURL, connections: maxInFlight)
+            if let ceilingRate {
+                report.rate("ceilingPerSecond", ceilingRate, label: "receiver ceiling", unit: "requests")
+            } else {
+                report.line("receiver ceiling", "not measured: wrk is not installed")
+            }
+        }
 
         let now = Date()
-        try await store.insertEndpoint(Endpoint(
-            id: Identifier.make("ep"), tenantID: Tenant.defaultID, url: target, eventTypes: [.all],
+        let endpoint = Endpoint(
+            id: Identifier.make("ep"), tenantID: Tenant.defaultID, url: url ?? receiverURL, eventTypes: [.all],
             secret: WebhookSecret.generate().description, maxInFlight: maxInFlight, createdAt: now, updatedAt: now
-        ))
+        )
+        try await store.insertEndpoint(endpoint)
+        let publisher: Publisher
+        let client: HTTPClient?
+        if http {
+            client = HTTPClient(eventLoopGroupProvider: .singleton)
+            publisher = .http(client!, base: "http://127.0.0.1:\(listening["api"] ?? 0)", token: token)
+        } else {
+            client = nil
+            publisher = .library(store)
+        }
+        let bench = Bench(store: store, receiver: receiver, publisher: publisher, measuresArrival: url == nil)
 
         let usageBefore = Usage.now()
-        let clock = ContinuousClock()
-        let start = clock.now
-        var published: [(id: String, at: ContinuousClock.Instant)] = []
-        published.reserveCapacity(events)
-        var publishLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var delivered = events
         switch scenario {
         case .unbatched:
-            var remaining = events
-            var index = 0
-            while remaining > 0 {
-                let count = min(publishBatch, remaining)
-                let batch = try (0..<count).map { i in
-                    try NewEvent(type: "bench.event", payload: .object(JSONObject(["i": .integer(index + i), "name": .string("event \(index + i)")])))
-                }
-                let results = try await store.publish(batch, tenantID: Tenant.defaultID, now: Date())
-                let at = clock.now
-                published.append(contentsOf: results.map { ($0.id, at) })
-                remaining -= count
-                index += count
+            let burst = try await bench.burst(events, batch: publishBatch, from: 0)
+            report.rate("publishPerSecond", burst.publishRate, label: "publish", unit: "events")
+            report.rate("deliveredPerSecond", burst.deliveredRate, label: "delivered", unit: "deliveries")
+            if let ceilingRate {
+                report.add("ofCeiling", .double((burst.deliveredRate / ceilingRate * 100).rounded() / 100), label: "of the ceiling",
+                           text: String(format: "%.2f", burst.deliveredRate / ceilingRate))
             }
+            if let latency = burst.latency { report.percentiles("latencyMicroseconds", latency, label: "publish → arrival") }
         case .latency:
-            // One event per slot, each published on its own (as single POSTs would be), the
-            // clock measured from the moment it was submitted.
-            let interval = Duration.nanoseconds(1_000_000_000 / rate)
-            var next = start
-            for i in 0..<events {
-                try await clock.sleep(until: next)
-                let submitted = clock.now
-                let event = try NewEvent(type: "bench.event", payload: .object(JSONObject(["i": .integer(i)])))
-                let result = try await store.publish([event], tenantID: Tenant.defaultID, now: Date())
-                _ = publishLatency.record(UInt64(max(0, (clock.now - submitted).microseconds)))
-                published.append((result[0].id, submitted))
-                next = next + interval
-            }
+            let steady = try await bench.steady(events, rate: rate)
+            report.rate("publishPerSecond", Double(rate), label: "rate", unit: "events")
+            report.percentiles("publishLatencyMicroseconds", steady.publishCall, label: http ? "POST /v1/events" : "publish call")
+            if let latency = steady.latency { report.percentiles("latencyMicroseconds", latency, label: "publish → arrival") }
+        case .backlog:
+            let empty = try await bench.burst(events, batch: publishBatch, from: 0)
+            report.rate("emptyStorePerSecond", empty.deliveredRate, label: "drain, empty store", unit: "deliveries")
+            let drained = try await bench.backlog(backlog, batch: publishBatch, from: events, endpoint: endpoint)
+            delivered += backlog
+            report.rate("backlogPublishPerSecond", drained.publishRate, label: "fill backlog", unit: "events")
+            report.rate("backlogPerSecond", drained.deliveredRate, label: "drain, \(BenchReport.grouped(Double(backlog))) pending", unit: "deliveries")
+            report.line("  per tenth", drained.windows.map { BenchReport.grouped($0) }.joined(separator: " "))
+            report.object.append("backlogWindowsPerSecond", .array(drained.windows.map { .double($0.rounded()) }))
+            report.add("backlogRatio", .double((drained.deliveredRate / empty.deliveredRate * 100).rounded() / 100),
+                       label: "backlog / empty", text: String(format: "%.2f", drained.deliveredRate / empty.deliveredRate))
         }
-        let publishDuration = clock.now - start
-
-        // Done when the store has recorded every delivery as succeeded.
-        while try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .succeeded)) < events {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let total = clock.now - start
         let usageAfter = Usage.now()
+        let cpu = (usageAfter.cpu - usageBefore.cpu) / Double(delivered) * 1000
+        report.add("cpuSecondsPer1000", .double((cpu * 1000).rounded() / 1000), label: "CPU per 1,000",
+                   text: String(format: "%.3f s (all in this process: receiver%@ included)", cpu, http ? ", HTTP client" : ""))
+        report.add("peakResidentMegabytes", .double(usageAfter.peakMegabytes.rounded()), label: "peak RSS",
+                   text: String(format: "%.0f MB", usageAfter.peakMegabytes))
 
-        var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-        if url == nil {
-            for event in published {
-                if let arrived = receiver.arrival(of: event.id) {
-                    _ = histogram.record(UInt64(max(0, (arrived - event.at).microseconds)))
-                }
-            }
-        }
-
+        try? await client?.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await running.value
         await store.close()
 
-        let seconds = total.seconds
-        let results = Results(
-            scenario: scenario.rawValue, events: events, durability: durability.rawValue.lowercased(), maxInFlight: maxInFlight,
-            publishPerSecond: Double(events) / publishDuration.seconds, deliveredPerSecond: Double(events) / seconds,
-            latencyMicroseconds: url == nil ? [
-                "p50": histogram.valueAtPercentile(50), "p90": histogram.valueAtPercentile(90),
-                "p99": histogram.valueAtPercentile(99), "max": histogram.maxRecorded,
-            ] : [:],
-            publishLatencyMicroseconds: scenario == .latency ? [
-                "p50": publishLatency.valueAtPercentile(50), "p99": publishLatency.valueAtPercentile(99),
-                "max": publishLatency.maxRecorded,
-            ] : [:],
-            cpuSecondsPer1000: (usageAfter.cpu - usageBefore.cpu) / Double(events) * 1000,
-            peakResidentMegabytes: Double(usageAfter.maxResidentKilobytes) / 1024
-        )
-        print(results.table)
+        print(report.table)
         if let json {
-            try Data(results.json.bytes).write(to: URL(fileURLWithPath: json))
-        }
-    }
-
-    struct Results {
-        var scenario: String
-        var events: Int
-        var durability: String
-        var maxInFlight: Int
-        var publishPerSecond: Double
-        var deliveredPerSecond: Double
-        var latencyMicroseconds: [String: UInt64]
-        var publishLatencyMicroseconds: [String: UInt64]
-        var cpuSecondsPer1000: Double
-        var peakResidentMegabytes: Double
-
-        var table: String {
-            let title = scenario == "latency"
-                ? "latency at a steady rate (publish → arrival at the receiver)"
-                : "unbatched end to end (publish → signed request → 2xx recorded)"
-            var lines = [
-                "scenario              \(title), SQLite \(durability)",
-                "events                \(events)  (maxInFlight \(maxInFlight))",
-                String(format: "publish               %.0f events/s", publishPerSecond),
-                String(format: "delivered             %.0f deliveries/s", deliveredPerSecond),
-            ]
-            if !latencyMicroseconds.isEmpty {
-                let ms = { (key: String) in Double(latencyMicroseconds[key] ?? 0) / 1000 }
-                lines.append(String(format: "latency (ms)          p50 %.2f  p90 %.2f  p99 %.2f  max %.2f", ms("p50"), ms("p90"), ms("p99"), ms("max")))
-            }
-            if !publishLatencyMicroseconds.isEmpty {
-                let ms = { (key: String) in Double(publishLatencyMicroseconds[key] ?? 0) / 1000 }
-                lines.append(String(format: "publish call (ms)     p50 %.2f  p99 %.2f  max %.2f", ms("p50"), ms("p99"), ms("max")))
-            }
-            lines.append(String(format: "CPU per 1,000         %.3f s (receiver included)", cpuSecondsPer1000))
-            lines.append(String(format: "peak RSS              %.0f MB", peakResidentMegabytes))
-            return lines.joined(separator: "\n")
-        }
-
-        var json: JSONValue {
-            var object = JSONObject()
-            object.append("scenario", .string(scenario))
-            object.append("events", .integer(events))
-            object.append("durability", .string(durability))
-            object.append("maxInFlight", .integer(maxInFlight))
-            object.append("publishPerSecond", .double(publishPerSecond.rounded()))
-            object.append("deliveredPerSecond", .double(deliveredPerSecond.rounded()))
-            object.append("latencyMicroseconds", .object(JSONObject(latencyMicroseconds.sorted { $0.key < $1.key }.map {
-                JSONObject.Field(key: $0.key, value: .integer(Int($0.value)))
-            })))
-            object.append("publishLatencyMicroseconds", .object(JSONObject(publishLatencyMicroseconds.sorted { $0.key < $1.key }.map {
-                JSONObject.Field(key: $0.key, value: .integer(Int($0.value)))
-            })))
-            object.append("cpuSecondsPer1000", .double((cpuSecondsPer1000 * 1000).rounded() / 1000))
-            object.append("peakResidentMegabytes", .double(peakResidentMegabytes.rounded()))
-            return .object(object)
+            try Data(JSONValue.object(report.object).bytes).write(to: URL(fileURLWithPath: json))
         }
     }
 }
 
-/// CPU time and peak memory of this process, from `getrusage`.
-struct Usage {
-    var cpu: Double
-    var maxResidentKilobytes: Int
-
-    static func now() -> Usage {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-        let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-        return Usage(cpu: user + system, maxResidentKilobytes: usage.ru_maxrss)
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
-    var microseconds: Int64 {
-        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+extension BenchCommand.Scenario {
+    var title: String {
+        switch self {
+        case .unbatched: "unbatched end to end (publish → signed request → 2xx recorded)"
+        case .latency: "latency at a steady rate (publish → arrival at the receiver)"
+        case .backlog: "drain rate with a large backlog against an empty store"
+        }
     }
 }

@@ -12,9 +12,16 @@ import Synchronization
 /// `GET /stats` answers `{"received": requests, "distinct": webhook-ids}`, so that a benchmark
 /// in another process (`scripts/bench-peers`) can tell when a workload has fully arrived.
 final class BenchReceiver: Sendable {
+    /// Whether to note each `webhook-id`'s arrival; without, only requests are counted.
+    let keepsArrivals: Bool
     private let arrivals = Mutex<(requests: Int, first: [String: ContinuousClock.Instant])>((0, [:]))
 
-    var count: Int { arrivals.withLock { $0.first.count } }
+    init(keepsArrivals: Bool = true) {
+        self.keepsArrivals = keepsArrivals
+    }
+
+    /// Distinct deliveries that arrived, or requests when arrivals are not kept.
+    var count: Int { arrivals.withLock { keepsArrivals ? $0.first.count : $0.requests } }
 
     func arrival(of id: String) -> ContinuousClock.Instant? {
         arrivals.withLock { $0.first[id] }
@@ -30,7 +37,7 @@ final class BenchReceiver: Sendable {
             let now = ContinuousClock.now
             self.arrivals.withLock { arrivals in
                 arrivals.requests += 1
-                if let id, arrivals.first[id] == nil { arrivals.first[id] = now }
+                if keepsArrivals, let id, arrivals.first[id] == nil { arrivals.first[id] = now }
             }
             return Response(status: .noContent)
         }

@@ -6,20 +6,55 @@ import Testing
 /// `courier bench` runs and reports every figure it promises. Only that it works is checked
 /// here, never how fast: benchmarks are not tests.
 @Suite struct BenchCommandTests {
-    @Test(arguments: [["--scenario", "unbatched", "--events", "300"], ["--scenario", "latency", "--events", "100", "--rate", "500"]])
-    func benchReportsEveryFigure(_ arguments: [String]) async throws {
+    @Test func unbatchedReportsRateLatencyAndCeiling() async throws {
+        let results = try bench(["--scenario", "unbatched", "--events", "300", "--ceiling"])
+        #expect(results["scenario"]?.stringValue == "unbatched")
+        #expect(results["events"] == .integer(300))
+        #expect((results["deliveredPerSecond"]?.doubleValue ?? 0) > 0)
+        #expect((results["publishPerSecond"]?.doubleValue ?? 0) > 0)
+        try expectPercentiles(results["latencyMicroseconds"])
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") {
+            #expect((results["ceilingPerSecond"]?.doubleValue ?? 0) > 0)
+            #expect((results["ofCeiling"]?.doubleValue ?? 0) > 0)
+        }
+    }
+
+    @Test func latencyOverHTTPReportsTheCallAndTheArrival() async throws {
+        let results = try bench(["--scenario", "latency", "--events", "100", "--rate", "500", "--http"])
+        #expect(results["scenario"]?.stringValue == "latency")
+        try expectPercentiles(results["publishLatencyMicroseconds"])
+        try expectPercentiles(results["latencyMicroseconds"])
+    }
+
+    @Test func backlogReportsBothRatesAndTenWindows() async throws {
+        let results = try bench(["--scenario", "backlog", "--events", "200", "--backlog", "1000"])
+        #expect((results["emptyStorePerSecond"]?.doubleValue ?? 0) > 0)
+        #expect((results["backlogPerSecond"]?.doubleValue ?? 0) > 0)
+        #expect(results["backlogWindowsPerSecond"]?.arrayValue?.count == 10)
+        #expect((results["backlogRatio"]?.doubleValue ?? 0) > 0)
+    }
+
+    @Test func badOptionsAreRefused() throws {
+        let output = try ExternalCommand.run([CourierProcess.binary, "bench", "--scenario", "backlog", "--url", "http://127.0.0.1:9/"])
+        #expect(output.status != 0)
+        #expect(output.text.contains("backlog scenario"), "\(output.text)")
+    }
+
+    private func bench(_ arguments: [String]) throws -> JSONObject {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let json = directory.path("bench.json")
         let output = try ExternalCommand.run([CourierProcess.binary, "bench"] + arguments + ["--durability", "normal", "--json", json])
         #expect(output.status == 0, "\(output.text)")
-        #expect(output.text.contains("delivered"), "\(output.text)")
         let results = try #require(try JSONParser.parse(Array(Data(contentsOf: URL(fileURLWithPath: json)))).objectValue)
-        #expect(results["scenario"]?.stringValue == arguments[1])
-        #expect(results["events"] == .number(arguments[3]))
-        #expect((results["deliveredPerSecond"]?.doubleValue ?? 0) > 0)
-        let latency = try #require(results["latencyMicroseconds"]?.objectValue)
-        #expect(Set(latency.keys) == ["max", "p50", "p90", "p99"])
         #expect((results["peakResidentMegabytes"]?.doubleValue ?? 0) > 0)
+        #expect((results["cpuSecondsPer1000"]?.doubleValue ?? 0) > 0)
+        return results
+    }
+
+    private func expectPercentiles(_ value: JSONValue?, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let figures = try #require(value?.objectValue, sourceLocation: sourceLocation)
+        #expect(Set(figures.keys) == ["max", "p50", "p90", "p99"], sourceLocation: sourceLocation)
+        #expect((figures["p50"]?.doubleValue ?? 0) > 0, sourceLocation: sourceLocation)
     }
 }

@@ -1,0 +1,186 @@
+import AsyncHTTPClient
+import Courier
+import CourierSQLite
+import Foundation
+import Histogram
+import NIOCore
+import NIOHTTP1
+
+/// Where benchmark events enter Courier: the library call, or the HTTP API in front of it.
+enum Publisher: Sendable {
+    case library(SQLiteStore)
+    case http(HTTPClient, base: String, token: String)
+
+    /// Publishes `events` and returns their ids.
+    func publish(_ events: [NewEvent], payloads: () -> JSONValue) async throws -> [String] {
+        switch self {
+        case .library(let store):
+            return try await store.publish(events, tenantID: Tenant.defaultID, now: Date()).map(\.id)
+        case .http(let client, let base, let token):
+            var request = HTTPClientRequest(url: base + "/v1/events")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: payloads().bytes))
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 24)
+            guard response.status == .accepted else {
+                throw BenchFailure("POST /v1/events answered \(response.status.code): \(String(buffer: body))")
+            }
+            let parsed = try JSONParser.parse(Array(body.readableBytesView))
+            let items = parsed.arrayValue ?? [parsed]
+            return items.compactMap { $0.objectValue?["id"]?.stringValue }
+        }
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The workloads, each publishing and then waiting until the store has recorded every
+/// delivery as succeeded (the receiver's count is only a cheap progress signal).
+struct Bench: Sendable {
+    let store: SQLiteStore
+    let receiver: BenchReceiver
+    let publisher: Publisher
+    /// Whether arrivals at the built-in receiver are this benchmark's deliveries.
+    let measuresArrival: Bool
+
+    struct Burst {
+        var publishRate: Double
+        var deliveredRate: Double
+        var latency: Histogram<UInt64>?
+    }
+
+    struct Steady {
+        var publishCall: Histogram<UInt64>
+        var latency: Histogram<UInt64>?
+    }
+
+    struct Backlog {
+        var publishRate: Double
+        var deliveredRate: Double
+        /// The drain rate over each tenth of the backlog, first to last.
+        var windows: [Double]
+    }
+
+    static func events(_ range: Range<Int>) throws -> [NewEvent] {
+        try range.map { i in
+            try NewEvent(type: "bench.event", payload: .object(JSONObject(["i": .integer(i), "name": .string("event \(i)")])))
+        }
+    }
+
+    static func body(_ range: Range<Int>) -> JSONValue {
+        let items = range.map { i in
+            JSONValue.object(JSONObject([
+                "type": .string("bench.event"),
+                "payload": .object(JSONObject(["i": .integer(i), "name": .string("event \(i)")])),
+            ]))
+        }
+        return items.count == 1 ? items[0] : .array(items)
+    }
+
+    /// Publishes `count` events in calls of `batch`, then waits for all of them to be delivered.
+    func burst(_ count: Int, batch: Int, from first: Int) async throws -> Burst {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var published: [(id: String, at: ContinuousClock.Instant)] = []
+        published.reserveCapacity(count)
+        var next = first
+        while next < first + count {
+            let range = next..<min(next + batch, first + count)
+            let ids = try await publisher.publish(try Self.events(range)) { Self.body(range) }
+            let at = clock.now
+            published.append(contentsOf: ids.map { ($0, at) })
+            next = range.upperBound
+        }
+        let publishDuration = clock.now - start
+        try await waitUntilSucceeded(first + count)
+        let total = clock.now - start
+        return Burst(
+            publishRate: Double(count) / publishDuration.seconds,
+            deliveredRate: Double(count) / total.seconds,
+            latency: arrivalLatency(published)
+        )
+    }
+
+    /// One event per call at a steady rate. Each call starts on schedule whether or not the
+    /// ones before it have returned, so a slow call cannot hide the ones it delays.
+    func steady(_ count: Int, rate: Int) async throws -> Steady {
+        let clock = ContinuousClock()
+        let interval = Duration.nanoseconds(1_000_000_000 / rate)
+        let start = clock.now
+        var calls = BenchReport.histogram()
+        var published: [(id: String, at: ContinuousClock.Instant)] = []
+        published.reserveCapacity(count)
+        try await withThrowingTaskGroup(of: (String, ContinuousClock.Instant, Duration).self) { group in
+            for i in 0..<count {
+                try await clock.sleep(until: start + interval * i)
+                group.addTask {
+                    let submitted = clock.now
+                    let ids = try await publisher.publish(try Self.events(i..<i + 1)) { Self.body(i..<i + 1) }
+                    return (ids[0], submitted, clock.now - submitted)
+                }
+            }
+            for try await (id, at, took) in group {
+                _ = calls.record(took.microseconds)
+                published.append((id, at))
+            }
+        }
+        try await waitUntilSucceeded(count)
+        return Steady(publishCall: calls, latency: arrivalLatency(published))
+    }
+
+    /// Fills the store with `count` pending deliveries while the endpoint is paused, then resumes
+    /// it and times the drain, a tenth at a time.
+    func backlog(_ count: Int, batch: Int, from first: Int, endpoint: Endpoint) async throws -> Backlog {
+        _ = try await store.setEndpointStatus(tenantID: endpoint.tenantID, id: endpoint.id, status: .paused, reason: "bench", now: Date())
+        let clock = ContinuousClock()
+        let fillStart = clock.now
+        var next = first
+        while next < first + count {
+            let range = next..<min(next + batch, first + count)
+            _ = try await publisher.publish(try Self.events(range)) { Self.body(range) }
+            next = range.upperBound
+        }
+        let publishRate = Double(count) / (clock.now - fillStart).seconds
+
+        let arrivedBefore = receiver.count
+        let start = clock.now
+        _ = try await store.setEndpointStatus(tenantID: endpoint.tenantID, id: endpoint.id, status: .active, reason: nil, now: Date())
+        var windows: [Double] = []
+        var windowStart = start
+        let tenth = max(1, count / 10)
+        while windows.count < 10 {
+            let target = arrivedBefore + tenth * (windows.count + 1)
+            if receiver.count >= target {
+                let now = clock.now
+                windows.append(Double(tenth) / (now - windowStart).seconds)
+                windowStart = now
+                continue
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await waitUntilSucceeded(first + count, every: .milliseconds(200))
+        return Backlog(publishRate: publishRate, deliveredRate: Double(count) / (clock.now - start).seconds, windows: windows)
+    }
+
+    private func waitUntilSucceeded(_ total: Int, every interval: Duration = .milliseconds(5)) async throws {
+        while try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .succeeded)) < total {
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    private func arrivalLatency(_ published: [(id: String, at: ContinuousClock.Instant)]) -> Histogram<UInt64>? {
+        guard measuresArrival, receiver.keepsArrivals else { return nil }
+        var histogram = BenchReport.histogram()
+        for event in published {
+            if let arrived = receiver.arrival(of: event.id) {
+                _ = histogram.record((arrived - event.at).microseconds)
+            }
+        }
+        return histogram
+    }
+}
