@@ -26,13 +26,14 @@ public struct WebhookMessage: Sendable {
     }
 
     /// Every header of the request: the endpoint's own first, then Courier's, which win.
-    public func headers(endpoint: Endpoint, signer: WebhookSigner, timestamp: Int64) -> [HeaderField] {
-        var fields = endpoint.headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
+    public func headers(target: DeliveryTarget, timestamp: Int64) -> [HeaderField] {
+        var fields = target.staticHeaders
+        fields.reserveCapacity(fields.count + 5)
         fields.append(HeaderField(name: "content-type", value: contentType))
         fields.append(HeaderField(name: "user-agent", value: "Courier/\(Courier.version)"))
         fields.append(HeaderField(name: "webhook-id", value: id))
         fields.append(HeaderField(name: "webhook-timestamp", value: String(timestamp)))
-        fields.append(HeaderField(name: "webhook-signature", value: signer.signature(id: id, timestamp: timestamp, body: body)))
+        fields.append(HeaderField(name: "webhook-signature", value: target.signer.signature(id: id, timestamp: timestamp, body: body)))
         return fields
     }
 }

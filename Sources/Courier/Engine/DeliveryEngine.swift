@@ -63,6 +63,7 @@ public struct DeliveryEngine: Service {
         let client = WebhookSender.makeClient(configuration: configuration.sender)
         let sender = WebhookSender(client: client, configuration: configuration.sender)
         let recorder = Recorder()
+        let metrics = EngineMetrics()
         let (events, continuation) = AsyncStream<Event>.makeStream()
         // Subscribe before the first resync so no signal falls between the two.
         let signals = store.signals()
@@ -89,6 +90,7 @@ public struct DeliveryEngine: Service {
 
             await withGracefulShutdownHandler {
                 var state = DispatchState()
+                var targets: [String: DeliveryTarget] = [:]
                 var timerAt: Date?
                 var shuttingDown = false
                 for await event in events {
@@ -97,6 +99,7 @@ public struct DeliveryEngine: Service {
                     case .signal(.due(let endpointID, let at)):
                         state.due(endpointID: endpointID, at: at)
                     case .signal(.endpointChanged(let endpointID)):
+                        targets[endpointID] = nil
                         released = state.endpointChanged(endpointID: endpointID)
                     case .resync(let work):
                         for item in work { state.due(endpointID: item.endpointID, at: item.dueAt) }
@@ -157,8 +160,15 @@ public struct DeliveryEngine: Service {
                         }
                     }
                     for (endpoint, delivery) in actions.sends {
+                        let target: DeliveryTarget
+                        if let cached = targets[endpoint.id], cached.endpoint == endpoint {
+                            target = cached
+                        } else {
+                            target = DeliveryTarget(endpoint)
+                            targets[endpoint.id] = target
+                        }
                         group.addTask {
-                            let record = await attempt(delivery, to: endpoint, sender: sender)
+                            let record = await attempt(delivery, to: target, sender: sender, metrics: metrics)
                             continuation.yield(.sent(endpointID: endpoint.id, record))
                         }
                     }
@@ -183,11 +193,12 @@ public struct DeliveryEngine: Service {
     }
 
     /// Sends one delivery and works out its transition; never throws.
-    func attempt(_ delivery: ClaimedDelivery, to endpoint: Endpoint, sender: WebhookSender) async -> AttemptRecord {
+    func attempt(
+        _ delivery: ClaimedDelivery, to target: DeliveryTarget, sender: WebhookSender, metrics: EngineMetrics
+    ) async -> AttemptRecord {
+        let endpoint = target.endpoint
         let message = WebhookMessage.envelope(for: delivery.event)
-        let secrets = (try? WebhookSecret(endpoint.secret)).map { [$0] } ?? []
-        let timestamp = Int64(Date().timeIntervalSince1970)
-        let headers = message.headers(endpoint: endpoint, signer: WebhookSigner(secrets: secrets), timestamp: timestamp)
+        let headers = message.headers(target: target, timestamp: Int64(Date().timeIntervalSince1970))
         let response = await sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
         let ended = response.startedAt.addingTimeInterval(response.duration)
         let verdict = response.status.map { classifier.classify(status: $0, headers: response.headers, now: ended) }
@@ -196,18 +207,16 @@ public struct DeliveryEngine: Service {
             delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: response.startedAt, now: ended,
             jitter: Double.random(in: 0..<1)
         )
-        Counter(label: "courier_attempts_total", dimensions: [("outcome", verdict.outcome.rawValue)]).increment()
-        Metrics.Timer(label: "courier_attempt_duration_seconds").recordNanoseconds(Int64(response.duration * 1e9))
-        if !transition.state.isActive {
-            Counter(label: "courier_deliveries_finished_total", dimensions: [("state", transition.state.rawValue)]).increment()
-        }
-        var logger = logger
-        logger[metadataKey: "delivery"] = "\(delivery.deliveryID)"
-        logger[metadataKey: "endpoint"] = "\(endpoint.id)"
+        metrics.attempted(verdict.outcome, duration: response.duration, finished: transition.state.isActive ? nil : transition.state)
+        // Metadata goes with each message (built only when the level is enabled): setting it on
+        // the logger would render it for the handler on every attempt.
         if verdict.outcome == .succeeded {
-            logger.debug("delivered", metadata: ["status": "\(response.status ?? 0)"])
+            logger.debug("delivered", metadata: [
+                "delivery": "\(delivery.deliveryID)", "endpoint": "\(endpoint.id)", "status": "\(response.status ?? 0)",
+            ])
         } else {
             logger.info("attempt failed", metadata: [
+                "delivery": "\(delivery.deliveryID)", "endpoint": "\(endpoint.id)",
                 "outcome": "\(verdict.outcome.rawValue)", "status": "\(response.status.map(String.init) ?? "-")",
                 "error": "\(response.error ?? "-")", "next": "\(transition.state.rawValue)",
             ])
@@ -215,7 +224,7 @@ public struct DeliveryEngine: Service {
         let attempt = Attempt(
             id: Identifier.make("att", now: response.startedAt), deliveryID: delivery.deliveryID,
             tenantID: delivery.tenantID, startedAt: response.startedAt, duration: response.duration,
-            request: WebhookSender.requestSummary(method: endpoint.method, url: endpoint.url),
+            request: target.requestSummary,
             responseStatus: response.status, responseHeaders: response.headers,
             responseBody: response.status == nil ? nil : String(decoding: response.body, as: UTF8.self),
             responseBodyTruncated: response.bodyTruncated, error: response.error, outcome: verdict.outcome

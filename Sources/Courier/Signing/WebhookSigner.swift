@@ -19,17 +19,20 @@ public struct WebhookSigner: Sendable {
 
     /// The value of the `webhook-signature` header for one request.
     public func signature(id: String, timestamp: Int64, body: some Collection<UInt8>) -> String {
+        let dot = [UInt8(ascii: ".")]
+        var signed = Array(id.utf8)
+        signed += dot
+        signed += String(timestamp).utf8
+        signed += dot
         var signatures: [String] = []
         signatures.reserveCapacity(keys.count)
         for key in keys {
             var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
-            hmac.update(data: Array(id.utf8))
-            hmac.update(data: [UInt8(ascii: ".")])
-            hmac.update(data: Array(String(timestamp).utf8))
-            hmac.update(data: [UInt8(ascii: ".")])
-            hmac.update(data: Array(body))
-            let mac = hmac.finalize()
-            signatures.append("v1," + Data(mac).base64EncodedString())
+            hmac.update(data: signed)
+            if body.withContiguousStorageIfAvailable({ hmac.update(data: UnsafeRawBufferPointer($0)) }) == nil {
+                hmac.update(data: Array(body))
+            }
+            signatures.append("v1," + Data(hmac.finalize()).base64EncodedString())
         }
         return signatures.joined(separator: " ")
     }
