@@ -46,6 +46,39 @@ enum SQLiteSchema {
         );
         CREATE INDEX attempts_delivery ON attempts (delivery_id, id);
         """,
+        // Batching: an endpoint's batch policy; a batch is a delivery without an event, and an
+        // event's delivery notes the batch that carried it. SQLite cannot drop NOT NULL in
+        // place, so deliveries is rebuilt with its indexes.
+        """
+        ALTER TABLE endpoints ADD COLUMN batch TEXT;
+        CREATE TABLE deliveries_v2 (
+            id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, event_id TEXT, endpoint_id TEXT NOT NULL,
+            state INTEGER NOT NULL, attempt_count INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER, due_at INTEGER, lease_until INTEGER, lease_token INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at INTEGER, last_status INTEGER, last_error TEXT,
+            budget_base INTEGER NOT NULL DEFAULT 0, budget_first_at INTEGER, single_shot INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, batch_id TEXT
+        );
+        INSERT INTO deliveries_v2 (id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, due_at,
+            lease_until, lease_token, last_attempt_at, last_status, last_error, budget_base, budget_first_at, single_shot,
+            created_at, updated_at)
+        SELECT id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, due_at,
+            lease_until, lease_token, last_attempt_at, last_status, last_error, budget_base, budget_first_at, single_shot,
+            created_at, updated_at
+        FROM deliveries ORDER BY rowid;
+        DROP TABLE deliveries;
+        ALTER TABLE deliveries_v2 RENAME TO deliveries;
+        CREATE INDEX deliveries_due ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1);
+        CREATE INDEX deliveries_leased ON deliveries (endpoint_id) WHERE lease_until IS NOT NULL;
+        CREATE INDEX deliveries_tenant ON deliveries (tenant_id, id);
+        CREATE INDEX deliveries_endpoint ON deliveries (tenant_id, endpoint_id, id);
+        CREATE INDEX deliveries_state ON deliveries (tenant_id, state, id);
+        CREATE INDEX deliveries_event ON deliveries (event_id);
+        -- Batches due again (retries, resends), apart from the events waiting to be batched.
+        CREATE INDEX deliveries_due_batches ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND event_id IS NULL;
+        -- The events a batch carries, found by the batch.
+        CREATE INDEX deliveries_batch ON deliveries (batch_id, state) WHERE batch_id IS NOT NULL;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection, now: Int64) throws {

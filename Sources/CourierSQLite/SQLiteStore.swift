@@ -145,7 +145,7 @@ public final class SQLiteStore: Store {
             url: row.text(4), method: Endpoint.Method(rawValue: row.text(5)) ?? .post,
             eventTypes: try StoredForm.eventTypes(from: row.text(6)), secret: row.text(7),
             headers: try StoredForm.headers(from: row.text(8)), retry: try StoredForm.retry(from: row.text(9)),
-            maxInFlight: Int(row.int(10)), status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
+            batch: try StoredForm.batch(from: row.optionalText(15)), maxInFlight: Int(row.int(10)), status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
             statusReason: row.optionalText(12), createdAt: Timestamp.date(millis: row.int(13)),
             updatedAt: Timestamp.date(millis: row.int(14))
         )
@@ -157,7 +157,7 @@ public final class SQLiteStore: Store {
             .text(e.method.rawValue), .text(StoredForm.eventTypes(e.eventTypes)), .text(e.secret),
             .text(StoredForm.headers(e.headers)), .text(StoredForm.retry(e.retry)), .integer(Int64(e.maxInFlight)),
             .text(e.status.rawValue), .optionalText(e.statusReason), .integer(Timestamp.millis(e.createdAt)),
-            .integer(Timestamp.millis(e.updatedAt)),
+            .integer(Timestamp.millis(e.updatedAt)), .optionalText(StoredForm.batch(e.batch)),
         ]
     }
 
@@ -169,7 +169,7 @@ public final class SQLiteStore: Store {
         try await database.write { [fanOutCache] db in
             do {
                 try db.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Self.endpointBinds(endpoint)
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -208,11 +208,12 @@ public final class SQLiteStore: Store {
                 changed = try db.run(
                     """
                     UPDATE endpoints SET name = ?, description = ?, url = ?, method = ?, event_types = ?, secret = ?,
-                        headers = ?, retry = ?, max_in_flight = ?, updated_at = ?
+                        headers = ?, retry = ?, max_in_flight = ?, updated_at = ?, batch = ?
                     WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
                     """,
                     Array(Self.endpointBinds(endpoint)[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
+                        .optionalText(StoredForm.batch(endpoint.batch)),
                         .text(endpoint.id), .text(endpoint.tenantID),
                     ]
                 )
@@ -279,7 +280,7 @@ public final class SQLiteStore: Store {
                 """
                 UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
                     last_error = 'endpoint deleted', updated_at = ?
-                WHERE endpoint_id = ? AND state IN (0, 1)
+                WHERE endpoint_id = ? AND state IN (0, 1, 7)
                 """,
                 [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(id)]
             )
@@ -361,7 +362,8 @@ public final class SQLiteStore: Store {
 
     static func delivery(_ row: SQLiteStatement) -> Delivery {
         Delivery(
-            id: row.text(0), tenantID: row.text(1), eventID: row.text(2), endpointID: row.text(3),
+            id: row.text(0), tenantID: row.text(1), eventID: row.optionalText(2), batchID: row.optionalText(15),
+            endpointID: row.text(3),
             state: DeliveryState(storageCode: Int(row.int(4))) ?? .pending, attemptCount: Int(row.int(5)),
             nextAttemptAt: row.optionalInt(6).map(Timestamp.date), lastAttemptAt: row.optionalInt(7).map(Timestamp.date),
             lastStatus: row.optionalInt(8).map { Int($0) }, lastError: row.optionalText(9),
@@ -387,6 +389,10 @@ public final class SQLiteStore: Store {
         if let eventID = filter.eventID {
             conditions.append("event_id = ?")
             binds.append(.text(eventID))
+        }
+        if let batchID = filter.batchID {
+            conditions.append("batch_id = ?")
+            binds.append(.text(batchID))
         }
         if let since = filter.since {
             conditions.append("created_at >= ?")
@@ -485,6 +491,12 @@ public final class SQLiteStore: Store {
              .integer(Int64(effect.budget.base)), .optionalInteger(effect.budget.firstAttemptAt.map(Timestamp.millis)),
              .integer(effect.budget.singleShot ? 1 : 0), .integer(Timestamp.millis(now)), .text(delivery.id)]
         )
+        if delivery.eventID == nil, let (to, from) = BatchOutcome.membersFollow(batchFrom: delivery.state, to: effect.state) {
+            try db.run(
+                "UPDATE deliveries SET state = ?, updated_at = ? WHERE batch_id = ? AND state = ?",
+                [.integer(Int64(to.storageCode)), .integer(Timestamp.millis(now)), .text(delivery.id), .integer(Int64(from.storageCode))]
+            )
+        }
         guard let at = effect.nextAttemptAt else { return nil }
         return .due(endpointID: delivery.endpointID, at: at)
     }
@@ -565,23 +577,25 @@ public final class SQLiteStore: Store {
             ) { Int($0.int(0)) } ?? 0
             let allowed = min(limit, endpoint.maxInFlight - leased)
             guard allowed > 0 else {
-                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpointID: endpointID))
+                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
             }
             let lease = Timestamp.millis(leaseUntil)
+            // At a batching endpoint only batches are claimed as they are (retries, resends, a
+            // dead worker's); its events' deliveries wait to be gathered into new ones below.
+            let due = endpoint.batch == nil
+                ? "state IN (0, 1) AND due_at <= ?3"
+                : "state IN (0, 1) AND event_id IS NULL AND due_at <= ?3"
             var rows = try db.query(
                 """
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
-                WHERE id IN (
-                    SELECT id FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3
-                    ORDER BY due_at, rowid LIMIT ?4
-                )
+                WHERE id IN (SELECT id FROM deliveries WHERE endpoint_id = ?2 AND \(due) ORDER BY due_at, rowid LIMIT ?4)
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
                     single_shot, lease_token
                 """,
                 [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))]
             ) { row in
                 (
-                    id: row.text(0), tenantID: row.text(1), eventID: row.text(2),
+                    id: row.text(0), tenantID: row.text(1), eventID: row.optionalText(2),
                     progress: DeliveryStateMachine.Progress(
                         state: DeliveryState(storageCode: Int(row.int(3))) ?? .pending, attemptCount: Int(row.int(4)),
                         lastAttemptAt: row.optionalInt(5).map(Timestamp.date),
@@ -597,15 +611,138 @@ public final class SQLiteStore: Store {
             var claimed: [ClaimedDelivery] = []
             claimed.reserveCapacity(rows.count)
             for row in rows {
-                guard let event = try db.queryFirst(
-                    "SELECT \(StoredForm.eventColumns) FROM events WHERE id = ?", [.text(row.eventID)], Self.event
-                ) else { continue }
+                let content: ClaimedDelivery.Content
+                if let eventID = row.eventID {
+                    guard let event = try db.queryFirst(
+                        "SELECT \(StoredForm.eventColumns) FROM events WHERE id = ?", [.text(eventID)], Self.event
+                    ) else { continue }
+                    content = .event(event)
+                } else {
+                    let events = try Self.batchEvents(db, batchID: row.id)
+                    guard !events.isEmpty else {
+                        // Every event it carried was cancelled while it waited: nothing to send.
+                        try db.run(
+                            """
+                            UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
+                                last_error = 'every event it carried was cancelled', updated_at = ?
+                            WHERE id = ?
+                            """,
+                            [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(Timestamp.millis(now)), .text(row.id)]
+                        )
+                        continue
+                    }
+                    content = .batch(events)
+                }
                 claimed.append(ClaimedDelivery(
-                    deliveryID: row.id, tenantID: row.tenantID, event: event, progress: row.progress, leaseToken: row.token
+                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token
                 ))
             }
-            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try Self.nextDue(db, endpointID: endpointID))
+            if let policy = endpoint.batch {
+                while claimed.count < allowed,
+                      let batch = try Self.formBatch(db, endpoint: endpoint, policy: policy, now: now, leaseUntil: leaseUntil) {
+                    claimed.append(batch)
+                }
+            }
+            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
         }
+    }
+
+    /// The due events' deliveries of a batching endpoint waiting to be gathered: how many (up to
+    /// a batch) and since when the oldest has been due.
+    private static func waitingForBatch(
+        _ db: SQLiteConnection, endpointID: String, size: Int, now: Date
+    ) throws -> (count: Int, oldestDueAt: Date?) {
+        try db.queryFirst(
+            """
+            SELECT COUNT(*), MIN(due_at) FROM (
+                SELECT due_at FROM deliveries
+                WHERE endpoint_id = ? AND state IN (0, 1) AND due_at <= ? AND event_id IS NOT NULL
+                ORDER BY due_at, rowid LIMIT ?
+            )
+            """,
+            [.text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(size))]
+        ) { (count: Int($0.int(0)), oldestDueAt: $0.optionalInt(1).map(Timestamp.date)) } ?? (0, nil)
+    }
+
+    /// Gathers the oldest waiting deliveries into a new batch and claims it, when the policy
+    /// says they make one now. Runs in the claim's transaction, so two claims can never split
+    /// or share a batch.
+    private static func formBatch(
+        _ db: SQLiteConnection, endpoint: Endpoint, policy: BatchPolicy, now: Date, leaseUntil: Date
+    ) throws -> ClaimedDelivery? {
+        let waiting = try waitingForBatch(db, endpointID: endpoint.id, size: policy.size, now: now)
+        guard let oldest = waiting.oldestDueAt,
+              policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).ready else { return nil }
+        let batchID = Identifier.make("bat", now: now)
+        let millis = Timestamp.millis(now)
+        let lease = Timestamp.millis(leaseUntil)
+        try db.run(
+            """
+            UPDATE deliveries SET state = ?1, batch_id = ?2, due_at = NULL, next_attempt_at = NULL, updated_at = ?3
+            WHERE id IN (
+                SELECT id FROM deliveries
+                WHERE endpoint_id = ?4 AND state IN (0, 1) AND due_at <= ?3 AND event_id IS NOT NULL
+                ORDER BY due_at, rowid LIMIT ?5
+            )
+            """,
+            [.integer(Int64(DeliveryState.batched.storageCode)), .text(batchID), .integer(millis), .text(endpoint.id),
+             .integer(Int64(policy.size))]
+        )
+        try db.run(
+            """
+            INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, lease_until,
+                lease_token, created_at, updated_at)
+            VALUES (?, ?, NULL, ?, ?, ?, ?, ?, 1, ?, ?)
+            """,
+            [.text(batchID), .text(endpoint.tenantID), .text(endpoint.id), .integer(Int64(DeliveryState.pending.storageCode)),
+             .integer(millis), .integer(lease), .integer(lease), .integer(millis), .integer(millis)]
+        )
+        return ClaimedDelivery(
+            deliveryID: batchID, tenantID: endpoint.tenantID, content: .batch(try batchEvents(db, batchID: batchID)),
+            progress: DeliveryStateMachine.Progress(state: .pending, attemptCount: 0, lastAttemptAt: nil, budget: RetryBudget()),
+            leaseToken: 1
+        )
+    }
+
+    private static let qualifiedEventColumns = StoredForm.eventColumns.split(separator: ", ").map { "e.\($0)" }.joined(separator: ", ")
+
+    /// The events a batch carries now (those cancelled meanwhile drop out), oldest first.
+    private static func batchEvents(_ db: SQLiteConnection, batchID: String) throws -> [Event] {
+        try db.query(
+            """
+            SELECT \(qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.batch_id = ? AND d.state = ? ORDER BY d.id
+            """,
+            [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
+        )
+    }
+
+    /// When the endpoint next has something to claim: for a batching endpoint, the earliest of
+    /// a batch's retry, the moment the waiting deliveries make a batch, and the next delivery
+    /// to become due.
+    static func nextDue(_ db: SQLiteConnection, endpoint: Endpoint, now: Date) throws -> Date? {
+        guard let policy = endpoint.batch else { return try nextDue(db, endpointID: endpoint.id) }
+        var candidates: [Date] = []
+        if let at = try db.queryFirst(
+            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = ? AND state IN (0, 1) AND event_id IS NULL AND due_at IS NOT NULL",
+            [.text(endpoint.id)], { $0.optionalInt(0) }
+        ).flatMap({ $0 }) {
+            candidates.append(Timestamp.date(millis: at))
+        }
+        let waiting = try waitingForBatch(db, endpointID: endpoint.id, size: policy.size, now: now)
+        if let oldest = waiting.oldestDueAt, let at = policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).at {
+            candidates.append(at)
+        }
+        if let at = try db.queryFirst(
+            """
+            SELECT MIN(due_at) FROM deliveries
+            WHERE endpoint_id = ? AND state IN (0, 1) AND due_at > ? AND event_id IS NOT NULL
+            """,
+            [.text(endpoint.id), .integer(Timestamp.millis(now))], { $0.optionalInt(0) }
+        ).flatMap({ $0 }) {
+            candidates.append(Timestamp.date(millis: at))
+        }
+        return candidates.min()
     }
 
     public func record(_ records: [AttemptRecord]) async throws {
@@ -643,7 +780,7 @@ public final class SQLiteStore: Store {
                 )
                 let transition = record.transition
                 let next = transition.nextAttemptAt.map(Timestamp.millis)
-                try db.run(
+                let applied = try db.run(
                     """
                     UPDATE deliveries SET state = ?, next_attempt_at = ?, lease_until = NULL,
                         due_at = CASE WHEN ? IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
@@ -656,6 +793,10 @@ public final class SQLiteStore: Store {
                      .optionalInteger(transition.budget.firstAttemptAt.map(Timestamp.millis)),
                      .integer(transition.budget.singleShot ? 1 : 0), .text(attempt.deliveryID), .integer(record.lease.token)]
                 )
+                if applied == 1, let batch = record.batch,
+                   let retryAt = try Self.settleBatch(db, record: record, outcome: batch) {
+                    signals.append(.due(endpointID: record.endpointID, at: retryAt))
+                }
                 if let reason = transition.disableEndpointReason {
                     let disabled = try db.run(
                         "UPDATE endpoints SET status = 'disabled', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'",
@@ -673,6 +814,72 @@ public final class SQLiteStore: Store {
                 db.afterCommit.append { hub.emit(emitted) }
             }
         }
+    }
+
+    /// Carries a batch's attempt over to the events' deliveries it carried: each counts the
+    /// attempt; those the receiver listed as failed go back to retrying on their own budgets;
+    /// the rest follow the batch (or stay with it while it retries). Returns when the first
+    /// listed one is due again.
+    private static func settleBatch(_ db: SQLiteConnection, record: AttemptRecord, outcome: BatchOutcome) throws -> Date? {
+        let attempt = record.attempt
+        let batchID = attempt.deliveryID
+        let batched = Int64(DeliveryState.batched.storageCode)
+        let started = Timestamp.millis(attempt.startedAt)
+        let endedAt = attempt.startedAt.addingTimeInterval(attempt.duration)
+        let ended = Timestamp.millis(endedAt)
+        var failed: [(id: String, progress: DeliveryStateMachine.Progress)] = []
+        if record.transition.state == .succeeded, !outcome.failedEventIDs.isEmpty {
+            failed = try db.query(
+                """
+                SELECT id, event_id, attempt_count, last_attempt_at, budget_base, budget_first_at, single_shot
+                FROM deliveries WHERE batch_id = ? AND state = ?
+                """,
+                [.text(batchID), .integer(batched)]
+            ) { row in
+                (id: row.text(0), eventID: row.text(1), progress: DeliveryStateMachine.Progress(
+                    state: .pending, attemptCount: Int(row.int(2)), lastAttemptAt: row.optionalInt(3).map(Timestamp.date),
+                    budget: RetryBudget(base: Int(row.int(4)), firstAttemptAt: row.optionalInt(5).map(Timestamp.date), singleShot: row.int(6) != 0)
+                ))
+            }
+            .filter { outcome.failedEventIDs.contains($0.eventID) }
+            .map { (id: $0.id, progress: $0.progress) }
+        }
+        try db.run(
+            """
+            UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = ?, last_status = ?, last_error = ?,
+                budget_first_at = COALESCE(budget_first_at, ?), updated_at = ?
+            WHERE batch_id = ? AND state = ?
+            """,
+            [.integer(started), .optionalInteger(attempt.responseStatus.map(Int64.init)),
+             .optionalText(attempt.outcome == .succeeded ? nil : attempt.summary), .integer(started), .integer(ended),
+             .text(batchID), .integer(batched)]
+        )
+        var firstRetry: Date?
+        for member in failed {
+            let transition = outcome.failedMember(member.progress, startedAt: attempt.startedAt, now: endedAt)
+            let next = transition.nextAttemptAt.map(Timestamp.millis)
+            try db.run(
+                """
+                UPDATE deliveries SET state = ?, next_attempt_at = ?, last_error = 'the receiver listed it as failed',
+                    due_at = CASE WHEN ? IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
+                                                          AND e.deleted_at IS NULL) = 'active' THEN ? ELSE NULL END,
+                    budget_base = ?, budget_first_at = ?, single_shot = ?
+                WHERE id = ?
+                """,
+                [.integer(Int64(transition.state.storageCode)), .optionalInteger(next), .optionalInteger(next),
+                 .optionalInteger(next), .integer(Int64(transition.budget.base)),
+                 .optionalInteger(transition.budget.firstAttemptAt.map(Timestamp.millis)),
+                 .integer(transition.budget.singleShot ? 1 : 0), .text(member.id)]
+            )
+            if let at = transition.nextAttemptAt { firstRetry = min(at, firstRetry ?? at) }
+        }
+        if !record.transition.state.isActive {
+            try db.run(
+                "UPDATE deliveries SET state = ?, updated_at = ? WHERE batch_id = ? AND state = ?",
+                [.integer(Int64(record.transition.state.storageCode)), .integer(ended), .text(batchID), .integer(batched)]
+            )
+        }
+        return firstRetry
     }
 
     public func release(_ leases: [Lease]) async throws {

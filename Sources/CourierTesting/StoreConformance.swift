@@ -33,6 +33,11 @@ public enum StoreConformance {
         Check(name: "actions on one delivery and in bulk", run: actions),
         Check(name: "deleting an endpoint cancels its active deliveries", run: deletion),
         Check(name: "due endpoints are reported with their earliest due time", run: dueEndpoints),
+        Check(name: "batches form by size, by time, or whichever comes first", run: batchFormation),
+        Check(name: "a batch is retried as a unit and its deliveries follow it", run: batchRetries),
+        Check(name: "a 2xx listing failed events retries only those, in a later batch", run: batchPartialFailure),
+        Check(name: "an expired batch lease gives the same batch again, fenced", run: batchLeaseExpiry),
+        Check(name: "cancelling takes a delivery out of its batch; cancelling a batch takes the rest", run: batchCancel),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -64,7 +69,8 @@ public enum StoreConformance {
 
     /// Records one attempt with the transition the state machine gives.
     static func record(
-        _ store: any Store, _ claimed: ClaimedDelivery, endpoint: Endpoint, status: Int?, at: Date, token: Int64? = nil
+        _ store: any Store, _ claimed: ClaimedDelivery, endpoint: Endpoint, status: Int?, at: Date, token: Int64? = nil,
+        failed: Set<String> = []
     ) async throws -> DeliveryStateMachine.Transition {
         let verdict = status.map { ResponseClassifier().classify(status: $0, headers: [], now: at) }
             ?? ResponseClassifier().classifyTransportError()
@@ -75,7 +81,8 @@ public enum StoreConformance {
         if let token { lease.token = token }
         try await store.record([AttemptRecord(
             endpointID: endpoint.id, lease: lease, attempt: attempt(for: claimed, outcome: verdict.outcome, status: status, at: at),
-            transition: transition
+            transition: transition,
+            batch: claimed.isBatch ? BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: 0.5) : nil
         )])
         return transition
     }
@@ -238,7 +245,7 @@ public enum StoreConformance {
         let claim = try await store.claim(endpointID: "ep_a", limit: 3, now: now, leaseUntil: now.addingTimeInterval(60))
         try expect(claim.endpoint?.id == "ep_a", "the claim carries the endpoint")
         try expect(claim.deliveries.map(\.deliveryID) == Array(ids.prefix(3)), "oldest first, up to the limit")
-        try expect(claim.deliveries.allSatisfy { $0.event.type == "case.updated" }, "with the event")
+        try expect(claim.deliveries.allSatisfy { $0.events.map(\.type) == ["case.updated"] }, "with the event")
         let next = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
         try expect(next.deliveries.map(\.deliveryID) == Array(ids.suffix(2)), "the rest, not the leased ones again")
         let none = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))

@@ -99,6 +99,12 @@ public enum DeliveryStateMachine {
     public static func apply(
         _ action: Action, state: DeliveryState, attemptCount: Int, budget: RetryBudget, now: Date
     ) throws(CourierError) -> ActionEffect {
+        if state == .batched, action != .cancel {
+            throw .conflict(
+                "this delivery is carried by a batch under way; resend or requeue the batch, or cancel this delivery to take it out",
+                code: "invalid_state"
+            )
+        }
         switch action {
         case .resend:
             if state.isActive {
@@ -108,7 +114,7 @@ public enum DeliveryStateMachine {
             single.singleShot = true
             return ActionEffect(state: .pending, nextAttemptAt: now, budget: single)
         case .cancel:
-            guard state.isActive else {
+            guard state.isActive || state == .batched else {
                 throw .conflict("a \(state.rawValue) delivery cannot be cancelled; only pending and retrying ones can", code: "invalid_state")
             }
             var budget = budget

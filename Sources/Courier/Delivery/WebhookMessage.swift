@@ -13,6 +13,32 @@ public struct WebhookMessage: Sendable {
     /// what the publisher sent.
     public static func envelope(for event: Event) -> WebhookMessage {
         var writer = JSONWriter(capacity: event.payload.count + 128)
+        writeEnvelope(event, to: &writer)
+        return WebhookMessage(body: writer.bytes, contentType: "application/json", id: event.id)
+    }
+
+    /// A batch: a JSON array of the events' envelopes, oldest first, under the batch's own
+    /// `webhook-id` (each envelope keeps its event's id, for the receiver's `failed` list).
+    public static func batch(id: String, events: [Event]) -> WebhookMessage {
+        var writer = JSONWriter(capacity: events.reduce(2) { $0 + $1.payload.count + 128 })
+        writer.appendRaw("[")
+        for (index, event) in events.enumerated() {
+            if index > 0 { writer.appendRaw(",") }
+            writeEnvelope(event, to: &writer)
+        }
+        writer.appendRaw("]")
+        return WebhookMessage(body: writer.bytes, contentType: "application/json", id: id)
+    }
+
+    /// The message for what a claim carries.
+    public static func message(for delivery: ClaimedDelivery) -> WebhookMessage {
+        switch delivery.content {
+        case .event(let event): envelope(for: event)
+        case .batch(let events): batch(id: delivery.deliveryID, events: events)
+        }
+    }
+
+    private static func writeEnvelope(_ event: Event, to writer: inout JSONWriter) {
         writer.appendRaw("{\"id\":")
         writer.writeString(event.id)
         writer.appendRaw(",\"type\":")
@@ -22,7 +48,6 @@ public struct WebhookMessage: Sendable {
         writer.appendRaw(",\"data\":")
         writer.writeRaw(event.payload)
         writer.appendRaw("}")
-        return WebhookMessage(body: writer.bytes, contentType: "application/json", id: event.id)
     }
 
     /// Every header of the request: the endpoint's own first, then Courier's, which win.

@@ -197,7 +197,7 @@ public struct DeliveryEngine: Service {
         _ delivery: ClaimedDelivery, to target: DeliveryTarget, sender: WebhookSender, metrics: EngineMetrics
     ) async -> AttemptRecord {
         let endpoint = target.endpoint
-        let message = WebhookMessage.envelope(for: delivery.event)
+        let message = WebhookMessage.message(for: delivery)
         let headers = message.headers(target: target, timestamp: Int64(Date().timeIntervalSince1970))
         let response = await sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
         let ended = response.startedAt.addingTimeInterval(response.duration)
@@ -229,7 +229,19 @@ public struct DeliveryEngine: Service {
             responseBody: response.status == nil ? nil : String(decoding: response.body, as: UTF8.self),
             responseBodyTruncated: response.bodyTruncated, error: response.error, outcome: verdict.outcome
         )
-        return AttemptRecord(endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition)
+        var batch: BatchOutcome?
+        if case .batch = delivery.content {
+            let failed = verdict.outcome == .succeeded ? Self.failedEventIDs(in: response.body) : []
+            batch = BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: Double.random(in: 0..<1))
+        }
+        return AttemptRecord(endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch)
+    }
+
+    /// The event ids a receiver listed in a 2xx answer to a batch, `{"failed": ["evt_…", …]}`.
+    /// Any other body (empty, not JSON, another shape) means every event was taken.
+    static func failedEventIDs(in body: [UInt8]) -> Set<String> {
+        guard let object = (try? JSONParser.parse(body))?.objectValue, let failed = object["failed"]?.arrayValue else { return [] }
+        return Set(failed.compactMap(\.stringValue))
     }
 }
 

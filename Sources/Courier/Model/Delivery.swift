@@ -1,10 +1,14 @@
 import Foundation
 
-/// One event on its way to one endpoint: CommCare's repeat record.
+/// One event on its way to one endpoint: CommCare's repeat record. A batch is a delivery too:
+/// one request carrying many events, with no event of its own.
 public struct Delivery: Sendable, Hashable {
     public var id: String
     public var tenantID: String
-    public var eventID: String
+    /// The event delivered; nil for a batch.
+    public var eventID: String?
+    /// For an event's delivery to a batching endpoint, the batch that last carried it.
+    public var batchID: String?
     public var endpointID: String
     public var state: DeliveryState
     /// Every attempt ever made, resends and requeues included.
@@ -20,13 +24,14 @@ public struct Delivery: Sendable, Hashable {
     public var budget: RetryBudget
 
     public init(
-        id: String, tenantID: String, eventID: String, endpointID: String, state: DeliveryState,
+        id: String, tenantID: String, eventID: String?, batchID: String? = nil, endpointID: String, state: DeliveryState,
         attemptCount: Int = 0, nextAttemptAt: Date?, lastAttemptAt: Date? = nil, lastStatus: Int? = nil,
         lastError: String? = nil, createdAt: Date, updatedAt: Date, budget: RetryBudget = RetryBudget()
     ) {
         self.id = id
         self.tenantID = tenantID
         self.eventID = eventID
+        self.batchID = batchID
         self.endpointID = endpointID
         self.state = state
         self.attemptCount = attemptCount

@@ -12,6 +12,8 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable, Codable {
     case empty
     /// A person cancelled it, the receiver asked to abort it, or its endpoint was deleted.
     case cancelled
+    /// Carried by a batch that is under way: it goes where the batch goes (see ``BatchPolicy``).
+    case batched
 
     /// Whether the engine may still send it.
     public var isActive: Bool {
@@ -33,6 +35,7 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable, Codable {
         case .rejected: 4
         case .empty: 5
         case .cancelled: 6
+        case .batched: 7
         }
     }
 

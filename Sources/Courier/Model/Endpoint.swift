@@ -29,6 +29,8 @@ public struct Endpoint: Sendable, Hashable {
     /// Extra static headers sent with every request; they never replace Courier's own.
     public var headers: [String: String]
     public var retry: RetryPolicy
+    /// When set, deliveries go in batches (see ``BatchPolicy``).
+    public var batch: BatchPolicy?
     /// How many requests to this endpoint may be under way at once, across the whole engine.
     public var maxInFlight: Int
     public var status: Status
@@ -42,7 +44,8 @@ public struct Endpoint: Sendable, Hashable {
     public init(
         id: String, tenantID: String, name: String? = nil, description: String? = nil, url: String,
         method: Method = .post, eventTypes: [EventTypePattern], secret: String, headers: [String: String] = [:],
-        retry: RetryPolicy = .standard, maxInFlight: Int = Endpoint.defaultMaxInFlight, status: Status = .active,
+        retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, maxInFlight: Int = Endpoint.defaultMaxInFlight,
+        status: Status = .active,
         statusReason: String? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -55,6 +58,7 @@ public struct Endpoint: Sendable, Hashable {
         self.secret = secret
         self.headers = headers
         self.retry = retry
+        self.batch = batch
         self.maxInFlight = maxInFlight
         self.status = status
         self.statusReason = statusReason
@@ -78,6 +82,8 @@ public struct EndpointChanges: Sendable, Hashable {
     public var secret: String?
     public var headers: [String: String]?
     public var retry: RetryPolicy?
+    /// `.some(nil)`: batching is turned off.
+    public var batch: BatchPolicy??
     public var maxInFlight: Int?
 
     public init() {}
@@ -140,8 +146,11 @@ public struct EndpointChanges: Sendable, Hashable {
         if let retry = reader.value("retry") {
             self.retry = try RetryPolicy(json: retry)
         }
+        if reader.has("batch") {
+            self.batch = .some(try reader.value("batch").map { value throws(CourierError) in try BatchPolicy(json: value) })
+        }
         self.maxInFlight = try reader.integer("maxInFlight", in: 1...1000)
-        for unsupported in ["format", "auth", "batch", "ordered"] where reader.has(unsupported) {
+        for unsupported in ["format", "auth", "ordered"] where reader.has(unsupported) {
             throw .invalid("\(unsupported) is not supported by this version of Courier yet", field: unsupported, code: "unsupported_field")
         }
         try reader.rejectUnknownFields()
@@ -192,6 +201,7 @@ extension Endpoint {
         if let secret = changes.secret { copy.secret = secret }
         if let headers = changes.headers { copy.headers = headers }
         if let retry = changes.retry { copy.retry = retry }
+        if let batch = changes.batch { copy.batch = batch }
         if let maxInFlight = changes.maxInFlight { copy.maxInFlight = maxInFlight }
         copy.updatedAt = now
         return copy

@@ -104,15 +104,21 @@ public struct DeliveryFilter: Sendable, Hashable {
     public var endpointID: String?
     public var state: DeliveryState?
     public var eventID: String?
+    /// The events' deliveries a batch carried.
+    public var batchID: String?
     /// Deliveries created at or after this time.
     public var since: Date?
     /// Deliveries created before this time.
     public var until: Date?
 
-    public init(endpointID: String? = nil, state: DeliveryState? = nil, eventID: String? = nil, since: Date? = nil, until: Date? = nil) {
+    public init(
+        endpointID: String? = nil, state: DeliveryState? = nil, eventID: String? = nil, batchID: String? = nil,
+        since: Date? = nil, until: Date? = nil
+    ) {
         self.endpointID = endpointID
         self.state = state
         self.eventID = eventID
+        self.batchID = batchID
         self.since = since
         self.until = until
     }
@@ -158,19 +164,44 @@ public struct Claim: Sendable {
 
 /// A delivery a worker holds a lease on, with what it needs to send it.
 public struct ClaimedDelivery: Sendable {
+    /// What one request carries.
+    public enum Content: Sendable {
+        case event(Event)
+        /// The events a batch carries, oldest first.
+        case batch([Event])
+    }
+
     public var deliveryID: String
     public var tenantID: String
-    public var event: Event
+    public var content: Content
     public var progress: DeliveryStateMachine.Progress
     /// The fencing token of this claim; the record of the attempt must carry it.
     public var leaseToken: Int64
 
-    public init(deliveryID: String, tenantID: String, event: Event, progress: DeliveryStateMachine.Progress, leaseToken: Int64) {
+    public init(
+        deliveryID: String, tenantID: String, content: Content, progress: DeliveryStateMachine.Progress, leaseToken: Int64
+    ) {
         self.deliveryID = deliveryID
         self.tenantID = tenantID
-        self.event = event
+        self.content = content
         self.progress = progress
         self.leaseToken = leaseToken
+    }
+
+    public init(deliveryID: String, tenantID: String, event: Event, progress: DeliveryStateMachine.Progress, leaseToken: Int64) {
+        self.init(deliveryID: deliveryID, tenantID: tenantID, content: .event(event), progress: progress, leaseToken: leaseToken)
+    }
+
+    public var isBatch: Bool {
+        if case .batch = content { true } else { false }
+    }
+
+    /// The events this request carries.
+    public var events: [Event] {
+        switch content {
+        case .event(let event): [event]
+        case .batch(let events): events
+        }
     }
 
     public var lease: Lease { Lease(deliveryID: deliveryID, token: leaseToken) }
@@ -192,12 +223,51 @@ public struct AttemptRecord: Sendable {
     public var lease: Lease
     public var attempt: Attempt
     public var transition: DeliveryStateMachine.Transition
+    /// For a batch: what becomes of the events it carried.
+    public var batch: BatchOutcome?
 
-    public init(endpointID: String, lease: Lease, attempt: Attempt, transition: DeliveryStateMachine.Transition) {
+    public init(
+        endpointID: String, lease: Lease, attempt: Attempt, transition: DeliveryStateMachine.Transition,
+        batch: BatchOutcome? = nil
+    ) {
         self.endpointID = endpointID
         self.lease = lease
         self.attempt = attempt
         self.transition = transition
+        self.batch = batch
+    }
+}
+
+/// What a batch's attempt means for the events' deliveries it carried.
+///
+/// They follow the batch, except that a receiver answering 2xx with `{"failed": [eventIds]}`
+/// sends only those back to be retried, each on its own budget under the endpoint's policy
+/// (and in a later batch), while the rest succeed.
+public struct BatchOutcome: Sendable, Hashable {
+    public var failedEventIDs: Set<String>
+    public var retry: RetryPolicy
+    public var jitter: Double
+
+    public init(failedEventIDs: Set<String>, retry: RetryPolicy, jitter: Double) {
+        self.failedEventIDs = failedEventIDs
+        self.retry = retry
+        self.jitter = jitter
+    }
+
+    /// When a person acts on a batch, which of its events' deliveries follow: `(to, from)`
+    /// states, or nil when they stay as they are. Cancelling takes the ones it still carries
+    /// with it; sending a finished batch again takes back the ones that finished with it.
+    public static func membersFollow(batchFrom old: DeliveryState, to new: DeliveryState) -> (to: DeliveryState, from: DeliveryState)? {
+        if new == .cancelled { return (.cancelled, .batched) }
+        if new.isActive, !old.isActive { return (.batched, old) }
+        return nil
+    }
+
+    /// The transition of one carried delivery the receiver listed as failed.
+    public func failedMember(_ progress: DeliveryStateMachine.Progress, startedAt: Date, now: Date) -> DeliveryStateMachine.Transition {
+        DeliveryStateMachine.afterAttempt(
+            progress, verdict: .init(outcome: .failed), policy: retry, startedAt: startedAt, now: now, jitter: jitter
+        )
     }
 }
 

@@ -4,12 +4,12 @@ public enum StoredForm {
     /// The columns both stores select, in the order their row readers expect.
     public static let endpointColumns = """
         id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
-        status, status_reason, created_at, updated_at
+        status, status_reason, created_at, updated_at, batch
         """
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """
         id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
-        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot
+        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot, batch_id
         """
 
     public static func eventTypes(_ patterns: [EventTypePattern]) -> String {
@@ -42,6 +42,14 @@ public enum StoredForm {
 
     public static func retry(from text: String) throws -> RetryPolicy {
         try RetryPolicy(json: try JSONParser.parse(text))
+    }
+
+    public static func batch(_ policy: BatchPolicy?) -> String? {
+        policy.map { text($0.json) }
+    }
+
+    public static func batch(from text: String?) throws -> BatchPolicy? {
+        try text.map { try BatchPolicy(json: try JSONParser.parse($0)) }
     }
 
     /// Response headers as `[[name, value], ...]`, keeping order and duplicates.

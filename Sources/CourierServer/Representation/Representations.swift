@@ -26,6 +26,7 @@ extension Endpoint {
         let headerFields = headers.sorted { $0.key < $1.key }.map { JSONObject.Field(key: $0.key, value: .string($0.value)) }
         o.append("headers", .object(JSONObject(headerFields)))
         o.append("retry", retry.json)
+        o.append("batch", batch?.json ?? .null)
         o.append("maxInFlight", .integer(maxInFlight))
         o.append("status", .string(status.rawValue))
         o.append("statusReason", .optional(statusReason))
@@ -43,7 +44,9 @@ extension Delivery {
     var jsonObject: JSONObject {
         var o = JSONObject()
         o.append("id", .string(id))
-        o.append("eventId", .string(eventID))
+        o.append("kind", .string(eventID == nil ? "batch" : "event"))
+        o.append("eventId", .optional(eventID))
+        o.append("batchId", .optional(batchID))
         o.append("endpointId", .string(endpointID))
         o.append("state", .string(state.rawValue))
         o.append("attemptCount", .integer(attemptCount))

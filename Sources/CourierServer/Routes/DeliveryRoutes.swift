@@ -10,7 +10,7 @@ struct DeliveryRoutes {
     func add(to group: RouterGroup<CourierRequestContext>) {
         group.get("deliveries") { request, context in
             let tenantID = try context.requireTenant()
-            let query = try request.queryParameters(allowed: ["endpoint", "state", "event", "since", "until", "limit", "cursor"])
+            let query = try request.queryParameters(allowed: ["endpoint", "state", "event", "batch", "since", "until", "limit", "cursor"])
             let filter = try DeliveryFilter(parameters: query)
             let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: try PageRequest(query: query))
             return JSONResponse.list(page, \.json)
@@ -56,10 +56,10 @@ struct DeliveryRoutes {
 }
 
 extension DeliveryFilter {
-    /// From query parameters: `endpoint`, `state`, `event`, `since`, `until`.
+    /// From query parameters: `endpoint`, `state`, `event`, `batch`, `since`, `until`.
     init(parameters: [String: String]) throws(CourierError) {
         var object = JSONObject()
-        for key in ["endpoint", "state", "event", "since", "until"] {
+        for key in ["endpoint", "state", "event", "batch", "since", "until"] {
             if let value = parameters[key] { object[key] = .string(value) }
         }
         try self.init(json: .object(object))
@@ -71,6 +71,7 @@ extension DeliveryFilter {
         self.init()
         endpointID = try reader.string("endpoint")
         eventID = try reader.string("event")
+        batchID = try reader.string("batch")
         if let state = try reader.string("state") {
             guard let parsed = DeliveryState(rawValue: state) else {
                 throw .invalid(
