@@ -278,7 +278,7 @@ public final class PostgresStore: Store {
             url: try row.text(4), method: Endpoint.Method(rawValue: try row.text(5)) ?? .post,
             eventTypes: try StoredForm.eventTypes(from: try row.text(6)), secret: try row.text(7),
             headers: try StoredForm.headers(from: try row.text(8)), retry: try StoredForm.retry(from: try row.text(9)),
-            maxInFlight: Int(try row.int(10)), status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
+            batch: try StoredForm.batch(from: try row.optionalText(15)), maxInFlight: Int(try row.int(10)), status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
             statusReason: try row.optionalText(12), createdAt: Timestamp.date(millis: try row.int(13)),
             updatedAt: Timestamp.date(millis: try row.int(14))
         )
@@ -289,7 +289,7 @@ public final class PostgresStore: Store {
             .text(e.id), .text(e.tenantID), .text(e.name), .text(e.description), .text(e.url), .text(e.method.rawValue),
             .text(StoredForm.eventTypes(e.eventTypes)), .text(e.secret), .text(StoredForm.headers(e.headers)),
             .text(StoredForm.retry(e.retry)), .integer(Int64(e.maxInFlight)), .text(e.status.rawValue), .text(e.statusReason),
-            .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)),
+            .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)), .text(StoredForm.batch(e.batch)),
         ]
     }
 
@@ -301,7 +301,7 @@ public final class PostgresStore: Store {
         do {
             try await wrap { connection in
                 try await connection.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                     Self.endpointValues(endpoint)
                 )
             }
@@ -339,12 +339,12 @@ public final class PostgresStore: Store {
                 let changed = try await connection.run(
                     """
                     UPDATE endpoints SET name = $1, description = $2, url = $3, method = $4, event_types = $5, secret = $6,
-                        headers = $7, retry = $8, max_in_flight = $9, updated_at = $10
+                        headers = $7, retry = $8, max_in_flight = $9, updated_at = $10, batch = $13
                     WHERE id = $11 AND tenant_id = $12 AND deleted_at IS NULL RETURNING 1
                     """,
                     Array(values[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
-                        .text(endpoint.id), .text(endpoint.tenantID),
+                        .text(endpoint.id), .text(endpoint.tenantID), .text(StoredForm.batch(endpoint.batch)),
                     ]
                 )
                 guard changed == 1 else { throw CourierError.notFound("endpoint") }
@@ -407,7 +407,7 @@ public final class PostgresStore: Store {
                 """
                 UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
                     last_error = 'endpoint deleted', updated_at = $2
-                WHERE endpoint_id = $3 AND state IN (0, 1)
+                WHERE endpoint_id = $3 AND state IN (0, 1, 7)
                 """,
                 [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(id)]
             )
@@ -503,7 +503,8 @@ public final class PostgresStore: Store {
 
     static func delivery(_ row: PGRow) throws -> Delivery {
         Delivery(
-            id: try row.text(0), tenantID: try row.text(1), eventID: try row.text(2), endpointID: try row.text(3),
+            id: try row.text(0), tenantID: try row.text(1), eventID: try row.optionalText(2), batchID: try row.optionalText(15),
+            endpointID: try row.text(3),
             state: DeliveryState(storageCode: Int(try row.int(4))) ?? .pending, attemptCount: Int(try row.int(5)),
             nextAttemptAt: try row.optionalInt(6).map(Timestamp.date), lastAttemptAt: try row.optionalInt(7).map(Timestamp.date),
             lastStatus: try row.optionalInt(8).map { Int($0) }, lastError: try row.optionalText(9),
@@ -526,6 +527,7 @@ public final class PostgresStore: Store {
         if let endpointID = filter.endpointID { add("endpoint_id = ?", .text(endpointID)) }
         if let state = filter.state { add("state = ?", .integer(Int64(state.storageCode))) }
         if let eventID = filter.eventID { add("event_id = ?", .text(eventID)) }
+        if let batchID = filter.batchID { add("batch_id = ?", .text(batchID)) }
         if let since = filter.since { add("created_at >= ?", .integer(Timestamp.millis(since))) }
         if let until = filter.until { add("created_at < ?", .integer(Timestamp.millis(until))) }
         return (conditions.joined(separator: " AND "), values)
@@ -619,6 +621,12 @@ public final class PostgresStore: Store {
              .integer(effect.budget.firstAttemptAt.map(Timestamp.millis)), .integer(effect.budget.singleShot ? 1 : 0),
              .integer(Timestamp.millis(now)), .text(delivery.id)]
         )
+        if delivery.eventID == nil, let (to, from) = BatchOutcome.membersFollow(batchFrom: delivery.state, to: effect.state) {
+            try await connection.run(
+                "UPDATE deliveries SET state = $1, updated_at = $2 WHERE batch_id = $3 AND state = $4",
+                [.integer(Int64(to.storageCode)), .integer(Timestamp.millis(now)), .text(delivery.id), .integer(Int64(from.storageCode))]
+            )
+        }
         guard let at = effect.nextAttemptAt else { return nil }
         return .due(endpointID: delivery.endpointID, at: at)
     }
@@ -691,7 +699,7 @@ public final class PostgresStore: Store {
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
         try await transaction { connection in
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
-            // is what lets maxInFlight count every node's leases.
+            // is what lets maxInFlight count every node's leases, and batches form whole.
             guard let endpoint = try await connection.first(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
                 [.text(endpointID)], Self.endpoint
@@ -705,14 +713,19 @@ public final class PostgresStore: Store {
             ) { try $0.int(0) } ?? 0
             let allowed = min(limit, endpoint.maxInFlight - Int(leased))
             guard allowed > 0 else {
-                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpointID: endpointID))
+                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
             }
             let lease = Timestamp.millis(leaseUntil)
+            // At a batching endpoint only batches are claimed as they are (retries, resends, a
+            // dead worker's); its events' deliveries wait to be gathered into new ones below.
+            let due = endpoint.batch == nil
+                ? "state IN (0, 1) AND due_at <= $3"
+                : "state IN (0, 1) AND event_id IS NULL AND due_at <= $3"
             let rows = try await connection.rows(
                 """
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = $1, due_at = $1
                 WHERE id IN (
-                    SELECT id FROM deliveries WHERE endpoint_id = $2 AND state IN (0, 1) AND due_at <= $3
+                    SELECT id FROM deliveries WHERE endpoint_id = $2 AND \(due)
                     ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
                 )
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
@@ -721,7 +734,7 @@ public final class PostgresStore: Store {
                 [.integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(allowed))]
             ) { row in
                 (
-                    id: try row.text(0), tenantID: try row.text(1), eventID: try row.text(2),
+                    id: try row.text(0), tenantID: try row.text(1), eventID: try row.optionalText(2),
                     progress: DeliveryStateMachine.Progress(
                         state: DeliveryState(storageCode: Int(try row.int(3))) ?? .pending, attemptCount: Int(try row.int(4)),
                         lastAttemptAt: try row.optionalInt(5).map(Timestamp.date),
@@ -734,24 +747,145 @@ public final class PostgresStore: Store {
                 )
             }
             var events: [String: Event] = [:]
-            if !rows.isEmpty {
-                let ids = rows.map(\.eventID)
+            let eventIDs = rows.compactMap(\.eventID)
+            if !eventIDs.isEmpty {
                 let sequence = try await connection.query(
-                    "SELECT \(unescaped: StoredForm.eventColumns) FROM events WHERE id = ANY(\(ids))", logger: Self.queryLogger
+                    "SELECT \(unescaped: StoredForm.eventColumns) FROM events WHERE id = ANY(\(eventIDs))", logger: Self.queryLogger
                 )
                 for try await row in sequence {
                     let event = try Self.event(PGRow(row: row.makeRandomAccess()))
                     events[event.id] = event
                 }
             }
-            let claimed = rows.sorted { $0.id < $1.id }.compactMap { row -> ClaimedDelivery? in
-                guard let event = events[row.eventID] else { return nil }
-                return ClaimedDelivery(
-                    deliveryID: row.id, tenantID: row.tenantID, event: event, progress: row.progress, leaseToken: row.token
-                )
+            var claimed: [ClaimedDelivery] = []
+            for row in rows.sorted(by: { $0.id < $1.id }) {
+                let content: ClaimedDelivery.Content
+                if let eventID = row.eventID {
+                    guard let event = events[eventID] else { continue }
+                    content = .event(event)
+                } else {
+                    let carried = try await Self.batchEvents(connection, batchID: row.id)
+                    guard !carried.isEmpty else {
+                        // Every event it carried was cancelled while it waited: nothing to send.
+                        try await connection.run(
+                            """
+                            UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
+                                last_error = 'every event it carried was cancelled', updated_at = $2
+                            WHERE id = $3
+                            """,
+                            [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(nowMillis), .text(row.id)]
+                        )
+                        continue
+                    }
+                    content = .batch(carried)
+                }
+                claimed.append(ClaimedDelivery(
+                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token
+                ))
             }
-            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try await Self.nextDue(connection, endpointID: endpointID))
+            if let policy = endpoint.batch {
+                while claimed.count < allowed,
+                      let batch = try await Self.formBatch(connection, endpoint: endpoint, policy: policy, now: now, leaseUntil: leaseUntil) {
+                    claimed.append(batch)
+                }
+            }
+            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
         }
+    }
+
+    /// The due events' deliveries of a batching endpoint waiting to be gathered: how many (up to
+    /// a batch) and since when the oldest has been due.
+    private static func waitingForBatch(
+        _ connection: PostgresConnection, endpointID: String, size: Int, now: Date
+    ) async throws -> (count: Int, oldestDueAt: Date?) {
+        try await connection.first(
+            """
+            SELECT COUNT(*), MIN(due_at) FROM (
+                SELECT due_at FROM deliveries
+                WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at <= $2 AND event_id IS NOT NULL
+                ORDER BY due_at, id LIMIT $3
+            ) waiting
+            """,
+            [.text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(size))]
+        ) { (count: Int(try $0.int(0)), oldestDueAt: try $0.optionalInt(1).map(Timestamp.date)) } ?? (0, nil)
+    }
+
+    /// Gathers the oldest waiting deliveries into a new batch and claims it, when the policy
+    /// says they make one now. Runs under the claim's lock on the endpoint, so two nodes can
+    /// never split or share a batch.
+    private static func formBatch(
+        _ connection: PostgresConnection, endpoint: Endpoint, policy: BatchPolicy, now: Date, leaseUntil: Date
+    ) async throws -> ClaimedDelivery? {
+        let waiting = try await waitingForBatch(connection, endpointID: endpoint.id, size: policy.size, now: now)
+        guard let oldest = waiting.oldestDueAt,
+              policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).ready else { return nil }
+        let batchID = Identifier.make("bat", now: now)
+        let millis = Timestamp.millis(now)
+        let lease = Timestamp.millis(leaseUntil)
+        try await connection.run(
+            """
+            UPDATE deliveries SET state = $1, batch_id = $2, due_at = NULL, next_attempt_at = NULL, updated_at = $3
+            WHERE id IN (
+                SELECT id FROM deliveries
+                WHERE endpoint_id = $4 AND state IN (0, 1) AND due_at <= $3 AND event_id IS NOT NULL
+                ORDER BY due_at, id LIMIT $5
+            )
+            """,
+            [.integer(Int64(DeliveryState.batched.storageCode)), .text(batchID), .integer(millis), .text(endpoint.id),
+             .integer(Int64(policy.size))]
+        )
+        try await connection.run(
+            """
+            INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, lease_until,
+                lease_token, created_at, updated_at)
+            VALUES ($1, $2, NULL, $3, $4, $5, $6, $6, 1, $5, $5)
+            """,
+            [.text(batchID), .text(endpoint.tenantID), .text(endpoint.id), .integer(Int64(DeliveryState.pending.storageCode)),
+             .integer(millis), .integer(lease)]
+        )
+        return ClaimedDelivery(
+            deliveryID: batchID, tenantID: endpoint.tenantID, content: .batch(try await batchEvents(connection, batchID: batchID)),
+            progress: DeliveryStateMachine.Progress(state: .pending, attemptCount: 0, lastAttemptAt: nil, budget: RetryBudget()),
+            leaseToken: 1
+        )
+    }
+
+    private static let qualifiedEventColumns = StoredForm.eventColumns.split(separator: ", ").map { "e.\($0)" }.joined(separator: ", ")
+
+    /// The events a batch carries now (those cancelled meanwhile drop out), oldest first.
+    private static func batchEvents(_ connection: PostgresConnection, batchID: String) async throws -> [Event] {
+        try await connection.rows(
+            """
+            SELECT \(qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.batch_id = $1 AND d.state = $2 ORDER BY d.id
+            """,
+            [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
+        )
+    }
+
+    /// When the endpoint next has something to claim: for a batching endpoint, the earliest of
+    /// a batch's retry, the moment the waiting deliveries make a batch, and the next delivery
+    /// to become due.
+    static func nextDue(_ connection: PostgresConnection, endpoint: Endpoint, now: Date) async throws -> Date? {
+        guard let policy = endpoint.batch else { return try await nextDue(connection, endpointID: endpoint.id) }
+        var candidates: [Date] = []
+        if let at = try await connection.first(
+            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = $1 AND state IN (0, 1) AND event_id IS NULL AND due_at IS NOT NULL",
+            [.text(endpoint.id)], { try $0.optionalInt(0) }
+        ).flatMap({ $0 }) {
+            candidates.append(Timestamp.date(millis: at))
+        }
+        let waiting = try await waitingForBatch(connection, endpointID: endpoint.id, size: policy.size, now: now)
+        if let oldest = waiting.oldestDueAt, let at = policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).at {
+            candidates.append(at)
+        }
+        if let at = try await connection.first(
+            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at > $2 AND event_id IS NOT NULL",
+            [.text(endpoint.id), .integer(Timestamp.millis(now))], { try $0.optionalInt(0) }
+        ).flatMap({ $0 }) {
+            candidates.append(Timestamp.date(millis: at))
+        }
+        return candidates.min()
     }
 
     public func record(_ records: [AttemptRecord]) async throws {
@@ -778,6 +912,12 @@ public final class PostgresStore: Store {
                 guard inserted == 1 else { continue }
                 let transition = record.transition
                 let next = transition.nextAttemptAt.map(Timestamp.millis)
+                // Whether this holder's transition applies (the lease is still its own), asked
+                // before the update changes the state: a batch's deliveries follow only then.
+                let applies = record.batch == nil ? false : try await connection.run(
+                    "SELECT 1 FROM deliveries WHERE id = $1 AND lease_token = $2 AND state IN (0, 1) FOR UPDATE",
+                    [.text(attempt.deliveryID), .integer(record.lease.token)]
+                ) == 1
                 try await connection.run(
                     """
                     UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = $1, last_status = $2,
@@ -800,6 +940,10 @@ public final class PostgresStore: Store {
                      .integer(Int64(transition.budget.base)), .integer(transition.budget.firstAttemptAt.map(Timestamp.millis)),
                      .integer(transition.budget.singleShot ? 1 : 0), .text(attempt.deliveryID)]
                 )
+                if applies, let batch = record.batch,
+                   let retryAt = try await Self.settleBatch(connection, record: record, outcome: batch) {
+                    try await Self.notify(connection, .due(endpointID: record.endpointID, at: retryAt))
+                }
                 if let reason = transition.disableEndpointReason {
                     let disabled = try await connection.run(
                         "UPDATE endpoints SET status = 'disabled', status_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active' RETURNING 1",
@@ -812,6 +956,74 @@ public final class PostgresStore: Store {
                 }
             }
         }
+    }
+
+    /// Carries a batch's attempt over to the events' deliveries it carried: each counts the
+    /// attempt; those the receiver listed as failed go back to retrying on their own budgets;
+    /// the rest follow the batch (or stay with it while it retries). Returns when the first
+    /// listed one is due again.
+    private static func settleBatch(
+        _ connection: PostgresConnection, record: AttemptRecord, outcome: BatchOutcome
+    ) async throws -> Date? {
+        let attempt = record.attempt
+        let batchID = attempt.deliveryID
+        let batched = Int64(DeliveryState.batched.storageCode)
+        let started = Timestamp.millis(attempt.startedAt)
+        let endedAt = attempt.startedAt.addingTimeInterval(attempt.duration)
+        let ended = Timestamp.millis(endedAt)
+        var failed: [(id: String, progress: DeliveryStateMachine.Progress)] = []
+        if record.transition.state == .succeeded, !outcome.failedEventIDs.isEmpty {
+            failed = try await connection.rows(
+                """
+                SELECT id, event_id, attempt_count, last_attempt_at, budget_base, budget_first_at, single_shot
+                FROM deliveries WHERE batch_id = $1 AND state = $2
+                """,
+                [.text(batchID), .integer(batched)]
+            ) { row in
+                (id: try row.text(0), eventID: try row.text(1), progress: DeliveryStateMachine.Progress(
+                    state: .pending, attemptCount: Int(try row.int(2)), lastAttemptAt: try row.optionalInt(3).map(Timestamp.date),
+                    budget: RetryBudget(
+                        base: Int(try row.int(4)), firstAttemptAt: try row.optionalInt(5).map(Timestamp.date), singleShot: try row.int(6) != 0
+                    )
+                ))
+            }
+            .filter { outcome.failedEventIDs.contains($0.eventID) }
+            .map { (id: $0.id, progress: $0.progress) }
+        }
+        try await connection.run(
+            """
+            UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = $1, last_status = $2, last_error = $3,
+                budget_first_at = COALESCE(budget_first_at, $1), updated_at = $4
+            WHERE batch_id = $5 AND state = $6
+            """,
+            [.integer(started), .integer(attempt.responseStatus.map(Int64.init)),
+             .text(attempt.outcome == .succeeded ? nil : attempt.summary), .integer(ended), .text(batchID), .integer(batched)]
+        )
+        var firstRetry: Date?
+        for member in failed {
+            let transition = outcome.failedMember(member.progress, startedAt: attempt.startedAt, now: endedAt)
+            let next = transition.nextAttemptAt.map(Timestamp.millis)
+            try await connection.run(
+                """
+                UPDATE deliveries SET state = $1, next_attempt_at = $2, last_error = 'the receiver listed it as failed',
+                    due_at = CASE WHEN $2::BIGINT IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
+                                                                   AND e.deleted_at IS NULL) = 'active' THEN $2::BIGINT ELSE NULL END,
+                    budget_base = $3, budget_first_at = $4, single_shot = $5
+                WHERE id = $6
+                """,
+                [.integer(Int64(transition.state.storageCode)), .integer(next), .integer(Int64(transition.budget.base)),
+                 .integer(transition.budget.firstAttemptAt.map(Timestamp.millis)), .integer(transition.budget.singleShot ? 1 : 0),
+                 .text(member.id)]
+            )
+            if let at = transition.nextAttemptAt { firstRetry = min(at, firstRetry ?? at) }
+        }
+        if !record.transition.state.isActive {
+            try await connection.run(
+                "UPDATE deliveries SET state = $1, updated_at = $2 WHERE batch_id = $3 AND state = $4",
+                [.integer(Int64(record.transition.state.storageCode)), .integer(ended), .text(batchID), .integer(batched)]
+            )
+        }
+        return firstRetry
     }
 
     /// PostgreSQL text cannot hold NUL; a receiver's body may.
