@@ -110,6 +110,38 @@ struct PostgresStoreTests {
             #expect(Set(claimed).count == 300)
         }
     }
+
+    /// Batches are formed across nodes without splitting or duplicating: every event lands in
+    /// exactly one batch, and every batch but the last is full.
+    @Test func batchesFormedByManyNodesAreWholeAndDisjoint() async throws {
+        try await Self.withStore { first, url in
+            var stores = [first]
+            for _ in 0..<2 { stores.append(try await PostgresStore.connect(url: url)) }
+            defer { for store in stores.dropFirst() { Task { await store.close() } } }
+            var endpoint = try StoreConformance.endpoint("ep_a")
+            endpoint.maxInFlight = 1000
+            endpoint.batch = BatchPolicy(maxSize: 7, maxWaitMs: nil)
+            try await first.insertEndpoint(endpoint)
+            let events = try (0..<300).map { _ in try NewEvent(type: "a", payload: .null) }
+            let published = try await first.publish(events, tenantID: Tenant.defaultID, now: Date()).map(\.id)
+            let now = Date().addingTimeInterval(1)
+            let batches = try await withThrowingTaskGroup(of: [[String]].self, returning: [[String]].self) { group in
+                for i in 0..<12 {
+                    let store = stores[i % stores.count]
+                    group.addTask {
+                        try await store.claim(endpointID: "ep_a", limit: 5, now: now, leaseUntil: now.addingTimeInterval(60))
+                            .deliveries.map { $0.events.map(\.id) }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let carried = batches.flatMap { $0 }
+            #expect(batches.allSatisfy { $0.count == 7 }, "only full batches, size only: \(batches.map(\.count))")
+            #expect(carried.count == Set(carried).count, "no event in two batches")
+            #expect(batches.count == 300 / 7, "every full batch was formed: \(batches.count)")
+            #expect(Set(carried).isSubset(of: Set(published)))
+        }
+    }
 }
 
 actor Heard {
