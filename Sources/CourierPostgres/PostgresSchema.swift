@@ -62,7 +62,7 @@ enum PostgresSchema {
             "ALTER TABLE deliveries ALTER COLUMN event_id DROP NOT NULL",
             "ALTER TABLE deliveries ADD COLUMN batch_id TEXT COLLATE \"C\"",
             "CREATE INDEX deliveries_due_batches ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND event_id IS NULL",
-            "CREATE INDEX deliveries_batch ON deliveries (batch_id, state) WHERE batch_id IS NOT NULL",
+            "CREATE INDEX deliveries_batch ON deliveries (batch_id) WHERE batch_id IS NOT NULL",
         ],
     ]
 }

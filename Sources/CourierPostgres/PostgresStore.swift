@@ -990,22 +990,15 @@ public final class PostgresStore: Store {
             .filter { outcome.failedEventIDs.contains($0.eventID) }
             .map { (id: $0.id, progress: $0.progress) }
         }
-        try await connection.run(
-            """
-            UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = $1, last_status = $2, last_error = $3,
-                budget_first_at = COALESCE(budget_first_at, $1), updated_at = $4
-            WHERE batch_id = $5 AND state = $6
-            """,
-            [.integer(started), .integer(attempt.responseStatus.map(Int64.init)),
-             .text(attempt.outcome == .succeeded ? nil : attempt.summary), .integer(ended), .text(batchID), .integer(batched)]
-        )
+        let status = attempt.responseStatus.map(Int64.init)
         var firstRetry: Date?
         for member in failed {
             let transition = outcome.failedMember(member.progress, startedAt: attempt.startedAt, now: endedAt)
             let next = transition.nextAttemptAt.map(Timestamp.millis)
             try await connection.run(
                 """
-                UPDATE deliveries SET state = $1, next_attempt_at = $2, last_error = 'the receiver listed it as failed',
+                UPDATE deliveries SET state = $1, next_attempt_at = $2, attempt_count = attempt_count + 1, last_attempt_at = $7,
+                    last_status = $8, last_error = 'the receiver listed it as failed', updated_at = $9,
                     due_at = CASE WHEN $2::BIGINT IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
                                                                    AND e.deleted_at IS NULL) = 'active' THEN $2::BIGINT ELSE NULL END,
                     budget_base = $3, budget_first_at = $4, single_shot = $5
@@ -1013,16 +1006,21 @@ public final class PostgresStore: Store {
                 """,
                 [.integer(Int64(transition.state.storageCode)), .integer(next), .integer(Int64(transition.budget.base)),
                  .integer(transition.budget.firstAttemptAt.map(Timestamp.millis)), .integer(transition.budget.singleShot ? 1 : 0),
-                 .text(member.id)]
+                 .text(member.id), .integer(started), .integer(status), .integer(ended)]
             )
             if let at = transition.nextAttemptAt { firstRetry = min(at, firstRetry ?? at) }
         }
-        if !record.transition.state.isActive {
-            try await connection.run(
-                "UPDATE deliveries SET state = $1, updated_at = $2 WHERE batch_id = $3 AND state = $4",
-                [.integer(Int64(record.transition.state.storageCode)), .integer(ended), .text(batchID), .integer(batched)]
-            )
-        }
+        // The rest in one statement: they count the attempt, and follow the batch if it finished.
+        let state = record.transition.state.isActive ? DeliveryState.batched : record.transition.state
+        try await connection.run(
+            """
+            UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = $1, last_status = $2, last_error = $3,
+                budget_first_at = COALESCE(budget_first_at, $1), updated_at = $4, state = $5
+            WHERE batch_id = $6 AND state = $7
+            """,
+            [.integer(started), .integer(status), .text(attempt.outcome == .succeeded ? nil : attempt.summary), .integer(ended),
+             .integer(Int64(state.storageCode)), .text(batchID), .integer(batched)]
+        )
         return firstRetry
     }
 

@@ -77,7 +77,7 @@ enum SQLiteSchema {
         -- Batches due again (retries, resends), apart from the events waiting to be batched.
         CREATE INDEX deliveries_due_batches ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND event_id IS NULL;
         -- The events a batch carries, found by the batch.
-        CREATE INDEX deliveries_batch ON deliveries (batch_id, state) WHERE batch_id IS NOT NULL;
+        CREATE INDEX deliveries_batch ON deliveries (batch_id) WHERE batch_id IS NOT NULL;
         """,
     ]
 

@@ -844,41 +844,38 @@ public final class SQLiteStore: Store {
             .filter { outcome.failedEventIDs.contains($0.eventID) }
             .map { (id: $0.id, progress: $0.progress) }
         }
-        try db.run(
-            """
-            UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = ?, last_status = ?, last_error = ?,
-                budget_first_at = COALESCE(budget_first_at, ?), updated_at = ?
-            WHERE batch_id = ? AND state = ?
-            """,
-            [.integer(started), .optionalInteger(attempt.responseStatus.map(Int64.init)),
-             .optionalText(attempt.outcome == .succeeded ? nil : attempt.summary), .integer(started), .integer(ended),
-             .text(batchID), .integer(batched)]
-        )
+        let status = attempt.responseStatus.map(Int64.init)
         var firstRetry: Date?
         for member in failed {
             let transition = outcome.failedMember(member.progress, startedAt: attempt.startedAt, now: endedAt)
             let next = transition.nextAttemptAt.map(Timestamp.millis)
             try db.run(
                 """
-                UPDATE deliveries SET state = ?, next_attempt_at = ?, last_error = 'the receiver listed it as failed',
+                UPDATE deliveries SET state = ?, next_attempt_at = ?, attempt_count = attempt_count + 1, last_attempt_at = ?,
+                    last_status = ?, last_error = 'the receiver listed it as failed', updated_at = ?,
                     due_at = CASE WHEN ? IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
                                                           AND e.deleted_at IS NULL) = 'active' THEN ? ELSE NULL END,
                     budget_base = ?, budget_first_at = ?, single_shot = ?
                 WHERE id = ?
                 """,
-                [.integer(Int64(transition.state.storageCode)), .optionalInteger(next), .optionalInteger(next),
-                 .optionalInteger(next), .integer(Int64(transition.budget.base)),
-                 .optionalInteger(transition.budget.firstAttemptAt.map(Timestamp.millis)),
+                [.integer(Int64(transition.state.storageCode)), .optionalInteger(next), .integer(started),
+                 .optionalInteger(status), .integer(ended), .optionalInteger(next), .optionalInteger(next),
+                 .integer(Int64(transition.budget.base)), .optionalInteger(transition.budget.firstAttemptAt.map(Timestamp.millis)),
                  .integer(transition.budget.singleShot ? 1 : 0), .text(member.id)]
             )
             if let at = transition.nextAttemptAt { firstRetry = min(at, firstRetry ?? at) }
         }
-        if !record.transition.state.isActive {
-            try db.run(
-                "UPDATE deliveries SET state = ?, updated_at = ? WHERE batch_id = ? AND state = ?",
-                [.integer(Int64(record.transition.state.storageCode)), .integer(ended), .text(batchID), .integer(batched)]
-            )
-        }
+        // The rest in one statement: they count the attempt, and follow the batch if it finished.
+        let state = record.transition.state.isActive ? DeliveryState.batched : record.transition.state
+        try db.run(
+            """
+            UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = ?, last_status = ?, last_error = ?,
+                budget_first_at = COALESCE(budget_first_at, ?), updated_at = ?, state = ?
+            WHERE batch_id = ? AND state = ?
+            """,
+            [.integer(started), .optionalInteger(status), .optionalText(attempt.outcome == .succeeded ? nil : attempt.summary),
+             .integer(started), .integer(ended), .integer(Int64(state.storageCode)), .text(batchID), .integer(batched)]
+        )
         return firstRetry
     }
 

@@ -28,9 +28,11 @@ struct BenchCommand: AsyncParsableCommand {
         case latency
         /// Drain `--events` from an empty store, then `--backlog` more that were all pending at once.
         case backlog
+        /// Publish everything while the endpoint is paused, then time the drain in batches of `--batch-size`.
+        case batched
     }
 
-    @Option(help: "unbatched (drain rate), latency (steady rate, publish → arrival) or backlog (drain rate with a large backlog).")
+    @Option(help: "unbatched (drain rate), latency (steady rate, publish → arrival), backlog (drain rate with a large backlog) or batched.")
     var scenario: Scenario = .unbatched
 
     @Option(help: "How many events to publish.")
@@ -41,6 +43,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "How many pending deliveries the backlog scenario drains.")
     var backlog: Int = 1_000_000
+
+    @Option(help: "maxSize of the benchmark endpoint's batches in the batched scenario.")
+    var batchSize: Int = 200
 
     @Option(help: "Events per publish call.")
     var publishBatch: Int = 1_000
@@ -70,6 +75,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard (1...1000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be from 1 to 1000") }
         guard (1...100_000).contains(rate) else { throw ValidationError("--rate must be from 1 to 100000") }
         guard backlog > 0 else { throw ValidationError("--backlog must be positive") }
+        guard (1...BatchPolicy.sizeLimit).contains(batchSize) else { throw ValidationError("--batch-size must be from 1 to 1000") }
         if scenario == .backlog, url != nil {
             throw ValidationError("the backlog scenario counts arrivals at its own receiver: leave out --url")
         }
@@ -124,7 +130,9 @@ struct BenchCommand: AsyncParsableCommand {
         let now = Date()
         let endpoint = Endpoint(
             id: Identifier.make("ep"), tenantID: Tenant.defaultID, url: url ?? receiverURL, eventTypes: [.all],
-            secret: WebhookSecret.generate().description, maxInFlight: maxInFlight, createdAt: now, updatedAt: now
+            secret: WebhookSecret.generate().description,
+            batch: scenario == .batched ? BatchPolicy(maxSize: batchSize, maxWaitMs: 100) : nil,
+            maxInFlight: maxInFlight, createdAt: now, updatedAt: now
         )
         try await store.insertEndpoint(endpoint)
         let publisher: Publisher
@@ -155,6 +163,11 @@ struct BenchCommand: AsyncParsableCommand {
             report.rate("publishPerSecond", Double(rate), label: "rate", unit: "events")
             report.percentiles("publishLatencyMicroseconds", steady.publishCall, label: http ? "POST /v1/events" : "publish call")
             if let latency = steady.latency { report.percentiles("latencyMicroseconds", latency, label: "publish → arrival") }
+        case .batched:
+            let drained = try await bench.backlog(events, batch: publishBatch, from: 0, endpoint: endpoint, batchSize: batchSize)
+            report.rate("publishPerSecond", drained.publishRate, label: "publish", unit: "events")
+            report.rate("deliveredPerSecond", drained.deliveredRate, label: "delivered", unit: "events")
+            report.rate("requestsPerSecond", drained.deliveredRate / Double(batchSize), label: "requests", unit: "batches")
         case .backlog:
             let empty = try await bench.burst(events, batch: publishBatch, from: 0)
             report.rate("emptyStorePerSecond", empty.deliveredRate, label: "drain, empty store", unit: "deliveries")
@@ -192,6 +205,7 @@ extension BenchCommand.Scenario {
         case .unbatched: "unbatched end to end (publish → signed request → 2xx recorded)"
         case .latency: "latency at a steady rate (publish → arrival at the receiver)"
         case .backlog: "drain rate with a large backlog against an empty store"
+        case .batched: "batched drain (events published while paused, then delivered in batches)"
         }
     }
 }
