@@ -278,9 +278,12 @@ public final class PostgresStore: Store {
             url: try row.text(4), method: Endpoint.Method(rawValue: try row.text(5)) ?? .post,
             eventTypes: try StoredForm.eventTypes(from: try row.text(6)), secret: try row.text(7),
             headers: try StoredForm.headers(from: try row.text(8)), retry: try StoredForm.retry(from: try row.text(9)),
-            batch: try StoredForm.batch(from: try row.optionalText(15)), maxInFlight: Int(try row.int(10)), status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
+            batch: try StoredForm.batch(from: try row.optionalText(15)),
+            statusOverrides: try StoredForm.statusOverrides(from: try row.optionalText(18)), maxInFlight: Int(try row.int(10)),
+            status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
             statusReason: try row.optionalText(12), createdAt: Timestamp.date(millis: try row.int(13)),
-            updatedAt: Timestamp.date(millis: try row.int(14))
+            updatedAt: Timestamp.date(millis: try row.int(14)),
+            previousSecret: try row.optionalText(16), previousSecretExpiresAt: try row.optionalInt(17).map(Timestamp.date)
         )
     }
 
@@ -290,6 +293,8 @@ public final class PostgresStore: Store {
             .text(StoredForm.eventTypes(e.eventTypes)), .text(e.secret), .text(StoredForm.headers(e.headers)),
             .text(StoredForm.retry(e.retry)), .integer(Int64(e.maxInFlight)), .text(e.status.rawValue), .text(e.statusReason),
             .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)), .text(StoredForm.batch(e.batch)),
+            .text(e.previousSecret), .integer(e.previousSecretExpiresAt.map(Timestamp.millis)),
+            .text(StoredForm.statusOverrides(e.statusOverrides)),
         ]
     }
 
@@ -301,7 +306,7 @@ public final class PostgresStore: Store {
         do {
             try await wrap { connection in
                 try await connection.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
                     Self.endpointValues(endpoint)
                 )
             }
@@ -339,13 +344,14 @@ public final class PostgresStore: Store {
                 let changed = try await connection.run(
                     """
                     UPDATE endpoints SET name = $1, description = $2, url = $3, method = $4, event_types = $5, secret = $6,
-                        headers = $7, retry = $8, max_in_flight = $9, updated_at = $10, batch = $13
+                        headers = $7, retry = $8, max_in_flight = $9, updated_at = $10, batch = $13, previous_secret = $14,
+                        previous_secret_expires_at = $15, status_overrides = $16
                     WHERE id = $11 AND tenant_id = $12 AND deleted_at IS NULL RETURNING 1
                     """,
                     Array(values[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
-                        .text(endpoint.id), .text(endpoint.tenantID), .text(StoredForm.batch(endpoint.batch)),
-                    ]
+                        .text(endpoint.id), .text(endpoint.tenantID),
+                    ] + Array(values[15...18])
                 )
                 guard changed == 1 else { throw CourierError.notFound("endpoint") }
                 try await Self.notify(connection, .endpointChanged(endpointID: endpoint.id))

@@ -46,11 +46,14 @@ enum SQLiteSchema {
         );
         CREATE INDEX attempts_delivery ON attempts (delivery_id, id);
         """,
-        // Batching: an endpoint's batch policy; a batch is a delivery without an event, and an
-        // event's delivery notes the batch that carried it. SQLite cannot drop NOT NULL in
-        // place, so deliveries is rebuilt with its indexes.
+        // Delivery policies: an endpoint's batch policy, rotated secret and status overrides; a
+        // batch is a delivery without an event, and an event's delivery notes the batch that
+        // carried it. SQLite cannot drop NOT NULL in place, so deliveries is rebuilt with its indexes.
         """
         ALTER TABLE endpoints ADD COLUMN batch TEXT;
+        ALTER TABLE endpoints ADD COLUMN previous_secret TEXT;
+        ALTER TABLE endpoints ADD COLUMN previous_secret_expires_at INTEGER;
+        ALTER TABLE endpoints ADD COLUMN status_overrides TEXT;
         CREATE TABLE deliveries_v2 (
             id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, event_id TEXT, endpoint_id TEXT NOT NULL,
             state INTEGER NOT NULL, attempt_count INTEGER NOT NULL DEFAULT 0,

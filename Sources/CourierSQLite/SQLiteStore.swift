@@ -145,9 +145,12 @@ public final class SQLiteStore: Store {
             url: row.text(4), method: Endpoint.Method(rawValue: row.text(5)) ?? .post,
             eventTypes: try StoredForm.eventTypes(from: row.text(6)), secret: row.text(7),
             headers: try StoredForm.headers(from: row.text(8)), retry: try StoredForm.retry(from: row.text(9)),
-            batch: try StoredForm.batch(from: row.optionalText(15)), maxInFlight: Int(row.int(10)), status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
+            batch: try StoredForm.batch(from: row.optionalText(15)),
+            statusOverrides: try StoredForm.statusOverrides(from: row.optionalText(18)), maxInFlight: Int(row.int(10)),
+            status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
             statusReason: row.optionalText(12), createdAt: Timestamp.date(millis: row.int(13)),
-            updatedAt: Timestamp.date(millis: row.int(14))
+            updatedAt: Timestamp.date(millis: row.int(14)),
+            previousSecret: row.optionalText(16), previousSecretExpiresAt: row.optionalInt(17).map(Timestamp.date)
         )
     }
 
@@ -158,6 +161,8 @@ public final class SQLiteStore: Store {
             .text(StoredForm.headers(e.headers)), .text(StoredForm.retry(e.retry)), .integer(Int64(e.maxInFlight)),
             .text(e.status.rawValue), .optionalText(e.statusReason), .integer(Timestamp.millis(e.createdAt)),
             .integer(Timestamp.millis(e.updatedAt)), .optionalText(StoredForm.batch(e.batch)),
+            .optionalText(e.previousSecret), .optionalInteger(e.previousSecretExpiresAt.map(Timestamp.millis)),
+            .optionalText(StoredForm.statusOverrides(e.statusOverrides)),
         ]
     }
 
@@ -169,7 +174,7 @@ public final class SQLiteStore: Store {
         try await database.write { [fanOutCache] db in
             do {
                 try db.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Self.endpointBinds(endpoint)
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -208,12 +213,13 @@ public final class SQLiteStore: Store {
                 changed = try db.run(
                     """
                     UPDATE endpoints SET name = ?, description = ?, url = ?, method = ?, event_types = ?, secret = ?,
-                        headers = ?, retry = ?, max_in_flight = ?, updated_at = ?, batch = ?
+                        headers = ?, retry = ?, max_in_flight = ?, updated_at = ?, batch = ?, previous_secret = ?,
+                        previous_secret_expires_at = ?, status_overrides = ?
                     WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
                     """,
                     Array(Self.endpointBinds(endpoint)[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
-                        .optionalText(StoredForm.batch(endpoint.batch)),
+                    ] + Array(Self.endpointBinds(endpoint)[15...18]) + [
                         .text(endpoint.id), .text(endpoint.tenantID),
                     ]
                 )

@@ -5,6 +5,7 @@ import Foundation
 import Histogram
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Where benchmark events enter Courier: the library call, or the HTTP API in front of it.
 enum Publisher: Sendable {
@@ -112,24 +113,25 @@ struct Bench: Sendable {
         let clock = ContinuousClock()
         let interval = Duration.nanoseconds(1_000_000_000 / rate)
         let start = clock.now
-        var calls = BenchReport.histogram()
-        var published: [(id: String, at: ContinuousClock.Instant)] = []
-        published.reserveCapacity(count)
-        try await withThrowingTaskGroup(of: (String, ContinuousClock.Instant, Duration).self) { group in
+        // Children finish into one collection as they go: a task group that kept every finished
+        // child until the end would cost memory in proportion to the run.
+        let collected = Collected()
+        try await withThrowingDiscardingTaskGroup { group in
             for i in 0..<count {
                 try await clock.sleep(until: start + interval * i)
                 group.addTask {
                     let submitted = clock.now
                     let ids = try await publisher.publish(try Self.events(i..<i + 1)) { Self.body(i..<i + 1) }
-                    return (ids[0], submitted, clock.now - submitted)
+                    let took = clock.now - submitted
+                    collected.state.withLock {
+                        _ = $0.calls.record(took.microseconds)
+                        $0.published.append((ids[0], submitted))
+                    }
                 }
-            }
-            for try await (id, at, took) in group {
-                _ = calls.record(took.microseconds)
-                published.append((id, at))
             }
         }
         try await waitUntilSucceeded(count, arrivals: count)
+        let (calls, published) = collected.state.withLock { ($0.calls, $0.published) }
         return Steady(publishCall: calls, latency: arrivalLatency(published))
     }
 
@@ -176,6 +178,13 @@ struct Bench: Sendable {
     /// Waits until the store counts `total` succeeded deliveries. Counting a large table often
     /// would cost the very CPU being measured, so when the built-in receiver sees the traffic
     /// it first waits (cheaply) for `arrivals` there, then asks the store.
+    /// What the children of a steady run found, gathered as they finish.
+    final class Collected: Sendable {
+        let state = Mutex<(calls: Histogram<UInt64>, published: [(id: String, at: ContinuousClock.Instant)])>(
+            (BenchReport.histogram(), [])
+        )
+    }
+
     private func waitUntilSucceeded(_ total: Int, arrivals: Int? = nil) async throws {
         if let arrivals, measuresArrival {
             while receiver.count < arrivals { try await Task.sleep(for: .milliseconds(1)) }

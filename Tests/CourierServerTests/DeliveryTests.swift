@@ -281,3 +281,49 @@ import Testing
         return last
     }
 }
+
+/// Per-endpoint exceptions to how statuses are read, against a real receiver.
+@Suite struct StatusOverrideTests {
+    @Test(arguments: StoreKind.all) func listedStatusesAreRetriedOrNotAsTheEndpointSays(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start { request, count in
+            if request.path == "/proxy" { return count < 2 ? RecordingReceiver.Reply(status: 404) : .ok }
+            return RecordingReceiver.Reply(status: 503)
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(
+                url: receiver.url + "/proxy", extra: #""retry":{"delays":[0.1,0.1,0.1]},"statusOverrides":{"retry":[404]}"#
+            )
+            _ = try await server.createEndpoint(
+                url: receiver.url + "/final", extra: #""retry":{"delays":[0.1,0.1,0.1]},"statusOverrides":{"noRetry":[503]}"#
+            )
+            let eventID = try await server.publish()
+            var states: [String: JSONObject] = [:]
+            for delivery in try await server.deliveries(ofEvent: eventID) {
+                let done = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "succeeded" || $0.state == "rejected" }
+                states[done.state ?? ""] = done
+            }
+            #expect(states["succeeded"]?.int("attemptCount") == 3, "404 was retried until it succeeded")
+            #expect(states["rejected"]?.int("attemptCount") == 1, "503 was not retried")
+            #expect(receiver.requests().filter { $0.path == "/final" }.count == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.all) func badOverridesAreRefused(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
+            for (overrides, field) in [
+                (#"{"retry":[200]}"#, "statusOverrides.retry[0]"), (#"{"retry":["404"]}"#, "statusOverrides.retry[0]"),
+                (#"{"retry":[404],"noRetry":[404]}"#, "statusOverrides"), (#"{"sometimes":[500]}"#, "statusOverrides.sometimes"),
+                (#"[404]"#, "statusOverrides"),
+            ] {
+                let answer = try await server.api.post(
+                    "/v1/endpoints", #"{"url":"http://127.0.0.1:9/h","eventTypes":["*"],"statusOverrides":\#(overrides)}"#
+                )
+                #expect(answer.status == 400 && answer.text.contains(field), "\(overrides): \(answer.text)")
+            }
+            let id = try await server.createEndpoint(url: "http://127.0.0.1:9/h", extra: #""statusOverrides":{"noRetry":[502,500]}"#)
+            let shown = try await server.api.get("/v1/endpoints/\(id)")["statusOverrides"]
+            #expect(shown == .object(JSONObject(["retry": .array([]), "noRetry": .array([.integer(500), .integer(502)])])))
+        }
+    }
+}

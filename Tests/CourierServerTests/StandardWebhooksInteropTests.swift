@@ -35,6 +35,57 @@ import Testing
         }
     }
 
+    /// After a rotation, requests carry both signatures for the grace period, so a verifier
+    /// holding either secret accepts; once it ends, only the new secret signs.
+    @Test(arguments: StoreKind.all) func aRotatedSecretSignsBesideTheOldOneForTheGracePeriod(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            let created = try await server.api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"]}"#)
+            let id = try #require(created["id"]?.stringValue)
+            let old = try #require(created["secret"]?.stringValue)
+            let rotated = try await server.api.post("/v1/endpoints/\(id)/rotate-secret", #"{"graceSeconds":2}"#)
+            #expect(rotated.status == 200, "\(rotated.text)")
+            let new = try #require(rotated["secret"]?.stringValue)
+            #expect(new != old && new.hasPrefix("whsec_"))
+            #expect(rotated["previousSecretExpiresAt"]?.stringValue != nil)
+            #expect(!rotated.text.contains(old), "the old secret is never shown again")
+
+            _ = try await server.publish()
+            let during = try #require(try await receiver.waitForRequests(1).first)
+            #expect(during.header("webhook-signature")?.split(separator: " ").count == 2)
+            #expect(try verify(during, secret: new) == "verified")
+            #expect(try verify(during, secret: old) == "verified")
+
+            try await Task.sleep(for: .milliseconds(2100))
+            _ = try await server.publish()
+            let after = try #require(try await receiver.waitForRequests(2).last)
+            #expect(after.header("webhook-signature")?.split(separator: " ").count == 1)
+            #expect(try verify(after, secret: new) == "verified")
+            #expect(try verify(after, secret: old).hasPrefix("refused"))
+        }
+    }
+
+    @Test(arguments: StoreKind.all) func rotationRefusesBadInput(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
+            let id = try await server.createEndpoint(url: "http://127.0.0.1:9/h")
+            let before = try await server.api.get("/v1/endpoints/\(id)")
+            for (body, field) in [
+                (#"{"secret":"nope"}"#, "secret"), (#"{"graceSeconds":-1}"#, "graceSeconds"),
+                (#"{"graceSeconds":604801}"#, "graceSeconds"), (#"{"grace":5}"#, "grace"),
+            ] {
+                let answer = try await server.api.post("/v1/endpoints/\(id)/rotate-secret", body)
+                #expect(answer.status == 400 && answer.text.contains(field), "\(body): \(answer.text)")
+            }
+            let after = try await server.api.get("/v1/endpoints/\(id)")
+            #expect(after["secret"] == before["secret"], "nothing changed")
+            let given = WebhookSecret.generate().description
+            let rotated = try await server.api.post("/v1/endpoints/\(id)/rotate-secret", #"{"secret":"\#(given)","graceSeconds":0}"#)
+            #expect(rotated["secret"]?.stringValue == given && rotated["previousSecretExpiresAt"] == .null)
+            #expect(try await server.api.post("/v1/endpoints/ep_missing/rotate-secret").status == 404)
+        }
+    }
+
     private func verify(_ request: RecordingReceiver.Request, secret: String) throws -> String {
         var headers = JSONObject()
         for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {

@@ -115,3 +115,27 @@ import Testing
         #expect(v.retryAfter == 3600)
     }
 }
+
+@Suite struct StatusOverrideClassifierTests {
+    let classifier = ResponseClassifier(overrides: StatusOverrides(retry: [404, 400, 410, 301], noRetry: [500, 429]))
+    let now = Date(timeIntervalSince1970: 1_000_000)
+
+    func outcome(_ status: Int, _ headers: [HeaderField] = []) -> Attempt.Outcome {
+        classifier.classify(status: status, headers: headers, now: now).outcome
+    }
+
+    @Test func listedStatusesChangeClassAndTheRestKeepTheirs() {
+        #expect(outcome(404) == .failed && outcome(400) == .failed && outcome(301) == .failed)
+        #expect(outcome(410) == .failed, "a 410 listed to retry is retried, not taken as unsubscribing")
+        #expect(outcome(500) == .rejected && outcome(429) == .rejected)
+        #expect(outcome(502) == .failed && outcome(403) == .rejected && outcome(200) == .succeeded)
+        #expect(ResponseClassifier().classify(status: 410, headers: [], now: now).outcome == .gone)
+    }
+
+    @Test func abortAndRetryAfterStillApply() {
+        #expect(outcome(404, [HeaderField(name: "webhook-delivery", value: "abort-message")]) == .aborted)
+        let overridden = ResponseClassifier(overrides: StatusOverrides(retry: [503]))
+        let verdict = overridden.classify(status: 503, headers: [HeaderField(name: "Retry-After", value: "7")], now: now)
+        #expect(verdict == ResponseClassifier.Verdict(outcome: .failed, retryAfter: 7))
+    }
+}

@@ -1,22 +1,38 @@
 import Foundation
 
-/// An endpoint made ready to send to: its secret parsed and keyed, its static headers in order
-/// and its request line worked out once per version of the endpoint rather than once per
-/// attempt (parsing a URL and keying an HMAC cost more than signing one request).
+/// An endpoint made ready to send to: its secrets parsed and keyed, its static headers in order,
+/// its response classifier and its request line worked out once per version of the endpoint
+/// rather than once per attempt (parsing a URL and a secret cost more than signing a request).
 public struct DeliveryTarget: Sendable {
     public let endpoint: Endpoint
-    public let signer: WebhookSigner
     /// `METHOD url` without credentials, as attempt records show it.
     public let requestSummary: String
     /// The endpoint's own headers, sorted so that requests are reproducible.
     public let staticHeaders: [HeaderField]
+    public let classifier: ResponseClassifier
+    private let current: WebhookSigner
+    /// Signs with the new and the previous secret, until the rotation's grace period ends.
+    private let rotating: (signer: WebhookSigner, until: Date)?
 
     public init(_ endpoint: Endpoint) {
         self.endpoint = endpoint
         // An unreadable secret cannot be stored through the API; should one appear, the request
         // goes unsigned rather than not at all, and the receiver's verifier refuses it.
-        signer = WebhookSigner(secrets: (try? WebhookSecret(endpoint.secret)).map { [$0] } ?? [])
+        let secret = try? WebhookSecret(endpoint.secret)
+        current = WebhookSigner(secrets: secret.map { [$0] } ?? [])
+        if let previous = endpoint.previousSecret.flatMap({ try? WebhookSecret($0) }), let until = endpoint.previousSecretExpiresAt {
+            rotating = (WebhookSigner(secrets: (secret.map { [$0] } ?? []) + [previous]), until)
+        } else {
+            rotating = nil
+        }
         requestSummary = WebhookSender.requestSummary(method: endpoint.method, url: endpoint.url)
         staticHeaders = endpoint.headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
+        classifier = ResponseClassifier(overrides: endpoint.statusOverrides)
+    }
+
+    /// The signer for a request made at `date`.
+    public func signer(at date: Date) -> WebhookSigner {
+        if let rotating, date < rotating.until { return rotating.signer }
+        return current
     }
 }

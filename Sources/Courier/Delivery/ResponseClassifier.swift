@@ -23,7 +23,12 @@ public struct ResponseClassifier: Sendable, Hashable {
     /// The longest `Retry-After` honoured; a larger one is cut to this.
     public static let maximumRetryAfter: TimeInterval = 86400
 
-    public init() {}
+    /// The endpoint's exceptions to the defaults.
+    public var overrides: StatusOverrides
+
+    public init(overrides: StatusOverrides = .none) {
+        self.overrides = overrides
+    }
 
     public func classify(status: Int, headers: [HeaderField], now: Date) -> Verdict {
         if (200...299).contains(status) {
@@ -32,10 +37,14 @@ public struct ResponseClassifier: Sendable, Hashable {
         if headers.contains(where: { $0.name.lowercased() == "webhook-delivery" && $0.value.lowercased() == "abort-message" }) {
             return Verdict(outcome: .aborted)
         }
-        if status == 410 {
+        if overrides.noRetry.contains(status) {
+            return Verdict(outcome: .rejected)
+        }
+        let retried = overrides.retry.contains(status)
+        if status == 410, !retried {
             return Verdict(outcome: .gone)
         }
-        if status >= 500 || Self.retryableClientErrors.contains(status) {
+        if retried || status >= 500 || Self.retryableClientErrors.contains(status) {
             var retryAfter: TimeInterval?
             if status == 429 || status == 503,
                let value = headers.first(where: { $0.name.lowercased() == "retry-after" })?.value {

@@ -51,14 +51,14 @@ public struct WebhookMessage: Sendable {
     }
 
     /// Every header of the request: the endpoint's own first, then Courier's, which win.
-    public func headers(target: DeliveryTarget, timestamp: Int64) -> [HeaderField] {
+    public func headers(target: DeliveryTarget, timestamp: Int64, now: Date) -> [HeaderField] {
         var fields = target.staticHeaders
         fields.reserveCapacity(fields.count + 5)
         fields.append(HeaderField(name: "content-type", value: contentType))
         fields.append(HeaderField(name: "user-agent", value: "Courier/\(Courier.version)"))
         fields.append(HeaderField(name: "webhook-id", value: id))
         fields.append(HeaderField(name: "webhook-timestamp", value: String(timestamp)))
-        fields.append(HeaderField(name: "webhook-signature", value: target.signer.signature(id: id, timestamp: timestamp, body: body)))
+        fields.append(HeaderField(name: "webhook-signature", value: target.signer(at: now).signature(id: id, timestamp: timestamp, body: body)))
         return fields
     }
 }

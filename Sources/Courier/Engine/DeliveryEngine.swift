@@ -51,7 +51,6 @@ public struct DeliveryEngine: Service {
     let store: any Store
     let configuration: Configuration
     let logger: Logger
-    let classifier = ResponseClassifier()
 
     public init(store: any Store, configuration: Configuration = .init(), logger: Logger = Logger(label: "courier.engine")) {
         self.store = store
@@ -198,11 +197,12 @@ public struct DeliveryEngine: Service {
     ) async -> AttemptRecord {
         let endpoint = target.endpoint
         let message = WebhookMessage.message(for: delivery)
-        let headers = message.headers(target: target, timestamp: Int64(Date().timeIntervalSince1970))
+        let now = Date()
+        let headers = message.headers(target: target, timestamp: Int64(now.timeIntervalSince1970), now: now)
         let response = await sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
         let ended = response.startedAt.addingTimeInterval(response.duration)
-        let verdict = response.status.map { classifier.classify(status: $0, headers: response.headers, now: ended) }
-            ?? classifier.classifyTransportError()
+        let verdict = response.status.map { target.classifier.classify(status: $0, headers: response.headers, now: ended) }
+            ?? target.classifier.classifyTransportError()
         let transition = DeliveryStateMachine.afterAttempt(
             delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: response.startedAt, now: ended,
             jitter: Double.random(in: 0..<1)

@@ -26,11 +26,17 @@ public struct Endpoint: Sendable, Hashable {
     public var eventTypes: [EventTypePattern]
     /// The Standard Webhooks signing secret, `whsec_<base64>`.
     public var secret: String
+    /// The secret before the last rotation, still signing (beside the new one) until
+    /// `previousSecretExpiresAt`, so receivers can switch without missing a request.
+    public var previousSecret: String?
+    public var previousSecretExpiresAt: Date?
     /// Extra static headers sent with every request; they never replace Courier's own.
     public var headers: [String: String]
     public var retry: RetryPolicy
     /// When set, deliveries go in batches (see ``BatchPolicy``).
     public var batch: BatchPolicy?
+    /// Exceptions to how response statuses are read (see ``StatusOverrides``).
+    public var statusOverrides: StatusOverrides
     /// How many requests to this endpoint may be under way at once, across the whole engine.
     public var maxInFlight: Int
     public var status: Status
@@ -44,9 +50,10 @@ public struct Endpoint: Sendable, Hashable {
     public init(
         id: String, tenantID: String, name: String? = nil, description: String? = nil, url: String,
         method: Method = .post, eventTypes: [EventTypePattern], secret: String, headers: [String: String] = [:],
-        retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, maxInFlight: Int = Endpoint.defaultMaxInFlight,
-        status: Status = .active,
-        statusReason: String? = nil, createdAt: Date, updatedAt: Date
+        retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, statusOverrides: StatusOverrides = .none,
+        maxInFlight: Int = Endpoint.defaultMaxInFlight, status: Status = .active,
+        statusReason: String? = nil, createdAt: Date, updatedAt: Date, previousSecret: String? = nil,
+        previousSecretExpiresAt: Date? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -56,9 +63,12 @@ public struct Endpoint: Sendable, Hashable {
         self.method = method
         self.eventTypes = eventTypes
         self.secret = secret
+        self.previousSecret = previousSecret
+        self.previousSecretExpiresAt = previousSecretExpiresAt
         self.headers = headers
         self.retry = retry
         self.batch = batch
+        self.statusOverrides = statusOverrides
         self.maxInFlight = maxInFlight
         self.status = status
         self.statusReason = statusReason
@@ -84,6 +94,7 @@ public struct EndpointChanges: Sendable, Hashable {
     public var retry: RetryPolicy?
     /// `.some(nil)`: batching is turned off.
     public var batch: BatchPolicy??
+    public var statusOverrides: StatusOverrides?
     public var maxInFlight: Int?
 
     public init() {}
@@ -149,6 +160,9 @@ public struct EndpointChanges: Sendable, Hashable {
         if reader.has("batch") {
             self.batch = .some(try reader.value("batch").map { value throws(CourierError) in try BatchPolicy(json: value) })
         }
+        if let overrides = reader.value("statusOverrides") {
+            self.statusOverrides = try StatusOverrides(json: overrides)
+        }
         self.maxInFlight = try reader.integer("maxInFlight", in: 1...1000)
         for unsupported in ["format", "auth", "ordered"] where reader.has(unsupported) {
             throw .invalid("\(unsupported) is not supported by this version of Courier yet", field: unsupported, code: "unsupported_field")
@@ -202,6 +216,7 @@ extension Endpoint {
         if let headers = changes.headers { copy.headers = headers }
         if let retry = changes.retry { copy.retry = retry }
         if let batch = changes.batch { copy.batch = batch }
+        if let statusOverrides = changes.statusOverrides { copy.statusOverrides = statusOverrides }
         if let maxInFlight = changes.maxInFlight { copy.maxInFlight = maxInFlight }
         copy.updatedAt = now
         return copy
@@ -218,5 +233,21 @@ extension Endpoint {
             secret: changes.secret ?? WebhookSecret.generate().description, createdAt: now, updatedAt: now
         )
         self = applying(changes, now: now)
+    }
+}
+
+extension Endpoint {
+    /// The longest a previous secret may keep signing after a rotation.
+    public static let maximumRotationGrace: TimeInterval = 7 * 86400
+    public static let defaultRotationGrace: TimeInterval = 86400
+
+    /// A new signing secret; the current one keeps signing beside it for `grace`.
+    public func rotatingSecret(to newSecret: String, grace: TimeInterval, now: Date) -> Endpoint {
+        var copy = self
+        copy.previousSecret = grace > 0 ? secret : nil
+        copy.previousSecretExpiresAt = grace > 0 ? now.addingTimeInterval(grace) : nil
+        copy.secret = newSecret
+        copy.updatedAt = now
+        return copy
     }
 }

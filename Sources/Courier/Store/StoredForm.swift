@@ -4,7 +4,7 @@ public enum StoredForm {
     /// The columns both stores select, in the order their row readers expect.
     public static let endpointColumns = """
         id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
-        status, status_reason, created_at, updated_at, batch
+        status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides
         """
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """
@@ -50,6 +50,15 @@ public enum StoredForm {
 
     public static func batch(from text: String?) throws -> BatchPolicy? {
         try text.map { try BatchPolicy(json: try JSONParser.parse($0)) }
+    }
+
+    /// Overrides as JSON, or nil for none (the common case costs nothing to store).
+    public static func statusOverrides(_ overrides: StatusOverrides) -> String? {
+        overrides.isEmpty ? nil : text(overrides.json)
+    }
+
+    public static func statusOverrides(from text: String?) throws -> StatusOverrides {
+        try text.map { try StatusOverrides(json: try JSONParser.parse($0)) } ?? .none
     }
 
     /// Response headers as `[[name, value], ...]`, keeping order and duplicates.

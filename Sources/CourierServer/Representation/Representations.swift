@@ -23,10 +23,13 @@ extension Endpoint {
         o.append("method", .string(method.rawValue))
         o.append("eventTypes", .array(eventTypes.map { .string($0.description) }))
         if includeSecret { o.append("secret", .string(secret)) }
+        // The previous secret itself is never shown again; only how long it goes on signing.
+        o.append("previousSecretExpiresAt", .date(previousSecretExpiresAt))
         let headerFields = headers.sorted { $0.key < $1.key }.map { JSONObject.Field(key: $0.key, value: .string($0.value)) }
         o.append("headers", .object(JSONObject(headerFields)))
         o.append("retry", retry.json)
         o.append("batch", batch?.json ?? .null)
+        o.append("statusOverrides", statusOverrides.json)
         o.append("maxInFlight", .integer(maxInFlight))
         o.append("status", .string(status.rawValue))
         o.append("statusReason", .optional(statusReason))

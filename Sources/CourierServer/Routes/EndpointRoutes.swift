@@ -2,7 +2,7 @@ import Courier
 import Foundation
 import Hummingbird
 
-/// Endpoints: create, list, read, update, delete, pause and resume.
+/// Endpoints: create, list, read, update, delete, pause, resume and rotate the secret.
 struct EndpointRoutes {
     let store: any Store
     let body: RequestBody
@@ -45,6 +45,21 @@ struct EndpointRoutes {
         }
         group.post("endpoints/:id/resume") { _, context in
             try await setStatus(.active, reason: nil, context: context)
+        }
+        // A new secret; the old one goes on signing beside it for the grace period, so that
+        // receivers can switch at their own pace without refusing a single request.
+        group.post("endpoints/:id/rotate-secret") { request, context in
+            var reader = try JSONFieldReader(try await body.optionalJSON(request))
+            let secret = try reader.string("secret")
+            if let secret { _ = try WebhookSecret(secret, field: "secret") }
+            let grace = try reader.integer("graceSeconds", in: 0...Int(Endpoint.maximumRotationGrace))
+            try reader.rejectUnknownFields()
+            let endpoint = try await find(context).rotatingSecret(
+                to: secret ?? WebhookSecret.generate().description,
+                grace: grace.map(TimeInterval.init) ?? Endpoint.defaultRotationGrace, now: Date()
+            )
+            try await store.updateEndpoint(endpoint)
+            return JSONResponse.make(endpoint.json(includeSecret: true))
         }
     }
 
