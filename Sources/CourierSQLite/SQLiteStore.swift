@@ -61,6 +61,15 @@ public final class SQLiteStore: Store {
                 WHERE state IN (0, 1) AND lease_until IS NOT NULL
                 """
             )
+            // An active endpoint's deliveries left held by a resume that stopped between chunks.
+            try setup.run(
+                """
+                UPDATE deliveries SET due_at = COALESCE(next_attempt_at, ?)
+                WHERE state IN (0, 1) AND due_at IS NULL AND lease_until IS NULL
+                    AND endpoint_id IN (SELECT id FROM endpoints WHERE status = 'active' AND deleted_at IS NULL)
+                """,
+                [.integer(Timestamp.millis(now))]
+            )
             database = try SQLiteDatabase(path: path, synchronous: durability.rawValue, onRollback: fanOutCache.invalidateAll)
         } catch {
             Glibc.close(descriptor)
@@ -235,42 +244,69 @@ public final class SQLiteStore: Store {
     public func setEndpointStatus(
         tenantID: String, id: String, status: Endpoint.Status, reason: String?, now: Date
     ) async throws -> Endpoint {
-        try await database.write { [fanOutCache, hub] db in
+        let endpoint = try await database.write { [fanOutCache, hub] db in
             let changed = try db.run(
                 "UPDATE endpoints SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                 [.text(status.rawValue), .optionalText(reason), .integer(Timestamp.millis(now)), .text(id), .text(tenantID)]
             )
             guard changed == 1 else { throw CourierError.notFound("endpoint") }
-            var signals: [StoreSignal] = [.endpointChanged(endpointID: id)]
-            if status == .active {
-                // Released at once: each delivery is due at its own time, or when its lease ends.
-                try db.run(
-                    """
-                    UPDATE deliveries SET due_at = MAX(COALESCE(next_attempt_at, ?), COALESCE(lease_until, 0))
-                    WHERE endpoint_id = ? AND state IN (0, 1) AND due_at IS NULL
-                    """,
-                    [.integer(Timestamp.millis(now)), .text(id)]
-                )
-                if let due = try Self.nextDue(db, endpointID: id) {
-                    signals.append(.due(endpointID: id, at: due))
-                }
-            } else {
-                try Self.hold(db, endpointID: id)
-            }
             fanOutCache.invalidate(tenantID)
-            let emitted = signals
-            db.afterCommit.append { hub.emit(emitted) }
+            db.afterCommit.append { hub.emit([.endpointChanged(endpointID: id)]) }
             return try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], Self.endpoint
             )!
         }
+        // The deliveries follow in chunks, each its own transaction: an endpoint may hold
+        // millions, and one transaction over all of them would cost memory in proportion. Each
+        // chunk checks the status again, so a pause and a resume that race end as the last one
+        // says; a crash between chunks is mended when the store opens (see `open`).
+        while true {
+            let moved = try await database.write { db -> Int in
+                guard let current = try db.queryFirst(
+                    "SELECT status FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(id)], { $0.text(0) }
+                ), (current == Endpoint.Status.active.rawValue) == (status == .active) else { return 0 }
+                return status == .active
+                    ? try Self.releaseHeld(db, endpointID: id, now: now, limit: Self.holdChunk)
+                    : try Self.hold(db, endpointID: id, limit: Self.holdChunk)
+            }
+            if moved < Self.holdChunk { break }
+        }
+        if status == .active, let due = try await database.read({ db in try Self.nextDue(db, endpointID: id) }) {
+            hub.emit([.due(endpointID: id, at: due)])
+        }
+        return endpoint
     }
 
-    /// Takes an endpoint's deliveries out of the due index without losing them.
-    private static func hold(_ db: SQLiteConnection, endpointID: String) throws {
+    /// How many deliveries one transaction holds or releases.
+    static let holdChunk = 5_000
+
+    /// Makes up to `limit` held deliveries of an active endpoint due: each at its own time, or
+    /// when its lease ends.
+    private static func releaseHeld(_ db: SQLiteConnection, endpointID: String, now: Date, limit: Int) throws -> Int {
         try db.run(
-            "UPDATE deliveries SET due_at = NULL WHERE endpoint_id = ? AND state IN (0, 1) AND due_at IS NOT NULL",
-            [.text(endpointID)]
+            """
+            UPDATE deliveries SET due_at = MAX(COALESCE(next_attempt_at, ?1), COALESCE(lease_until, 0))
+            WHERE rowid IN (
+                SELECT rowid FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at IS NULL LIMIT ?3
+            )
+            """,
+            [.integer(Timestamp.millis(now)), .text(endpointID), .integer(Int64(limit))]
+        )
+    }
+
+    /// Takes up to `limit` of an endpoint's deliveries out of the due index without losing them
+    /// (all of them without a limit). Claims never take a held endpoint's work either way: this
+    /// keeps the index to work that can go.
+    @discardableResult
+    private static func hold(_ db: SQLiteConnection, endpointID: String, limit: Int = -1) throws -> Int {
+        try db.run(
+            """
+            UPDATE deliveries SET due_at = NULL
+            WHERE rowid IN (
+                SELECT rowid FROM deliveries WHERE endpoint_id = ? AND state IN (0, 1) AND due_at IS NOT NULL LIMIT ?
+            )
+            """,
+            [.text(endpointID), .integer(Int64(limit))]
         )
     }
 

@@ -12,6 +12,13 @@ public enum DeliveryStateMachine {
         public var budget: RetryBudget
         /// Set when the attempt means the endpoint must be disabled (410 Gone), with the reason.
         public var disableEndpointReason: String?
+
+        public init(state: DeliveryState, nextAttemptAt: Date?, budget: RetryBudget, disableEndpointReason: String? = nil) {
+            self.state = state
+            self.nextAttemptAt = nextAttemptAt
+            self.budget = budget
+            self.disableEndpointReason = disableEndpointReason
+        }
     }
 
     /// The progress a delivery carries into an attempt.
