@@ -121,12 +121,21 @@ public final class PostgresStore: Store {
     }
 
     /// Runs `body` in a transaction, mapping errors as ``wrap(_:)`` does.
+    /// - Parameter durable: when false, the commit does not wait for the server's WAL flush
+    ///   (`synchronous_commit = off`). Only work that can be redone after a server crash may
+    ///   pass it: claims, attempt records and released leases, whose loss means a delivery goes
+    ///   once more, which at-least-once allows.
     @discardableResult
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        durable: Bool = true, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         do {
             return try await withDeadline { [client] in
                 do {
-                    return try await client.withTransaction(logger: Self.queryLogger) { try await body($0) }
+                    return try await client.withTransaction(logger: Self.queryLogger) { connection in
+                        if !durable { try await connection.run("SET LOCAL synchronous_commit = off") }
+                        return try await body(connection)
+                    }
                 } catch let error as PostgresTransactionError {
                     if let closure = error.closureError as? CourierError { throw closure }
                     throw Self.map(error.closureError ?? error.beginError ?? error.commitError ?? error)
@@ -703,7 +712,7 @@ public final class PostgresStore: Store {
     }
 
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
-        try await transaction { connection in
+        try await transaction(durable: false) { connection in
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
             // is what lets maxInFlight count every node's leases, and batches form whole.
             guard let endpoint = try await connection.first(
@@ -896,7 +905,7 @@ public final class PostgresStore: Store {
 
     public func record(_ records: [AttemptRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await transaction { connection in
+        try await transaction(durable: false) { connection in
             for record in records {
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
@@ -1037,7 +1046,7 @@ public final class PostgresStore: Store {
 
     public func release(_ leases: [Lease]) async throws {
         guard !leases.isEmpty else { return }
-        try await transaction { connection in
+        try await transaction(durable: false) { connection in
             for lease in leases {
                 try await connection.run(
                     """

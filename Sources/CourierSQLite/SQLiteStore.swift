@@ -605,7 +605,7 @@ public final class SQLiteStore: Store {
     }
 
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
-        try await database.write { db in
+        try await database.write(durable: false) { db in
             guard let endpoint = try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
                 Self.endpoint
@@ -789,7 +789,7 @@ public final class SQLiteStore: Store {
 
     public func record(_ records: [AttemptRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await database.write { [fanOutCache, hub] db in
+        try await database.write(durable: false) { [fanOutCache, hub] db in
             var signals: [StoreSignal] = []
             for record in records {
                 let attempt = record.attempt
@@ -923,7 +923,7 @@ public final class SQLiteStore: Store {
 
     public func release(_ leases: [Lease]) async throws {
         guard !leases.isEmpty else { return }
-        try await database.write { db in
+        try await database.write(durable: false) { db in
             for lease in leases {
                 try db.run(
                     """

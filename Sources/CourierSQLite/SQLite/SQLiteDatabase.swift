@@ -8,15 +8,22 @@ import Synchronization
 /// failure rolls back only that job). One `fsync` then covers many publishes, claims and
 /// attempt records: durability stops costing throughput, and nothing is acknowledged before
 /// it is on disk. Reads run on their own connections and never wait for the writer.
+///
+/// Only what is acknowledged to someone needs `fsync`: a transaction made only of work that can
+/// be redone (claims, attempt records, released leases: losing one to a power cut means a
+/// delivery goes once more, which at-least-once allows) commits without it, and the next
+/// durable commit's `fsync` covers it too, since the WAL is written in order.
 final class SQLiteDatabase: Sendable {
     /// How many jobs one transaction takes at most, so one commit cannot grow without bound.
     static let maximumJobsPerTransaction = 512
 
     private final class Job: @unchecked Sendable {
+        let durable: Bool
         let run: (SQLiteConnection) throws -> Void
         let complete: (Result<Void, any Error>) -> Void
 
-        init(run: @escaping (SQLiteConnection) throws -> Void, complete: @escaping (Result<Void, any Error>) -> Void) {
+        init(durable: Bool, run: @escaping (SQLiteConnection) throws -> Void, complete: @escaping (Result<Void, any Error>) -> Void) {
+            self.durable = durable
             self.run = run
             self.complete = complete
         }
@@ -31,7 +38,12 @@ final class SQLiteDatabase: Sendable {
     /// threads touch it, one at a time.
     private final class ConnectionBox: @unchecked Sendable {
         let connection: SQLiteConnection
-        init(_ connection: SQLiteConnection) { self.connection = connection }
+        /// The writer's `synchronous` setting as last set.
+        var synchronous: String
+        init(_ connection: SQLiteConnection, synchronous: String = "") {
+            self.connection = connection
+            self.synchronous = synchronous
+        }
     }
 
     private let writerPool: NIOThreadPool
@@ -39,15 +51,17 @@ final class SQLiteDatabase: Sendable {
     private let writer: ConnectionBox
     private let readers: Mutex<[ConnectionBox]>
     private let state = Mutex(WriterState())
-
-    /// Opens (creating if needed) the file and prepares the connections.
-    /// - Parameter synchronous: SQLite's `synchronous` setting: `FULL` survives power loss, `NORMAL` a process crash.
     /// Called on the writer thread when a whole transaction is rolled back, so caches that
     /// jobs filled inside it can be dropped.
     private let onRollback: @Sendable () -> Void
+    /// The configured `synchronous` setting, used for durable transactions.
+    private let synchronous: String
 
+    /// Opens (creating if needed) the file and prepares the connections.
+    /// - Parameter synchronous: SQLite's `synchronous` setting: `FULL` survives power loss, `NORMAL` a process crash.
     init(path: String, readers readerCount: Int = 2, synchronous: String = "FULL", onRollback: @escaping @Sendable () -> Void = {}) throws {
         self.onRollback = onRollback
+        self.synchronous = synchronous
         let writerConnection = try SQLiteConnection(path: path, readOnly: false)
         try writerConnection.execute("""
             PRAGMA journal_mode = WAL;
@@ -56,7 +70,7 @@ final class SQLiteDatabase: Sendable {
             PRAGMA cache_size = -32000;
             PRAGMA foreign_keys = OFF;
             """)
-        writer = ConnectionBox(writerConnection)
+        writer = ConnectionBox(writerConnection, synchronous: synchronous)
         var readerBoxes: [ConnectionBox] = []
         for _ in 0..<max(1, readerCount) {
             let reader = try SQLiteConnection(path: path, readOnly: true)
@@ -77,11 +91,15 @@ final class SQLiteDatabase: Sendable {
 
     /// Runs `body` on the writer connection inside a transaction it may share with other jobs;
     /// returns once that transaction has committed.
+    /// - Parameter durable: whether the commit must reach the disk before returning (it does
+    ///   whenever any job of the transaction asks). Only work that can safely be redone after a
+    ///   power cut may pass `false`.
     @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             nonisolated(unsafe) var value: T?
             let job = Job(
+                durable: durable,
                 run: { connection in value = try body(connection) },
                 complete: { result in
                     switch result {
@@ -155,7 +173,12 @@ final class SQLiteDatabase: Sendable {
         var results: [Result<Void, any Error>] = []
         results.reserveCapacity(jobs.count)
         connection.afterCommit = []
+        let synchronous = jobs.contains(where: \.durable) ? self.synchronous : "NORMAL"
         do {
+            if writer.synchronous != synchronous {
+                try connection.execute("PRAGMA synchronous = \(synchronous)")
+                writer.synchronous = synchronous
+            }
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
             for job in jobs { job.complete(.failure(error)) }
