@@ -55,13 +55,15 @@ enum PostgresSchema {
             """,
             "CREATE INDEX attempts_delivery ON attempts (delivery_id, id)",
         ],
-        // Delivery policies: an endpoint's batch policy, rotated secret and status overrides; a
+        // Delivery policies: an endpoint's batch policy, rotated secret, status overrides and ordering; a
         // batch is a delivery without an event, and an event's delivery notes the batch that carried it.
         [
             "ALTER TABLE endpoints ADD COLUMN batch TEXT",
             "ALTER TABLE endpoints ADD COLUMN previous_secret TEXT",
             "ALTER TABLE endpoints ADD COLUMN previous_secret_expires_at BIGINT",
             "ALTER TABLE endpoints ADD COLUMN status_overrides TEXT",
+            "ALTER TABLE endpoints ADD COLUMN ordered BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX deliveries_active ON deliveries (endpoint_id, id) WHERE state IN (0, 1)",
             "ALTER TABLE deliveries ALTER COLUMN event_id DROP NOT NULL",
             "ALTER TABLE deliveries ADD COLUMN batch_id TEXT COLLATE \"C\"",
             "CREATE INDEX deliveries_due_batches ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND event_id IS NULL",

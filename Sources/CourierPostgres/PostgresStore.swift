@@ -288,7 +288,8 @@ public final class PostgresStore: Store {
             eventTypes: try StoredForm.eventTypes(from: try row.text(6)), secret: try row.text(7),
             headers: try StoredForm.headers(from: try row.text(8)), retry: try StoredForm.retry(from: try row.text(9)),
             batch: try StoredForm.batch(from: try row.optionalText(15)),
-            statusOverrides: try StoredForm.statusOverrides(from: try row.optionalText(18)), maxInFlight: Int(try row.int(10)),
+            statusOverrides: try StoredForm.statusOverrides(from: try row.optionalText(18)), ordered: try row.int(19) != 0,
+            maxInFlight: Int(try row.int(10)),
             status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
             statusReason: try row.optionalText(12), createdAt: Timestamp.date(millis: try row.int(13)),
             updatedAt: Timestamp.date(millis: try row.int(14)),
@@ -303,7 +304,7 @@ public final class PostgresStore: Store {
             .text(StoredForm.retry(e.retry)), .integer(Int64(e.maxInFlight)), .text(e.status.rawValue), .text(e.statusReason),
             .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)), .text(StoredForm.batch(e.batch)),
             .text(e.previousSecret), .integer(e.previousSecretExpiresAt.map(Timestamp.millis)),
-            .text(StoredForm.statusOverrides(e.statusOverrides)),
+            .text(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
         ]
     }
 
@@ -315,7 +316,7 @@ public final class PostgresStore: Store {
         do {
             try await wrap { connection in
                 try await connection.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
                     Self.endpointValues(endpoint)
                 )
             }
@@ -354,13 +355,13 @@ public final class PostgresStore: Store {
                     """
                     UPDATE endpoints SET name = $1, description = $2, url = $3, method = $4, event_types = $5, secret = $6,
                         headers = $7, retry = $8, max_in_flight = $9, updated_at = $10, batch = $13, previous_secret = $14,
-                        previous_secret_expires_at = $15, status_overrides = $16
+                        previous_secret_expires_at = $15, status_overrides = $16, ordered = $17
                     WHERE id = $11 AND tenant_id = $12 AND deleted_at IS NULL RETURNING 1
                     """,
                     Array(values[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
                         .text(endpoint.id), .text(endpoint.tenantID),
-                    ] + Array(values[15...18])
+                    ] + Array(values[15...19])
                 )
                 guard changed == 1 else { throw CourierError.notFound("endpoint") }
                 try await Self.notify(connection, .endpointChanged(endpointID: endpoint.id))
@@ -726,16 +727,19 @@ public final class PostgresStore: Store {
                 "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1)",
                 [.text(endpointID), .integer(nowMillis)]
             ) { try $0.int(0) } ?? 0
-            let allowed = min(limit, endpoint.maxInFlight - Int(leased))
+            let allowed = min(limit, endpoint.effectiveMaxInFlight - Int(leased))
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
             }
             let lease = Timestamp.millis(leaseUntil)
             // At a batching endpoint only batches are claimed as they are (retries, resends, a
             // dead worker's); its events' deliveries wait to be gathered into new ones below.
-            let due = endpoint.batch == nil
-                ? "state IN (0, 1) AND due_at <= $3"
-                : "state IN (0, 1) AND event_id IS NULL AND due_at <= $3"
+            // An ordered endpoint's only candidate is its oldest active delivery, due or not.
+            let due = endpoint.ordered
+                ? "state IN (0, 1) AND due_at <= $3 AND id = (\(Self.headID))"
+                : endpoint.batch == nil
+                    ? "state IN (0, 1) AND due_at <= $3"
+                    : "state IN (0, 1) AND event_id IS NULL AND due_at <= $3"
             let rows = try await connection.rows(
                 """
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = $1, due_at = $1
@@ -865,6 +869,21 @@ public final class PostgresStore: Store {
         )
     }
 
+    /// The id of the endpoint `$2`'s oldest active delivery (its head, when ordered).
+    private static let headID = "SELECT MIN(id) FROM deliveries WHERE endpoint_id = $2 AND state IN (0, 1)"
+
+    /// When an ordered endpoint can next send: when its head is due, or, while the head is
+    /// under way, when the one behind it is (the engine waits for the head's outcome anyway).
+    private static func nextOrderedDue(_ connection: PostgresConnection, endpointID: String) async throws -> Date? {
+        let rows = try await connection.rows(
+            "SELECT due_at, lease_until FROM deliveries WHERE endpoint_id = $1 AND state IN (0, 1) ORDER BY id LIMIT 2",
+            [.text(endpointID)]
+        ) { (due: try $0.optionalInt(0), leased: try $0.optionalInt(1) != nil) }
+        guard let head = rows.first else { return nil }
+        let candidates = head.leased ? rows.compactMap(\.due) : [head.due].compactMap { $0 }
+        return candidates.min().map(Timestamp.date)
+    }
+
     private static let qualifiedEventColumns = StoredForm.eventColumns.split(separator: ", ").map { "e.\($0)" }.joined(separator: ", ")
 
     /// The events a batch carries now (those cancelled meanwhile drop out), oldest first.
@@ -882,6 +901,7 @@ public final class PostgresStore: Store {
     /// a batch's retry, the moment the waiting deliveries make a batch, and the next delivery
     /// to become due.
     static func nextDue(_ connection: PostgresConnection, endpoint: Endpoint, now: Date) async throws -> Date? {
+        if endpoint.ordered { return try await nextOrderedDue(connection, endpointID: endpoint.id) }
         guard let policy = endpoint.batch else { return try await nextDue(connection, endpointID: endpoint.id) }
         var candidates: [Date] = []
         if let at = try await connection.first(

@@ -46,7 +46,7 @@ enum SQLiteSchema {
         );
         CREATE INDEX attempts_delivery ON attempts (delivery_id, id);
         """,
-        // Delivery policies: an endpoint's batch policy, rotated secret and status overrides; a
+        // Delivery policies: an endpoint's batch policy, rotated secret, status overrides and ordering; a
         // batch is a delivery without an event, and an event's delivery notes the batch that
         // carried it. SQLite cannot drop NOT NULL in place, so deliveries is rebuilt with its indexes.
         """
@@ -54,6 +54,7 @@ enum SQLiteSchema {
         ALTER TABLE endpoints ADD COLUMN previous_secret TEXT;
         ALTER TABLE endpoints ADD COLUMN previous_secret_expires_at INTEGER;
         ALTER TABLE endpoints ADD COLUMN status_overrides TEXT;
+        ALTER TABLE endpoints ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE deliveries_v2 (
             id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, event_id TEXT, endpoint_id TEXT NOT NULL,
             state INTEGER NOT NULL, attempt_count INTEGER NOT NULL DEFAULT 0,
@@ -79,6 +80,8 @@ enum SQLiteSchema {
         CREATE INDEX deliveries_event ON deliveries (event_id);
         -- Batches due again (retries, resends), apart from the events waiting to be batched.
         CREATE INDEX deliveries_due_batches ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND event_id IS NULL;
+        -- An endpoint's active deliveries in the order they were made: an ordered endpoint's head.
+        CREATE INDEX deliveries_active ON deliveries (endpoint_id) WHERE state IN (0, 1);
         -- The events a batch carries, found by the batch.
         CREATE INDEX deliveries_batch ON deliveries (batch_id) WHERE batch_id IS NOT NULL;
         """,

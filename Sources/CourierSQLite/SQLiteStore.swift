@@ -155,7 +155,8 @@ public final class SQLiteStore: Store {
             eventTypes: try StoredForm.eventTypes(from: row.text(6)), secret: row.text(7),
             headers: try StoredForm.headers(from: row.text(8)), retry: try StoredForm.retry(from: row.text(9)),
             batch: try StoredForm.batch(from: row.optionalText(15)),
-            statusOverrides: try StoredForm.statusOverrides(from: row.optionalText(18)), maxInFlight: Int(row.int(10)),
+            statusOverrides: try StoredForm.statusOverrides(from: row.optionalText(18)), ordered: row.int(19) != 0,
+            maxInFlight: Int(row.int(10)),
             status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
             statusReason: row.optionalText(12), createdAt: Timestamp.date(millis: row.int(13)),
             updatedAt: Timestamp.date(millis: row.int(14)),
@@ -171,7 +172,7 @@ public final class SQLiteStore: Store {
             .text(e.status.rawValue), .optionalText(e.statusReason), .integer(Timestamp.millis(e.createdAt)),
             .integer(Timestamp.millis(e.updatedAt)), .optionalText(StoredForm.batch(e.batch)),
             .optionalText(e.previousSecret), .optionalInteger(e.previousSecretExpiresAt.map(Timestamp.millis)),
-            .optionalText(StoredForm.statusOverrides(e.statusOverrides)),
+            .optionalText(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
         ]
     }
 
@@ -183,7 +184,7 @@ public final class SQLiteStore: Store {
         try await database.write { [fanOutCache] db in
             do {
                 try db.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Self.endpointBinds(endpoint)
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -223,12 +224,12 @@ public final class SQLiteStore: Store {
                     """
                     UPDATE endpoints SET name = ?, description = ?, url = ?, method = ?, event_types = ?, secret = ?,
                         headers = ?, retry = ?, max_in_flight = ?, updated_at = ?, batch = ?, previous_secret = ?,
-                        previous_secret_expires_at = ?, status_overrides = ?
+                        previous_secret_expires_at = ?, status_overrides = ?, ordered = ?
                     WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
                     """,
                     Array(Self.endpointBinds(endpoint)[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
-                    ] + Array(Self.endpointBinds(endpoint)[15...18]) + [
+                    ] + Array(Self.endpointBinds(endpoint)[15...19]) + [
                         .text(endpoint.id), .text(endpoint.tenantID),
                     ]
                 )
@@ -617,16 +618,19 @@ public final class SQLiteStore: Store {
                 "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)",
                 [.text(endpointID), .integer(Timestamp.millis(now))]
             ) { Int($0.int(0)) } ?? 0
-            let allowed = min(limit, endpoint.maxInFlight - leased)
+            let allowed = min(limit, endpoint.effectiveMaxInFlight - leased)
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
             }
             let lease = Timestamp.millis(leaseUntil)
             // At a batching endpoint only batches are claimed as they are (retries, resends, a
             // dead worker's); its events' deliveries wait to be gathered into new ones below.
-            let due = endpoint.batch == nil
-                ? "state IN (0, 1) AND due_at <= ?3"
-                : "state IN (0, 1) AND event_id IS NULL AND due_at <= ?3"
+            // An ordered endpoint's only candidate is its oldest active delivery, due or not.
+            let due = endpoint.ordered
+                ? "state IN (0, 1) AND due_at <= ?3 AND rowid = (\(Self.headRowid))"
+                : endpoint.batch == nil
+                    ? "state IN (0, 1) AND due_at <= ?3"
+                    : "state IN (0, 1) AND event_id IS NULL AND due_at <= ?3"
             var rows = try db.query(
                 """
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
@@ -746,6 +750,23 @@ public final class SQLiteStore: Store {
         )
     }
 
+    /// The rowid of the endpoint `?2`'s oldest active delivery (its head, when ordered).
+    private static let headRowid = "SELECT MIN(rowid) FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1)"
+
+    /// When an ordered endpoint can next send: when its head is due, or, while the head is
+    /// under way, when the one behind it is (the engine waits for the head's outcome anyway).
+    private static func nextOrderedDue(_ db: SQLiteConnection, endpointID: String) throws -> Date? {
+        let rows = try db.query(
+            """
+            SELECT due_at, lease_until FROM deliveries WHERE endpoint_id = ? AND state IN (0, 1) ORDER BY rowid LIMIT 2
+            """,
+            [.text(endpointID)]
+        ) { (due: $0.optionalInt(0), leased: $0.optionalInt(1) != nil) }
+        guard let head = rows.first else { return nil }
+        let candidates = head.leased ? rows.compactMap(\.due) : [head.due].compactMap { $0 }
+        return candidates.min().map(Timestamp.date)
+    }
+
     private static let qualifiedEventColumns = StoredForm.eventColumns.split(separator: ", ").map { "e.\($0)" }.joined(separator: ", ")
 
     /// The events a batch carries now (those cancelled meanwhile drop out), oldest first.
@@ -763,6 +784,7 @@ public final class SQLiteStore: Store {
     /// a batch's retry, the moment the waiting deliveries make a batch, and the next delivery
     /// to become due.
     static func nextDue(_ db: SQLiteConnection, endpoint: Endpoint, now: Date) throws -> Date? {
+        if endpoint.ordered { return try nextOrderedDue(db, endpointID: endpoint.id) }
         guard let policy = endpoint.batch else { return try nextDue(db, endpointID: endpoint.id) }
         var candidates: [Date] = []
         if let at = try db.queryFirst(

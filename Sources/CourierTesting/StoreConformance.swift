@@ -38,6 +38,7 @@ public enum StoreConformance {
         Check(name: "a 2xx listing failed events retries only those, in a later batch", run: batchPartialFailure),
         Check(name: "an expired batch lease gives the same batch again, fenced", run: batchLeaseExpiry),
         Check(name: "cancelling takes a delivery out of its batch; cancelling a batch takes the rest", run: batchCancel),
+        Check(name: "an ordered endpoint sends its oldest delivery alone, and a failing one holds back the rest", run: ordered),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -88,6 +89,32 @@ public enum StoreConformance {
     }
 
     // MARK: Checks
+
+    static func ordered(_ store: any Store) async throws {
+        var ep = try endpoint("ep_a", retry: .delays([10]))
+        ep.ordered = true
+        ep.maxInFlight = 16
+        try await store.insertEndpoint(ep)
+        let ids = try await publishSeries(store, count: 3)
+        let now = t0.addingTimeInterval(3)
+        let lease = now.addingTimeInterval(60)
+        var claim = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: lease)
+        try expect(claim.deliveries.map(\.deliveryID) == [ids[0]], "only the oldest, whatever the limit: \(claim.deliveries.count)")
+        try expect(claim.nextDueAt == t0.addingTimeInterval(1), "the next is due, once the head is done: \(String(describing: claim.nextDueAt))")
+        let head = claim.deliveries[0]
+        try expect(try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: lease).deliveries.isEmpty, "nothing beside it")
+        _ = try await record(store, head, endpoint: ep, status: 500, at: now)
+        claim = try await store.claim(endpointID: "ep_a", limit: 10, now: now.addingTimeInterval(5), leaseUntil: lease)
+        try expect(claim.deliveries.isEmpty, "the failing head holds back the others")
+        let retryAt = try unwrap(claim.nextDueAt, "when the head is due again").timeIntervalSince(now)
+        try expect(abs(retryAt - 10) < 1, "next due is the head's retry: \(retryAt)")
+        let later = now.addingTimeInterval(11)
+        claim = try await store.claim(endpointID: "ep_a", limit: 10, now: later, leaseUntil: later.addingTimeInterval(60))
+        try expect(claim.deliveries.map(\.deliveryID) == [ids[0]], "the head again")
+        _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 200, at: later)
+        claim = try await store.claim(endpointID: "ep_a", limit: 10, now: later, leaseUntil: later.addingTimeInterval(60))
+        try expect(claim.deliveries.map(\.deliveryID) == [ids[1]], "then the next, in order")
+    }
 
     static func tenants(_ store: any Store) async throws {
         try expect(try await store.tenant(id: Tenant.defaultID) != nil, "the default tenant exists")

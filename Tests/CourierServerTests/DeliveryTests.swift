@@ -327,3 +327,40 @@ import Testing
         }
     }
 }
+
+/// `ordered: true` against a real receiver.
+@Suite struct OrderedDeliveryTests {
+    @Test(arguments: StoreKind.all) func oneAtATimeOldestFirstAndAFailingHeadHoldsTheRest(_ store: StoreKind) async throws {
+        // The first two requests fail (both for the oldest event): with order kept, nothing overtakes it.
+        let failing = try await RecordingReceiver.start { _, count in
+            RecordingReceiver.Reply(status: count < 2 ? 503 : 200, delay: .milliseconds(20))
+        }
+        defer { Task { await failing.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(
+                url: failing.url + "/hook", extra: #""ordered":true,"maxInFlight":8,"retry":{"delays":[0.1,0.1,0.1]}"#
+            )
+            var events: [String] = []
+            for i in 0..<4 { events.append(try await server.publish(payload: #"{"i":\#(i)}"#)) }
+            let requests = try await failing.waitForRequests(6)
+            let order = requests.compactMap { $0.header("webhook-id") }
+            #expect(Array(order.prefix(3)) == [events[0], events[0], events[0]], "the head is retried before anything else: \(order)")
+            #expect(Array(order.dropFirst(3).prefix(3)) == [events[1], events[2], events[3]], "then the rest, oldest first: \(order)")
+            #expect(failing.peakConcurrency == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.all) func orderedAndBatchCannotBeCombined(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
+            let answer = try await server.api.post(
+                "/v1/endpoints", #"{"url":"http://127.0.0.1:9/h","eventTypes":["*"],"ordered":true,"batch":{"maxSize":5}}"#
+            )
+            #expect(answer.status == 400 && answer.text.contains("ordered"), "\(answer.text)")
+            let id = try await server.createEndpoint(url: "http://127.0.0.1:9/h", extra: #""ordered":true"#)
+            let patched = try await server.api.patch("/v1/endpoints/\(id)", #"{"batch":{"maxSize":5}}"#)
+            #expect(patched.status == 400, "\(patched.text)")
+            #expect(try await server.api.get("/v1/endpoints/\(id)")["batch"] == .null, "nothing changed")
+            #expect(try await server.api.patch("/v1/endpoints/\(id)", #"{"ordered":"yes"}"#).status == 400)
+        }
+    }
+}

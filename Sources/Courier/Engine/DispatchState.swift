@@ -31,7 +31,7 @@ public struct DispatchState: Sendable {
         /// The earliest wake-up in the heap for this lane, so later ones are not pushed again.
         var scheduledWake: Date?
 
-        var maxInFlight: Int { endpoint?.maxInFlight ?? Endpoint.defaultMaxInFlight }
+        var maxInFlight: Int { endpoint?.effectiveMaxInFlight ?? Endpoint.defaultMaxInFlight }
 
         var isIdle: Bool {
             queued.isEmpty && inFlight == 0 && unrecorded == 0 && !claiming && nextDueAt == nil && scheduledWake == nil

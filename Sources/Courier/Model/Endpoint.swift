@@ -37,6 +37,8 @@ public struct Endpoint: Sendable, Hashable {
     public var batch: BatchPolicy?
     /// Exceptions to how response statuses are read (see ``StatusOverrides``).
     public var statusOverrides: StatusOverrides
+    /// One request at a time, oldest first; a failing delivery holds back the ones behind it.
+    public var ordered: Bool
     /// How many requests to this endpoint may be under way at once, across the whole engine.
     public var maxInFlight: Int
     public var status: Status
@@ -51,7 +53,7 @@ public struct Endpoint: Sendable, Hashable {
         id: String, tenantID: String, name: String? = nil, description: String? = nil, url: String,
         method: Method = .post, eventTypes: [EventTypePattern], secret: String, headers: [String: String] = [:],
         retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, statusOverrides: StatusOverrides = .none,
-        maxInFlight: Int = Endpoint.defaultMaxInFlight, status: Status = .active,
+        ordered: Bool = false, maxInFlight: Int = Endpoint.defaultMaxInFlight, status: Status = .active,
         statusReason: String? = nil, createdAt: Date, updatedAt: Date, previousSecret: String? = nil,
         previousSecretExpiresAt: Date? = nil
     ) {
@@ -69,12 +71,16 @@ public struct Endpoint: Sendable, Hashable {
         self.retry = retry
         self.batch = batch
         self.statusOverrides = statusOverrides
+        self.ordered = ordered
         self.maxInFlight = maxInFlight
         self.status = status
         self.statusReason = statusReason
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+
+    /// How many requests may be under way at once: one for an ordered endpoint.
+    public var effectiveMaxInFlight: Int { ordered ? 1 : maxInFlight }
 
     /// Whether an event of `type` fans out to this endpoint (active and paused ones hold it; disabled ones do not take new work).
     public func subscribes(to type: String) -> Bool {
@@ -95,6 +101,7 @@ public struct EndpointChanges: Sendable, Hashable {
     /// `.some(nil)`: batching is turned off.
     public var batch: BatchPolicy??
     public var statusOverrides: StatusOverrides?
+    public var ordered: Bool?
     public var maxInFlight: Int?
 
     public init() {}
@@ -163,8 +170,9 @@ public struct EndpointChanges: Sendable, Hashable {
         if let overrides = reader.value("statusOverrides") {
             self.statusOverrides = try StatusOverrides(json: overrides)
         }
+        self.ordered = try reader.bool("ordered")
         self.maxInFlight = try reader.integer("maxInFlight", in: 1...1000)
-        for unsupported in ["format", "auth", "ordered"] where reader.has(unsupported) {
+        for unsupported in ["format", "auth"] where reader.has(unsupported) {
             throw .invalid("\(unsupported) is not supported by this version of Courier yet", field: unsupported, code: "unsupported_field")
         }
         try reader.rejectUnknownFields()
@@ -204,8 +212,8 @@ public struct EndpointChanges: Sendable, Hashable {
 }
 
 extension Endpoint {
-    /// Applies changes, as a PATCH does.
-    public func applying(_ changes: EndpointChanges, now: Date) -> Endpoint {
+    /// Applies changes, as a PATCH does, and checks that the result holds together.
+    public func applying(_ changes: EndpointChanges, now: Date) throws(CourierError) -> Endpoint {
         var copy = self
         if let name = changes.name { copy.name = name }
         if let description = changes.description { copy.description = description }
@@ -217,8 +225,13 @@ extension Endpoint {
         if let retry = changes.retry { copy.retry = retry }
         if let batch = changes.batch { copy.batch = batch }
         if let statusOverrides = changes.statusOverrides { copy.statusOverrides = statusOverrides }
+        if let ordered = changes.ordered { copy.ordered = ordered }
         if let maxInFlight = changes.maxInFlight { copy.maxInFlight = maxInFlight }
         copy.updatedAt = now
+        if copy.ordered, copy.batch != nil {
+            // A partial failure would send part of a batch again behind newer events.
+            throw .invalid("ordered and batch cannot be combined; an ordered endpoint gets one event at a time", field: "ordered")
+        }
         return copy
     }
 
@@ -232,7 +245,7 @@ extension Endpoint {
             id: id, tenantID: tenantID, url: url, eventTypes: eventTypes,
             secret: changes.secret ?? WebhookSecret.generate().description, createdAt: now, updatedAt: now
         )
-        self = applying(changes, now: now)
+        self = try applying(changes, now: now)
     }
 }
 

@@ -4,7 +4,8 @@ public enum StoredForm {
     /// The columns both stores select, in the order their row readers expect.
     public static let endpointColumns = """
         id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
-        status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides
+        status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides,
+        ordered
         """
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """

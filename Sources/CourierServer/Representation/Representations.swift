@@ -30,6 +30,7 @@ extension Endpoint {
         o.append("retry", retry.json)
         o.append("batch", batch?.json ?? .null)
         o.append("statusOverrides", statusOverrides.json)
+        o.append("ordered", .bool(ordered))
         o.append("maxInFlight", .integer(maxInFlight))
         o.append("status", .string(status.rawValue))
         o.append("statusReason", .optional(statusReason))
