@@ -293,8 +293,27 @@ public final class PostgresStore: Store {
             status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
             statusReason: try row.optionalText(12), createdAt: Timestamp.date(millis: try row.int(13)),
             updatedAt: Timestamp.date(millis: try row.int(14)),
-            previousSecret: try row.optionalText(16), previousSecretExpiresAt: try row.optionalInt(17).map(Timestamp.date)
+            previousSecret: try row.optionalText(16), previousSecretExpiresAt: try row.optionalInt(17).map(Timestamp.date),
+            health: try health(row, from: 20)
         )
+    }
+
+    /// The five health columns from `column` on.
+    static func health(_ row: PGRow, from column: Int) throws -> EndpointHealth {
+        EndpointHealth(
+            failureStreak: Int(try row.int(column)), cooldownLevel: Int(try row.int(column + 1)),
+            cooldownUntil: try row.optionalInt(column + 2).map(Timestamp.date),
+            lastSuccessAt: try row.optionalInt(column + 3).map(Timestamp.date),
+            failingSince: try row.optionalInt(column + 4).map(Timestamp.date)
+        )
+    }
+
+    static func healthValues(_ health: EndpointHealth) -> [PGValue] {
+        [
+            .integer(Int64(health.failureStreak)), .integer(Int64(health.cooldownLevel)),
+            .integer(health.cooldownUntil.map(Timestamp.millis)), .integer(health.lastSuccessAt.map(Timestamp.millis)),
+            .integer(health.failingSince.map(Timestamp.millis)),
+        ]
     }
 
     static func endpointValues(_ e: Endpoint) -> [PGValue] {
@@ -305,7 +324,7 @@ public final class PostgresStore: Store {
             .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)), .text(StoredForm.batch(e.batch)),
             .text(e.previousSecret), .integer(e.previousSecretExpiresAt.map(Timestamp.millis)),
             .text(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
-        ]
+        ] + healthValues(e.health)
     }
 
     private static func nameTaken(_ name: String?) -> CourierError {
@@ -316,7 +335,7 @@ public final class PostgresStore: Store {
         do {
             try await wrap { connection in
                 try await connection.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
                     Self.endpointValues(endpoint)
                 )
             }
@@ -727,7 +746,13 @@ public final class PostgresStore: Store {
                 "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1)",
                 [.text(endpointID), .integer(nowMillis)]
             ) { try $0.int(0) } ?? 0
-            let allowed = min(limit, endpoint.effectiveMaxInFlight - Int(leased))
+            var capacity = endpoint.effectiveMaxInFlight
+            switch endpoint.health.state(at: now) {
+            case .healthy: break
+            case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
+            case .probing: capacity = 1
+            }
+            let allowed = min(limit, capacity - Int(leased))
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
             }
@@ -926,6 +951,7 @@ public final class PostgresStore: Store {
     public func record(_ records: [AttemptRecord]) async throws {
         guard !records.isEmpty else { return }
         try await transaction(durable: false) { connection in
+            var healths: [String: (stored: EndpointHealth, current: EndpointHealth)] = [:]
             for record in records {
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
@@ -979,7 +1005,15 @@ public final class PostgresStore: Store {
                    let retryAt = try await Self.settleBatch(connection, record: record, outcome: batch) {
                     try await Self.notify(connection, .due(endpointID: record.endpointID, at: retryAt))
                 }
-                if let reason = transition.disableEndpointReason {
+                // The endpoint's health takes in every attempt, in order; it is written once below.
+                if healths[record.endpointID] == nil, let stored = try await connection.first(
+                    "SELECT failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since FROM endpoints WHERE id = $1",
+                    [.text(record.endpointID)], { try Self.health($0, from: 0) }
+                ) {
+                    healths[record.endpointID] = (stored, stored)
+                }
+                let failedTooLong = healths[record.endpointID]?.current.record(attempt.outcome, at: Timestamp.date(millis: ended))
+                if let reason = transition.disableEndpointReason ?? failedTooLong {
                     let disabled = try await connection.run(
                         "UPDATE endpoints SET status = 'disabled', status_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active' RETURNING 1",
                         [.text(reason), .integer(ended), .text(record.endpointID)]
@@ -989,6 +1023,16 @@ public final class PostgresStore: Store {
                         try await Self.notify(connection, .endpointChanged(endpointID: record.endpointID))
                     }
                 }
+            }
+            for (endpointID, health) in healths where health.current.differs(from: health.stored) {
+                try await connection.run(
+                    """
+                    UPDATE endpoints SET failure_streak = $1, cooldown_level = $2, cooldown_until = $3, last_success_at = $4,
+                        failing_since = $5
+                    WHERE id = $6
+                    """,
+                    Self.healthValues(health.current) + [.text(endpointID)]
+                )
             }
         }
     }

@@ -160,8 +160,26 @@ public final class SQLiteStore: Store {
             status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
             statusReason: row.optionalText(12), createdAt: Timestamp.date(millis: row.int(13)),
             updatedAt: Timestamp.date(millis: row.int(14)),
-            previousSecret: row.optionalText(16), previousSecretExpiresAt: row.optionalInt(17).map(Timestamp.date)
+            previousSecret: row.optionalText(16), previousSecretExpiresAt: row.optionalInt(17).map(Timestamp.date),
+            health: health(row, from: 20)
         )
+    }
+
+    /// The five health columns from `column` on.
+    static func health(_ row: SQLiteStatement, from column: Int32) -> EndpointHealth {
+        EndpointHealth(
+            failureStreak: Int(row.int(column)), cooldownLevel: Int(row.int(column + 1)),
+            cooldownUntil: row.optionalInt(column + 2).map(Timestamp.date), lastSuccessAt: row.optionalInt(column + 3).map(Timestamp.date),
+            failingSince: row.optionalInt(column + 4).map(Timestamp.date)
+        )
+    }
+
+    static func healthBinds(_ health: EndpointHealth) -> [SQLiteValue] {
+        [
+            .integer(Int64(health.failureStreak)), .integer(Int64(health.cooldownLevel)),
+            .optionalInteger(health.cooldownUntil.map(Timestamp.millis)), .optionalInteger(health.lastSuccessAt.map(Timestamp.millis)),
+            .optionalInteger(health.failingSince.map(Timestamp.millis)),
+        ]
     }
 
     private static func endpointBinds(_ e: Endpoint) -> [SQLiteValue] {
@@ -173,7 +191,7 @@ public final class SQLiteStore: Store {
             .integer(Timestamp.millis(e.updatedAt)), .optionalText(StoredForm.batch(e.batch)),
             .optionalText(e.previousSecret), .optionalInteger(e.previousSecretExpiresAt.map(Timestamp.millis)),
             .optionalText(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
-        ]
+        ] + healthBinds(e.health)
     }
 
     private static func nameTaken(_ name: String?) -> CourierError {
@@ -184,7 +202,7 @@ public final class SQLiteStore: Store {
         try await database.write { [fanOutCache] db in
             do {
                 try db.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Self.endpointBinds(endpoint)
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -618,7 +636,13 @@ public final class SQLiteStore: Store {
                 "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)",
                 [.text(endpointID), .integer(Timestamp.millis(now))]
             ) { Int($0.int(0)) } ?? 0
-            let allowed = min(limit, endpoint.effectiveMaxInFlight - leased)
+            var capacity = endpoint.effectiveMaxInFlight
+            switch endpoint.health.state(at: now) {
+            case .healthy: break
+            case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
+            case .probing: capacity = 1
+            }
+            let allowed = min(limit, capacity - leased)
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
             }
@@ -813,6 +837,7 @@ public final class SQLiteStore: Store {
         guard !records.isEmpty else { return }
         try await database.write(durable: false) { [fanOutCache, hub] db in
             var signals: [StoreSignal] = []
+            var healths: [String: (stored: EndpointHealth, current: EndpointHealth)] = [:]
             for record in records {
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
@@ -861,7 +886,15 @@ public final class SQLiteStore: Store {
                    let retryAt = try Self.settleBatch(db, record: record, outcome: batch) {
                     signals.append(.due(endpointID: record.endpointID, at: retryAt))
                 }
-                if let reason = transition.disableEndpointReason {
+                // The endpoint's health takes in every attempt, in order; it is written once below.
+                if healths[record.endpointID] == nil, let stored = try db.queryFirst(
+                    "SELECT failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since FROM endpoints WHERE id = ?",
+                    [.text(record.endpointID)], { Self.health($0, from: 0) }
+                ) {
+                    healths[record.endpointID] = (stored, stored)
+                }
+                let failedTooLong = healths[record.endpointID]?.current.record(attempt.outcome, at: Timestamp.date(millis: ended))
+                if let reason = transition.disableEndpointReason ?? failedTooLong {
                     let disabled = try db.run(
                         "UPDATE endpoints SET status = 'disabled', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'",
                         [.text(reason), .integer(ended), .text(record.endpointID)]
@@ -872,6 +905,15 @@ public final class SQLiteStore: Store {
                         signals.append(.endpointChanged(endpointID: record.endpointID))
                     }
                 }
+            }
+            for (endpointID, health) in healths where health.current.differs(from: health.stored) {
+                try db.run(
+                    """
+                    UPDATE endpoints SET failure_streak = ?, cooldown_level = ?, cooldown_until = ?, last_success_at = ?, failing_since = ?
+                    WHERE id = ?
+                    """,
+                    Self.healthBinds(health.current) + [.text(endpointID)]
+                )
             }
             if !signals.isEmpty {
                 let emitted = signals

@@ -39,6 +39,7 @@ public enum StoreConformance {
         Check(name: "an expired batch lease gives the same batch again, fenced", run: batchLeaseExpiry),
         Check(name: "cancelling takes a delivery out of its batch; cancelling a batch takes the rest", run: batchCancel),
         Check(name: "an ordered endpoint sends its oldest delivery alone, and a failing one holds back the rest", run: ordered),
+        Check(name: "a failing endpoint cools down, then one probe decides; five days of failure disable it", run: health),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -89,6 +90,68 @@ public enum StoreConformance {
     }
 
     // MARK: Checks
+
+    static func health(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a", retry: .delays([1, 1, 1, 1, 1]))
+        try await store.insertEndpoint(ep)
+        _ = try await publishSeries(store, count: 8)
+        var now = t0.addingTimeInterval(10)
+        let first = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(first.deliveries.count == 8, "healthy: as many as asked")
+        for delivery in first.deliveries.prefix(EndpointHealth.failureThreshold) {
+            _ = try await record(store, delivery, endpoint: ep, status: 503, at: now)
+        }
+        var health = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a"), "endpoint").health
+        let since = try unwrap(health.failingSince, "failing since").timeIntervalSince(now)
+        try expect(health.failureStreak == 5 && abs(since) < 0.1, "five failures in a row: \(health)")
+        let rest = try unwrap(health.cooldownUntil, "a cool-down").timeIntervalSince(now)
+        try expect(abs(rest - 5) < 0.1, "the first cool-down is 5 s: \(rest)")
+        // The ones still under way when it began add to the streak without lengthening it.
+        _ = try await record(store, first.deliveries[5], endpoint: ep, status: 503, at: now.addingTimeInterval(0.5))
+        health = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a"), "endpoint").health
+        try expect(health.failureStreak == 6 && health.cooldownLevel == 1, "no second cool-down: \(health)")
+        _ = try await record(store, first.deliveries[6], endpoint: ep, status: 400, at: now.addingTimeInterval(0.5))
+        _ = try await record(store, first.deliveries[7], endpoint: ep, status: 200, at: now.addingTimeInterval(0.6))
+        health = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a"), "endpoint").health
+        try expect(health.failureStreak == 0 && health.cooldownUntil == nil, "a success ends it: \(health)")
+
+        // Again, then the probe.
+        now = now.addingTimeInterval(10)
+        var claim = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(claim.deliveries.count == 6, "the six that failed are due again: \(claim.deliveries.count)")
+        for delivery in claim.deliveries.prefix(5) { _ = try await record(store, delivery, endpoint: ep, status: 500, at: now) }
+        try await store.release([claim.deliveries[5].lease])
+        let cooledUntil = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a")?.health.cooldownUntil, "cool-down")
+        claim = try await store.claim(endpointID: "ep_a", limit: 10, now: now.addingTimeInterval(4), leaseUntil: now.addingTimeInterval(60))
+        try expect(claim.deliveries.isEmpty && claim.nextDueAt == cooledUntil, "nothing while cooling down, until its end")
+        let probeAt = cooledUntil
+        claim = try await store.claim(endpointID: "ep_a", limit: 10, now: probeAt, leaseUntil: probeAt.addingTimeInterval(60))
+        try expect(claim.deliveries.count == 1, "one probe: \(claim.deliveries.count)")
+        try expect(try await store.claim(endpointID: "ep_a", limit: 10, now: probeAt, leaseUntil: probeAt.addingTimeInterval(60)).deliveries.isEmpty, "one at a time")
+        _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 500, at: probeAt)
+        health = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a"), "endpoint").health
+        let secondRest = try unwrap(health.cooldownUntil, "cool-down").timeIntervalSince(probeAt)
+        try expect(abs(secondRest - 10) < 0.1, "a failed probe doubles the rest: \(health)")
+        let secondProbe = try unwrap(health.cooldownUntil, "cool-down")
+        claim = try await store.claim(endpointID: "ep_a", limit: 10, now: secondProbe, leaseUntil: secondProbe.addingTimeInterval(60))
+        try expect(claim.deliveries.count == 1, "one probe again")
+        _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 204, at: secondProbe)
+        claim = try await store.claim(endpointID: "ep_a", limit: 10, now: secondProbe.addingTimeInterval(2), leaseUntil: secondProbe.addingTimeInterval(60))
+        try expect(claim.deliveries.count > 1, "the probe succeeded: the rest flows: \(claim.deliveries.count)")
+
+        // Five days without a success disable the endpoint.
+        let ep2 = try endpoint("ep_b", types: ["b.*"], retry: .delays([1, 1]))
+        try await store.insertEndpoint(ep2)
+        _ = try await store.publish([try event("b.x"), try event("b.y")], tenantID: Tenant.defaultID, now: t0)
+        let sick = try await store.claim(endpointID: "ep_b", limit: 10, now: t0, leaseUntil: t0.addingTimeInterval(60))
+        _ = try await record(store, sick.deliveries[0], endpoint: ep2, status: 500, at: t0)
+        var endpoint = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_b"), "endpoint")
+        try expect(endpoint.status == .active, "one failure is not enough")
+        let fiveDays = t0.addingTimeInterval(EndpointHealth.disableAfter + 1)
+        _ = try await record(store, sick.deliveries[1], endpoint: ep2, status: 500, at: fiveDays)
+        endpoint = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_b"), "endpoint")
+        try expect(endpoint.status == .disabled && endpoint.statusReason?.contains("5 days") == true, "disabled: \(endpoint.status) \(endpoint.statusReason ?? "")")
+    }
 
     static func ordered(_ store: any Store) async throws {
         var ep = try endpoint("ep_a", retry: .delays([10]))

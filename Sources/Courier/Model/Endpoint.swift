@@ -39,6 +39,8 @@ public struct Endpoint: Sendable, Hashable {
     public var statusOverrides: StatusOverrides
     /// One request at a time, oldest first; a failing delivery holds back the ones behind it.
     public var ordered: Bool
+    /// Kept by the engine from the attempts' outcomes, never set through the API.
+    public var health: EndpointHealth
     /// How many requests to this endpoint may be under way at once, across the whole engine.
     public var maxInFlight: Int
     public var status: Status
@@ -55,7 +57,7 @@ public struct Endpoint: Sendable, Hashable {
         retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, statusOverrides: StatusOverrides = .none,
         ordered: Bool = false, maxInFlight: Int = Endpoint.defaultMaxInFlight, status: Status = .active,
         statusReason: String? = nil, createdAt: Date, updatedAt: Date, previousSecret: String? = nil,
-        previousSecretExpiresAt: Date? = nil
+        previousSecretExpiresAt: Date? = nil, health: EndpointHealth = EndpointHealth()
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -67,6 +69,7 @@ public struct Endpoint: Sendable, Hashable {
         self.secret = secret
         self.previousSecret = previousSecret
         self.previousSecretExpiresAt = previousSecretExpiresAt
+        self.health = health
         self.headers = headers
         self.retry = retry
         self.batch = batch

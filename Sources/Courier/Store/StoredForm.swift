@@ -5,7 +5,7 @@ public enum StoredForm {
     public static let endpointColumns = """
         id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
         status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides,
-        ordered
+        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since
         """
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """

@@ -31,11 +31,28 @@ extension Endpoint {
         o.append("batch", batch?.json ?? .null)
         o.append("statusOverrides", statusOverrides.json)
         o.append("ordered", .bool(ordered))
+        o.append("health", health.json(at: Date()))
         o.append("maxInFlight", .integer(maxInFlight))
         o.append("status", .string(status.rawValue))
         o.append("statusReason", .optional(statusReason))
         o.append("createdAt", .date(createdAt))
         o.append("updatedAt", .date(updatedAt))
+        return .object(o)
+    }
+}
+
+extension EndpointHealth {
+    func json(at now: Date) -> JSONValue {
+        var o = JSONObject()
+        switch state(at: now) {
+        case .healthy: o.append("state", .string("healthy"))
+        case .coolingDown: o.append("state", .string("coolingDown"))
+        case .probing: o.append("state", .string("probing"))
+        }
+        o.append("failureStreak", .integer(failureStreak))
+        o.append("cooldownUntil", .date(cooldownUntil))
+        o.append("lastSuccessAt", .date(lastSuccessAt))
+        o.append("failingSince", .date(failingSince))
         return .object(o)
     }
 }
