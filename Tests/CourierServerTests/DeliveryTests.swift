@@ -1,6 +1,7 @@
 import Courier
 import CourierTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// The delivery engine end to end: a real server, a real SQLite file, a real receiver on loopback.
@@ -361,6 +362,50 @@ import Testing
             #expect(patched.status == 400, "\(patched.text)")
             #expect(try await server.api.get("/v1/endpoints/\(id)")["batch"] == .null, "nothing changed")
             #expect(try await server.api.patch("/v1/endpoints/\(id)", #"{"ordered":"yes"}"#).status == 400)
+        }
+    }
+}
+
+/// Cool-down and probe after an outage, against a real receiver.
+@Suite struct EndpointHealthTests {
+    @Test(arguments: StoreKind.all) func anOutageEndsInACoolDownThenOneProbeThenTheBacklog(_ store: StoreKind) async throws {
+        let up = Mutex(false)
+        let receiver = try await RecordingReceiver.start { _, _ in
+            up.withLock { $0 } ? RecordingReceiver.Reply(status: 204, delay: .milliseconds(200)) : RecordingReceiver.Reply(status: 503)
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            let endpointID = try await server.createEndpoint(
+                url: receiver.url + "/hook", extra: #""maxInFlight":4,"retry":{"delays":[0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1]}"#
+            )
+            var events: [String] = []
+            for i in 0..<8 { events.append(try await server.publish(payload: #"{"i":\#(i)}"#)) }
+            _ = try await receiver.waitForRequests(5)
+            // Cooling down: visible on the endpoint, and nothing is sent meanwhile.
+            try await Task.sleep(for: .milliseconds(300))
+            let cooling = try await server.api.get("/v1/endpoints/\(endpointID)")["health"]?.objectValue
+            #expect(cooling?["state"]?.stringValue == "coolingDown", "\(String(describing: cooling))")
+            up.withLock { $0 = true }
+            for event in events {
+                let delivery = try #require(try await server.deliveries(ofEvent: event).first)
+                try await server.waitForDelivery(delivery.string("id")!, timeout: .seconds(30)) { $0.state == "succeeded" }
+            }
+            let times = receiver.requests().map(\.receivedAt)
+            // The largest gap between requests is the cool-down (5 s); the first request after it
+            // is the probe, alone: the next one starts only once it has been answered (200 ms).
+            let gaps = zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }
+            let longest = try #require(gaps.indices.max { gaps[$0] < gaps[$1] })
+            #expect(gaps[longest] > 4.5, "a cool-down of about 5 s: \(gaps)")
+            let probe = longest + 1
+            #expect(probe + 1 < times.count, "more after the probe")
+            #expect(times[probe + 1].timeIntervalSince(times[probe]) >= 0.19, "the probe went alone")
+            // Then the backlog flows again, several at once.
+            let afterProbe = Array(times.suffix(from: probe + 1))
+            let together = zip(afterProbe, afterProbe.dropFirst()).contains { $1.timeIntervalSince($0) < 0.1 }
+            #expect(together, "requests side by side again after the probe: \(afterProbe)")
+            let healthy = try await server.api.get("/v1/endpoints/\(endpointID)")["health"]?.objectValue
+            #expect(healthy?["state"]?.stringValue == "healthy" && healthy?["failureStreak"] == .integer(0))
+            #expect(healthy?["lastSuccessAt"]?.stringValue != nil)
         }
     }
 }
