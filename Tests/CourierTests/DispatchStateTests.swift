@@ -209,6 +209,25 @@ import Testing
         #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"])
     }
 
+    /// A retry claimed before its failed attempt was recorded finds the delivery still leased,
+    /// and the store says it is due when the lease ends. Once the record lands, the lane asks
+    /// again at the retry's own time instead of waiting out the lease.
+    @Test func aRetryIsClaimedAgainOnceItsRecordLands() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1)], nextDueAt: nil), now: t0)
+        #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_1"])
+        let retryAt = t0.addingTimeInterval(0.2)
+        _ = s.sent(endpointID: endpointID, nextAttemptAt: retryAt, disabled: false)
+        #expect(claimsOf(s.nextActions(now: retryAt)) == ["ep_1:3"])
+        let leaseEnd = t0.addingTimeInterval(60)
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [], nextDueAt: leaseEnd), now: retryAt)
+        #expect(s.nextActions(now: retryAt).wakeAt == leaseEnd)
+        s.recorded(endpointID: endpointID, count: 1)
+        #expect(claimsOf(s.nextActions(now: retryAt)) == ["ep_1:4"])
+    }
+
     @Test func aClaimCutShortByOtherNodesBacksOff() {
         var s = DispatchState()
         s.due(endpointID: endpointID, at: t0)

@@ -20,6 +20,10 @@ public struct DispatchState: Sendable {
         var inFlight = 0
         /// Sent, but the store has not yet recorded the outcome: the lease still counts there.
         var unrecorded = 0
+        /// The earliest retry among outcomes not yet recorded. A claim made before the record
+        /// lands finds the delivery still leased (and is told it is due when the lease ends),
+        /// so the retry is asked for again once the record is in.
+        var retryAfterRecord: Date?
         var claiming = false
         /// How many the claim under way asked for.
         var claimLimit = 0
@@ -158,6 +162,7 @@ public struct DispatchState: Sendable {
             lane.queued.removeAll()
             lane.endpoint = nil
         }
+        if let nextAttemptAt, !disabled { lane.retryAfterRecord = min(lane.retryAfterRecord ?? nextAttemptAt, nextAttemptAt) }
         lanes[endpointID] = lane
         if let nextAttemptAt, !disabled { due(endpointID: endpointID, at: nextAttemptAt) }
         dirty.insert(endpointID)
@@ -168,7 +173,10 @@ public struct DispatchState: Sendable {
     public mutating func recorded(endpointID: String, count: Int) {
         guard var lane = lanes[endpointID] else { return }
         lane.unrecorded = max(0, lane.unrecorded - count)
+        let retry = lane.retryAfterRecord
+        if lane.unrecorded == 0 { lane.retryAfterRecord = nil }
         lanes[endpointID] = lane
+        if let retry { due(endpointID: endpointID, at: retry) }
         dirty.insert(endpointID)
     }
 
