@@ -58,6 +58,9 @@ public enum DeliveryStateMachine {
         case .rejected:
             budget.singleShot = false
             return Transition(state: .rejected, nextAttemptAt: nil, budget: budget)
+        case .empty:
+            budget.singleShot = false
+            return Transition(state: .empty, nextAttemptAt: nil, budget: budget)
         case .aborted:
             budget.singleShot = false
             return Transition(state: .cancelled, nextAttemptAt: nil, budget: budget)

@@ -17,24 +17,33 @@ public struct WebhookMessage: Sendable {
         return WebhookMessage(body: writer.bytes, contentType: "application/json", id: event.id)
     }
 
-    /// A batch: a JSON array of the events' envelopes, oldest first, under the batch's own
-    /// `webhook-id` (each envelope keeps its event's id, for the receiver's `failed` list).
-    public static func batch(id: String, events: [Event]) -> WebhookMessage {
+    /// A batch: a JSON array of the events' envelopes (or, in the `raw` format, their payloads),
+    /// oldest first, under the batch's own `webhook-id`. Each envelope keeps its event's id, for
+    /// the receiver's `failed` list.
+    public static func batch(id: String, events: [Event], raw: Bool = false) -> WebhookMessage {
         var writer = JSONWriter(capacity: events.reduce(2) { $0 + $1.payload.count + 128 })
         writer.appendRaw("[")
         for (index, event) in events.enumerated() {
             if index > 0 { writer.appendRaw(",") }
-            writeEnvelope(event, to: &writer)
+            if raw {
+                writer.writeRaw(event.payload)
+            } else {
+                writeEnvelope(event, to: &writer)
+            }
         }
         writer.appendRaw("]")
         return WebhookMessage(body: writer.bytes, contentType: "application/json", id: id)
     }
 
-    /// The message for what a claim carries.
-    public static func message(for delivery: ClaimedDelivery) -> WebhookMessage {
+    /// The message for what a claim carries in the endpoint's format, or nil when the format
+    /// makes no body of it (there is nothing to send).
+    public static func message(for delivery: ClaimedDelivery, format: PayloadFormat = .envelope) -> WebhookMessage? {
         switch delivery.content {
-        case .event(let event): envelope(for: event)
-        case .batch(let events): batch(id: delivery.deliveryID, events: events)
+        case .event(let event):
+            guard let rendered = format.render(event) else { return nil }
+            return WebhookMessage(body: rendered.body, contentType: rendered.contentType, id: event.id)
+        case .batch(let events):
+            return batch(id: delivery.deliveryID, events: events, raw: format == .raw)
         }
     }
 

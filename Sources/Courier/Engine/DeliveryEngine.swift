@@ -196,7 +196,9 @@ public struct DeliveryEngine: Service {
         _ delivery: ClaimedDelivery, to target: DeliveryTarget, sender: WebhookSender, metrics: EngineMetrics
     ) async -> AttemptRecord {
         let endpoint = target.endpoint
-        let message = WebhookMessage.message(for: delivery)
+        guard let message = WebhookMessage.message(for: delivery, format: endpoint.format) else {
+            return nothingToSend(delivery, to: target, metrics: metrics)
+        }
         let now = Date()
         let headers = message.headers(target: target, timestamp: Int64(now.timeIntervalSince1970), now: now)
         let response = await sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
@@ -235,6 +237,22 @@ public struct DeliveryEngine: Service {
             batch = BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: Double.random(in: 0..<1))
         }
         return AttemptRecord(endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch)
+    }
+
+    /// The record of a delivery whose format made no body: it becomes `empty`, no request made.
+    func nothingToSend(_ delivery: ClaimedDelivery, to target: DeliveryTarget, metrics: EngineMetrics) -> AttemptRecord {
+        let now = Date()
+        let transition = DeliveryStateMachine.afterAttempt(
+            delivery.progress, verdict: .init(outcome: .empty), policy: target.endpoint.retry, startedAt: now, now: now, jitter: 0
+        )
+        metrics.attempted(.empty, duration: 0, finished: .empty)
+        logger.debug("nothing to send", metadata: ["delivery": "\(delivery.deliveryID)", "endpoint": "\(target.endpoint.id)"])
+        let attempt = Attempt(
+            id: Identifier.make("att", now: now), deliveryID: delivery.deliveryID, tenantID: delivery.tenantID, startedAt: now,
+            duration: 0, request: target.requestSummary, responseStatus: nil, responseHeaders: [], responseBody: nil,
+            responseBodyTruncated: false, error: "nothing to send: the endpoint's format made an empty body", outcome: .empty
+        )
+        return AttemptRecord(endpointID: target.endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition)
     }
 
     /// The event ids a receiver listed in a 2xx answer to a batch, `{"failed": ["evt_…", …]}`.

@@ -77,6 +77,9 @@ public struct Attempt: Sendable, Hashable {
         case gone
         /// The receiver answered `webhook-delivery: abort-message`.
         case aborted
+        /// Nothing was sent: the endpoint's format made no body of this event (a template that
+        /// rendered only white space). The delivery is `empty`, and this attempt says why.
+        case empty
     }
 
     /// How much of a response body is kept.

@@ -39,6 +39,8 @@ public struct Endpoint: Sendable, Hashable {
     public var statusOverrides: StatusOverrides
     /// One request at a time, oldest first; a failing delivery holds back the ones behind it.
     public var ordered: Bool
+    /// How requests carry an event (see ``PayloadFormat``).
+    public var format: PayloadFormat
     /// Kept by the engine from the attempts' outcomes, never set through the API.
     public var health: EndpointHealth
     /// How many requests to this endpoint may be under way at once, across the whole engine.
@@ -55,7 +57,8 @@ public struct Endpoint: Sendable, Hashable {
         id: String, tenantID: String, name: String? = nil, description: String? = nil, url: String,
         method: Method = .post, eventTypes: [EventTypePattern], secret: String, headers: [String: String] = [:],
         retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, statusOverrides: StatusOverrides = .none,
-        ordered: Bool = false, maxInFlight: Int = Endpoint.defaultMaxInFlight, status: Status = .active,
+        ordered: Bool = false, format: PayloadFormat = .envelope, maxInFlight: Int = Endpoint.defaultMaxInFlight,
+        status: Status = .active,
         statusReason: String? = nil, createdAt: Date, updatedAt: Date, previousSecret: String? = nil,
         previousSecretExpiresAt: Date? = nil, health: EndpointHealth = EndpointHealth()
     ) {
@@ -75,6 +78,7 @@ public struct Endpoint: Sendable, Hashable {
         self.batch = batch
         self.statusOverrides = statusOverrides
         self.ordered = ordered
+        self.format = format
         self.maxInFlight = maxInFlight
         self.status = status
         self.statusReason = statusReason
@@ -105,6 +109,7 @@ public struct EndpointChanges: Sendable, Hashable {
     public var batch: BatchPolicy??
     public var statusOverrides: StatusOverrides?
     public var ordered: Bool?
+    public var format: PayloadFormat?
     public var maxInFlight: Int?
 
     public init() {}
@@ -174,8 +179,11 @@ public struct EndpointChanges: Sendable, Hashable {
             self.statusOverrides = try StatusOverrides(json: overrides)
         }
         self.ordered = try reader.bool("ordered")
+        if let format = reader.value("format") {
+            self.format = try PayloadFormat(json: format)
+        }
         self.maxInFlight = try reader.integer("maxInFlight", in: 1...1000)
-        for unsupported in ["format", "auth"] where reader.has(unsupported) {
+        for unsupported in ["auth"] where reader.has(unsupported) {
             throw .invalid("\(unsupported) is not supported by this version of Courier yet", field: unsupported, code: "unsupported_field")
         }
         try reader.rejectUnknownFields()
@@ -229,11 +237,15 @@ extension Endpoint {
         if let batch = changes.batch { copy.batch = batch }
         if let statusOverrides = changes.statusOverrides { copy.statusOverrides = statusOverrides }
         if let ordered = changes.ordered { copy.ordered = ordered }
+        if let format = changes.format { copy.format = format }
         if let maxInFlight = changes.maxInFlight { copy.maxInFlight = maxInFlight }
         copy.updatedAt = now
         if copy.ordered, copy.batch != nil {
             // A partial failure would send part of a batch again behind newer events.
             throw .invalid("ordered and batch cannot be combined; an ordered endpoint gets one event at a time", field: "ordered")
+        }
+        if copy.batch != nil, !copy.format.batches {
+            throw .invalid("a batch is a JSON array: batching needs the envelope or raw format", field: "format")
         }
         return copy
     }

@@ -73,7 +73,7 @@ public struct EndpointHealth: Sendable, Hashable {
         case .succeeded:
             self = EndpointHealth(lastSuccessAt: now)
             return nil
-        case .rejected, .aborted, .gone:
+        case .rejected, .aborted, .gone, .empty:
             return nil
         case .failed:
             failureStreak += 1

@@ -5,7 +5,7 @@ public enum StoredForm {
     public static let endpointColumns = """
         id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
         status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides,
-        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since
+        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since, format
         """
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """
@@ -51,6 +51,15 @@ public enum StoredForm {
 
     public static func batch(from text: String?) throws -> BatchPolicy? {
         try text.map { try BatchPolicy(json: try JSONParser.parse($0)) }
+    }
+
+    /// The format as JSON, or nil for the default envelope.
+    public static func format(_ format: PayloadFormat) -> String? {
+        format == .envelope ? nil : text(format.json)
+    }
+
+    public static func format(from text: String?) throws -> PayloadFormat {
+        try text.map { try PayloadFormat(json: try JSONParser.parse($0)) } ?? .envelope
     }
 
     /// Overrides as JSON, or nil for none (the common case costs nothing to store).

@@ -31,6 +31,7 @@ extension Endpoint {
         o.append("batch", batch?.json ?? .null)
         o.append("statusOverrides", statusOverrides.json)
         o.append("ordered", .bool(ordered))
+        o.append("format", format.json)
         o.append("health", health.json(at: Date()))
         o.append("maxInFlight", .integer(maxInFlight))
         o.append("status", .string(status.rawValue))
