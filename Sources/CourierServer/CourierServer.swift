@@ -12,11 +12,14 @@ public enum CourierServer {
         public var port: Int
         /// The largest request body accepted; larger ones get 413.
         public var maxBodySize: Int
+        /// Whether endpoints may name loopback, private and link-local addresses (see `TargetGuard`).
+        public var allowsPrivateTargets: Bool
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20) {
+        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, allowsPrivateTargets: Bool = false) {
             self.host = host
             self.port = port
             self.maxBodySize = maxBodySize
+            self.allowsPrivateTargets = allowsPrivateTargets
         }
     }
 
@@ -53,7 +56,8 @@ public enum CourierServer {
         let body = RequestBody(limit: configuration.maxBodySize)
         let api = router.group("v1").add(middleware: AuthMiddleware(store: store, adminTokenHash: adminTokenHash))
         TenantRoutes(store: store, body: body).add(to: api)
-        EndpointRoutes(store: store, body: body).add(to: api)
+        EndpointRoutes(store: store, body: body, targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets))
+            .add(to: api)
         EventRoutes(store: store, body: body).add(to: api)
         DeliveryRoutes(store: store, body: body).add(to: api)
         return router

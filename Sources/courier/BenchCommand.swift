@@ -94,12 +94,14 @@ struct BenchCommand: AsyncParsableCommand {
         let (ports, portContinuation) = AsyncStream<(String, Int)>.makeStream()
         var services: [any Service] = [
             receiver.application { channel in portContinuation.yield(("receiver", channel.localAddress?.port ?? 0)) },
-            DeliveryEngine(store: store, logger: logger),
+            // The built-in receiver is on loopback.
+            DeliveryEngine(store: store, configuration: .init(allowsPrivateTargets: true), logger: logger),
         ]
         let token = "bench-\(UUID().uuidString)"
         if http {
             services.append(CourierServer.makeApplication(
-                store: store, configuration: .init(host: "127.0.0.1", port: 0), adminTokenHash: TokenSecret.hash(token),
+                store: store, configuration: .init(host: "127.0.0.1", port: 0, allowsPrivateTargets: true),
+                adminTokenHash: TokenSecret.hash(token),
                 logger: logger, onServerRunning: { channel in portContinuation.yield(("api", channel.localAddress?.port ?? 0)) }
             ))
         }

@@ -22,6 +22,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Flag(help: "Allow endpoints on loopback, private and link-local addresses (for local receivers and tests; off in production).")
+    var allowPrivateTargets = false
+
     func validate() throws {
         guard requestTimeout > 0, connectTimeout > 0, shutdownGrace >= 0 else {
             throw ValidationError("timeouts must be positive")
@@ -41,7 +44,8 @@ struct EngineOptions: ParsableArguments {
                 ),
                 lease: lease,
                 shutdownGrace: shutdownGrace,
-                resyncInterval: store.resyncInterval
+                resyncInterval: store.resyncInterval,
+                allowsPrivateTargets: allowPrivateTargets
             ),
             logger: Logger(label: "courier.engine")
         )

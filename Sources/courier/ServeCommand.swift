@@ -36,7 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
         let description = opened.description
         let app = CourierServer.makeApplication(
             store: opened.store,
-            configuration: .init(host: host, port: listen.port, maxBodySize: maxBodySize),
+            configuration: .init(
+                host: host, port: listen.port, maxBodySize: maxBodySize, allowsPrivateTargets: engine.allowPrivateTargets
+            ),
             adminTokenHash: admin.hash,
             metrics: metrics,
             logger: Logger(label: "courier.http"),

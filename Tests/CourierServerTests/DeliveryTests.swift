@@ -409,3 +409,40 @@ import Testing
         }
     }
 }
+
+/// The private-network guard of a server started without `--allow-private-targets`.
+@Suite struct PrivateTargetTests {
+    @Test(arguments: StoreKind.all) func privateURLsAreRefusedWhenSaved(_ store: StoreKind) async throws {
+        try await TestServer.with(store, allowsPrivateTargets: false) { server in
+            for url in [
+                "http://127.0.0.1:9/h", "http://localhost/h", "http://[::1]:80/h", "http://10.1.2.3/h", "http://169.254.169.254/latest",
+                "http://192.168.0.10/h", "http://[fc00::1]/h", "http://[::ffff:127.0.0.1]/h", "http://0.0.0.0/h",
+            ] {
+                let answer = try await server.api.post("/v1/endpoints", #"{"url":"\#(url)","eventTypes":["*"]}"#)
+                #expect(answer.status == 400 && answer.errorField == "url" && answer.text.contains("private_target"), "\(url): \(answer.text)")
+            }
+            #expect(try await server.api.get("/v1/endpoints")["data"]?.arrayValue?.isEmpty == true, "nothing was stored")
+            let id = try await server.createEndpoint(url: "https://example.com/hook")
+            let patched = try await server.api.patch("/v1/endpoints/\(id)", #"{"url":"http://10.0.0.1/h"}"#)
+            #expect(patched.status == 400 && patched.errorField == "url", "\(patched.text)")
+        }
+    }
+
+    /// A name that resolves to this machine passes the save-time check, but no request goes to it.
+    @Test(arguments: StoreKind.all) func aNameThatResolvesToLoopbackIsRefusedAtSendTime(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let host = ProcessInfo.processInfo.hostName
+        #expect(!host.isEmpty && host != "localhost", "the machine's host name is the name under test: \(host)")
+        try await TestServer.with(store, allowsPrivateTargets: false) { server in
+            _ = try await server.createEndpoint(url: "http://\(host):\(receiver.port)/hook", extra: #""retry":{"delays":[0.1]}"#)
+            let eventID = try await server.publish()
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            let done = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "rejected" }
+            let attempt = try #require(done.attempts.first)
+            #expect(attempt.string("outcome") == "rejected" && attempt.int("responseStatus") == nil)
+            #expect(attempt.string("error")?.contains("not a public address") == true, "\(String(describing: attempt.string("error")))")
+            #expect(receiver.requests().isEmpty, "nothing reached the receiver")
+        }
+    }
+}

@@ -35,6 +35,7 @@ struct TestServer {
         _ kind: StoreKind = .sqlite,
         requestTimeout: Duration = .seconds(2),
         maxBodySize: Int = 1 << 20,
+        allowsPrivateTargets: Bool = true,
         _ body: (TestServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-test-\(UUID().uuidString)")
@@ -62,14 +63,15 @@ struct TestServer {
         let engine = DeliveryEngine(
             store: store,
             configuration: .init(
-                sender: .init(connectTimeout: .seconds(2), requestTimeout: .milliseconds(ms)), shutdownGrace: 2
+                sender: .init(connectTimeout: .seconds(2), requestTimeout: .milliseconds(ms)), shutdownGrace: 2,
+                allowsPrivateTargets: allowsPrivateTargets
             ),
             logger: logger
         )
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = CourierServer.makeApplication(
             store: store,
-            configuration: .init(host: "127.0.0.1", port: 0, maxBodySize: maxBodySize),
+            configuration: .init(host: "127.0.0.1", port: 0, maxBodySize: maxBodySize, allowsPrivateTargets: allowsPrivateTargets),
             adminTokenHash: TokenSecret.hash(adminToken),
             logger: logger,
             onServerRunning: { channel in

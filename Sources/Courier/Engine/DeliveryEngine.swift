@@ -23,11 +23,14 @@ public struct DeliveryEngine: Service {
         public var shutdownGrace: TimeInterval
         /// How often the engine asks the store for due work it was not told about.
         public var resyncInterval: TimeInterval
+        /// Whether requests may go to loopback, private and link-local addresses (see ``TargetGuard``).
+        public var allowsPrivateTargets: Bool
 
         public init(
             sender: WebhookSender.Configuration = .init(), lease: TimeInterval? = nil,
-            shutdownGrace: TimeInterval = 10, resyncInterval: TimeInterval = 30
+            shutdownGrace: TimeInterval = 10, resyncInterval: TimeInterval = 30, allowsPrivateTargets: Bool = false
         ) {
+            self.allowsPrivateTargets = allowsPrivateTargets
             self.sender = sender
             let timeout = Double(sender.requestTimeout.nanoseconds) / 1e9
             self.lease = lease ?? (2 * timeout + 30)
@@ -63,6 +66,7 @@ public struct DeliveryEngine: Service {
         let sender = WebhookSender(client: client, configuration: configuration.sender)
         let recorder = Recorder()
         let metrics = EngineMetrics()
+        let targetGuard = TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets)
         let (events, continuation) = AsyncStream<Event>.makeStream()
         // Subscribe before the first resync so no signal falls between the two.
         let signals = store.signals()
@@ -167,7 +171,7 @@ public struct DeliveryEngine: Service {
                             targets[endpoint.id] = target
                         }
                         group.addTask {
-                            let record = await attempt(delivery, to: target, sender: sender, metrics: metrics)
+                            let record = await attempt(delivery, to: target, sender: sender, metrics: metrics, guard: targetGuard)
                             continuation.yield(.sent(endpointID: endpoint.id, record))
                         }
                     }
@@ -193,11 +197,15 @@ public struct DeliveryEngine: Service {
 
     /// Sends one delivery and works out its transition; never throws.
     func attempt(
-        _ delivery: ClaimedDelivery, to target: DeliveryTarget, sender: WebhookSender, metrics: EngineMetrics
+        _ delivery: ClaimedDelivery, to target: DeliveryTarget, sender: WebhookSender, metrics: EngineMetrics,
+        guard targetGuard: TargetGuard
     ) async -> AttemptRecord {
         let endpoint = target.endpoint
         guard let message = WebhookMessage.message(for: delivery, format: endpoint.format) else {
-            return nothingToSend(delivery, to: target, metrics: metrics)
+            return notSent(delivery, to: target, outcome: .empty, reason: "nothing to send: the endpoint's format made an empty body", metrics: metrics)
+        }
+        if let problem = await targetGuard.problemSending(to: endpoint.url) {
+            return notSent(delivery, to: target, outcome: .rejected, reason: "not sent: \(problem)", metrics: metrics)
         }
         let now = Date()
         let headers = message.headers(target: target, timestamp: Int64(now.timeIntervalSince1970), now: now)
@@ -239,18 +247,23 @@ public struct DeliveryEngine: Service {
         return AttemptRecord(endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch)
     }
 
-    /// The record of a delivery whose format made no body: it becomes `empty`, no request made.
-    func nothingToSend(_ delivery: ClaimedDelivery, to target: DeliveryTarget, metrics: EngineMetrics) -> AttemptRecord {
+    /// The record of an attempt that made no request: the format made no body (`empty`), or the
+    /// target is not allowed (`rejected`). The attempt on record says why.
+    func notSent(
+        _ delivery: ClaimedDelivery, to target: DeliveryTarget, outcome: Attempt.Outcome, reason: String, metrics: EngineMetrics
+    ) -> AttemptRecord {
         let now = Date()
         let transition = DeliveryStateMachine.afterAttempt(
-            delivery.progress, verdict: .init(outcome: .empty), policy: target.endpoint.retry, startedAt: now, now: now, jitter: 0
+            delivery.progress, verdict: .init(outcome: outcome), policy: target.endpoint.retry, startedAt: now, now: now, jitter: 0
         )
-        metrics.attempted(.empty, duration: 0, finished: .empty)
-        logger.debug("nothing to send", metadata: ["delivery": "\(delivery.deliveryID)", "endpoint": "\(target.endpoint.id)"])
+        metrics.attempted(outcome, duration: 0, finished: transition.state.isActive ? nil : transition.state)
+        logger.info("not sent", metadata: [
+            "delivery": "\(delivery.deliveryID)", "endpoint": "\(target.endpoint.id)", "reason": "\(reason)",
+        ])
         let attempt = Attempt(
             id: Identifier.make("att", now: now), deliveryID: delivery.deliveryID, tenantID: delivery.tenantID, startedAt: now,
             duration: 0, request: target.requestSummary, responseStatus: nil, responseHeaders: [], responseBody: nil,
-            responseBodyTruncated: false, error: "nothing to send: the endpoint's format made an empty body", outcome: .empty
+            responseBodyTruncated: false, error: reason, outcome: outcome
         )
         return AttemptRecord(endpointID: target.endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition)
     }

@@ -6,11 +6,12 @@ import Hummingbird
 struct EndpointRoutes {
     let store: any Store
     let body: RequestBody
+    let targetGuard: TargetGuard
 
     func add(to group: RouterGroup<CourierRequestContext>) {
         group.post("endpoints") { request, context in
             let tenantID = try context.requireTenant()
-            let changes = try EndpointChanges(json: try await body.json(request))
+            let changes = try check(try EndpointChanges(json: try await body.json(request)))
             let now = Date()
             let endpoint = try Endpoint(creating: changes, id: Identifier.make("ep", now: now), tenantID: tenantID, now: now)
             try await store.insertEndpoint(endpoint)
@@ -27,7 +28,7 @@ struct EndpointRoutes {
             return JSONResponse.make(endpoint.json(includeSecret: true))
         }
         group.patch("endpoints/:id") { request, context in
-            let changes = try EndpointChanges(json: try await body.json(request))
+            let changes = try check(try EndpointChanges(json: try await body.json(request)))
             let endpoint = try await find(context).applying(changes, now: Date())
             try await store.updateEndpoint(endpoint)
             return JSONResponse.make(endpoint.json(includeSecret: true))
@@ -61,6 +62,14 @@ struct EndpointRoutes {
             try await store.updateEndpoint(endpoint)
             return JSONResponse.make(endpoint.json(includeSecret: true))
         }
+    }
+
+    /// Refuses a URL that names a private target, unless the server allows them.
+    private func check(_ changes: EndpointChanges) throws -> EndpointChanges {
+        if let url = changes.url, let problem = targetGuard.problemSaving(url: url) {
+            throw CourierError.invalid(problem, field: "url", code: "private_target")
+        }
+        return changes
     }
 
     private func find(_ context: CourierRequestContext) async throws -> Endpoint {

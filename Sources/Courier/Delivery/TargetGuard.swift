@@ -1,0 +1,140 @@
+import Foundation
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps requests out of the network Courier runs in.
+///
+/// Whoever can create an endpoint chooses where Courier sends requests, so without a guard any
+/// tenant could reach the metadata service, the database or an admin console beside Courier
+/// (server-side request forgery). Unless the server was started to allow it, endpoint URLs may
+/// not name a loopback, private, link-local or otherwise non-public address, neither as written
+/// (refused when the endpoint is saved) nor as the host name resolves at send time (the
+/// attempt is rejected without a request). Resolutions are cached for ``cacheLifetime``.
+///
+/// The HTTP client resolves the name again when it connects, so a name whose answers change
+/// within that moment (DNS rebinding) could still slip through; a deployment that must rule
+/// that out puts Courier behind an egress proxy or firewall as well.
+public final class TargetGuard: Sendable {
+    public let allowsPrivateTargets: Bool
+    private let resolved = Mutex<[String: (at: ContinuousClock.Instant, problem: String?)]>([:])
+    public static let cacheLifetime: Duration = .seconds(30)
+
+    public init(allowsPrivateTargets: Bool) {
+        self.allowsPrivateTargets = allowsPrivateTargets
+    }
+
+    /// Why `url` may not be saved as an endpoint, judging by what it says literally.
+    public func problemSaving(url: String) -> String? {
+        guard !allowsPrivateTargets, let host = URLComponents(string: url)?.host?.lowercased() else { return nil }
+        return Self.literalProblem(host: host)
+    }
+
+    /// Why a request to `url` may not go now, resolving its host; nil when it may.
+    public func problemSending(to url: String) async -> String? {
+        guard !allowsPrivateTargets, let host = URLComponents(string: url)?.host?.lowercased() else { return nil }
+        if let problem = Self.literalProblem(host: host) { return problem }
+        let now = ContinuousClock.now
+        if let cached = resolved.withLock({ $0[host] }), now - cached.at < Self.cacheLifetime { return cached.problem }
+        let problem = await Self.resolutionProblem(host: host)
+        resolved.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[host] = (now, problem)
+        }
+        return problem
+    }
+
+    static func literalProblem(host: String) -> String? {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare == "localhost" || bare.hasSuffix(".localhost") {
+            return "\(host) is this machine; private targets are not allowed (start the server with --allow-private-targets)"
+        }
+        guard let bytes = Self.addressBytes(bare), !Self.isPublic(bytes) else { return nil }
+        return "\(bare) is not a public address; private targets are not allowed (start the server with --allow-private-targets)"
+    }
+
+    private static func resolutionProblem(host: String) async -> String? {
+        let addresses: [[UInt8]]
+        do {
+            addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(host) }
+        } catch {
+            return nil  // The request itself will fail to connect and say why, and be retried.
+        }
+        guard let bad = addresses.first(where: { !isPublic($0) }) else { return nil }
+        return "\(host) resolves to \(describe(bad)), which is not a public address; private targets are not allowed"
+    }
+
+    private static func resolve(_ host: String) throws -> [[UInt8]] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { throw CancellationError() }
+        defer { freeaddrinfo(first) }
+        var addresses: [[UInt8]] = []
+        var next: UnsafeMutablePointer<addrinfo>? = first
+        while let info = next {
+            if info.pointee.ai_family == AF_INET, let address = info.pointee.ai_addr {
+                address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+                    addresses.append(withUnsafeBytes(of: v4.pointee.sin_addr) { Array($0) })
+                }
+            } else if info.pointee.ai_family == AF_INET6, let address = info.pointee.ai_addr {
+                address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                    addresses.append(withUnsafeBytes(of: v6.pointee.sin6_addr) { Array($0) })
+                }
+            }
+            next = info.pointee.ai_next
+        }
+        return addresses
+    }
+
+    /// The 4 or 16 bytes of an IP literal, or nil for a name.
+    static func addressBytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: v6) { Array($0) } }
+        return nil
+    }
+
+    /// Whether an address (4 or 16 bytes) is on the public internet: not loopback, private,
+    /// shared, link-local, multicast, documentation, benchmarking or reserved (RFC 6890).
+    public static func isPublic(_ bytes: [UInt8]) -> Bool {
+        if bytes.count == 4 {
+            let (a, b, c) = (bytes[0], bytes[1], bytes[2])
+            switch a {
+            case 0, 10, 127: return false
+            case 100 where b >= 64 && b <= 127: return false  // shared address space
+            case 169 where b == 254: return false
+            case 172 where b >= 16 && b <= 31: return false
+            case 192 where b == 168: return false
+            case 192 where b == 0 && (c == 0 || c == 2): return false
+            case 198 where b == 18 || b == 19: return false
+            case 198 where b == 51 && c == 100: return false
+            case 203 where b == 0 && c == 113: return false
+            case 224...255: return false  // multicast, reserved, broadcast
+            default: return true
+            }
+        }
+        guard bytes.count == 16 else { return false }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return isPublic(Array(bytes[12..<16]))  // IPv4-mapped
+        }
+        if bytes[0..<15].allSatisfy({ $0 == 0 }) { return false }  // :: and ::1
+        if bytes[0] & 0xFE == 0xFC { return false }  // unique local fc00::/7
+        if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return false }  // link-local fe80::/10
+        if bytes[0] == 0xFF { return false }  // multicast
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0D && bytes[3] == 0xB8 { return false }  // documentation
+        if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xFF && bytes[3] == 0x9B { return false }  // NAT64 of anything
+        return true
+    }
+
+    private static func describe(_ bytes: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        _ = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return String(cString: buffer)
+    }
+}

@@ -1,0 +1,44 @@
+import Courier
+import Foundation
+import Testing
+
+@Suite struct TargetGuardTests {
+    func bytes(_ text: String) -> [UInt8] {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: v4) { Array($0) } }
+        var v6 = in6_addr()
+        #expect(inet_pton(AF_INET6, text, &v6) == 1, "\(text)")
+        return withUnsafeBytes(of: v6) { Array($0) }
+    }
+
+    @Test(arguments: [
+        "0.0.0.0", "10.1.2.3", "100.64.0.1", "127.0.0.1", "127.255.255.254", "169.254.169.254", "172.16.0.1", "172.31.255.255",
+        "192.168.1.1", "192.0.2.10", "198.18.0.1", "198.51.100.7", "203.0.113.9", "224.0.0.1", "255.255.255.255",
+        "::", "::1", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2001:db8::1",
+    ])
+    func privateAndReservedAddressesAreNotPublic(_ address: String) {
+        #expect(!TargetGuard.isPublic(bytes(address)))
+    }
+
+    @Test(arguments: ["1.1.1.1", "8.8.8.8", "100.63.255.255", "172.32.0.1", "192.169.0.1", "2606:4700:4700::1111", "::ffff:93.184.216.34"])
+    func publicAddressesArePublic(_ address: String) {
+        #expect(TargetGuard.isPublic(bytes(address)))
+    }
+
+    @Test func savingRefusesLiteralPrivateTargetsAndLocalhostUnlessAllowed() {
+        let strict = TargetGuard(allowsPrivateTargets: false)
+        for url in ["http://127.0.0.1:8080/h", "http://localhost/h", "http://api.localhost/h", "http://[::1]/h", "http://10.0.0.5/h"] {
+            #expect(strict.problemSaving(url: url) != nil, "\(url)")
+        }
+        #expect(strict.problemSaving(url: "https://example.com/hook") == nil, "names are checked when sending")
+        #expect(strict.problemSaving(url: "https://93.184.216.34/hook") == nil)
+        #expect(TargetGuard(allowsPrivateTargets: true).problemSaving(url: "http://127.0.0.1/h") == nil)
+    }
+
+    @Test func sendingResolvesTheName() async {
+        let strict = TargetGuard(allowsPrivateTargets: false)
+        let problem = await strict.problemSending(to: "http://localhost:9/h")
+        #expect(problem?.contains("localhost") == true)
+        #expect(await TargetGuard(allowsPrivateTargets: true).problemSending(to: "http://localhost:9/h") == nil)
+    }
+}
