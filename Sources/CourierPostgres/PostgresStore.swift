@@ -1026,6 +1026,10 @@ public final class PostgresStore: Store {
                 }
             }
             for (endpointID, health) in healths where health.current.differs(from: health.stored) {
+                if health.current.startsCoolingDown(from: health.stored) {
+                    // Deliveries the engines have claimed but not sent go back until the probe.
+                    try await Self.notify(connection, .endpointChanged(endpointID: endpointID))
+                }
                 try await connection.run(
                     """
                     UPDATE endpoints SET failure_streak = $1, cooldown_level = $2, cooldown_until = $3, last_success_at = $4,

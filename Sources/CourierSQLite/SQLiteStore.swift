@@ -908,6 +908,10 @@ public final class SQLiteStore: Store {
                 }
             }
             for (endpointID, health) in healths where health.current.differs(from: health.stored) {
+                if health.current.startsCoolingDown(from: health.stored) {
+                    // Deliveries the engine has claimed but not sent go back until the probe.
+                    signals.append(.endpointChanged(endpointID: endpointID))
+                }
                 try db.run(
                     """
                     UPDATE endpoints SET failure_streak = ?, cooldown_level = ?, cooldown_until = ?, last_success_at = ?, failing_since = ?

@@ -66,6 +66,11 @@ public struct EndpointHealth: Sendable, Hashable {
         }
     }
 
+    /// Whether a cool-down began since `stored`.
+    public func startsCoolingDown(from stored: EndpointHealth) -> Bool {
+        cooldownUntil != nil && cooldownUntil != stored.cooldownUntil
+    }
+
     /// Takes in one attempt's outcome.
     /// - Returns: the reason to disable the endpoint, when it has failed too long.
     public mutating func record(_ outcome: Attempt.Outcome, at now: Date) -> String? {
