@@ -90,13 +90,20 @@ public final class PrivatePostgresCluster: Sendable {
         self.bin = bin
         runAs = environment["COURIER_TEST_POSTGRES_RUNAS"] ?? ""
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-pg-\(UUID().uuidString.prefix(8))").path
-        port = Int.random(in: 40000...49999)
+        // Below the kernel's ephemeral range (32768 and up by default), so that while the server
+        // is stopped for a restart no outgoing connection can take its port.
+        port = Int.random(in: 20000...29999)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if !runAs.isEmpty { try PostgresTestDatabase.shell("chown postgres \(directory)") }
         try PostgresTestDatabase.shell("\(runAs) \(bin)/initdb -D \(directory) -A trust -U courier > /dev/null")
         url = "postgres://courier@127.0.0.1:\(port)/courier"
-        try start()
-        try PostgresTestDatabase.shell("\(bin)/createdb -h 127.0.0.1 -p \(port) -U courier courier")
+        do {
+            try start()
+            try PostgresTestDatabase.shell("\(bin)/createdb -h 127.0.0.1 -p \(port) -U courier courier")
+        } catch {
+            destroy()
+            throw error
+        }
     }
 
     public func start() throws {

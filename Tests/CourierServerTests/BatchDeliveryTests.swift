@@ -26,13 +26,14 @@ import Testing
             let endpointID = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""batch":{"maxSize":3,"maxWaitMs":400}"#)
             let publishedBefore = Date()
             let events = try await Self.publish(server, count: 7)
-            // The two full batches go at once (in either order, side by side); the last on time.
+            // Two full batches and the rest on time, in whatever order they land (batches go side
+            // by side, and on a loaded machine the first claim may come late).
             let requests = try await receiver.waitForRequests(3)
-            let full = requests.prefix(2).map { Self.eventIDs($0) }.sorted { $0.first ?? "" < $1.first ?? "" }
-            #expect(full == [Array(events[0..<3]), Array(events[3..<6])])
-            #expect(Self.eventIDs(requests[2]) == [events[6]])
+            let batches = requests.map { Self.eventIDs($0) }.sorted { $0.first ?? "" < $1.first ?? "" }
+            #expect(batches == [Array(events[0..<3]), Array(events[3..<6]), [events[6]]])
+            let last = try #require(requests.first { Self.eventIDs($0) == [events[6]] })
             // Never before its wait is over (it may go later than that on a loaded machine).
-            #expect(requests[2].receivedAt.timeIntervalSince(publishedBefore) > 0.39)
+            #expect(last.receivedAt.timeIntervalSince(publishedBefore) > 0.39)
             let batchIDs = requests.compactMap { $0.header("webhook-id") }
             let carrier = try #require(requests.first { Self.eventIDs($0).contains(events[4]) }?.header("webhook-id"))
             #expect(Set(batchIDs).count == 3 && batchIDs.allSatisfy { $0.hasPrefix("bat_") }, "\(batchIDs)")
