@@ -125,22 +125,24 @@ public final class PostgresStore: Store {
     ///   (`synchronous_commit = off`). Only work that can be redone after a server crash may
     ///   pass it: claims, attempt records and released leases, whose loss means a delivery goes
     ///   once more, which at-least-once allows.
+    /// - Parameter deadline: whether to give up after ``operationTimeout``.
     @discardableResult
     func transaction<T: Sendable>(
-        durable: Bool = true, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        durable: Bool = true, deadline: Bool = true, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        do {
-            return try await withDeadline { [client] in
-                do {
-                    return try await client.withTransaction(logger: Self.queryLogger) { connection in
-                        if !durable { try await connection.run("SET LOCAL synchronous_commit = off") }
-                        return try await body(connection)
-                    }
-                } catch let error as PostgresTransactionError {
-                    if let closure = error.closureError as? CourierError { throw closure }
-                    throw Self.map(error.closureError ?? error.beginError ?? error.commitError ?? error)
+        let run: @Sendable () async throws -> T = { [client] in
+            do {
+                return try await client.withTransaction(logger: Self.queryLogger) { connection in
+                    if !durable { try await connection.run("SET LOCAL synchronous_commit = off") }
+                    return try await body(connection)
                 }
+            } catch let error as PostgresTransactionError {
+                if let closure = error.closureError as? CourierError { throw closure }
+                throw Self.map(error.closureError ?? error.beginError ?? error.commitError ?? error)
             }
+        }
+        do {
+            return try await deadline ? withDeadline(run) : run()
         } catch let error as CourierError {
             throw error
         } catch {
@@ -201,9 +203,15 @@ public final class PostgresStore: Store {
     // MARK: Schema
 
     func migrate() async throws {
-        try await transaction { connection in
-            // One migrator at a time, however many nodes start together.
-            try await connection.run("SELECT pg_advisory_xact_lock(7240417)")
+        // Without the deadline of everyday operations: building an index over a large table
+        // takes as long as it takes, and nodes wait for it under the lock.
+        try await transaction(deadline: false) { connection in
+            // One migrator at a time, however many nodes start together. Advisory locks are
+            // shared by every database of the server, so the key names this database: Courier
+            // databases side by side on one server migrate independently.
+            try await connection.run(
+                "SELECT pg_advisory_xact_lock(7240417, (SELECT oid::INT FROM pg_database WHERE datname = current_database()))"
+            )
             try await connection.run(
                 "CREATE TABLE IF NOT EXISTS courier_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
             )
