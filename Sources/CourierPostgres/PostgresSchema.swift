@@ -55,7 +55,7 @@ enum PostgresSchema {
             """,
             "CREATE INDEX attempts_delivery ON attempts (delivery_id, id)",
         ],
-        // Delivery policies: an endpoint's batch policy, rotated secret, status overrides, ordering, health and format; a
+        // Delivery policies: an endpoint's batch policy, rotated secret, status overrides, ordering, health, format and auth; a
         // batch is a delivery without an event, and an event's delivery notes the batch that carried it.
         [
             "ALTER TABLE endpoints ADD COLUMN batch TEXT",
@@ -69,6 +69,7 @@ enum PostgresSchema {
             "ALTER TABLE endpoints ADD COLUMN last_success_at BIGINT",
             "ALTER TABLE endpoints ADD COLUMN failing_since BIGINT",
             "ALTER TABLE endpoints ADD COLUMN format TEXT",
+            "ALTER TABLE endpoints ADD COLUMN auth TEXT",
             "CREATE INDEX deliveries_active ON deliveries (endpoint_id, id) WHERE state IN (0, 1)",
             "ALTER TABLE deliveries ALTER COLUMN event_id DROP NOT NULL",
             "ALTER TABLE deliveries ADD COLUMN batch_id TEXT COLLATE \"C\"",

@@ -297,7 +297,7 @@ public final class PostgresStore: Store {
             headers: try StoredForm.headers(from: try row.text(8)), retry: try StoredForm.retry(from: try row.text(9)),
             batch: try StoredForm.batch(from: try row.optionalText(15)),
             statusOverrides: try StoredForm.statusOverrides(from: try row.optionalText(18)), ordered: try row.int(19) != 0,
-            format: try StoredForm.format(from: try row.optionalText(25)),
+            format: try StoredForm.format(from: try row.optionalText(25)), auth: try StoredForm.auth(from: try row.optionalText(26)),
             maxInFlight: Int(try row.int(10)),
             status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
             statusReason: try row.optionalText(12), createdAt: Timestamp.date(millis: try row.int(13)),
@@ -333,7 +333,7 @@ public final class PostgresStore: Store {
             .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)), .text(StoredForm.batch(e.batch)),
             .text(e.previousSecret), .integer(e.previousSecretExpiresAt.map(Timestamp.millis)),
             .text(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
-        ] + healthValues(e.health) + [.text(StoredForm.format(e.format))]
+        ] + healthValues(e.health) + [.text(StoredForm.format(e.format)), .text(StoredForm.auth(e.auth))]
     }
 
     private static func nameTaken(_ name: String?) -> CourierError {
@@ -344,7 +344,7 @@ public final class PostgresStore: Store {
         do {
             try await wrap { connection in
                 try await connection.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
                     Self.endpointValues(endpoint)
                 )
             }
@@ -383,13 +383,13 @@ public final class PostgresStore: Store {
                     """
                     UPDATE endpoints SET name = $1, description = $2, url = $3, method = $4, event_types = $5, secret = $6,
                         headers = $7, retry = $8, max_in_flight = $9, updated_at = $10, batch = $13, previous_secret = $14,
-                        previous_secret_expires_at = $15, status_overrides = $16, ordered = $17, format = $18
+                        previous_secret_expires_at = $15, status_overrides = $16, ordered = $17, format = $18, auth = $19
                     WHERE id = $11 AND tenant_id = $12 AND deleted_at IS NULL RETURNING 1
                     """,
                     Array(values[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
                         .text(endpoint.id), .text(endpoint.tenantID),
-                    ] + Array(values[15...19]) + [values[25]]
+                    ] + Array(values[15...19]) + Array(values[25...26])
                 )
                 guard changed == 1 else { throw CourierError.notFound("endpoint") }
                 try await Self.notify(connection, .endpointChanged(endpointID: endpoint.id))

@@ -46,7 +46,7 @@ enum SQLiteSchema {
         );
         CREATE INDEX attempts_delivery ON attempts (delivery_id, id);
         """,
-        // Delivery policies: an endpoint's batch policy, rotated secret, status overrides, ordering, health and format; a
+        // Delivery policies: an endpoint's batch policy, rotated secret, status overrides, ordering, health, format and auth; a
         // batch is a delivery without an event, and an event's delivery notes the batch that
         // carried it. SQLite cannot drop NOT NULL in place, so deliveries is rebuilt with its indexes.
         """
@@ -61,6 +61,7 @@ enum SQLiteSchema {
         ALTER TABLE endpoints ADD COLUMN last_success_at INTEGER;
         ALTER TABLE endpoints ADD COLUMN failing_since INTEGER;
         ALTER TABLE endpoints ADD COLUMN format TEXT;
+        ALTER TABLE endpoints ADD COLUMN auth TEXT;
         CREATE TABLE deliveries_v2 (
             id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, event_id TEXT, endpoint_id TEXT NOT NULL,
             state INTEGER NOT NULL, attempt_count INTEGER NOT NULL DEFAULT 0,

@@ -156,7 +156,7 @@ public final class SQLiteStore: Store {
             headers: try StoredForm.headers(from: row.text(8)), retry: try StoredForm.retry(from: row.text(9)),
             batch: try StoredForm.batch(from: row.optionalText(15)),
             statusOverrides: try StoredForm.statusOverrides(from: row.optionalText(18)), ordered: row.int(19) != 0,
-            format: try StoredForm.format(from: row.optionalText(25)),
+            format: try StoredForm.format(from: row.optionalText(25)), auth: try StoredForm.auth(from: row.optionalText(26)),
             maxInFlight: Int(row.int(10)),
             status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
             statusReason: row.optionalText(12), createdAt: Timestamp.date(millis: row.int(13)),
@@ -192,7 +192,7 @@ public final class SQLiteStore: Store {
             .integer(Timestamp.millis(e.updatedAt)), .optionalText(StoredForm.batch(e.batch)),
             .optionalText(e.previousSecret), .optionalInteger(e.previousSecretExpiresAt.map(Timestamp.millis)),
             .optionalText(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
-        ] + healthBinds(e.health) + [.optionalText(StoredForm.format(e.format))]
+        ] + healthBinds(e.health) + [.optionalText(StoredForm.format(e.format)), .optionalText(StoredForm.auth(e.auth))]
     }
 
     private static func nameTaken(_ name: String?) -> CourierError {
@@ -203,7 +203,7 @@ public final class SQLiteStore: Store {
         try await database.write { [fanOutCache] db in
             do {
                 try db.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Self.endpointBinds(endpoint)
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -243,12 +243,12 @@ public final class SQLiteStore: Store {
                     """
                     UPDATE endpoints SET name = ?, description = ?, url = ?, method = ?, event_types = ?, secret = ?,
                         headers = ?, retry = ?, max_in_flight = ?, updated_at = ?, batch = ?, previous_secret = ?,
-                        previous_secret_expires_at = ?, status_overrides = ?, ordered = ?, format = ?
+                        previous_secret_expires_at = ?, status_overrides = ?, ordered = ?, format = ?, auth = ?
                     WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
                     """,
                     Array(Self.endpointBinds(endpoint)[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
-                    ] + Array(Self.endpointBinds(endpoint)[15...19]) + [.optionalText(StoredForm.format(endpoint.format))] + [
+                    ] + Array(Self.endpointBinds(endpoint)[15...19]) + Array(Self.endpointBinds(endpoint)[25...26]) + [
                         .text(endpoint.id), .text(endpoint.tenantID),
                     ]
                 )

@@ -59,10 +59,12 @@ public struct WebhookMessage: Sendable {
         writer.appendRaw("}")
     }
 
-    /// Every header of the request: the endpoint's own first, then Courier's, which win.
-    public func headers(target: DeliveryTarget, timestamp: Int64, now: Date) -> [HeaderField] {
+    /// Every header of the request: the endpoint's own first, then its credentials, then
+    /// Courier's, which win.
+    public func headers(target: DeliveryTarget, timestamp: Int64, now: Date, auth: HeaderField? = nil) -> [HeaderField] {
         var fields = target.staticHeaders
-        fields.reserveCapacity(fields.count + 5)
+        fields.reserveCapacity(fields.count + 6)
+        if let auth { fields.append(auth) }
         fields.append(HeaderField(name: "content-type", value: contentType))
         fields.append(HeaderField(name: "user-agent", value: "Courier/\(Courier.version)"))
         fields.append(HeaderField(name: "webhook-id", value: id))

@@ -65,8 +65,11 @@ public struct DeliveryEngine: Service {
         let client = WebhookSender.makeClient(configuration: configuration.sender)
         let sender = WebhookSender(client: client, configuration: configuration.sender)
         let recorder = Recorder()
-        let metrics = EngineMetrics()
-        let targetGuard = TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets)
+        let tools = Tools(
+            sender: sender, metrics: EngineMetrics(),
+            targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets),
+            tokens: OAuth2Tokens(client: client, timeout: configuration.sender.requestTimeout)
+        )
         let (events, continuation) = AsyncStream<Event>.makeStream()
         // Subscribe before the first resync so no signal falls between the two.
         let signals = store.signals()
@@ -171,7 +174,7 @@ public struct DeliveryEngine: Service {
                             targets[endpoint.id] = target
                         }
                         group.addTask {
-                            let record = await attempt(delivery, to: target, sender: sender, metrics: metrics, guard: targetGuard)
+                            let record = await attempt(delivery, to: target, tools: tools)
                             continuation.yield(.sent(endpointID: endpoint.id, record))
                         }
                     }
@@ -195,21 +198,55 @@ public struct DeliveryEngine: Service {
         try? await client.shutdown()
     }
 
+    /// What every attempt uses, made once per run.
+    struct Tools: Sendable {
+        let sender: WebhookSender
+        let metrics: EngineMetrics
+        let targetGuard: TargetGuard
+        let tokens: OAuth2Tokens
+    }
+
     /// Sends one delivery and works out its transition; never throws.
-    func attempt(
-        _ delivery: ClaimedDelivery, to target: DeliveryTarget, sender: WebhookSender, metrics: EngineMetrics,
-        guard targetGuard: TargetGuard
-    ) async -> AttemptRecord {
+    func attempt(_ delivery: ClaimedDelivery, to target: DeliveryTarget, tools: Tools) async -> AttemptRecord {
         let endpoint = target.endpoint
+        let metrics = tools.metrics
         guard let message = WebhookMessage.message(for: delivery, format: endpoint.format) else {
-            return notSent(delivery, to: target, outcome: .empty, reason: "nothing to send: the endpoint's format made an empty body", metrics: metrics)
+            return notSent(
+                delivery, to: target, outcome: .empty, reason: "nothing to send: the endpoint's format made an empty body", metrics: metrics
+            )
         }
-        if let problem = await targetGuard.problemSending(to: endpoint.url) {
+        if let problem = await tools.targetGuard.problemSending(to: endpoint.url) {
             return notSent(delivery, to: target, outcome: .rejected, reason: "not sent: \(problem)", metrics: metrics)
         }
+        var auth = endpoint.auth?.staticHeader
+        var token: (value: String, credentials: OAuth2ClientCredentials)?
+        if case .oauth2(let credentials)? = endpoint.auth {
+            if let problem = await tools.targetGuard.problemSending(to: credentials.tokenURL) {
+                return notSent(delivery, to: target, outcome: .rejected, reason: "not sent: the token URL: \(problem)", metrics: metrics)
+            }
+            do {
+                let value = try await tools.tokens.token(for: credentials)
+                token = (value, credentials)
+                auth = HeaderField(name: "authorization", value: "Bearer \(value)")
+            } catch {
+                // Like a connection error: retried, and counted against the endpoint's health.
+                return notSent(delivery, to: target, outcome: .failed, reason: "not sent: \(error)", metrics: metrics)
+            }
+        }
         let now = Date()
-        let headers = message.headers(target: target, timestamp: Int64(now.timeIntervalSince1970), now: now)
-        let response = await sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
+        let headers = message.headers(target: target, timestamp: Int64(now.timeIntervalSince1970), now: now, auth: auth)
+        var response = await tools.sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
+        if response.status == 401, let used = token {
+            // The token may have been revoked before it expired: fetch a new one and try once more.
+            await tools.tokens.refused(used.value, for: used.credentials)
+            if let fresh = try? await tools.tokens.token(for: used.credentials), fresh != used.value {
+                let headers = message.headers(
+                    target: target, timestamp: Int64(now.timeIntervalSince1970), now: now,
+                    auth: HeaderField(name: "authorization", value: "Bearer \(fresh)")
+                )
+                response = await tools.sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
+            }
+        }
         let ended = response.startedAt.addingTimeInterval(response.duration)
         let verdict = response.status.map { target.classifier.classify(status: $0, headers: response.headers, now: ended) }
             ?? target.classifier.classifyTransportError()

@@ -41,6 +41,8 @@ public struct Endpoint: Sendable, Hashable {
     public var ordered: Bool
     /// How requests carry an event (see ``PayloadFormat``).
     public var format: PayloadFormat
+    /// Credentials for the receiver's gateway (see ``OutboundAuth``).
+    public var auth: OutboundAuth?
     /// Kept by the engine from the attempts' outcomes, never set through the API.
     public var health: EndpointHealth
     /// How many requests to this endpoint may be under way at once, across the whole engine.
@@ -57,7 +59,8 @@ public struct Endpoint: Sendable, Hashable {
         id: String, tenantID: String, name: String? = nil, description: String? = nil, url: String,
         method: Method = .post, eventTypes: [EventTypePattern], secret: String, headers: [String: String] = [:],
         retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, statusOverrides: StatusOverrides = .none,
-        ordered: Bool = false, format: PayloadFormat = .envelope, maxInFlight: Int = Endpoint.defaultMaxInFlight,
+        ordered: Bool = false, format: PayloadFormat = .envelope, auth: OutboundAuth? = nil,
+        maxInFlight: Int = Endpoint.defaultMaxInFlight,
         status: Status = .active,
         statusReason: String? = nil, createdAt: Date, updatedAt: Date, previousSecret: String? = nil,
         previousSecretExpiresAt: Date? = nil, health: EndpointHealth = EndpointHealth()
@@ -79,6 +82,7 @@ public struct Endpoint: Sendable, Hashable {
         self.statusOverrides = statusOverrides
         self.ordered = ordered
         self.format = format
+        self.auth = auth
         self.maxInFlight = maxInFlight
         self.status = status
         self.statusReason = statusReason
@@ -110,6 +114,8 @@ public struct EndpointChanges: Sendable, Hashable {
     public var statusOverrides: StatusOverrides?
     public var ordered: Bool?
     public var format: PayloadFormat?
+    /// `.some(nil)`: no credentials any more.
+    public var auth: OutboundAuth??
     public var maxInFlight: Int?
 
     public init() {}
@@ -182,10 +188,10 @@ public struct EndpointChanges: Sendable, Hashable {
         if let format = reader.value("format") {
             self.format = try PayloadFormat(json: format)
         }
-        self.maxInFlight = try reader.integer("maxInFlight", in: 1...1000)
-        for unsupported in ["auth"] where reader.has(unsupported) {
-            throw .invalid("\(unsupported) is not supported by this version of Courier yet", field: unsupported, code: "unsupported_field")
+        if reader.has("auth") {
+            self.auth = .some(try reader.value("auth").map { value throws(CourierError) in try OutboundAuth(json: value) })
         }
+        self.maxInFlight = try reader.integer("maxInFlight", in: 1...1000)
         try reader.rejectUnknownFields()
     }
 
@@ -238,6 +244,7 @@ extension Endpoint {
         if let statusOverrides = changes.statusOverrides { copy.statusOverrides = statusOverrides }
         if let ordered = changes.ordered { copy.ordered = ordered }
         if let format = changes.format { copy.format = format }
+        if let auth = changes.auth { copy.auth = auth }
         if let maxInFlight = changes.maxInFlight { copy.maxInFlight = maxInFlight }
         copy.updatedAt = now
         if copy.ordered, copy.batch != nil {

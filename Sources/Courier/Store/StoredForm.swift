@@ -5,7 +5,7 @@ public enum StoredForm {
     public static let endpointColumns = """
         id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
         status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides,
-        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since, format
+        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since, format, auth
         """
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """
@@ -51,6 +51,15 @@ public enum StoredForm {
 
     public static func batch(from text: String?) throws -> BatchPolicy? {
         try text.map { try BatchPolicy(json: try JSONParser.parse($0)) }
+    }
+
+    /// The auth with its credentials as JSON, or nil for none.
+    public static func auth(_ auth: OutboundAuth?) -> String? {
+        auth.map { text($0.storedJSON) }
+    }
+
+    public static func auth(from text: String?) throws -> OutboundAuth? {
+        try text.map { try OutboundAuth(json: try JSONParser.parse($0)) }
     }
 
     /// The format as JSON, or nil for the default envelope.

@@ -32,6 +32,8 @@ extension Endpoint {
         o.append("statusOverrides", statusOverrides.json)
         o.append("ordered", .bool(ordered))
         o.append("format", format.json)
+        // Credentials are never shown back, in a list or alone.
+        o.append("auth", auth?.publicJSON ?? .null)
         o.append("health", health.json(at: Date()))
         o.append("maxInFlight", .integer(maxInFlight))
         o.append("status", .string(status.rawValue))

@@ -69,6 +69,9 @@ struct EndpointRoutes {
         if let url = changes.url, let problem = targetGuard.problemSaving(url: url) {
             throw CourierError.invalid(problem, field: "url", code: "private_target")
         }
+        if case .oauth2(let credentials)?? = changes.auth, let problem = targetGuard.problemSaving(url: credentials.tokenURL) {
+            throw CourierError.invalid(problem, field: "auth.tokenUrl", code: "private_target")
+        }
         return changes
     }
 
