@@ -161,7 +161,7 @@ import Testing
                 (#"{"url":"https://example.com","eventTypes":[],"headers":{"webhook-signature":"x"}}"#, "headers.webhook-signature"),
                 (#"{"url":"https://example.com","eventTypes":[],"maxInFlight":0}"#, "maxInFlight"),
                 (#"{"url":"https://example.com","eventTypes":[],"method":"GET"}"#, "method"),
-                (#"{"url":"https://example.com","eventTypes":[],"auth":{"type":"basic"}}"#, "auth"),
+                (#"{"url":"https://example.com","eventTypes":[],"auth":{"type":"basic"}}"#, "auth.username"),
                 (#"{"url":"https://example.com","eventTypes":[],"ordered":1}"#, "ordered"),
             ]
             for (body, field) in cases {

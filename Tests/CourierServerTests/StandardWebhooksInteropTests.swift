@@ -44,7 +44,7 @@ import Testing
             let created = try await server.api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"]}"#)
             let id = try #require(created["id"]?.stringValue)
             let old = try #require(created["secret"]?.stringValue)
-            let rotated = try await server.api.post("/v1/endpoints/\(id)/rotate-secret", #"{"graceSeconds":2}"#)
+            let rotated = try await server.api.post("/v1/endpoints/\(id)/rotate-secret", #"{"graceSeconds":3600}"#)
             #expect(rotated.status == 200, "\(rotated.text)")
             let new = try #require(rotated["secret"]?.stringValue)
             #expect(new != old && new.hasPrefix("whsec_"))
@@ -57,11 +57,15 @@ import Testing
             #expect(try verify(during, secret: new) == "verified")
             #expect(try verify(during, secret: old) == "verified")
 
-            try await Task.sleep(for: .milliseconds(2100))
+            // A rotation with a one-second grace: once it is over, only the newest secret signs.
+            let again = try await server.api.post("/v1/endpoints/\(id)/rotate-secret", #"{"graceSeconds":1}"#)
+            let newest = try #require(again["secret"]?.stringValue)
+            try await Task.sleep(for: .milliseconds(1500))
             _ = try await server.publish()
             let after = try #require(try await receiver.waitForRequests(2).last)
             #expect(after.header("webhook-signature")?.split(separator: " ").count == 1)
-            #expect(try verify(after, secret: new) == "verified")
+            #expect(try verify(after, secret: newest) == "verified")
+            #expect(try verify(after, secret: new).hasPrefix("refused"))
             #expect(try verify(after, secret: old).hasPrefix("refused"))
         }
     }
