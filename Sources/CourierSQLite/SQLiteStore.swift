@@ -632,9 +632,14 @@ public final class SQLiteStore: Store {
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
-            // maxInFlight counts every lease still running, not only this claim's.
+            // maxInFlight counts every lease still running, not only this claim's. By the index
+            // of leased rows: without statistics SQLite would pick the index of all active ones
+            // and count through the whole backlog.
             let leased = try db.queryFirst(
-                "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)",
+                """
+                SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_leased
+                WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)
+                """,
                 [.text(endpointID), .integer(Timestamp.millis(now))]
             ) { Int($0.int(0)) } ?? 0
             var capacity = endpoint.effectiveMaxInFlight
