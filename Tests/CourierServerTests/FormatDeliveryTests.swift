@@ -90,3 +90,22 @@ import Testing
         }
     }
 }
+
+/// Method and static headers at a real receiver.
+@Suite struct MethodAndHeaderTests {
+    @Test(arguments: StoreKind.all) func putWithTheEndpointsOwnHeadersBesideCouriers(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(
+                url: receiver.url + "/hook", extra: #""method":"PUT","headers":{"X-Team":"forms","X-Trace":"a b"}"#
+            )
+            let id = try await server.publish()
+            let request = try #require(try await receiver.waitForRequests(1).first)
+            #expect(request.method == "PUT")
+            #expect(request.header("x-team") == "forms" && request.header("x-trace") == "a b")
+            #expect(request.header("webhook-id") == id && request.header("content-type") == "application/json")
+            #expect(request.headers.filter { $0.name.lowercased() == "webhook-signature" }.count == 1)
+        }
+    }
+}
