@@ -100,3 +100,15 @@ public struct JSONObject: Sendable, Hashable {
         fields.append(Field(key: key, value: value))
     }
 }
+
+/// Numbers and booleans written as literals, for code that builds kwargs and results
+/// (`["attempts": 3, "done": true]`).
+extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    public init(integerLiteral value: Int) {
+        self = .integer(value)
+    }
+
+    public init(booleanLiteral value: Bool) {
+        self = .bool(value)
+    }
+}
