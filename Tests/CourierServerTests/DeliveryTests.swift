@@ -453,4 +453,21 @@ import Testing
             #expect(receiver.requests().isEmpty, "nothing reached the receiver")
         }
     }
+
+    /// A batch refused by the guard takes its events' deliveries with it; none is left batched.
+    @Test(arguments: StoreKind.all) func aRefusedBatchTakesItsDeliveriesWithIt(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let host = ProcessInfo.processInfo.hostName
+        try await TestServer.with(store, allowsPrivateTargets: false) { server in
+            _ = try await server.createEndpoint(url: "http://\(host):\(receiver.port)/hook", extra: #""batch":{"maxSize":2}"#)
+            let events = [try await server.publish(), try await server.publish()]
+            for event in events {
+                let delivery = try #require(try await server.deliveries(ofEvent: event).first)
+                let done = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "rejected" }
+                #expect(done.string("batchId")?.hasPrefix("bat_") == true)
+            }
+            #expect(receiver.requests().isEmpty)
+        }
+    }
 }

@@ -284,8 +284,9 @@ public struct DeliveryEngine: Service {
         return AttemptRecord(endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch)
     }
 
-    /// The record of an attempt that made no request: the format made no body (`empty`), or the
-    /// target is not allowed (`rejected`). The attempt on record says why.
+    /// The record of an attempt that made no request: the format made no body (`empty`), the
+    /// target is not allowed (`rejected`), or no OAuth2 token could be had (`failed`). The
+    /// attempt on record says why; a batch's events follow it as after any attempt.
     func notSent(
         _ delivery: ClaimedDelivery, to target: DeliveryTarget, outcome: Attempt.Outcome, reason: String, metrics: EngineMetrics
     ) -> AttemptRecord {
@@ -302,7 +303,10 @@ public struct DeliveryEngine: Service {
             duration: 0, request: target.requestSummary, responseStatus: nil, responseHeaders: [], responseBody: nil,
             responseBodyTruncated: false, error: reason, outcome: outcome
         )
-        return AttemptRecord(endpointID: target.endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition)
+        let batch = delivery.isBatch ? BatchOutcome(failedEventIDs: [], retry: target.endpoint.retry, jitter: 0) : nil
+        return AttemptRecord(
+            endpointID: target.endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch
+        )
     }
 
     /// The event ids a receiver listed in a 2xx answer to a batch, `{"failed": ["evt_…", …]}`.
