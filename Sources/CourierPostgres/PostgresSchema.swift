@@ -70,6 +70,12 @@ enum PostgresSchema {
             "ALTER TABLE endpoints ADD COLUMN failing_since BIGINT",
             "ALTER TABLE endpoints ADD COLUMN format TEXT",
             "ALTER TABLE endpoints ADD COLUMN auth TEXT",
+            """
+            CREATE TABLE sessions (
+                tenant_id TEXT COLLATE "C" NOT NULL, uid TEXT COLLATE "C" NOT NULL, state TEXT NOT NULL, updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, uid)
+            )
+            """,
             "CREATE INDEX deliveries_active ON deliveries (endpoint_id, id) WHERE state IN (0, 1)",
             "ALTER TABLE deliveries ALTER COLUMN event_id DROP NOT NULL",
             "ALTER TABLE deliveries ADD COLUMN batch_id TEXT COLLATE \"C\"",

@@ -718,6 +718,41 @@ public final class PostgresStore: Store {
         }
     }
 
+    // MARK: Sessions
+
+    public func session(tenantID: String, uid: String) async throws -> Session? {
+        try await wrap { connection in
+            try await connection.first(
+                "SELECT state FROM sessions WHERE tenant_id = $1 AND uid = $2", [.text(tenantID), .text(uid)]
+            ) { try StoredForm.session(from: try $0.text(0)) }
+        }
+    }
+
+    public func changeSession<T: Sendable>(
+        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> T
+    ) async throws -> (session: Session, result: T) {
+        try await transaction { connection in
+            // The row is made first if need be, then locked: changes from every node to one
+            // session apply one after the other, and none is lost.
+            try await connection.run(
+                """
+                INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (tenant_id, uid) DO NOTHING
+                """,
+                [.text(tenantID), .text(uid), .text(StoredForm.session(Session(uid: uid))), .integer(Timestamp.millis(now))]
+            )
+            var session = try await connection.first(
+                "SELECT state FROM sessions WHERE tenant_id = $1 AND uid = $2 FOR UPDATE", [.text(tenantID), .text(uid)]
+            ) { try StoredForm.session(from: try $0.text(0)) } ?? Session(uid: uid)
+            let result = try change(&session)
+            try await connection.run(
+                "UPDATE sessions SET state = $1, updated_at = $2 WHERE tenant_id = $3 AND uid = $4",
+                [.text(StoredForm.session(session)), .integer(Timestamp.millis(now)), .text(tenantID), .text(uid)]
+            )
+            return (session, result)
+        }
+    }
+
     // MARK: The delivery engine
 
     static func nextDue(_ connection: PostgresConnection, endpointID: String) async throws -> Date? {

@@ -89,6 +89,11 @@ enum SQLiteSchema {
         CREATE INDEX deliveries_due_batches ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND event_id IS NULL;
         -- An endpoint's active deliveries in the order they were made: an ordered endpoint's head.
         CREATE INDEX deliveries_active ON deliveries (endpoint_id) WHERE state IN (0, 1);
+        -- The trigger engine's sessions, each kept whole and changed in one transaction.
+        CREATE TABLE sessions (
+            tenant_id TEXT NOT NULL, uid TEXT NOT NULL, state TEXT NOT NULL, updated_at INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, uid)
+        );
         -- The events a batch carries, found by the batch.
         CREATE INDEX deliveries_batch ON deliveries (batch_id) WHERE batch_id IS NOT NULL;
         """,

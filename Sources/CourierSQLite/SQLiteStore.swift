@@ -604,6 +604,36 @@ public final class SQLiteStore: Store {
         }
     }
 
+    // MARK: Sessions
+
+    public func session(tenantID: String, uid: String) async throws -> Session? {
+        try await database.read { db in
+            try db.queryFirst(
+                "SELECT state FROM sessions WHERE tenant_id = ? AND uid = ?", [.text(tenantID), .text(uid)]
+            ) { try StoredForm.session(from: $0.text(0)) }
+        }
+    }
+
+    public func changeSession<T: Sendable>(
+        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> T
+    ) async throws -> (session: Session, result: T) {
+        // On the single writer thread: one change after another, as they arrive.
+        try await database.write { db in
+            var session = try db.queryFirst(
+                "SELECT state FROM sessions WHERE tenant_id = ? AND uid = ?", [.text(tenantID), .text(uid)]
+            ) { try StoredForm.session(from: $0.text(0)) } ?? Session(uid: uid)
+            let result = try change(&session)
+            try db.run(
+                """
+                INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (tenant_id, uid) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                """,
+                [.text(tenantID), .text(uid), .text(StoredForm.session(session)), .integer(Timestamp.millis(now))]
+            )
+            return (session, result)
+        }
+    }
+
     // MARK: The delivery engine
 
     static func nextDue(_ db: SQLiteConnection, endpointID: String) throws -> Date? {

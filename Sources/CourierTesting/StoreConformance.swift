@@ -40,6 +40,8 @@ public enum StoreConformance {
         Check(name: "cancelling takes a delivery out of its batch; cancelling a batch takes the rest", run: batchCancel),
         Check(name: "an ordered endpoint sends its oldest delivery alone, and a failing one holds back the rest", run: ordered),
         Check(name: "a failing endpoint cools down, then one probe decides; five days of failure disable it", run: health),
+        Check(name: "sessions are kept whole, per tenant", run: sessionsRoundTrip),
+        Check(name: "session changes apply one at a time: concurrent firing loses nothing and makes nothing twice", run: sessionsChangeOneAtATime),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)

@@ -60,6 +60,18 @@ public protocol Store: Sendable {
     /// Applies an action to every delivery that matches a filter and allows it.
     func apply(_ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date) async throws -> BulkResult
 
+    // MARK: Sessions (the trigger engine)
+
+    /// A session as it stands; nil when nothing was ever done in it.
+    func session(tenantID: String, uid: String) async throws -> Session?
+    /// Changes a session atomically: loads it (or starts an empty one), applies `change` and
+    /// saves the result in one transaction, so that changes from any number of requests and
+    /// nodes at once apply one after the other, none lost. Returns the session and what
+    /// `change` returned.
+    func changeSession<T: Sendable>(
+        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> T
+    ) async throws -> (session: Session, result: T)
+
     // MARK: The delivery engine
 
     /// Every endpoint with work that is due now or later, with the earliest time; used when a

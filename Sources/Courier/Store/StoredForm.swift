@@ -53,6 +53,14 @@ public enum StoredForm {
         try text.map { try BatchPolicy(json: try JSONParser.parse($0)) }
     }
 
+    public static func session(_ session: Session) -> String {
+        text(session.json)
+    }
+
+    public static func session(from text: String) throws -> Session {
+        try Session(json: try JSONParser.parse(text))
+    }
+
     /// The auth with its credentials as JSON, or nil for none.
     public static func auth(_ auth: OutboundAuth?) -> String? {
         auth.map { text($0.storedJSON) }

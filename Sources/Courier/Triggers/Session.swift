@@ -27,12 +27,18 @@ public struct Session: Sendable, Hashable {
     }
 
     public init(uid: String, finalizeTrigger: String? = nil) {
+        self.init(uid: uid, tasks: [], fired: JSONObject(), instances: [], finalizeTrigger: finalizeTrigger, finalized: false)
+    }
+
+    init(
+        uid: String, tasks: [TaskConfig], fired: JSONObject, instances: [TaskInstance], finalizeTrigger: String?, finalized: Bool
+    ) {
         self.uid = uid
-        self.tasks = []
-        self.fired = JSONObject()
-        self.instances = []
+        self.tasks = tasks
+        self.fired = fired
+        self.instances = instances
         self.finalizeTrigger = finalizeTrigger
-        self.finalized = false
+        self.finalized = finalized
     }
 
     // MARK: Changes
