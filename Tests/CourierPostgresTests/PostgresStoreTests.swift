@@ -111,6 +111,40 @@ struct PostgresStoreTests {
         }
     }
 
+    /// The same session fired from three nodes at once ends consistent: every trigger kept,
+    /// the join run exactly once, and one instance per `andEvery` firing.
+    @Test func aSessionFiredFromSeveralNodesAtOnceEndsConsistent() async throws {
+        try await Self.withStore { first, url in
+            var stores = [first]
+            for _ in 0..<2 { stores.append(try await PostgresStore.connect(url: url)) }
+            defer { for store in stores.dropFirst() { Task { await store.close() } } }
+            let triggers = (0..<24).map { "t\($0)" }
+            _ = try await first.changeSession(tenantID: Tenant.defaultID, uid: "applicant:7", now: Date()) { session in
+                session.configure([
+                    TaskConfig(name: "join", after: Set(triggers), run: "ep"),
+                    TaskConfig(name: "each", after: ["tick"], run: "ep", andEvery: "tick"),
+                ], now: Date())
+            }
+            let runs = try await withThrowingTaskGroup(of: [String].self, returning: [String].self) { group in
+                for (index, trigger) in triggers.enumerated() {
+                    let store = stores[index % stores.count]
+                    group.addTask {
+                        let (_, effects) = try await store.changeSession(tenantID: Tenant.defaultID, uid: "applicant:7", now: Date()) { session in
+                            session.fire(trigger, now: Date()) + session.fire("tick", now: Date())
+                        }
+                        return effects.compactMap { if case .run(let instance, _, _, _) = $0 { instance } else { nil } }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let session = try #require(try await stores[2].session(tenantID: Tenant.defaultID, uid: "applicant:7"))
+            #expect(Set(session.fired.keys) == Set(triggers + ["tick"]))
+            #expect(runs.filter { $0.hasPrefix("join#") } == ["join#1"])
+            #expect(Set(runs.filter { $0.hasPrefix("each#") }).count == 24)
+            #expect(session.instances.count == 25)
+        }
+    }
+
     /// Batches are formed across nodes without splitting or duplicating: every event lands in
     /// exactly one batch, and every batch but the last is full.
     @Test func batchesFormedByManyNodesAreWholeAndDisjoint() async throws {
