@@ -106,10 +106,10 @@ import Testing
     }
 
     @Test(arguments: StoreKind.all) func aRefusedConnectionIsRetried(_ store: StoreKind) async throws {
-        // A port that was just free: nothing listens there.
-        let closed = try await RecordingReceiver.start()
+        // A port bound but not listening: connections to it are refused, and no other server
+        // can take it meanwhile.
+        let closed = try ReservedPort()
         let url = closed.url
-        await closed.stop()
         try await TestServer.with(store) { server in
             _ = try await server.createEndpoint(url: url + "/hook", extra: #""retry":{"delays":[0.1,0.1]}"#)
             let eventID = try await server.publish()
@@ -118,6 +118,7 @@ import Testing
             #expect(detail.int("attemptCount") == 3)
             #expect(detail.attempts.allSatisfy { $0.string("error") == "connection refused" }, "\(detail.attempts)")
         }
+        withExtendedLifetime(closed) {}
     }
 
     @Test(arguments: StoreKind.all) func goneDisablesTheEndpointAndHoldsItsDeliveriesUntilResumed(_ store: StoreKind) async throws {
