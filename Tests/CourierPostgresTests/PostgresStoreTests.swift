@@ -20,6 +20,21 @@ struct PostgresStoreTests {
         await store.close()
     }
 
+    /// `count` nodes' stores on one fresh database, all closed afterwards.
+    static func withNodes(_ count: Int = 3, _ body: ([PostgresStore]) async throws -> Void) async throws {
+        try await withStore { first, url in
+            var stores = [first]
+            do {
+                for _ in 1..<count { stores.append(try await PostgresStore.connect(url: url)) }
+                try await body(stores)
+            } catch {
+                for store in stores.dropFirst() { await store.close() }
+                throw error
+            }
+            for store in stores.dropFirst() { await store.close() }
+        }
+    }
+
     @Test(arguments: StoreConformance.checks)
     func conforms(_ check: StoreConformance.Check) async throws {
         try await Self.withStore { store, _ in try await check.run(store) }
@@ -86,10 +101,8 @@ struct PostgresStoreTests {
     }
 
     @Test func concurrentClaimsFromManyNodesNeverShareADelivery() async throws {
-        try await Self.withStore { first, url in
-            var stores = [first]
-            for _ in 0..<2 { stores.append(try await PostgresStore.connect(url: url)) }
-            defer { for store in stores.dropFirst() { Task { await store.close() } } }
+        try await Self.withNodes { stores in
+            let first = stores[0]
             var endpoint = try StoreConformance.endpoint("ep_a")
             endpoint.maxInFlight = 1000
             try await first.insertEndpoint(endpoint)
@@ -114,10 +127,8 @@ struct PostgresStoreTests {
     /// The same session fired from three nodes at once ends consistent: every trigger kept,
     /// the join run exactly once, and one instance per `andEvery` firing.
     @Test func aSessionFiredFromSeveralNodesAtOnceEndsConsistent() async throws {
-        try await Self.withStore { first, url in
-            var stores = [first]
-            for _ in 0..<2 { stores.append(try await PostgresStore.connect(url: url)) }
-            defer { for store in stores.dropFirst() { Task { await store.close() } } }
+        try await Self.withNodes { stores in
+            let first = stores[0]
             let triggers = (0..<24).map { "t\($0)" }
             _ = try await first.changeSession(tenantID: Tenant.defaultID, uid: "applicant:7", now: Date()) { session in
                 session.configure([
@@ -148,10 +159,8 @@ struct PostgresStoreTests {
     /// Batches are formed across nodes without splitting or duplicating: every event lands in
     /// exactly one batch, and every batch but the last is full.
     @Test func batchesFormedByManyNodesAreWholeAndDisjoint() async throws {
-        try await Self.withStore { first, url in
-            var stores = [first]
-            for _ in 0..<2 { stores.append(try await PostgresStore.connect(url: url)) }
-            defer { for store in stores.dropFirst() { Task { await store.close() } } }
+        try await Self.withNodes { stores in
+            let first = stores[0]
             var endpoint = try StoreConformance.endpoint("ep_a")
             endpoint.maxInFlight = 1000
             endpoint.batch = BatchPolicy(maxSize: 7, maxWaitMs: nil)
