@@ -10,6 +10,9 @@ public struct DeliveryTarget: Sendable {
     /// The endpoint's own headers, sorted so that requests are reproducible.
     public let staticHeaders: [HeaderField]
     public let classifier: ResponseClassifier
+    /// The hosts of the endpoint's URL and OAuth2 token URL, for the private-target guard.
+    public let host: String?
+    public let tokenHost: String?
     private let current: WebhookSigner
     /// Signs with the new and the previous secret, until the rotation's grace period ends.
     private let rotating: (signer: WebhookSigner, until: Date)?
@@ -28,6 +31,12 @@ public struct DeliveryTarget: Sendable {
         requestSummary = WebhookSender.requestSummary(method: endpoint.method, url: endpoint.url)
         staticHeaders = endpoint.headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
         classifier = ResponseClassifier(overrides: endpoint.statusOverrides)
+        host = TargetGuard.host(of: endpoint.url)
+        if case .oauth2(let credentials)? = endpoint.auth {
+            tokenHost = TargetGuard.host(of: credentials.tokenURL)
+        } else {
+            tokenHost = nil
+        }
     }
 
     /// The signer for a request made at `date`.

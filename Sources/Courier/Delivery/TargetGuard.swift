@@ -27,15 +27,25 @@ public final class TargetGuard: Sendable {
         self.allowsPrivateTargets = allowsPrivateTargets
     }
 
+    /// The host a URL names, as the guard compares it.
+    public static func host(of url: String) -> String? {
+        URLComponents(string: url)?.host?.lowercased()
+    }
+
     /// Why `url` may not be saved as an endpoint, judging by what it says literally.
     public func problemSaving(url: String) -> String? {
-        guard !allowsPrivateTargets, let host = URLComponents(string: url)?.host?.lowercased() else { return nil }
+        guard !allowsPrivateTargets, let host = Self.host(of: url) else { return nil }
         return Self.literalProblem(host: host)
     }
 
     /// Why a request to `url` may not go now, resolving its host; nil when it may.
     public func problemSending(to url: String) async -> String? {
-        guard !allowsPrivateTargets, let host = URLComponents(string: url)?.host?.lowercased() else { return nil }
+        await problemSending(toHost: Self.host(of: url))
+    }
+
+    /// As ``problemSending(to:)``, for a host already taken from its URL (see ``DeliveryTarget``).
+    public func problemSending(toHost host: String?) async -> String? {
+        guard !allowsPrivateTargets, let host else { return nil }
         if let problem = Self.literalProblem(host: host) { return problem }
         let now = ContinuousClock.now
         if let cached = resolved.withLock({ $0[host] }), now - cached.at < Self.cacheLifetime { return cached.problem }

@@ -215,13 +215,13 @@ public struct DeliveryEngine: Service {
                 delivery, to: target, outcome: .empty, reason: "nothing to send: the endpoint's format made an empty body", metrics: metrics
             )
         }
-        if let problem = await tools.targetGuard.problemSending(to: endpoint.url) {
+        if let problem = await tools.targetGuard.problemSending(toHost: target.host) {
             return notSent(delivery, to: target, outcome: .rejected, reason: "not sent: \(problem)", metrics: metrics)
         }
         var auth = endpoint.auth?.staticHeader
         var token: (value: String, credentials: OAuth2ClientCredentials)?
         if case .oauth2(let credentials)? = endpoint.auth {
-            if let problem = await tools.targetGuard.problemSending(to: credentials.tokenURL) {
+            if let problem = await tools.targetGuard.problemSending(toHost: target.tokenHost) {
                 return notSent(delivery, to: target, outcome: .rejected, reason: "not sent: the token URL: \(problem)", metrics: metrics)
             }
             do {
