@@ -82,5 +82,13 @@ enum PostgresSchema {
             "CREATE INDEX deliveries_due_batches ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND event_id IS NULL",
             "CREATE INDEX deliveries_batch ON deliveries (batch_id) WHERE batch_id IS NOT NULL",
         ],
+        // The trigger engine: a task's run is a delivery that names its session and instance; a batching endpoint claims
+        // task runs one by one, apart from the events it batches.
+        [
+            "ALTER TABLE deliveries ADD COLUMN session_uid TEXT COLLATE \"C\"",
+            "ALTER TABLE deliveries ADD COLUMN instance TEXT COLLATE \"C\"",
+            "CREATE INDEX deliveries_instance ON deliveries (tenant_id, session_uid, instance) WHERE session_uid IS NOT NULL",
+            "CREATE INDEX deliveries_due_tasks ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND session_uid IS NOT NULL",
+        ],
     ]
 }

@@ -447,6 +447,17 @@ public final class PostgresStore: Store {
                 [.integer(millis), .text(id), .text(tenantID)]
             )
             guard changed == 1 else { throw CourierError.notFound("endpoint") }
+            let runs = try await connection.rows(
+                """
+                SELECT session_uid, instance FROM deliveries
+                WHERE endpoint_id = $1 AND state IN (0, 1) AND session_uid IS NOT NULL ORDER BY session_uid
+                """,
+                [.text(id)]
+            ) { TaskRef(session: try $0.text(0), instance: try $0.text(1)) }
+            // Sessions are locked before their deliveries, as everywhere, so no two transactions wait on each other.
+            for uid in Set(runs.map(\.session)).sorted() {
+                try await Self.lockSession(connection, tenantID: tenantID, uid: uid, now: now)
+            }
             try await connection.run(
                 """
                 UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
@@ -455,6 +466,11 @@ public final class PostgresStore: Store {
                 """,
                 [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(id)]
             )
+            for run in runs {
+                try await Self.changeSession(connection, tenantID: tenantID, uid: run.session, now: now) { session in
+                    (try? session.runEnded(run.instance, .failed("its endpoint was deleted"), now: now)) ?? []
+                }
+            }
             try await Self.notify(connection, .endpointChanged(endpointID: id))
         }
     }
@@ -556,7 +572,8 @@ public final class PostgresStore: Store {
             budget: RetryBudget(
                 base: Int(try row.int(12)), firstAttemptAt: try row.optionalInt(13).map(Timestamp.date),
                 singleShot: try row.int(14) != 0
-            )
+            ),
+            task: try row.optionalText(16).map { TaskRef(session: $0, instance: try row.optionalText(17) ?? "") }
         )
     }
 
@@ -649,6 +666,7 @@ public final class PostgresStore: Store {
     private static func apply(
         _ action: DeliveryStateMachine.Action, to delivery: Delivery, connection: PostgresConnection, now: Date
     ) async throws -> StoreSignal? {
+        try delivery.checkActionable()
         let effect = try DeliveryStateMachine.apply(
             action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now
         )
@@ -728,29 +746,96 @@ public final class PostgresStore: Store {
         }
     }
 
-    public func changeSession<T: Sendable>(
-        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> T
-    ) async throws -> (session: Session, result: T) {
+    public func changeSession(
+        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> [Session.Effect]
+    ) async throws -> Session {
         try await transaction { connection in
-            // The row is made first if need be, then locked: changes from every node to one
-            // session apply one after the other, and none is lost.
+            try await Self.changeSession(connection, tenantID: tenantID, uid: uid, now: now, change)
+        }
+    }
+
+    /// Makes the session's row if need be, then locks it: changes from every node to one
+    /// session apply one after the other, and none is lost. Returns the session as it stands.
+    @discardableResult
+    static func lockSession(_ connection: PostgresConnection, tenantID: String, uid: String, now: Date) async throws -> Session {
+        try await connection.run(
+            """
+            INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (tenant_id, uid) DO NOTHING
+            """,
+            [.text(tenantID), .text(uid), .text(StoredForm.session(Session(uid: uid))), .integer(Timestamp.millis(now))]
+        )
+        return try await connection.first(
+            "SELECT state FROM sessions WHERE tenant_id = $1 AND uid = $2 FOR UPDATE", [.text(tenantID), .text(uid)]
+        ) { try StoredForm.session(from: try $0.text(0)) } ?? Session(uid: uid)
+    }
+
+    /// Loads and locks a session, applies `change`, carries out its effects and saves it, in
+    /// the caller's transaction (whose commit sends the notifications).
+    @discardableResult
+    static func changeSession(
+        _ connection: PostgresConnection, tenantID: String, uid: String, now: Date,
+        _ change: (inout Session) throws -> [Session.Effect]
+    ) async throws -> Session {
+        var session = try await lockSession(connection, tenantID: tenantID, uid: uid, now: now)
+        let effects = try change(&session)
+        // Every endpoint a run can go to is named by a configured task: those are read first,
+        // so that carrying out (which may cascade) needs no further query.
+        let targets = Array(Set(session.tasks.map(\.run)))
+        var endpoints: [Endpoint] = []
+        if !effects.isEmpty, !targets.isEmpty {
+            let sequence = try await connection.query(
+                """
+                SELECT \(unescaped: StoredForm.endpointColumns) FROM endpoints
+                WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND (id = ANY(\(targets)) OR name = ANY(\(targets)))
+                """,
+                logger: Self.queryLogger
+            )
+            for try await row in sequence {
+                endpoints.append(try Self.endpoint(PGRow(row: row.makeRandomAccess())))
+            }
+        }
+        let work = try session.carryOut(effects, now: now) { target in
+            endpoints.first { $0.id == target } ?? endpoints.first { $0.name == target }
+        }
+        let millis = Timestamp.millis(now)
+        for run in work.runs {
+            let eventID = Identifier.make("evt", now: now)
             try await connection.run(
                 """
-                INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (tenant_id, uid) DO NOTHING
+                INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, NULL, $6)
                 """,
-                [.text(tenantID), .text(uid), .text(StoredForm.session(Session(uid: uid))), .integer(Timestamp.millis(now))]
+                [.text(eventID), .text(tenantID), .text(Session.taskEventType), .text(uid), .bytes(run.payload), .integer(millis)]
             )
-            var session = try await connection.first(
-                "SELECT state FROM sessions WHERE tenant_id = $1 AND uid = $2 FOR UPDATE", [.text(tenantID), .text(uid)]
-            ) { try StoredForm.session(from: try $0.text(0)) } ?? Session(uid: uid)
-            let result = try change(&session)
+            let active = run.endpoint.status == .active
             try await connection.run(
-                "UPDATE sessions SET state = $1, updated_at = $2 WHERE tenant_id = $3 AND uid = $4",
-                [.text(StoredForm.session(session)), .integer(Timestamp.millis(now)), .text(tenantID), .text(uid)]
+                """
+                INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at,
+                    session_uid, instance)
+                VALUES ($1, $2, $3, $4, 0, $5, $6, $5, $5, $7, $8)
+                """,
+                [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(run.endpoint.id),
+                 .integer(millis), .integer(active ? millis : nil), .text(uid), .text(run.instance)]
             )
-            return (session, result)
+            if active { try await Self.notify(connection, .due(endpointID: run.endpoint.id, at: now)) }
         }
+        for instance in work.cancels {
+            try await connection.run(
+                """
+                UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
+                    last_error = 'its instance was abandoned (unless)', updated_at = $2
+                WHERE tenant_id = $3 AND session_uid = $4 AND instance = $5 AND state IN (0, 1)
+                """,
+                [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(tenantID), .text(uid),
+                 .text(instance)]
+            )
+        }
+        try await connection.run(
+            "UPDATE sessions SET state = $1, updated_at = $2 WHERE tenant_id = $3 AND uid = $4",
+            [.text(StoredForm.session(session)), .integer(millis), .text(tenantID), .text(uid)]
+        )
+        return session
     }
 
     // MARK: The delivery engine
@@ -804,11 +889,12 @@ public final class PostgresStore: Store {
             // At a batching endpoint only batches are claimed as they are (retries, resends, a
             // dead worker's); its events' deliveries wait to be gathered into new ones below.
             // An ordered endpoint's only candidate is its oldest active delivery, due or not.
+            // Task runs are never batched: a batching endpoint claims them one by one beside its batches.
             let due = endpoint.ordered
                 ? "state IN (0, 1) AND due_at <= $3 AND id = (\(Self.headID))"
                 : endpoint.batch == nil
                     ? "state IN (0, 1) AND due_at <= $3"
-                    : "state IN (0, 1) AND event_id IS NULL AND due_at <= $3"
+                    : "state IN (0, 1) AND (event_id IS NULL OR session_uid IS NOT NULL) AND due_at <= $3"
             let rows = try await connection.rows(
                 """
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = $1, due_at = $1
@@ -817,7 +903,7 @@ public final class PostgresStore: Store {
                     ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
                 )
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                    single_shot, lease_token
+                    single_shot, lease_token, session_uid, instance
                 """,
                 [.integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(allowed))]
             ) { row in
@@ -831,7 +917,8 @@ public final class PostgresStore: Store {
                             singleShot: try row.int(8) != 0
                         )
                     ),
-                    token: try row.int(9)
+                    token: try row.int(9),
+                    task: try row.optionalText(10).map { TaskRef(session: $0, instance: try row.optionalText(11) ?? "") }
                 )
             }
             var events: [String: Event] = [:]
@@ -850,7 +937,7 @@ public final class PostgresStore: Store {
                 let content: ClaimedDelivery.Content
                 if let eventID = row.eventID {
                     guard let event = events[eventID] else { continue }
-                    content = .event(event)
+                    content = row.task.map { .task(event, $0) } ?? .event(event)
                 } else {
                     let carried = try await Self.batchEvents(connection, batchID: row.id)
                     guard !carried.isEmpty else {
@@ -890,7 +977,7 @@ public final class PostgresStore: Store {
             """
             SELECT COUNT(*), MIN(due_at) FROM (
                 SELECT due_at FROM deliveries
-                WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at <= $2 AND event_id IS NOT NULL
+                WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at <= $2 AND event_id IS NOT NULL AND session_uid IS NULL
                 ORDER BY due_at, id LIMIT $3
             ) waiting
             """,
@@ -915,7 +1002,7 @@ public final class PostgresStore: Store {
             UPDATE deliveries SET state = $1, batch_id = $2, due_at = NULL, next_attempt_at = NULL, updated_at = $3
             WHERE id IN (
                 SELECT id FROM deliveries
-                WHERE endpoint_id = $4 AND state IN (0, 1) AND due_at <= $3 AND event_id IS NOT NULL
+                WHERE endpoint_id = $4 AND state IN (0, 1) AND due_at <= $3 AND event_id IS NOT NULL AND session_uid IS NULL
                 ORDER BY due_at, id LIMIT $5
             )
             """,
@@ -973,18 +1060,20 @@ public final class PostgresStore: Store {
         if endpoint.ordered { return try await nextOrderedDue(connection, endpointID: endpoint.id) }
         guard let policy = endpoint.batch else { return try await nextDue(connection, endpointID: endpoint.id) }
         var candidates: [Date] = []
-        if let at = try await connection.first(
-            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = $1 AND state IN (0, 1) AND event_id IS NULL AND due_at IS NOT NULL",
-            [.text(endpoint.id)], { try $0.optionalInt(0) }
-        ).flatMap({ $0 }) {
-            candidates.append(Timestamp.date(millis: at))
+        for due in ["event_id IS NULL", "session_uid IS NOT NULL"] {
+            if let at = try await connection.first(
+                "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = $1 AND state IN (0, 1) AND \(due) AND due_at IS NOT NULL",
+                [.text(endpoint.id)], { try $0.optionalInt(0) }
+            ).flatMap({ $0 }) {
+                candidates.append(Timestamp.date(millis: at))
+            }
         }
         let waiting = try await waitingForBatch(connection, endpointID: endpoint.id, size: policy.size, now: now)
         if let oldest = waiting.oldestDueAt, let at = policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).at {
             candidates.append(at)
         }
         if let at = try await connection.first(
-            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at > $2 AND event_id IS NOT NULL",
+            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at > $2 AND event_id IS NOT NULL AND session_uid IS NULL",
             [.text(endpoint.id), .integer(Timestamp.millis(now))], { try $0.optionalInt(0) }
         ).flatMap({ $0 }) {
             candidates.append(Timestamp.date(millis: at))
@@ -996,6 +1085,11 @@ public final class PostgresStore: Store {
         guard !records.isEmpty else { return }
         try await transaction(durable: false) { connection in
             var healths: [String: (stored: EndpointHealth, current: EndpointHealth)] = [:]
+            // Sessions are locked before their deliveries, as everywhere, so no two transactions wait on each other.
+            let sessions = Set(records.compactMap { record in record.task.map { [record.attempt.tenantID, $0.session] } })
+            for key in sessions.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                try await Self.lockSession(connection, tenantID: key[0], uid: key[1], now: Date())
+            }
             for record in records {
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
@@ -1019,7 +1113,7 @@ public final class PostgresStore: Store {
                 let next = transition.nextAttemptAt.map(Timestamp.millis)
                 // Whether this holder's transition applies (the lease is still its own), asked
                 // before the update changes the state: a batch's deliveries follow only then.
-                let applies = record.batch == nil ? false : try await connection.run(
+                let applies = record.batch == nil && record.task == nil ? false : try await connection.run(
                     "SELECT 1 FROM deliveries WHERE id = $1 AND lease_token = $2 AND state IN (0, 1) FOR UPDATE",
                     [.text(attempt.deliveryID), .integer(record.lease.token)]
                 ) == 1
@@ -1048,6 +1142,12 @@ public final class PostgresStore: Store {
                 if applies, let batch = record.batch,
                    let retryAt = try await Self.settleBatch(connection, record: record, outcome: batch) {
                     try await Self.notify(connection, .due(endpointID: record.endpointID, at: retryAt))
+                }
+                if applies, let run = record.task, let outcome = record.runOutcome {
+                    let endedAt = Timestamp.date(millis: ended)
+                    try await Self.changeSession(connection, tenantID: attempt.tenantID, uid: run.session, now: endedAt) { session in
+                        (try? session.runEnded(run.instance, outcome, now: endedAt)) ?? []
+                    }
                 }
                 // The endpoint's health takes in every attempt, in order; it is written once below.
                 if healths[record.endpointID] == nil, let stored = try await connection.first(

@@ -97,6 +97,14 @@ enum SQLiteSchema {
         -- The events a batch carries, found by the batch.
         CREATE INDEX deliveries_batch ON deliveries (batch_id) WHERE batch_id IS NOT NULL;
         """,
+        """
+        -- The trigger engine: a task's run is a delivery that names its session and instance.
+        ALTER TABLE deliveries ADD COLUMN session_uid TEXT;
+        ALTER TABLE deliveries ADD COLUMN instance TEXT;
+        CREATE INDEX deliveries_instance ON deliveries (tenant_id, session_uid, instance) WHERE session_uid IS NOT NULL;
+        -- A batching endpoint claims task runs one by one, apart from the events it batches.
+        CREATE INDEX deliveries_due_tasks ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND session_uid IS NOT NULL;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection, now: Int64) throws {

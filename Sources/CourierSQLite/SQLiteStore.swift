@@ -338,6 +338,10 @@ public final class SQLiteStore: Store {
                 [.integer(millis), .integer(millis), .text(id), .text(tenantID)]
             )
             guard changed == 1 else { throw CourierError.notFound("endpoint") }
+            let runs = try db.query(
+                "SELECT session_uid, instance FROM deliveries WHERE endpoint_id = ? AND state IN (0, 1) AND session_uid IS NOT NULL",
+                [.text(id)]
+            ) { TaskRef(session: $0.text(0), instance: $0.text(1)) }
             try db.run(
                 """
                 UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
@@ -346,8 +350,15 @@ public final class SQLiteStore: Store {
                 """,
                 [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(id)]
             )
+            var signals: [StoreSignal] = [.endpointChanged(endpointID: id)]
+            for run in runs {
+                signals += try Self.changeSession(db, tenantID: tenantID, uid: run.session, now: now) { session in
+                    (try? session.runEnded(run.instance, .failed("its endpoint was deleted"), now: now)) ?? []
+                }.signals
+            }
             fanOutCache.invalidate(tenantID)
-            db.afterCommit.append { hub.emit([.endpointChanged(endpointID: id)]) }
+            let emitted = signals
+            db.afterCommit.append { hub.emit(emitted) }
         }
     }
 
@@ -432,7 +443,8 @@ public final class SQLiteStore: Store {
             createdAt: Timestamp.date(millis: row.int(10)), updatedAt: Timestamp.date(millis: row.int(11)),
             budget: RetryBudget(
                 base: Int(row.int(12)), firstAttemptAt: row.optionalInt(13).map(Timestamp.date), singleShot: row.int(14) != 0
-            )
+            ),
+            task: row.optionalText(16).map { TaskRef(session: $0, instance: row.optionalText(17) ?? "") }
         )
     }
 
@@ -537,6 +549,7 @@ public final class SQLiteStore: Store {
     private static func apply(
         _ action: DeliveryStateMachine.Action, to delivery: Delivery, db: SQLiteConnection, now: Date
     ) throws -> StoreSignal? {
+        try delivery.checkActionable()
         let effect = try DeliveryStateMachine.apply(
             action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now
         )
@@ -614,24 +627,79 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func changeSession<T: Sendable>(
-        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> T
-    ) async throws -> (session: Session, result: T) {
+    public func changeSession(
+        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> [Session.Effect]
+    ) async throws -> Session {
         // On the single writer thread: one change after another, as they arrive.
-        try await database.write { db in
-            var session = try db.queryFirst(
-                "SELECT state FROM sessions WHERE tenant_id = ? AND uid = ?", [.text(tenantID), .text(uid)]
-            ) { try StoredForm.session(from: $0.text(0)) } ?? Session(uid: uid)
-            let result = try change(&session)
+        try await database.write { [hub] db in
+            let (session, signals) = try Self.changeSession(db, tenantID: tenantID, uid: uid, now: now, change)
+            if !signals.isEmpty { db.afterCommit.append { hub.emit(signals) } }
+            return session
+        }
+    }
+
+    /// Loads a session, applies `change`, carries out its effects and saves it, in the caller's
+    /// transaction; returns the session and the signals to send after the commit.
+    static func changeSession(
+        _ db: SQLiteConnection, tenantID: String, uid: String, now: Date, _ change: (inout Session) throws -> [Session.Effect]
+    ) throws -> (session: Session, signals: [StoreSignal]) {
+        var session = try db.queryFirst(
+            "SELECT state FROM sessions WHERE tenant_id = ? AND uid = ?", [.text(tenantID), .text(uid)]
+        ) { try StoredForm.session(from: $0.text(0)) } ?? Session(uid: uid)
+        let effects = try change(&session)
+        let work = try session.carryOut(effects, now: now) { target in
+            try db.queryFirst(
+                """
+                SELECT \(StoredForm.endpointColumns) FROM endpoints
+                WHERE tenant_id = ? AND deleted_at IS NULL AND (id = ? OR name = ?) LIMIT 1
+                """,
+                [.text(tenantID), .text(target), .text(target)], Self.endpoint
+            )
+        }
+        let millis = Timestamp.millis(now)
+        var signals: [StoreSignal] = []
+        for run in work.runs {
+            let eventID = Identifier.make("evt", now: now)
             try db.run(
                 """
-                INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (tenant_id, uid) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
                 """,
-                [.text(tenantID), .text(uid), .text(StoredForm.session(session)), .integer(Timestamp.millis(now))]
+                [.text(eventID), .text(tenantID), .text(Session.taskEventType), .text(uid), .blob(run.payload),
+                 .integer(millis), .integer(millis)]
             )
-            return (session, result)
+            let active = run.endpoint.status == .active
+            try db.run(
+                """
+                INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at,
+                    updated_at, session_uid, instance)
+                VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(run.endpoint.id),
+                 .integer(millis), active ? .integer(millis) : .null, .integer(millis), .integer(millis), .text(uid),
+                 .text(run.instance)]
+            )
+            if active { signals.append(.due(endpointID: run.endpoint.id, at: now)) }
         }
+        for instance in work.cancels {
+            try db.run(
+                """
+                UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
+                    last_error = 'its instance was abandoned (unless)', updated_at = ?
+                WHERE tenant_id = ? AND session_uid = ? AND instance = ? AND state IN (0, 1)
+                """,
+                [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(tenantID), .text(uid),
+                 .text(instance)]
+            )
+        }
+        try db.run(
+            """
+            INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (tenant_id, uid) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+            """,
+            [.text(tenantID), .text(uid), .text(StoredForm.session(session)), .integer(millis)]
+        )
+        return (session, signals)
     }
 
     // MARK: The delivery engine
@@ -686,17 +754,26 @@ public final class SQLiteStore: Store {
             // At a batching endpoint only batches are claimed as they are (retries, resends, a
             // dead worker's); its events' deliveries wait to be gathered into new ones below.
             // An ordered endpoint's only candidate is its oldest active delivery, due or not.
-            let due = endpoint.ordered
-                ? "state IN (0, 1) AND due_at <= ?3 AND rowid = (\(Self.headRowid))"
+            // Task runs are never batched: a batching endpoint claims them one by one beside its batches.
+            let candidates = endpoint.ordered
+                ? "SELECT id FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 AND rowid = (\(Self.headRowid)) LIMIT ?4"
                 : endpoint.batch == nil
-                    ? "state IN (0, 1) AND due_at <= ?3"
-                    : "state IN (0, 1) AND event_id IS NULL AND due_at <= ?3"
+                    ? "SELECT id FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 ORDER BY due_at, rowid LIMIT ?4"
+                    : """
+                    SELECT id FROM (
+                        SELECT id, due_at, rowid AS r FROM deliveries
+                        WHERE endpoint_id = ?2 AND state IN (0, 1) AND event_id IS NULL AND due_at <= ?3
+                        UNION ALL
+                        SELECT id, due_at, rowid AS r FROM deliveries
+                        WHERE endpoint_id = ?2 AND state IN (0, 1) AND session_uid IS NOT NULL AND due_at <= ?3
+                    ) ORDER BY due_at, r LIMIT ?4
+                    """
             var rows = try db.query(
                 """
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
-                WHERE id IN (SELECT id FROM deliveries WHERE endpoint_id = ?2 AND \(due) ORDER BY due_at, rowid LIMIT ?4)
+                WHERE id IN (\(candidates))
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                    single_shot, lease_token
+                    single_shot, lease_token, session_uid, instance
                 """,
                 [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))]
             ) { row in
@@ -710,7 +787,8 @@ public final class SQLiteStore: Store {
                             singleShot: row.int(8) != 0
                         )
                     ),
-                    token: row.int(9)
+                    token: row.int(9),
+                    task: row.optionalText(10).map { TaskRef(session: $0, instance: row.optionalText(11) ?? "") }
                 )
             }
             rows.sort { $0.id < $1.id }
@@ -722,7 +800,7 @@ public final class SQLiteStore: Store {
                     guard let event = try db.queryFirst(
                         "SELECT \(StoredForm.eventColumns) FROM events WHERE id = ?", [.text(eventID)], Self.event
                     ) else { continue }
-                    content = .event(event)
+                    content = row.task.map { .task(event, $0) } ?? .event(event)
                 } else {
                     let events = try Self.batchEvents(db, batchID: row.id)
                     guard !events.isEmpty else {
@@ -762,7 +840,7 @@ public final class SQLiteStore: Store {
             """
             SELECT COUNT(*), MIN(due_at) FROM (
                 SELECT due_at FROM deliveries
-                WHERE endpoint_id = ? AND state IN (0, 1) AND due_at <= ? AND event_id IS NOT NULL
+                WHERE endpoint_id = ? AND state IN (0, 1) AND due_at <= ? AND event_id IS NOT NULL AND session_uid IS NULL
                 ORDER BY due_at, rowid LIMIT ?
             )
             """,
@@ -787,7 +865,7 @@ public final class SQLiteStore: Store {
             UPDATE deliveries SET state = ?1, batch_id = ?2, due_at = NULL, next_attempt_at = NULL, updated_at = ?3
             WHERE id IN (
                 SELECT id FROM deliveries
-                WHERE endpoint_id = ?4 AND state IN (0, 1) AND due_at <= ?3 AND event_id IS NOT NULL
+                WHERE endpoint_id = ?4 AND state IN (0, 1) AND due_at <= ?3 AND event_id IS NOT NULL AND session_uid IS NULL
                 ORDER BY due_at, rowid LIMIT ?5
             )
             """,
@@ -847,11 +925,13 @@ public final class SQLiteStore: Store {
         if endpoint.ordered { return try nextOrderedDue(db, endpointID: endpoint.id) }
         guard let policy = endpoint.batch else { return try nextDue(db, endpointID: endpoint.id) }
         var candidates: [Date] = []
-        if let at = try db.queryFirst(
-            "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = ? AND state IN (0, 1) AND event_id IS NULL AND due_at IS NOT NULL",
-            [.text(endpoint.id)], { $0.optionalInt(0) }
-        ).flatMap({ $0 }) {
-            candidates.append(Timestamp.date(millis: at))
+        for due in ["event_id IS NULL", "session_uid IS NOT NULL"] {
+            if let at = try db.queryFirst(
+                "SELECT MIN(due_at) FROM deliveries WHERE endpoint_id = ? AND state IN (0, 1) AND \(due) AND due_at IS NOT NULL",
+                [.text(endpoint.id)], { $0.optionalInt(0) }
+            ).flatMap({ $0 }) {
+                candidates.append(Timestamp.date(millis: at))
+            }
         }
         let waiting = try waitingForBatch(db, endpointID: endpoint.id, size: policy.size, now: now)
         if let oldest = waiting.oldestDueAt, let at = policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).at {
@@ -860,7 +940,7 @@ public final class SQLiteStore: Store {
         if let at = try db.queryFirst(
             """
             SELECT MIN(due_at) FROM deliveries
-            WHERE endpoint_id = ? AND state IN (0, 1) AND due_at > ? AND event_id IS NOT NULL
+            WHERE endpoint_id = ? AND state IN (0, 1) AND due_at > ? AND event_id IS NOT NULL AND session_uid IS NULL
             """,
             [.text(endpoint.id), .integer(Timestamp.millis(now))], { $0.optionalInt(0) }
         ).flatMap({ $0 }) {
@@ -921,6 +1001,12 @@ public final class SQLiteStore: Store {
                 if applied == 1, let batch = record.batch,
                    let retryAt = try Self.settleBatch(db, record: record, outcome: batch) {
                     signals.append(.due(endpointID: record.endpointID, at: retryAt))
+                }
+                if applied == 1, let run = record.task, let outcome = record.runOutcome {
+                    let endedAt = Timestamp.date(millis: ended)
+                    signals += try Self.changeSession(db, tenantID: attempt.tenantID, uid: run.session, now: endedAt) { session in
+                        (try? session.runEnded(run.instance, outcome, now: endedAt)) ?? []
+                    }.signals
                 }
                 // The endpoint's health takes in every attempt, in order; it is written once below.
                 if healths[record.endpointID] == nil, let stored = try db.queryFirst(

@@ -44,6 +44,9 @@ public struct WebhookMessage: Sendable {
             return WebhookMessage(body: rendered.body, contentType: rendered.contentType, id: event.id)
         case .batch(let events):
             return batch(id: delivery.deliveryID, events: events, raw: format == .raw)
+        case .task(let event, _):
+            // A task's run is the same JSON whatever the endpoint's format: it needs an answer.
+            return WebhookMessage(body: event.payload, contentType: "application/json", id: event.id)
         }
     }
 

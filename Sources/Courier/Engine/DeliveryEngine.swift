@@ -53,11 +53,17 @@ public struct DeliveryEngine: Service {
 
     let store: any Store
     let configuration: Configuration
+    let handlers: TaskHandlers
     let logger: Logger
 
-    public init(store: any Store, configuration: Configuration = .init(), logger: Logger = Logger(label: "courier.engine")) {
+    /// `handlers` run the tasks whose endpoint's URL is `handler:<name>` (see ``TaskHandlers``).
+    public init(
+        store: any Store, configuration: Configuration = .init(), handlers: TaskHandlers = TaskHandlers(),
+        logger: Logger = Logger(label: "courier.engine")
+    ) {
         self.store = store
         self.configuration = configuration
+        self.handlers = handlers
         self.logger = logger
     }
 
@@ -68,7 +74,7 @@ public struct DeliveryEngine: Service {
         let tools = Tools(
             sender: sender, metrics: EngineMetrics(),
             targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets),
-            tokens: OAuth2Tokens(client: client, timeout: configuration.sender.requestTimeout)
+            tokens: OAuth2Tokens(client: client, timeout: configuration.sender.requestTimeout), handlers: handlers
         )
         let (events, continuation) = AsyncStream<Event>.makeStream()
         // Subscribe before the first resync so no signal falls between the two.
@@ -204,12 +210,16 @@ public struct DeliveryEngine: Service {
         let metrics: EngineMetrics
         let targetGuard: TargetGuard
         let tokens: OAuth2Tokens
+        let handlers: TaskHandlers
     }
 
     /// Sends one delivery and works out its transition; never throws.
     func attempt(_ delivery: ClaimedDelivery, to target: DeliveryTarget, tools: Tools) async -> AttemptRecord {
         let endpoint = target.endpoint
         let metrics = tools.metrics
+        if let name = TaskHandlers.name(inURL: endpoint.url) {
+            return await runHandler(name, delivery, target: target, tools: tools)
+        }
         guard let message = WebhookMessage.message(for: delivery, format: endpoint.format) else {
             return notSent(
                 delivery, to: target, outcome: .empty, reason: "nothing to send: the endpoint's format made an empty body", metrics: metrics
@@ -248,8 +258,20 @@ public struct DeliveryEngine: Service {
             }
         }
         let ended = response.startedAt.addingTimeInterval(response.duration)
-        let verdict = response.status.map { target.classifier.classify(status: $0, headers: response.headers, now: ended) }
+        var verdict = response.status.map { target.classifier.classify(status: $0, headers: response.headers, now: ended) }
             ?? target.classifier.classifyTransportError()
+        var taskResult: JSONObject?
+        if delivery.task != nil, verdict.outcome == .succeeded {
+            // A task's answer is its result; an answer that cannot be one fails the run, for
+            // asking again would get the same answer.
+            switch Session.result(fromResponse: response.body, truncated: response.bodyTruncated) {
+            case .success(let result):
+                taskResult = result
+            case .failure(let problem):
+                verdict = .init(outcome: .rejected)
+                response.error = problem.message
+            }
+        }
         let transition = DeliveryStateMachine.afterAttempt(
             delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: response.startedAt, now: ended,
             jitter: Double.random(in: 0..<1)
@@ -281,7 +303,57 @@ public struct DeliveryEngine: Service {
             let failed = verdict.outcome == .succeeded ? Self.failedEventIDs(in: response.body) : []
             batch = BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: Double.random(in: 0..<1))
         }
-        return AttemptRecord(endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch)
+        return AttemptRecord(
+            endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch,
+            task: delivery.task, taskResult: taskResult
+        )
+    }
+
+    /// Runs a task's delivery by calling the handler registered under `name`, in process.
+    func runHandler(_ name: String, _ delivery: ClaimedDelivery, target: DeliveryTarget, tools: Tools) async -> AttemptRecord {
+        let endpoint = target.endpoint
+        let startedAt = Date()
+        var outcome = Attempt.Outcome.failed
+        var result: JSONObject?
+        var error: String?
+        if case .task(let event, _) = delivery.content, let call = TaskCall(payload: event.payload) {
+            if let handler = tools.handlers[name] {
+                do {
+                    result = try await handler(call)
+                    outcome = .succeeded
+                } catch let thrown {
+                    error = "the handler \(name) threw: \(thrown)"
+                }
+            } else {
+                error = "no handler named \(name) is registered in this process"
+            }
+        } else {
+            // Only a task's run has kwargs for a handler; an event sent here has nowhere to go.
+            outcome = .rejected
+            error = "a handler endpoint runs only tasks"
+        }
+        let ended = Date()
+        let duration = ended.timeIntervalSince(startedAt)
+        let transition = DeliveryStateMachine.afterAttempt(
+            delivery.progress, verdict: .init(outcome: outcome), policy: endpoint.retry, startedAt: startedAt, now: ended,
+            jitter: Double.random(in: 0..<1)
+        )
+        tools.metrics.attempted(outcome, duration: duration, finished: transition.state.isActive ? nil : transition.state)
+        if let error {
+            logger.info("task handler failed", metadata: [
+                "delivery": "\(delivery.deliveryID)", "handler": "\(name)", "error": "\(error)", "next": "\(transition.state.rawValue)",
+            ])
+        }
+        let attempt = Attempt(
+            id: Identifier.make("att", now: startedAt), deliveryID: delivery.deliveryID, tenantID: delivery.tenantID,
+            startedAt: startedAt, duration: duration, request: target.requestSummary, responseStatus: nil, responseHeaders: [],
+            responseBody: result.map { String(decoding: JSONValue.object($0).bytes, as: UTF8.self) }, responseBodyTruncated: false,
+            error: error, outcome: outcome
+        )
+        return AttemptRecord(
+            endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition,
+            task: delivery.task, taskResult: result
+        )
     }
 
     /// The record of an attempt that made no request: the format made no body (`empty`), the

@@ -22,12 +22,15 @@ public struct Delivery: Sendable, Hashable {
     public var updatedAt: Date
     /// Which attempts count against the retry policy (see ``RetryBudget``).
     public var budget: RetryBudget
+    /// For a task's run, the session and instance it runs; its outcome is the instance's.
+    public var task: TaskRef?
 
     public init(
         id: String, tenantID: String, eventID: String?, batchID: String? = nil, endpointID: String, state: DeliveryState,
         attemptCount: Int = 0, nextAttemptAt: Date?, lastAttemptAt: Date? = nil, lastStatus: Int? = nil,
-        lastError: String? = nil, createdAt: Date, updatedAt: Date, budget: RetryBudget = RetryBudget()
+        lastError: String? = nil, createdAt: Date, updatedAt: Date, budget: RetryBudget = RetryBudget(), task: TaskRef? = nil
     ) {
+        self.task = task
         self.id = id
         self.tenantID = tenantID
         self.eventID = eventID
@@ -127,5 +130,17 @@ public struct HeaderField: Sendable, Hashable {
     public init(name: String, value: String) {
         self.name = name
         self.value = value
+    }
+}
+
+extension Delivery {
+    /// People act on a task's run through its instance (replay, skip), not on its delivery, so
+    /// that the two never disagree.
+    public func checkActionable() throws(CourierError) {
+        guard let task else { return }
+        throw .conflict(
+            "this delivery runs \(task.instance) of session \(task.session); replay or skip the instance instead",
+            code: "task_delivery"
+        )
     }
 }

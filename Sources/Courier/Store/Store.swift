@@ -64,13 +64,19 @@ public protocol Store: Sendable {
 
     /// A session as it stands; nil when nothing was ever done in it.
     func session(tenantID: String, uid: String) async throws -> Session?
-    /// Changes a session atomically: loads it (or starts an empty one), applies `change` and
-    /// saves the result in one transaction, so that changes from any number of requests and
-    /// nodes at once apply one after the other, none lost. Returns the session and what
-    /// `change` returned.
-    func changeSession<T: Sendable>(
-        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> T
-    ) async throws -> (session: Session, result: T)
+    /// Changes a session atomically: loads it (or starts an empty one), applies `change`,
+    /// carries out the effects it returns (see ``Session/carryOut(_:now:endpoint:)``: a
+    /// delivery of an event of type ``Session/taskEventType`` per run, the cancellation of a
+    /// pending run) and saves the session, all in one transaction, so that changes from any
+    /// number of requests and nodes at once apply one after the other, none lost, and no run
+    /// is made twice or lost. Returns the session as saved.
+    ///
+    /// A task's delivery reports back the same way from ``record(_:)``: it starts, finishes
+    /// or fails its instance (see ``Session/runEnded(_:_:now:)``) in the record's transaction.
+    @discardableResult
+    func changeSession(
+        tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> [Session.Effect]
+    ) async throws -> Session
 
     // MARK: The delivery engine
 
@@ -181,6 +187,8 @@ public struct ClaimedDelivery: Sendable {
         case event(Event)
         /// The events a batch carries, oldest first.
         case batch([Event])
+        /// A task instance's run (an event of type ``Session/taskEventType``).
+        case task(Event, TaskRef)
     }
 
     public var deliveryID: String
@@ -211,9 +219,14 @@ public struct ClaimedDelivery: Sendable {
     /// The events this request carries.
     public var events: [Event] {
         switch content {
-        case .event(let event): [event]
+        case .event(let event), .task(let event, _): [event]
         case .batch(let events): events
         }
+    }
+
+    /// The instance this delivery runs, if it is a task's.
+    public var task: TaskRef? {
+        if case .task(_, let ref) = content { ref } else { nil }
     }
 
     public var lease: Lease { Lease(deliveryID: deliveryID, token: leaseToken) }
@@ -237,16 +250,30 @@ public struct AttemptRecord: Sendable {
     public var transition: DeliveryStateMachine.Transition
     /// For a batch: what becomes of the events it carried.
     public var batch: BatchOutcome?
+    /// For a task's run: the instance it runs, and the result when the attempt succeeded.
+    public var task: TaskRef?
+    public var taskResult: JSONObject?
 
     public init(
         endpointID: String, lease: Lease, attempt: Attempt, transition: DeliveryStateMachine.Transition,
-        batch: BatchOutcome? = nil
+        batch: BatchOutcome? = nil, task: TaskRef? = nil, taskResult: JSONObject? = nil
     ) {
         self.endpointID = endpointID
         self.lease = lease
         self.attempt = attempt
         self.transition = transition
         self.batch = batch
+        self.task = task
+        self.taskResult = taskResult
+    }
+
+    /// What the attempt means for the instance it runs, if any: decided by the transition the
+    /// store applies, so the instance and its delivery never disagree.
+    public var runOutcome: Session.RunOutcome? {
+        guard task != nil else { return nil }
+        if transition.state.isActive { return .started }
+        if transition.state == .succeeded { return .finished(taskResult ?? JSONObject()) }
+        return .failed(attempt.summary)
     }
 }
 
