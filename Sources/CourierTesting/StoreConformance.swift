@@ -42,6 +42,11 @@ public enum StoreConformance {
         Check(name: "a failing endpoint cools down, then one probe decides; five days of failure disable it", run: health),
         Check(name: "sessions are kept whole, per tenant", run: sessionsRoundTrip),
         Check(name: "session changes apply one at a time: concurrent firing loses nothing and makes nothing twice", run: sessionsChangeOneAtATime),
+        Check(name: "a task's delivery finishes its instance with the result and cascades, in the record's transaction", run: taskRunsCascade),
+        Check(name: "a task's delivery failing for good fails its instance; a replay makes a new delivery", run: taskRunsFail),
+        Check(name: "unless cancels a run not yet sent; a run to no endpoint fails at once", run: taskRunsCancelAndMissingTargets),
+        Check(name: "task deliveries are acted on through their instance; deleting their endpoint fails them", run: taskDeliveriesGuarded),
+        Check(name: "a batching endpoint sends task runs one by one, never in a batch", run: taskRunsAtBatchingEndpoint),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -74,7 +79,7 @@ public enum StoreConformance {
     /// Records one attempt with the transition the state machine gives.
     static func record(
         _ store: any Store, _ claimed: ClaimedDelivery, endpoint: Endpoint, status: Int?, at: Date, token: Int64? = nil,
-        failed: Set<String> = []
+        failed: Set<String> = [], result: JSONObject? = nil
     ) async throws -> DeliveryStateMachine.Transition {
         let verdict = status.map { ResponseClassifier().classify(status: $0, headers: [], now: at) }
             ?? ResponseClassifier().classifyTransportError()
@@ -86,7 +91,8 @@ public enum StoreConformance {
         try await store.record([AttemptRecord(
             endpointID: endpoint.id, lease: lease, attempt: attempt(for: claimed, outcome: verdict.outcome, status: status, at: at),
             transition: transition,
-            batch: claimed.isBatch ? BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: 0.5) : nil
+            batch: claimed.isBatch ? BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: 0.5) : nil,
+            task: claimed.task, taskResult: verdict.outcome == .succeeded ? (result ?? JSONObject()) : nil
         )])
         return transition
     }

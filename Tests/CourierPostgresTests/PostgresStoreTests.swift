@@ -125,10 +125,11 @@ struct PostgresStoreTests {
     }
 
     /// The same session fired from three nodes at once ends consistent: every trigger kept,
-    /// the join run exactly once, and one instance per `andEvery` firing.
+    /// the join run exactly once, and one instance (and one delivery) per `andEvery` firing.
     @Test func aSessionFiredFromSeveralNodesAtOnceEndsConsistent() async throws {
         try await Self.withNodes { stores in
             let first = stores[0]
+            try await first.insertEndpoint(try StoreConformance.endpoint("ep_a", types: [], name: "ep"))
             let triggers = (0..<24).map { "t\($0)" }
             _ = try await first.changeSession(tenantID: Tenant.defaultID, uid: "applicant:7", now: Date()) { session in
                 session.configure([
@@ -136,18 +137,19 @@ struct PostgresStoreTests {
                     TaskConfig(name: "each", after: ["tick"], run: "ep", andEvery: "tick"),
                 ], now: Date())
             }
-            let runs = try await withThrowingTaskGroup(of: [String].self, returning: [String].self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group in
                 for (index, trigger) in triggers.enumerated() {
                     let store = stores[index % stores.count]
                     group.addTask {
-                        let (_, effects) = try await store.changeSession(tenantID: Tenant.defaultID, uid: "applicant:7", now: Date()) { session in
+                        _ = try await store.changeSession(tenantID: Tenant.defaultID, uid: "applicant:7", now: Date()) { session in
                             session.fire(trigger, now: Date()) + session.fire("tick", now: Date())
                         }
-                        return effects.compactMap { if case .run(let instance, _, _, _) = $0 { instance } else { nil } }
                     }
                 }
-                return try await group.reduce(into: []) { $0 += $1 }
+                try await group.waitForAll()
             }
+            let runs = try await first.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(), page: PageRequest(limit: 100))
+                .items.compactMap(\.task?.instance)
             let session = try #require(try await stores[2].session(tenantID: Tenant.defaultID, uid: "applicant:7"))
             #expect(Set(session.fired.keys) == Set(triggers + ["tick"]))
             #expect(runs.filter { $0.hasPrefix("join#") } == ["join#1"])
