@@ -108,6 +108,14 @@ public struct JSONFieldReader {
         return map
     }
 
+    public mutating func object(_ key: String) throws(CourierError) -> JSONObject? {
+        guard let value = value(key) else { return nil }
+        guard case .object(let object) = value else {
+            throw .invalid("\(fieldPath(key)) must be an object, not \(value.typeName)", field: fieldPath(key))
+        }
+        return object
+    }
+
     /// Throws for the first field that no accessor asked for.
     public func rejectUnknownFields() throws(CourierError) {
         for key in object.keys where !consumed.contains(key) {

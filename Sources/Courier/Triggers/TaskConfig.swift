@@ -66,7 +66,7 @@ extension TaskConfig {
     }
 
     /// Trigger and task names: what a URL path and an instance name (`task#n`) can carry.
-    static func isName(_ name: String) -> Bool {
+    public static func isName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 128
             && name.unicodeScalars.allSatisfy { !$0.properties.isWhitespace && $0 != "#" && $0 != "/" && $0.value >= 0x20 }
     }

@@ -68,9 +68,13 @@ extension Delivery {
     var jsonObject: JSONObject {
         var o = JSONObject()
         o.append("id", .string(id))
-        o.append("kind", .string(eventID == nil ? "batch" : "event"))
+        o.append("kind", .string(task != nil ? "task" : eventID == nil ? "batch" : "event"))
         o.append("eventId", .optional(eventID))
         o.append("batchId", .optional(batchID))
+        if let task {
+            o.append("session", .string(task.session))
+            o.append("instance", .string(task.instance))
+        }
         o.append("endpointId", .string(endpointID))
         o.append("state", .string(state.rawValue))
         o.append("attemptCount", .integer(attemptCount))
