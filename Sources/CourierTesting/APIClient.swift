@@ -49,6 +49,10 @@ public struct APIClient: Sendable {
         try await send("POST", path, body: json.map { Array($0.utf8) })
     }
 
+    public func put(_ path: String, _ json: String) async throws -> Answer {
+        try await send("PUT", path, body: Array(json.utf8))
+    }
+
     public func patch(_ path: String, _ json: String) async throws -> Answer {
         try await send("PATCH", path, body: Array(json.utf8))
     }
