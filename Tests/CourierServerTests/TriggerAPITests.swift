@@ -103,7 +103,7 @@ import Testing
             ])), "the cascade carried the result: \(requests[1].bodyText)")
 
             // Each run is on record as a delivery of kind task, naming its instance.
-            let deliveries = try await server.api.get("/v1/deliveries")["items"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            let deliveries = try await server.api.get("/v1/deliveries")["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
             #expect(deliveries.count == 2)
             #expect(deliveries.allSatisfy { $0.string("kind") == "task" && $0.string("session") == "applicant:42" && $0.state == "succeeded" })
             #expect(Set(deliveries.compactMap { $0.string("instance") }) == ["createApplicant#1", "computeScore#1"])
@@ -134,7 +134,7 @@ import Testing
             #expect(session.status("thank#1") == "abandoned")
 
             // unless after the join: a run not yet sent (its endpoint paused) is cancelled.
-            let sms = try #require(try await server.api.get("/v1/endpoints")["items"]?.arrayValue?.first?.objectValue?.string("id"))
+            let sms = try #require(try await server.api.get("/v1/endpoints")["data"]?.arrayValue?.first?.objectValue?.string("id"))
             #expect(try await server.api.post("/v1/endpoints/\(sms)/pause").status == 200)
             try await Self.fire(server, "survey:9", "reminderDue", kwargs: #"{"n":3}"#)
             #expect(try await Self.waitForSession(server, "survey:9") { $0.status("remind#3") == "scheduled" }.status("remind#3") == "scheduled")
@@ -146,7 +146,7 @@ import Testing
             #expect(session.status("remind#4") == "abandoned", "and abandons later firings at once")
             try await Task.sleep(for: .milliseconds(300))
             #expect(receiver.requests().count == 2, "nothing more was sent")
-            let cancelled = try await server.api.get("/v1/deliveries?state=cancelled")["items"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            let cancelled = try await server.api.get("/v1/deliveries?state=cancelled")["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
             #expect(cancelled.map { $0.string("instance") } == ["remind#3"])
         }
     }
@@ -240,7 +240,7 @@ import Testing
             #expect(session.instance("a#1")?.string("error") == "the task's answer is not a JSON object")
             #expect(session.status("b#1") == "failed")
             #expect(session.status("c#1") == "finished" && session.instance("c#1")?["result"] == .object(JSONObject()), "empty is {}")
-            let rejected = try await server.api.get("/v1/deliveries?state=rejected")["items"]?.arrayValue ?? []
+            let rejected = try await server.api.get("/v1/deliveries?state=rejected")["data"]?.arrayValue ?? []
             #expect(rejected.count == 2, "not retried: the same answer would come back")
         }
     }
@@ -284,7 +284,7 @@ import Testing
             #expect(session.statuses == ["a#1": "finished"])
 
             // A task's delivery is acted on through its instance.
-            let delivery = try #require(try await api.get("/v1/deliveries")["items"]?.arrayValue?.first?.objectValue?.string("id"))
+            let delivery = try #require(try await api.get("/v1/deliveries")["data"]?.arrayValue?.first?.objectValue?.string("id"))
             let resend = try await api.post("/v1/deliveries/\(delivery)/resend")
             #expect(resend.status == 409 && resend.text.contains("replay or skip the instance"), "\(resend.text)")
 
@@ -314,7 +314,7 @@ import Testing
                 try await group.waitForAll()
             }
             let a = try await Self.waitForSession(server, "a") { s in s.instances.count == 21 && s.instances.allSatisfy { $0.string("status") == "finished" } }
-            #expect(Set(a.fired.keys) == Set(triggers + ["tick"]), "no trigger lost")
+            #expect(Set(a.fired.keys) == Set(triggers + ["tick", "join", "each"]), "no trigger lost (and the runs cascaded)")
             #expect(a.instance("join#1")?["kwargs"]?.objectValue?.keys.count == 20, "every trigger applied to the join")
             let runs = try await receiver.waitForRequests(21).compactMap { $0.json?.objectValue?["instance"]?.stringValue }
             #expect(runs.filter { $0.hasPrefix("join#") } == ["join#1"], "the join ran exactly once")
