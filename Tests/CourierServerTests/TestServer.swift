@@ -38,6 +38,14 @@ struct TestServer {
         allowsPrivateTargets: Bool = true,
         _ body: (TestServer) async throws -> Void
     ) async throws {
+        try await withStore(kind) { store in
+            try await run(store: store, requestTimeout: requestTimeout, maxBodySize: maxBodySize, allowsPrivateTargets: allowsPrivateTargets, body)
+        }
+    }
+
+    /// Runs `body` with a fresh store of the kind (a SQLite file in a temporary folder, or a
+    /// fresh PostgreSQL database) and closes and removes it afterwards.
+    static func withStore(_ kind: StoreKind, _ body: (any Store) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -57,6 +65,19 @@ struct TestServer {
                 PostgresTestDatabase.drop(url)
             }
         }
+        do {
+            try await body(store)
+        } catch {
+            await close()
+            throw error
+        }
+        await close()
+    }
+
+    private static func run(
+        store: any Store, requestTimeout: Duration, maxBodySize: Int, allowsPrivateTargets: Bool,
+        _ body: (TestServer) async throws -> Void
+    ) async throws {
         var logger = Logger(label: "courier.test")
         logger.logLevel = .warning
         let ms = requestTimeout.components.seconds * 1000 + requestTimeout.components.attoseconds / 1_000_000_000_000_000
@@ -90,12 +111,10 @@ struct TestServer {
         } catch {
             await group.triggerGracefulShutdown()
             _ = try? await running.value
-            await close()
             throw error
         }
         await group.triggerGracefulShutdown()
         try await running.value
-        await close()
     }
 
     /// Creates an endpoint and returns its id; `extra` is more JSON fields (`"retry": {...}`).

@@ -101,9 +101,13 @@ public struct JSONObject: Sendable, Hashable {
     }
 }
 
-/// Numbers and booleans written as literals, for code that builds kwargs and results
-/// (`["attempts": 3, "done": true]`).
-extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+/// Numbers, booleans and strings written as literals, for code that builds kwargs and results
+/// (`["attempts": 3, "done": true, "by": "hand"]`).
+extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) {
+        self = .string(value)
+    }
+
     public init(integerLiteral value: Int) {
         self = .integer(value)
     }
