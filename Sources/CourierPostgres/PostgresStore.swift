@@ -23,18 +23,23 @@ public final class PostgresStore: Store {
     private let runTask: Task<Void, Never>
     private let listenTask: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    private init(client: PostgresClient, logger: Logger) {
+    private init(client: PostgresClient, operationTimeout: Duration, logger: Logger) {
         self.client = client
+        self.operationTimeout = operationTimeout
         self.logger = logger
         runTask = Task { await client.run() }
     }
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), applies the schema
     /// unless `migrate` is false, and starts listening for other nodes' signals.
-    public static func connect(url: String, migrate: Bool = true, logger: Logger = Logger(label: "courier.postgres")) async throws -> PostgresStore {
+    /// - Parameter operationTimeout: how long one store operation may take (see ``defaultOperationTimeout``).
+    public static func connect(
+        url: String, migrate: Bool = true, operationTimeout: Duration = defaultOperationTimeout,
+        logger: Logger = Logger(label: "courier.postgres")
+    ) async throws -> PostgresStore {
         let configuration = try configuration(url: url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let store = PostgresStore(client: client, logger: logger)
+        let store = PostgresStore(client: client, operationTimeout: operationTimeout, logger: logger)
         do {
             if migrate { try await store.migrate() }
             try await store.wrap { try await $0.query("SELECT 1", logger: Self.queryLogger) }
@@ -104,7 +109,8 @@ public final class PostgresStore: Store {
     /// How long one store operation may take, waiting for a connection included. While the
     /// database is away the pool keeps trying to reconnect; callers get `unavailable` after
     /// this long instead of waiting with it.
-    static let operationTimeout: Duration = .seconds(10)
+    public static let defaultOperationTimeout: Duration = .seconds(10)
+    let operationTimeout: Duration
 
     /// Runs `body` on one connection, mapping connection failures to `unavailable`.
     @discardableResult
@@ -170,8 +176,8 @@ public final class PostgresStore: Store {
                 do { result = .success(try await body()) } catch { result = .failure(error) }
                 _ = resume(result)
             }
-            Task {
-                try? await Task.sleep(for: Self.operationTimeout)
+            Task { [operationTimeout] in
+                try? await Task.sleep(for: operationTimeout)
                 if resume(.failure(CourierError(.unavailable, code: "store_unavailable", message: "the database did not answer in time"))) {
                     work.cancel()
                 }

@@ -13,6 +13,12 @@ public enum PostgresTestDatabase {
 
     public static var isAvailable: Bool { serverURL != nil }
 
+    /// How long a test's store operation may take. Tests of correctness under concurrency run
+    /// beside every other suite on a debug build, where a burst of claims waiting on one
+    /// endpoint's lock can outlast the production deadline; the deadline's own behaviour is
+    /// tested through a real outage with the default.
+    public static let operationTimeout: Duration = .seconds(60)
+
     /// Creates an empty database and returns its URL.
     public static func create() throws -> String {
         guard let server = serverURL, var components = URLComponents(string: server) else {

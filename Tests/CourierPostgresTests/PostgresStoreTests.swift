@@ -10,7 +10,7 @@ struct PostgresStoreTests {
     static func withStore(_ body: (PostgresStore, String) async throws -> Void) async throws {
         let url = try PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
-        let store = try await PostgresStore.connect(url: url)
+        let store = try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)
         do {
             try await body(store, url)
         } catch {
@@ -25,7 +25,7 @@ struct PostgresStoreTests {
         try await withStore { first, url in
             var stores = [first]
             do {
-                for _ in 1..<count { stores.append(try await PostgresStore.connect(url: url)) }
+                for _ in 1..<count { stores.append(try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)) }
                 try await body(stores)
             } catch {
                 for store in stores.dropFirst() { await store.close() }
@@ -45,7 +45,7 @@ struct PostgresStoreTests {
         defer { PostgresTestDatabase.drop(url) }
         let stores = try await withThrowingTaskGroup(of: PostgresStore.self, returning: [PostgresStore].self) { group in
             for _ in 0..<4 {
-                group.addTask { try await PostgresStore.connect(url: url) }
+                group.addTask { try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -56,7 +56,7 @@ struct PostgresStoreTests {
 
     @Test func signalsReachOtherNodesThroughNotify() async throws {
         try await Self.withStore { first, url in
-            let second = try await PostgresStore.connect(url: url)
+            let second = try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)
             defer { Task { await second.close() } }
             try await first.insertEndpoint(try StoreConformance.endpoint("ep_a"))
             let signals = second.signals()
@@ -79,7 +79,7 @@ struct PostgresStoreTests {
 
     @Test func maxInFlightCountsEveryNodesLeases() async throws {
         try await Self.withStore { first, url in
-            let second = try await PostgresStore.connect(url: url)
+            let second = try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)
             defer { Task { await second.close() } }
             var endpoint = try StoreConformance.endpoint("ep_a")
             endpoint.maxInFlight = 3

@@ -58,7 +58,7 @@ struct TestServer {
             close = { await sqlite.close() }
         case .postgres:
             let url = try PostgresTestDatabase.create()
-            let postgres = try await PostgresStore.connect(url: url)
+            let postgres = try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)
             store = postgres
             close = {
                 await postgres.close()
