@@ -47,14 +47,15 @@ import Testing
     @Test(arguments: StoreKind.all) func handlersRunTheApplicantExampleInProcess(_ kind: StoreKind) async throws {
         let calls = Mutex<[TaskCall]>([])
         var handlers = TaskHandlers()
+        // As in the README.
         handlers.register("createApplicant") { call in
             calls.withLock { $0.append(call) }
             let name = call.kwargs["startSession"]?.objectValue?["name"] ?? .null
-            return JSONObject(["applicantId": 42, "name": name])
+            return ["applicantId": 42, "name": name]
         }
         handlers.register("computeScore") { call in
             calls.withLock { $0.append(call) }
-            return JSONObject(["score": 7])
+            return ["score": 7]
         }
         try await Self.withEngine(kind, handlers: handlers) { triggers in
             for name in ["createApplicant", "computeScore"] { try await triggers.handlerEndpoint(named: name) }
@@ -65,7 +66,7 @@ import Testing
                 TaskConfig(name: "score", after: ["create", "sessionFinalized"], run: "computeScore"),
             ], finalizeTrigger: "sessionFinalized")
             try await triggers.fire("observationsReceived", in: "applicant:42", kwargs: JSONObject(["count": 2]))
-            try await triggers.fire("startSession", in: "applicant:42", kwargs: JSONObject(["name": "Zoë"]))
+            try await triggers.fire("startSession", in: "applicant:42", kwargs: ["name": "Zoë"])
             let session = try await Self.waitFor(triggers, "applicant:42") { $0.instance("score#1")?.status == .finished }
             #expect(session.instance("create#1")?.result == JSONObject(["applicantId": 42, "name": "Zoë"]))
             #expect(session.instance("score#1")?.result == JSONObject(["score": 7]))

@@ -103,6 +103,12 @@ public struct JSONObject: Sendable, Hashable {
 
 /// Numbers, booleans and strings written as literals, for code that builds kwargs and results
 /// (`["attempts": 3, "done": true, "by": "hand"]`).
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(elements.map { Field(key: $0.0, value: $0.1) })
+    }
+}
+
 extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByStringLiteral {
     public init(stringLiteral value: String) {
         self = .string(value)
