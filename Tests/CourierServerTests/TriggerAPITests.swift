@@ -110,6 +110,32 @@ import Testing
         }
     }
 
+    // MARK: Seeding, cascades
+
+    @Test(arguments: StoreKind.all) func triggersFiredBeforeTheConfigCountAndACascadeOfThreeRuns(_ store: StoreKind) async throws {
+        try await Self.withTasks(store, endpoints: ["steps"], answer: { _, run in
+            let instance = run["instance"]?.stringValue ?? "?"
+            return .init(status: 200, body: #"{"done":"\#(instance)"}"#)
+        }) { server, receiver in
+            // Fired before any task exists: it counts for the tasks configured later.
+            try await Self.fire(server, "chain", "go", kwargs: #"{"id":1}"#)
+            _ = try await Self.put(server, "chain", """
+                {"tasks":{"first":{"after":["go"],"run":"steps"},
+                          "second":{"after":["first"],"run":"steps","withParams":{"first":{"extra":true,"done":"no"}}}}}
+                """)
+            _ = try await Self.put(server, "chain", #"{"tasks":{"third":{"after":["second"],"run":"steps"}}}"#)
+            let session = try await Self.waitForSession(server, "chain") { $0.status("third#1") == "finished" }
+            #expect(session.statuses == ["first#1": "finished", "second#1": "finished", "third#1": "finished"])
+            let kwargs = try await receiver.waitForRequests(3).compactMap { $0.json?.objectValue?["kwargs"] }
+            #expect(kwargs == [
+                .object(["go": .object(["id": 1])]),
+                .object(["first": .object(["extra": true, "done": "first#1"])]),
+                .object(["second": .object(["done": "second#1"])]),
+            ], "each step's result is the next one's kwargs, over its withParams")
+            #expect(session.instance("third#1")?["result"] == .object(["done": "third#1"]))
+        }
+    }
+
     // MARK: andEvery, unless
 
     @Test(arguments: StoreKind.all) func andEveryMakesOneRunPerFiringAndUnlessStopsWhatHasNotStarted(_ store: StoreKind) async throws {
