@@ -100,14 +100,20 @@ struct TestServer {
                 portContinuation.finish()
             }
         )
-        let group = ServiceGroup(configuration: .init(services: [engine, app], gracefulShutdownSignals: [], logger: logger))
+        try await running([engine, app], logger: logger) {
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let baseURL = "http://127.0.0.1:\(port)"
+            try await body(TestServer(api: APIClient(baseURL: baseURL, token: adminToken), store: store, baseURL: baseURL))
+        }
+    }
+
+    /// Runs `body` while `services` run, then shuts them down gracefully and waits for them.
+    static func running(_ services: [any Service], logger: Logger, _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         let running = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        let baseURL = "http://127.0.0.1:\(port)"
-        let server = TestServer(api: APIClient(baseURL: baseURL, token: adminToken), store: store, baseURL: baseURL)
         do {
-            try await body(server)
+            try await body()
         } catch {
             await group.triggerGracefulShutdown()
             _ = try? await running.value

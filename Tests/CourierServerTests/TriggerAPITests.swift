@@ -314,6 +314,10 @@ import Testing
             let resend = try await api.post("/v1/deliveries/\(delivery)/resend")
             #expect(resend.status == 409 && resend.text.contains("replay or skip the instance"), "\(resend.text)")
 
+            // Handler endpoints belong to the Swift library: the API makes none.
+            let handler = try await api.post("/v1/endpoints", #"{"url":"handler:crm","eventTypes":[]}"#)
+            #expect(handler.status == 400 && handler.text.contains("http or https"), "\(handler.text)")
+
             // Another tenant sees no such session.
             #expect(try await api.post("/v1/tenants", #"{"id":"other"}"#).status == 201)
             let token = try #require(try await api.post("/v1/tenants/other/tokens", #"{"name":"t"}"#)["token"]?.stringValue)

@@ -2,7 +2,6 @@ import Courier
 import CourierTesting
 import Foundation
 import Logging
-import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -17,17 +16,7 @@ import Testing
             var logger = Logger(label: "courier.test")
             logger.logLevel = .warning
             let engine = DeliveryEngine(store: store, configuration: .init(shutdownGrace: 2), handlers: handlers, logger: logger)
-            let group = ServiceGroup(configuration: .init(services: [engine], gracefulShutdownSignals: [], logger: logger))
-            let running = Task { try await group.run() }
-            do {
-                try await body(Triggers(store: store))
-            } catch {
-                await group.triggerGracefulShutdown()
-                _ = try? await running.value
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await running.value
+            try await TestServer.running([engine], logger: logger) { try await body(Triggers(store: store)) }
         }
     }
 
