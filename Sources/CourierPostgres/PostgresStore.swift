@@ -158,32 +158,11 @@ public final class PostgresStore: Store {
 
     /// Runs `body`, but answers `unavailable` after ``operationTimeout`` even if `body` does
     /// not return: a query caught on a connection whose server died may not notice for a long
-    /// time, and a caller (a request, the engine) must not wait with it. The late body is
-    /// cancelled and left to finish on its own.
+    /// time, and a caller (a request, the engine) must not wait with it.
     private func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let outcome = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let once = Mutex(false)
-            let resume: @Sendable (Result<T, any Error>) -> Bool = { result in
-                let first = once.withLock { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(with: result) }
-                return first
-            }
-            let work = Task {
-                let result: Result<T, any Error>
-                do { result = .success(try await body()) } catch { result = .failure(error) }
-                _ = resume(result)
-            }
-            Task { [operationTimeout] in
-                try? await Task.sleep(for: operationTimeout)
-                if resume(.failure(CourierError(.unavailable, code: "store_unavailable", message: "the database did not answer in time"))) {
-                    work.cancel()
-                }
-            }
-        }
-        return outcome
+        try await Deadline.run(operationTimeout, timeoutError: {
+            CourierError(.unavailable, code: "store_unavailable", message: "the database did not answer in time")
+        }, body)
     }
 
     static func map(_ error: any Error) -> any Error {

@@ -2,6 +2,7 @@ import Courier
 import CourierTesting
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 import Testing
 
@@ -10,12 +11,16 @@ import Testing
 @Suite struct TriggerLibraryTests {
     /// Runs `body` with the engine running `handlers` over a fresh store.
     static func withEngine(
-        _ kind: StoreKind, handlers: TaskHandlers, _ body: (Triggers) async throws -> Void
+        _ kind: StoreKind, handlers: TaskHandlers, requestTimeout: TimeAmount = .seconds(10),
+        _ body: (Triggers) async throws -> Void
     ) async throws {
         try await TestServer.withStore(kind) { store in
             var logger = Logger(label: "courier.test")
             logger.logLevel = .warning
-            let engine = DeliveryEngine(store: store, configuration: .init(shutdownGrace: 2), handlers: handlers, logger: logger)
+            let engine = DeliveryEngine(
+                store: store, configuration: .init(sender: .init(requestTimeout: requestTimeout), shutdownGrace: 2),
+                handlers: handlers, logger: logger
+            )
             try await TestServer.running([engine], logger: logger) { try await body(Triggers(store: store)) }
         }
     }
@@ -135,6 +140,22 @@ import Testing
             #expect(session.instance("first#1")?.status == .skipped)
             session = try await Self.waitFor(triggers, "s") { $0.instance("second#1")?.status == .finished }
             #expect(session.instance("second#1")?.result == JSONObject(["first": .object(JSONObject(["by": "hand"]))]))
+        }
+    }
+
+    @Test func aStuckHandlerIsCutOffLikeARequestThatTimesOut() async throws {
+        var handlers = TaskHandlers()
+        handlers.register("stuck") { _ in
+            // Deaf to cancellation, as stuck code is.
+            await withCheckedContinuation { done in DispatchQueue.global().asyncAfter(deadline: .now() + 3) { done.resume() } }
+            return [:]
+        }
+        try await Self.withEngine(.sqlite, handlers: handlers, requestTimeout: .milliseconds(300)) { triggers in
+            try await triggers.handlerEndpoint(named: "stuck", retry: .delays([]))
+            try await triggers.configure("s", tasks: [TaskConfig(name: "wait", after: ["go"], run: "stuck")])
+            try await triggers.fire("go", in: "s")
+            let session = try await Self.waitFor(triggers, "s") { $0.instance("wait#1")?.status == .failed }
+            #expect(session.instance("wait#1")?.error == "the handler stuck did not return within 0.3 s")
         }
     }
 

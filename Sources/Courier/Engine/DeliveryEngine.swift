@@ -318,9 +318,16 @@ public struct DeliveryEngine: Service {
         var error: String?
         if case .task(let event, _) = delivery.content, let call = TaskCall(payload: event.payload) {
             if let handler = tools.handlers[name] {
+                // Bounded like a request, so that a stuck handler cannot outlive its lease and
+                // run a second time beside itself.
+                let timeout = configuration.sender.requestTimeout
                 do {
-                    result = try await handler(call)
+                    result = try await Deadline.run(.nanoseconds(timeout.nanoseconds), timeoutError: { HandlerTimeout() }) {
+                        try await handler(call)
+                    }
                     outcome = .succeeded
+                } catch is HandlerTimeout {
+                    error = "the handler \(name) did not return within \(Double(timeout.nanoseconds) / 1e9) s"
                 } catch let thrown {
                     error = "the handler \(name) threw: \(thrown)"
                 }
@@ -388,6 +395,8 @@ public struct DeliveryEngine: Service {
         return Set(failed.compactMap(\.stringValue))
     }
 }
+
+private struct HandlerTimeout: Error {}
 
 /// Collects attempt records and writes whatever has piled up in one call, so that under load
 /// many records share a transaction and at rest each is written at once.
