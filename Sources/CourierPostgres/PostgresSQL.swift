@@ -8,7 +8,8 @@ enum PGValue: Sendable {
     case integer(Int64?)
     case double(Double?)
     case bytes([UInt8])
-
+    /// A `text[]`, for bulk inserts with `unnest`.
+    case texts([String])
 }
 
 /// One row, read by column position.
@@ -35,6 +36,7 @@ extension PostgresConnection {
             case .integer(let v): binds.append(v)
             case .double(let v): binds.append(v)
             case .bytes(let v): binds.append(ByteBuffer(bytes: v))
+            case .texts(let v): binds.append(v)
             }
         }
         return PostgresQuery(unsafeSQL: sql, binds: binds)

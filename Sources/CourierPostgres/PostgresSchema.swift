@@ -90,5 +90,29 @@ enum PostgresSchema {
             "CREATE INDEX deliveries_instance ON deliveries (tenant_id, session_uid, instance) WHERE session_uid IS NOT NULL",
             "CREATE INDEX deliveries_due_tasks ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND session_uid IS NOT NULL",
         ],
+        // The message router: messages, one transmission per recipient, and a delivery per batch of them.
+        [
+            """
+            CREATE TABLE messages (
+                id TEXT COLLATE "C" PRIMARY KEY, tenant_id TEXT COLLATE "C" NOT NULL, direction TEXT NOT NULL, text TEXT NOT NULL,
+                backend TEXT COLLATE "C", identity TEXT, external_id TEXT, in_response_to TEXT COLLATE "C", status TEXT NOT NULL,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, sent_at BIGINT, delivered_at BIGINT
+            )
+            """,
+            "CREATE INDEX messages_tenant ON messages (tenant_id, id)",
+            """
+            CREATE TABLE transmissions (
+                id TEXT COLLATE "C" PRIMARY KEY, message_id TEXT COLLATE "C" NOT NULL, tenant_id TEXT COLLATE "C" NOT NULL,
+                backend TEXT COLLATE "C" NOT NULL, endpoint_id TEXT COLLATE "C" NOT NULL, identity TEXT NOT NULL,
+                status BIGINT NOT NULL, delivery_id TEXT COLLATE "C", error TEXT, created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL, sent_at BIGINT, delivered_at BIGINT
+            )
+            """,
+            "CREATE INDEX transmissions_message ON transmissions (message_id, id)",
+            "CREATE INDEX transmissions_delivery ON transmissions (delivery_id, id)",
+            "CREATE INDEX transmissions_backend ON transmissions (backend, message_id)",
+            "CREATE INDEX transmissions_endpoint ON transmissions (endpoint_id) WHERE status IN (0, 1)",
+            "ALTER TABLE deliveries ADD COLUMN message_id TEXT COLLATE \"C\"",
+        ],
     ]
 }

@@ -451,6 +451,14 @@ public final class PostgresStore: Store {
                 """,
                 [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(id)]
             )
+            let messages = try await connection.rows(
+                """
+                UPDATE transmissions SET status = 4, error = 'its backend was deleted', updated_at = $1
+                WHERE endpoint_id = $2 AND status IN (0, 1) RETURNING message_id
+                """,
+                [.integer(millis), .text(id)]
+            ) { try $0.text(0) }
+            for message in Set(messages).sorted() { try await Self.rollUp(message, connection: connection, now: now) }
             for run in runs {
                 try await Self.changeSession(connection, tenantID: tenantID, uid: run.session, now: now) { session in
                     (try? session.runEnded(run.instance, .failed("its endpoint was deleted"), now: now)) ?? []
@@ -464,63 +472,71 @@ public final class PostgresStore: Store {
 
     public func publish(_ events: [NewEvent], tenantID: String, now: Date) async throws -> [PublishedEvent] {
         try await transaction { connection in
-            let millis = Timestamp.millis(now)
-            let endpoints = try await connection.rows(
-                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND deleted_at IS NULL AND status <> 'disabled'",
-                [.text(tenantID)], Self.endpoint
-            )
-            var results: [PublishedEvent] = []
-            results.reserveCapacity(events.count)
-            var due: Set<String> = []
-            for event in events {
-                let eventID = Identifier.make("evt", now: now)
-                if let key = event.idempotencyKey {
-                    // Insert-or-find in one statement, so two nodes publishing the same key agree.
-                    let inserted = try await connection.first(
-                        """
-                        INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                        ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id
-                        """,
-                        Self.eventValues(event, id: eventID, tenantID: tenantID, millis: millis)
-                    ) { try $0.text(0) }
-                    if inserted == nil {
-                        let existing = try await connection.first(
-                            "SELECT id FROM events WHERE tenant_id = $1 AND idempotency_key = $2", [.text(tenantID), .text(key)]
-                        ) { try $0.text(0) }
-                        results.append(PublishedEvent(id: existing ?? eventID, duplicate: true, deliveries: 0))
-                        continue
-                    }
-                } else {
-                    try await connection.run(
-                        """
-                        INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                        """,
-                        Self.eventValues(event, id: eventID, tenantID: tenantID, millis: millis)
-                    )
-                }
-                var fanOut = 0
-                for endpoint in endpoints where endpoint.subscribes(to: event.type) {
-                    let active = endpoint.status == .active
-                    try await connection.run(
-                        """
-                        INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
-                        VALUES ($1, $2, $3, $4, 0, $5, $6, $5, $5)
-                        """,
-                        [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
-                         .integer(millis), .integer(active ? millis : nil)]
-                    )
-                    if active { due.insert(endpoint.id) }
-                    fanOut += 1
-                }
-                results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
-            }
-            for endpointID in due {
-                try await Self.notify(connection, .due(endpointID: endpointID, at: now))
-            }
-            return results
+            try await Self.publish(events, tenantID: tenantID, now: now, connection: connection)
         }
+    }
+
+    /// Stores events and their deliveries in the caller's transaction (whose commit sends the
+    /// notifications).
+    static func publish(
+        _ events: [NewEvent], tenantID: String, now: Date, connection: PostgresConnection
+    ) async throws -> [PublishedEvent] {
+        let millis = Timestamp.millis(now)
+        let endpoints = try await connection.rows(
+            "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND deleted_at IS NULL AND status <> 'disabled'",
+            [.text(tenantID)], Self.endpoint
+        )
+        var results: [PublishedEvent] = []
+        results.reserveCapacity(events.count)
+        var due: Set<String> = []
+        for event in events {
+            let eventID = Identifier.make("evt", now: now)
+            if let key = event.idempotencyKey {
+                // Insert-or-find in one statement, so two nodes publishing the same key agree.
+                let inserted = try await connection.first(
+                    """
+                    INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id
+                    """,
+                    Self.eventValues(event, id: eventID, tenantID: tenantID, millis: millis)
+                ) { try $0.text(0) }
+                if inserted == nil {
+                    let existing = try await connection.first(
+                        "SELECT id FROM events WHERE tenant_id = $1 AND idempotency_key = $2", [.text(tenantID), .text(key)]
+                    ) { try $0.text(0) }
+                    results.append(PublishedEvent(id: existing ?? eventID, duplicate: true, deliveries: 0))
+                    continue
+                }
+            } else {
+                try await connection.run(
+                    """
+                    INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    """,
+                    Self.eventValues(event, id: eventID, tenantID: tenantID, millis: millis)
+                )
+            }
+            var fanOut = 0
+            for endpoint in endpoints where endpoint.subscribes(to: event.type) {
+                let active = endpoint.status == .active
+                try await connection.run(
+                    """
+                    INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
+                    VALUES ($1, $2, $3, $4, 0, $5, $6, $5, $5)
+                    """,
+                    [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
+                     .integer(millis), .integer(active ? millis : nil)]
+                )
+                if active { due.insert(endpoint.id) }
+                fanOut += 1
+            }
+            results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
+        }
+        for endpointID in due {
+            try await Self.notify(connection, .due(endpointID: endpointID, at: now))
+        }
+        return results
     }
 
     static func eventValues(_ event: NewEvent, id: String, tenantID: String, millis: Int64) -> [PGValue] {
@@ -558,7 +574,8 @@ public final class PostgresStore: Store {
                 base: Int(try row.int(12)), firstAttemptAt: try row.optionalInt(13).map(Timestamp.date),
                 singleShot: try row.int(14) != 0
             ),
-            task: try row.optionalText(16).map { TaskRef(session: $0, instance: try row.optionalText(17) ?? "") }
+            task: try row.optionalText(16).map { TaskRef(session: $0, instance: try row.optionalText(17) ?? "") },
+            messageID: try row.optionalText(18)
         )
     }
 
@@ -668,6 +685,13 @@ public final class PostgresStore: Store {
              .integer(effect.budget.firstAttemptAt.map(Timestamp.millis)), .integer(effect.budget.singleShot ? 1 : 0),
              .integer(Timestamp.millis(now)), .text(delivery.id)]
         )
+        if let messageID = delivery.messageID, effect.state == .cancelled {
+            try await connection.run(
+                "UPDATE transmissions SET status = 4, error = 'its batch was cancelled', updated_at = $1 WHERE delivery_id = $2 AND status IN (0, 1)",
+                [.integer(Timestamp.millis(now)), .text(delivery.id)]
+            )
+            try await rollUp(messageID, connection: connection, now: now)
+        }
         if delivery.eventID == nil, let (to, from) = BatchOutcome.membersFollow(batchFrom: delivery.state, to: effect.state) {
             try await connection.run(
                 "UPDATE deliveries SET state = $1, updated_at = $2 WHERE batch_id = $3 AND state = $4",
@@ -888,7 +912,7 @@ public final class PostgresStore: Store {
                     ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
                 )
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                    single_shot, lease_token, session_uid, instance
+                    single_shot, lease_token, session_uid, instance, message_id
                 """,
                 [.integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(allowed))]
             ) { row in
@@ -903,7 +927,8 @@ public final class PostgresStore: Store {
                         )
                     ),
                     token: try row.int(9),
-                    task: try row.optionalText(10).map { TaskRef(session: $0, instance: try row.optionalText(11) ?? "") }
+                    task: try row.optionalText(10).map { TaskRef(session: $0, instance: try row.optionalText(11) ?? "") },
+                    messageID: try row.optionalText(12)
                 )
             }
             var events: [String: Event] = [:]
@@ -920,7 +945,22 @@ public final class PostgresStore: Store {
             var claimed: [ClaimedDelivery] = []
             for row in rows.sorted(by: { $0.id < $1.id }) {
                 let content: ClaimedDelivery.Content
-                if let eventID = row.eventID {
+                if let messageID = row.messageID {
+                    guard let batch = try await Self.claimTransmissions(
+                        deliveryID: row.id, messageID: messageID, connection: connection, now: now
+                    ) else {
+                        try await connection.run(
+                            """
+                            UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
+                                last_error = 'every transmission it carries was already sent', updated_at = $2
+                            WHERE id = $3
+                            """,
+                            [.integer(Int64(DeliveryState.succeeded.storageCode)), .integer(nowMillis), .text(row.id)]
+                        )
+                        continue
+                    }
+                    content = .message(batch)
+                } else if let eventID = row.eventID {
                     guard let event = events[eventID] else { continue }
                     content = row.task.map { .task(event, $0) } ?? .event(event)
                 } else {
@@ -1098,7 +1138,7 @@ public final class PostgresStore: Store {
                 let next = transition.nextAttemptAt.map(Timestamp.millis)
                 // Whether this holder's transition applies (the lease is still its own), asked
                 // before the update changes the state: a batch's deliveries follow only then.
-                let applies = record.batch == nil && record.task == nil ? false : try await connection.run(
+                let applies = record.batch == nil && record.task == nil && record.message == nil ? false : try await connection.run(
                     "SELECT 1 FROM deliveries WHERE id = $1 AND lease_token = $2 AND state IN (0, 1) FOR UPDATE",
                     [.text(attempt.deliveryID), .integer(record.lease.token)]
                 ) == 1
@@ -1127,6 +1167,11 @@ public final class PostgresStore: Store {
                 if applies, let batch = record.batch,
                    let retryAt = try await Self.settleBatch(connection, record: record, outcome: batch) {
                     try await Self.notify(connection, .due(endpointID: record.endpointID, at: retryAt))
+                }
+                if applies, let outcome = record.message {
+                    try await Self.settleMessages(
+                        outcome, record: record, tenantID: attempt.tenantID, connection: connection, now: Timestamp.date(millis: ended)
+                    )
                 }
                 if applies, let run = record.task, let outcome = record.runOutcome {
                     let endedAt = Timestamp.date(millis: ended)

@@ -105,6 +105,25 @@ enum SQLiteSchema {
         -- A batching endpoint claims task runs one by one, apart from the events it batches.
         CREATE INDEX deliveries_due_tasks ON deliveries (endpoint_id, due_at) WHERE state IN (0, 1) AND session_uid IS NOT NULL;
         """,
+        """
+        -- The message router: messages, one transmission per recipient, and a delivery per batch of them.
+        CREATE TABLE messages (
+            id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, direction TEXT NOT NULL, text TEXT NOT NULL, backend TEXT,
+            identity TEXT, external_id TEXT, in_response_to TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL, sent_at INTEGER, delivered_at INTEGER
+        );
+        CREATE INDEX messages_tenant ON messages (tenant_id, id);
+        CREATE TABLE transmissions (
+            id TEXT PRIMARY KEY, message_id TEXT NOT NULL, tenant_id TEXT NOT NULL, backend TEXT NOT NULL,
+            endpoint_id TEXT NOT NULL, identity TEXT NOT NULL, status INTEGER NOT NULL, delivery_id TEXT, error TEXT,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, sent_at INTEGER, delivered_at INTEGER
+        );
+        CREATE INDEX transmissions_message ON transmissions (message_id, id);
+        CREATE INDEX transmissions_delivery ON transmissions (delivery_id, id);
+        CREATE INDEX transmissions_backend ON transmissions (backend, message_id);
+        CREATE INDEX transmissions_endpoint ON transmissions (endpoint_id) WHERE status IN (0, 1);
+        ALTER TABLE deliveries ADD COLUMN message_id TEXT;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection, now: Int64) throws {

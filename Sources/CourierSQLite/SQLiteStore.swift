@@ -20,10 +20,10 @@ public final class SQLiteStore: Store {
     }
 
     let database: SQLiteDatabase
-    private let hub = SignalHub()
+    let hub = SignalHub()
     private let lockDescriptor: Int32
     /// Each tenant's endpoints for fan-out, kept by the writer thread only (see `endpointsForFanOut`).
-    private let fanOutCache: FanOutCache
+    let fanOutCache: FanOutCache
 
     private init(database: SQLiteDatabase, lockDescriptor: Int32, fanOutCache: FanOutCache) {
         self.database = database
@@ -350,6 +350,14 @@ public final class SQLiteStore: Store {
                 """,
                 [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(millis), .text(id)]
             )
+            let messages = try db.query(
+                """
+                UPDATE transmissions SET status = 4, error = 'its backend was deleted', updated_at = ?
+                WHERE endpoint_id = ? AND status IN (0, 1) RETURNING message_id
+                """,
+                [.integer(millis), .text(id)]
+            ) { $0.text(0) }
+            for message in Set(messages) { try Self.rollUp(message, db: db, now: now) }
             var signals: [StoreSignal] = [.endpointChanged(endpointID: id)]
             for run in runs {
                 signals += try Self.changeSession(db, tenantID: tenantID, uid: run.session, now: now) { session in
@@ -366,52 +374,58 @@ public final class SQLiteStore: Store {
 
     public func publish(_ events: [NewEvent], tenantID: String, now: Date) async throws -> [PublishedEvent] {
         try await database.write { [fanOutCache, hub] db in
-            let millis = Timestamp.millis(now)
-            let endpoints = try fanOutCache.endpoints(tenantID: tenantID, db: db)
-            var results: [PublishedEvent] = []
-            results.reserveCapacity(events.count)
-            var due: Set<String> = []
-            for event in events {
-                if let key = event.idempotencyKey,
-                   let existing = try db.queryFirst(
-                       "SELECT id FROM events WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantID), .text(key)],
-                       { $0.text(0) }
-                   ) {
-                    results.append(PublishedEvent(id: existing, duplicate: true, deliveries: 0))
-                    continue
-                }
-                let eventID = Identifier.make("evt", now: now)
-                try db.run(
-                    """
-                    INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [.text(eventID), .text(tenantID), .text(event.type), .optionalText(event.key), .blob(event.payload),
-                     .integer(event.occurredAt.map(Timestamp.millis) ?? millis), .optionalText(event.idempotencyKey),
-                     .integer(millis)]
-                )
-                var fanOut = 0
-                for endpoint in endpoints where endpoint.subscribes(to: event.type) {
-                    let active = endpoint.status == .active
-                    try db.run(
-                        """
-                        INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
-                        """,
-                        [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
-                         .integer(millis), active ? .integer(millis) : .null, .integer(millis), .integer(millis)]
-                    )
-                    if active { due.insert(endpoint.id) }
-                    fanOut += 1
-                }
-                results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
-            }
-            if !due.isEmpty {
-                let signals = due.map { StoreSignal.due(endpointID: $0, at: now) }
-                db.afterCommit.append { hub.emit(signals) }
-            }
+            let (results, signals) = try Self.publish(events, tenantID: tenantID, now: now, db: db, fanOutCache: fanOutCache)
+            if !signals.isEmpty { db.afterCommit.append { hub.emit(signals) } }
             return results
         }
+    }
+
+    /// Stores events and their deliveries in the caller's transaction; returns what was
+    /// published and the signals to send after the commit.
+    static func publish(
+        _ events: [NewEvent], tenantID: String, now: Date, db: SQLiteConnection, fanOutCache: FanOutCache
+    ) throws -> (results: [PublishedEvent], signals: [StoreSignal]) {
+        let millis = Timestamp.millis(now)
+        let endpoints = try fanOutCache.endpoints(tenantID: tenantID, db: db)
+        var results: [PublishedEvent] = []
+        results.reserveCapacity(events.count)
+        var due: Set<String> = []
+        for event in events {
+            if let key = event.idempotencyKey,
+               let existing = try db.queryFirst(
+                   "SELECT id FROM events WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantID), .text(key)],
+                   { $0.text(0) }
+               ) {
+                results.append(PublishedEvent(id: existing, duplicate: true, deliveries: 0))
+                continue
+            }
+            let eventID = Identifier.make("evt", now: now)
+            try db.run(
+                """
+                INSERT INTO events (id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(eventID), .text(tenantID), .text(event.type), .optionalText(event.key), .blob(event.payload),
+                 .integer(event.occurredAt.map(Timestamp.millis) ?? millis), .optionalText(event.idempotencyKey),
+                 .integer(millis)]
+            )
+            var fanOut = 0
+            for endpoint in endpoints where endpoint.subscribes(to: event.type) {
+                let active = endpoint.status == .active
+                try db.run(
+                    """
+                    INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
+                    """,
+                    [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
+                     .integer(millis), active ? .integer(millis) : .null, .integer(millis), .integer(millis)]
+                )
+                if active { due.insert(endpoint.id) }
+                fanOut += 1
+            }
+            results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
+        }
+        return (results, due.map { StoreSignal.due(endpointID: $0, at: now) })
     }
 
     public func event(tenantID: String, id: String) async throws -> Event? {
@@ -444,7 +458,8 @@ public final class SQLiteStore: Store {
             budget: RetryBudget(
                 base: Int(row.int(12)), firstAttemptAt: row.optionalInt(13).map(Timestamp.date), singleShot: row.int(14) != 0
             ),
-            task: row.optionalText(16).map { TaskRef(session: $0, instance: row.optionalText(17) ?? "") }
+            task: row.optionalText(16).map { TaskRef(session: $0, instance: row.optionalText(17) ?? "") },
+            messageID: row.optionalText(18)
         )
     }
 
@@ -566,6 +581,13 @@ public final class SQLiteStore: Store {
              .integer(Int64(effect.budget.base)), .optionalInteger(effect.budget.firstAttemptAt.map(Timestamp.millis)),
              .integer(effect.budget.singleShot ? 1 : 0), .integer(Timestamp.millis(now)), .text(delivery.id)]
         )
+        if let messageID = delivery.messageID, effect.state == .cancelled {
+            try db.run(
+                "UPDATE transmissions SET status = 4, error = 'its batch was cancelled', updated_at = ? WHERE delivery_id = ? AND status IN (0, 1)",
+                [.integer(Timestamp.millis(now)), .text(delivery.id)]
+            )
+            try rollUp(messageID, db: db, now: now)
+        }
         if delivery.eventID == nil, let (to, from) = BatchOutcome.membersFollow(batchFrom: delivery.state, to: effect.state) {
             try db.run(
                 "UPDATE deliveries SET state = ?, updated_at = ? WHERE batch_id = ? AND state = ?",
@@ -773,7 +795,7 @@ public final class SQLiteStore: Store {
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
                 WHERE id IN (\(candidates))
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                    single_shot, lease_token, session_uid, instance
+                    single_shot, lease_token, session_uid, instance, message_id
                 """,
                 [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))]
             ) { row in
@@ -788,7 +810,8 @@ public final class SQLiteStore: Store {
                         )
                     ),
                     token: row.int(9),
-                    task: row.optionalText(10).map { TaskRef(session: $0, instance: row.optionalText(11) ?? "") }
+                    task: row.optionalText(10).map { TaskRef(session: $0, instance: row.optionalText(11) ?? "") },
+                    messageID: row.optionalText(12)
                 )
             }
             rows.sort { $0.id < $1.id }
@@ -796,7 +819,20 @@ public final class SQLiteStore: Store {
             claimed.reserveCapacity(rows.count)
             for row in rows {
                 let content: ClaimedDelivery.Content
-                if let eventID = row.eventID {
+                if let messageID = row.messageID {
+                    guard let batch = try Self.claimTransmissions(deliveryID: row.id, messageID: messageID, db: db, now: now) else {
+                        try db.run(
+                            """
+                            UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
+                                last_error = 'every transmission it carries was already sent', updated_at = ?
+                            WHERE id = ?
+                            """,
+                            [.integer(Int64(DeliveryState.succeeded.storageCode)), .integer(Timestamp.millis(now)), .text(row.id)]
+                        )
+                        continue
+                    }
+                    content = .message(batch)
+                } else if let eventID = row.eventID {
                     guard let event = try db.queryFirst(
                         "SELECT \(StoredForm.eventColumns) FROM events WHERE id = ?", [.text(eventID)], Self.event
                     ) else { continue }
@@ -1001,6 +1037,11 @@ public final class SQLiteStore: Store {
                 if applied == 1, let batch = record.batch,
                    let retryAt = try Self.settleBatch(db, record: record, outcome: batch) {
                     signals.append(.due(endpointID: record.endpointID, at: retryAt))
+                }
+                if applied == 1, let outcome = record.message {
+                    signals += try Self.settleMessages(
+                        outcome, record: record, tenantID: attempt.tenantID, db: db, now: Timestamp.date(millis: ended)
+                    )
                 }
                 if applied == 1, let run = record.task, let outcome = record.runOutcome {
                     let endedAt = Timestamp.date(millis: ended)

@@ -203,6 +203,7 @@ extension StoreConformance {
             case .task: "task"
             case .batch(let events): "batch of \(events.count)"
             case .event: "event"
+            case .message: "message"
             }
         }
         try expect(kinds.sorted() == ["batch of 2", "task"], "the run alone, the events batched: \(kinds)")

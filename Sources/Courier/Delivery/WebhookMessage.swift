@@ -47,6 +47,8 @@ public struct WebhookMessage: Sendable {
         case .task(let event, _):
             // A task's run is the same JSON whatever the endpoint's format: it needs an answer.
             return WebhookMessage(body: event.payload, contentType: "application/json", id: event.id)
+        case .message(let batch):
+            return WebhookMessage(body: batch.body, contentType: "application/json", id: batch.webhookID(deliveryID: delivery.deliveryID))
         }
     }
 

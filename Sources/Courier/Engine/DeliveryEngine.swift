@@ -272,6 +272,12 @@ public struct DeliveryEngine: Service {
                 response.error = problem.message
             }
         }
+        let messages = Self.messageOutcome(of: delivery, succeeded: verdict.outcome == .succeeded, body: response.body)
+        if case .batch(_, true, let failed)? = messages, !failed.isEmpty, case .message(let batch) = delivery.content {
+            // Only those are retried (the rest are sent and never sent again): the batch stays active.
+            verdict = .init(outcome: .failed)
+            response.error = "the backend listed \(failed.count) of \(batch.items.count) identities as failed"
+        }
         let transition = DeliveryStateMachine.afterAttempt(
             delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: response.startedAt, now: ended,
             jitter: Double.random(in: 0..<1)
@@ -300,13 +306,29 @@ public struct DeliveryEngine: Service {
         )
         var batch: BatchOutcome?
         if case .batch = delivery.content {
-            let failed = verdict.outcome == .succeeded ? Self.failedEventIDs(in: response.body) : []
+            let failed = verdict.outcome == .succeeded ? Self.listedAsFailed(in: response.body) : []
             batch = BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: Double.random(in: 0..<1))
         }
         return AttemptRecord(
             endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch,
-            task: delivery.task, taskResult: taskResult
+            task: delivery.task, taskResult: taskResult, message: messages
         )
+    }
+
+    /// What an attempt means for messages: for a batch of transmissions, whether the backend
+    /// took it and whom it listed as failed; for an inbound message's delivery, the replies.
+    static func messageOutcome(of delivery: ClaimedDelivery, succeeded: Bool, body: [UInt8]) -> MessageOutcome? {
+        switch delivery.content {
+        case .message(let batch):
+            let identities = Set(batch.items.map(\.identity))
+            let failed = succeeded ? listedAsFailed(in: body).intersection(identities) : []
+            return .batch(messageID: batch.messageID, accepted: succeeded, failedIdentities: failed)
+        case .event(let event) where event.type == Message.receivedEventType:
+            guard let id = (try? JSONParser.parse(event.payload))?.objectValue?["messageId"]?.stringValue else { return nil }
+            return .received(messageID: id, replies: succeeded ? MessageOutcome.replies(in: body) : [])
+        default:
+            return nil
+        }
     }
 
     /// Runs a task's delivery by calling the handler registered under `name`, in process.
@@ -359,7 +381,7 @@ public struct DeliveryEngine: Service {
         )
         return AttemptRecord(
             endpointID: endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition,
-            task: delivery.task, taskResult: result
+            task: delivery.task, taskResult: result, message: Self.messageOutcome(of: delivery, succeeded: false, body: [])
         )
     }
 
@@ -384,13 +406,14 @@ public struct DeliveryEngine: Service {
         )
         let batch = delivery.isBatch ? BatchOutcome(failedEventIDs: [], retry: target.endpoint.retry, jitter: 0) : nil
         return AttemptRecord(
-            endpointID: target.endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch
+            endpointID: target.endpoint.id, lease: delivery.lease, attempt: attempt, transition: transition, batch: batch,
+            task: delivery.task, message: Self.messageOutcome(of: delivery, succeeded: false, body: [])
         )
     }
 
-    /// The event ids a receiver listed in a 2xx answer to a batch, `{"failed": ["evt_…", …]}`.
-    /// Any other body (empty, not JSON, another shape) means every event was taken.
-    static func failedEventIDs(in body: [UInt8]) -> Set<String> {
+    /// What a receiver listed in a 2xx answer to a batch, `{"failed": [...]}`: event ids, or a
+    /// backend's identities. Any other body (empty, not JSON, another shape) means all was taken.
+    static func listedAsFailed(in body: [UInt8]) -> Set<String> {
         guard let object = (try? JSONParser.parse(body))?.objectValue, let failed = object["failed"]?.arrayValue else { return [] }
         return Set(failed.compactMap(\.stringValue))
     }

@@ -24,13 +24,17 @@ public struct Delivery: Sendable, Hashable {
     public var budget: RetryBudget
     /// For a task's run, the session and instance it runs; its outcome is the instance's.
     public var task: TaskRef?
+    /// For a batch of an outbound message's transmissions, the message.
+    public var messageID: String?
 
     public init(
         id: String, tenantID: String, eventID: String?, batchID: String? = nil, endpointID: String, state: DeliveryState,
         attemptCount: Int = 0, nextAttemptAt: Date?, lastAttemptAt: Date? = nil, lastStatus: Int? = nil,
-        lastError: String? = nil, createdAt: Date, updatedAt: Date, budget: RetryBudget = RetryBudget(), task: TaskRef? = nil
+        lastError: String? = nil, createdAt: Date, updatedAt: Date, budget: RetryBudget = RetryBudget(), task: TaskRef? = nil,
+        messageID: String? = nil
     ) {
         self.task = task
+        self.messageID = messageID
         self.id = id
         self.tenantID = tenantID
         self.eventID = eventID

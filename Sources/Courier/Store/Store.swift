@@ -78,6 +78,25 @@ public protocol Store: Sendable {
         tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> [Session.Effect]
     ) async throws -> Session
 
+    // MARK: Messages (the message router)
+
+    /// Stores an outbound message, one transmission per recipient, and one delivery per batch
+    /// of them (per backend, in order, up to the backend endpoint's `batch.maxSize`, 200 by
+    /// default), all in one transaction. A backend that names no endpoint of the tenant is an
+    /// `invalid` error naming the recipient, and nothing is stored.
+    func createMessage(_ message: NewMessage, tenantID: String, now: Date) async throws -> Message
+    /// Stores an inbound message (`queued`) and publishes `message.received` for it, in one
+    /// transaction; not found when no endpoint of the tenant is named `backend`.
+    func receiveMessage(
+        backend: String, identity: String, text: String, externalID: String?, tenantID: String, now: Date
+    ) async throws -> Message
+    /// A message with its transmissions (none for an inbound one).
+    func message(tenantID: String, id: String) async throws -> (message: Message, transmissions: [Transmission])?
+    func messages(tenantID: String, filter: MessageFilter, page: PageRequest) async throws -> Page<Message>
+    /// Applies a backend's delivery reports in one transaction and rolls their messages up.
+    /// Ids that are not the backend's transmissions in the tenant come back as `unknown`.
+    func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult
+
     // MARK: The delivery engine
 
     /// Every endpoint with work that is due now or later, with the earliest time; used when a
@@ -92,6 +111,46 @@ public protocol Store: Sendable {
     func release(_ leases: [Lease]) async throws
     /// Wake-ups for the engine: a new stream per caller, fed after each commit.
     func signals() -> AsyncStream<StoreSignal>
+}
+
+/// Which messages a list covers. Every field narrows; none means all.
+public struct MessageFilter: Sendable, Hashable {
+    public var direction: Message.Direction?
+    public var status: MessageStatus?
+    /// Inbound through this backend, or outbound with a transmission through it.
+    public var backend: String?
+    /// Messages created at or after this time.
+    public var since: Date?
+
+    public init(direction: Message.Direction? = nil, status: MessageStatus? = nil, backend: String? = nil, since: Date? = nil) {
+        self.direction = direction
+        self.status = status
+        self.backend = backend
+        self.since = since
+    }
+}
+
+/// A backend's word on one transmission.
+public struct DeliveryReport: Sendable, Hashable {
+    public var transmissionID: String
+    /// Delivered to the person, or failed for good.
+    public var delivered: Bool
+
+    public init(transmissionID: String, delivered: Bool) {
+        self.transmissionID = transmissionID
+        self.delivered = delivered
+    }
+}
+
+public struct ReportsResult: Sendable, Hashable {
+    public var updated: Int
+    /// The ids that are not the backend's transmissions, in the order given.
+    public var unknown: [String]
+
+    public init(updated: Int, unknown: [String]) {
+        self.updated = updated
+        self.unknown = unknown
+    }
 }
 
 /// One page of a list, newest first, with the cursor for the next page.
@@ -189,6 +248,8 @@ public struct ClaimedDelivery: Sendable {
         case batch([Event])
         /// A task instance's run (an event of type ``Session/taskEventType``).
         case task(Event, TaskRef)
+        /// Transmissions of an outbound message to its backend.
+        case message(MessageBatch)
     }
 
     public var deliveryID: String
@@ -221,6 +282,7 @@ public struct ClaimedDelivery: Sendable {
         switch content {
         case .event(let event), .task(let event, _): [event]
         case .batch(let events): events
+        case .message: []
         }
     }
 
@@ -253,11 +315,14 @@ public struct AttemptRecord: Sendable {
     /// For a task's run: the instance it runs, and the result when the attempt succeeded.
     public var task: TaskRef?
     public var taskResult: JSONObject?
+    /// For a batch of transmissions or an inbound message's delivery: what becomes of them.
+    public var message: MessageOutcome?
 
     public init(
         endpointID: String, lease: Lease, attempt: Attempt, transition: DeliveryStateMachine.Transition,
-        batch: BatchOutcome? = nil, task: TaskRef? = nil, taskResult: JSONObject? = nil
+        batch: BatchOutcome? = nil, task: TaskRef? = nil, taskResult: JSONObject? = nil, message: MessageOutcome? = nil
     ) {
+        self.message = message
         self.endpointID = endpointID
         self.lease = lease
         self.attempt = attempt

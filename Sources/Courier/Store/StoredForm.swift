@@ -10,7 +10,7 @@ public enum StoredForm {
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """
         id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
-        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot, batch_id, session_uid, instance
+        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot, batch_id, session_uid, instance, message_id
         """
 
     public static func eventTypes(_ patterns: [EventTypePattern]) -> String {

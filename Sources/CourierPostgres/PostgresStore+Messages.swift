@@ -1,0 +1,300 @@
+import Courier
+import Foundation
+import PostgresNIO
+
+/// The message router's part of the PostgreSQL store: messages, their transmissions, and the
+/// deliveries that carry them in batches.
+extension PostgresStore {
+    static let messageColumns = """
+        id, tenant_id, direction, text, backend, identity, external_id, in_response_to, status, created_at, updated_at,
+        sent_at, delivered_at
+        """
+    static let transmissionColumns = """
+        id, message_id, tenant_id, backend, endpoint_id, identity, status, delivery_id, error, created_at, updated_at,
+        sent_at, delivered_at
+        """
+
+    static func message(_ row: PGRow) throws -> Message {
+        Message(
+            id: try row.text(0), tenantID: try row.text(1), direction: Message.Direction(rawValue: try row.text(2)) ?? .outbound,
+            text: try row.text(3), backend: try row.optionalText(4), identity: try row.optionalText(5),
+            externalID: try row.optionalText(6), inResponseTo: try row.optionalText(7),
+            status: MessageStatus(rawValue: try row.text(8)) ?? .queued, createdAt: Timestamp.date(millis: try row.int(9)),
+            updatedAt: Timestamp.date(millis: try row.int(10)), sentAt: try row.optionalInt(11).map(Timestamp.date),
+            deliveredAt: try row.optionalInt(12).map(Timestamp.date)
+        )
+    }
+
+    static func transmission(_ row: PGRow) throws -> Transmission {
+        Transmission(
+            id: try row.text(0), messageID: try row.text(1), tenantID: try row.text(2), backend: try row.text(3),
+            endpointID: try row.text(4), identity: try row.text(5),
+            status: TransmissionStatus(storageCode: Int(try row.int(6))) ?? .queued, deliveryID: try row.optionalText(7),
+            error: try row.optionalText(8), createdAt: Timestamp.date(millis: try row.int(9)),
+            updatedAt: Timestamp.date(millis: try row.int(10)), sentAt: try row.optionalInt(11).map(Timestamp.date),
+            deliveredAt: try row.optionalInt(12).map(Timestamp.date)
+        )
+    }
+
+    public func createMessage(_ message: NewMessage, tenantID: String, now: Date) async throws -> Message {
+        try await transaction { connection in
+            try await Self.insertMessage(message, tenantID: tenantID, now: now, connection: connection)
+        }
+    }
+
+    /// Stores an outbound message with its transmissions (in one statement per batch) and a
+    /// delivery per batch, in the caller's transaction.
+    static func insertMessage(_ new: NewMessage, tenantID: String, now: Date, connection: PostgresConnection) async throws -> Message {
+        var backends: [String: Endpoint] = [:]
+        for (index, recipient) in new.to.enumerated() where backends[recipient.backend] == nil {
+            guard let endpoint = try await connection.first(
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL",
+                [.text(tenantID), .text(recipient.backend)], Self.endpoint
+            ) else {
+                throw CourierError.invalid(
+                    "to[\(index)].backend: no endpoint is named \(recipient.backend)", field: "to[\(index)].backend", code: "unknown_backend"
+                )
+            }
+            backends[recipient.backend] = endpoint
+        }
+        let millis = Timestamp.millis(now)
+        let message = Message(
+            id: Identifier.make("msg", now: now), tenantID: tenantID, direction: .outbound, text: new.text,
+            externalID: new.externalID, inResponseTo: new.inResponseTo, status: .queued, createdAt: now, updatedAt: now
+        )
+        try await connection.run(
+            """
+            INSERT INTO messages (id, tenant_id, direction, text, external_id, in_response_to, status, created_at, updated_at)
+            VALUES ($1, $2, 'out', $3, $4, $5, $6, $7, $7)
+            """,
+            [.text(message.id), .text(tenantID), .text(new.text), .text(new.externalID), .text(new.inResponseTo),
+             .text(MessageStatus.queued.rawValue), .integer(millis)]
+        )
+        var due: Set<String> = []
+        for batch in new.batches(size: { backends[$0]?.batch?.maxSize ?? Message.defaultBatchSize }) {
+            guard let endpoint = backends[batch.backend] else { continue }
+            let deliveryID = Identifier.make("dlv", now: now)
+            let active = endpoint.status == .active
+            try await connection.run(
+                """
+                INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at,
+                    message_id)
+                VALUES ($1, $2, NULL, $3, 0, $4, $5, $4, $4, $6)
+                """,
+                [.text(deliveryID), .text(tenantID), .text(endpoint.id), .integer(millis), .integer(active ? millis : nil),
+                 .text(message.id)]
+            )
+            let ids = batch.identities.map { _ in Identifier.make("trm", now: now) }
+            try await connection.run(
+                """
+                INSERT INTO transmissions (id, message_id, tenant_id, backend, endpoint_id, identity, status, delivery_id,
+                    created_at, updated_at)
+                SELECT t.id, $2, $3, $4, $5, t.identity, 0, $6, $7, $7 FROM unnest($1::text[], $8::text[]) AS t(id, identity)
+                """,
+                [.texts(ids), .text(message.id), .text(tenantID), .text(batch.backend), .text(endpoint.id), .text(deliveryID),
+                 .integer(millis), .texts(batch.identities)]
+            )
+            if active { due.insert(endpoint.id) }
+        }
+        for endpointID in due { try await notify(connection, .due(endpointID: endpointID, at: now)) }
+        return message
+    }
+
+    public func receiveMessage(
+        backend: String, identity: String, text: String, externalID: String?, tenantID: String, now: Date
+    ) async throws -> Message {
+        try await transaction { connection in
+            guard try await connection.first(
+                "SELECT 1 FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
+                { try $0.int(0) }
+            ) != nil else {
+                throw CourierError.notFound("backend")
+            }
+            let id = Identifier.make("msg", now: now)
+            let millis = Timestamp.millis(now)
+            let event = try Message.receivedEvent(id: id, backend: backend, identity: identity, text: text, externalID: externalID)
+            let published = try await Self.publish([event], tenantID: tenantID, now: now, connection: connection)
+            // With nobody subscribed there is nothing to wait for.
+            let status: MessageStatus = published.first?.deliveries == 0 ? .received : .queued
+            try await connection.run(
+                """
+                INSERT INTO messages (id, tenant_id, direction, text, backend, identity, external_id, status, created_at, updated_at)
+                VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8, $8)
+                """,
+                [.text(id), .text(tenantID), .text(text), .text(backend), .text(identity), .text(externalID),
+                 .text(status.rawValue), .integer(millis)]
+            )
+            return Message(
+                id: id, tenantID: tenantID, direction: .inbound, text: text, backend: backend, identity: identity,
+                externalID: externalID, status: status, createdAt: now, updatedAt: now
+            )
+        }
+    }
+
+    public func message(tenantID: String, id: String) async throws -> (message: Message, transmissions: [Transmission])? {
+        try await wrap { connection in
+            guard let message = try await connection.first(
+                "SELECT \(Self.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
+                Self.message
+            ) else { return nil }
+            let transmissions = try await connection.rows(
+                "SELECT \(Self.transmissionColumns) FROM transmissions WHERE message_id = $1 ORDER BY id", [.text(id)],
+                Self.transmission
+            )
+            return (message, transmissions)
+        }
+    }
+
+    public func messages(tenantID: String, filter: MessageFilter, page: PageRequest) async throws -> Page<Message> {
+        try await wrap { connection in
+            var conditions = ["tenant_id = $1"]
+            var values: [PGValue] = [.text(tenantID)]
+            func add(_ condition: (String) -> String, _ value: PGValue) {
+                values.append(value)
+                conditions.append(condition("$\(values.count)"))
+            }
+            if let direction = filter.direction { add({ "direction = \($0)" }, .text(direction.rawValue)) }
+            if let status = filter.status { add({ "status = \($0)" }, .text(status.rawValue)) }
+            if let backend = filter.backend {
+                add({ "(backend = \($0) OR id IN (SELECT message_id FROM transmissions WHERE backend = \($0) AND tenant_id = $1))" }, .text(backend))
+            }
+            if let since = filter.since { add({ "created_at >= \($0)" }, .integer(Timestamp.millis(since))) }
+            if let cursor = page.cursor { add({ "id < \($0)" }, .text(cursor)) }
+            values.append(.integer(Int64(page.limit + 1)))
+            let rows = try await connection.rows(
+                """
+                SELECT \(Self.messageColumns) FROM messages WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY id DESC LIMIT $\(values.count)
+                """,
+                values, Self.message
+            )
+            return Page(fetched: rows, limit: page.limit, id: \.id)
+        }
+    }
+
+    public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
+        try await transaction { connection in
+            let millis = Timestamp.millis(now)
+            var messages = Set<String>()
+            var known = Set<String>()
+            // One statement per kind of report, whatever their number.
+            for delivered in [true, false] {
+                let ids = reports.filter { $0.delivered == delivered }.map(\.transmissionID)
+                guard !ids.isEmpty else { continue }
+                let updated = try await connection.rows(
+                    delivered
+                        ? """
+                          UPDATE transmissions SET status = 3, delivered_at = COALESCE(delivered_at, $1), sent_at = COALESCE(sent_at, $1),
+                              error = NULL, updated_at = $1
+                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 RETURNING id, message_id
+                          """
+                        : """
+                          UPDATE transmissions SET status = 4, error = 'the backend reported it failed', updated_at = $1
+                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 RETURNING id, message_id
+                          """,
+                    [.integer(millis), .texts(ids), .text(tenantID), .text(backend)]
+                ) { (id: try $0.text(0), message: try $0.text(1)) }
+                for row in updated {
+                    known.insert(row.id)
+                    messages.insert(row.message)
+                }
+            }
+            for message in messages.sorted() { try await Self.rollUp(message, connection: connection, now: now) }
+            let unknown = reports.map(\.transmissionID).filter { !known.contains($0) }
+            return ReportsResult(updated: reports.count - unknown.count, unknown: unknown)
+        }
+    }
+
+    /// Sets an outbound message's status from its transmissions', with the times it was
+    /// first all sent and all delivered.
+    static func rollUp(_ messageID: String, connection: PostgresConnection, now: Date) async throws {
+        let statuses = try await connection.rows(
+            "SELECT DISTINCT status FROM transmissions WHERE message_id = $1", [.text(messageID)]
+        ) { TransmissionStatus(storageCode: Int(try $0.int(0))) ?? .queued }
+        let status = MessageStatus.rollUp(statuses)
+        try await connection.run(
+            """
+            UPDATE messages SET status = $1, updated_at = $2,
+                sent_at = CASE WHEN $1 IN ('sent', 'delivered') THEN COALESCE(sent_at, $2) ELSE sent_at END,
+                delivered_at = CASE WHEN $1 = 'delivered' THEN COALESCE(delivered_at, $2) ELSE delivered_at END
+            WHERE id = $3 AND status <> $1
+            """,
+            [.text(status.rawValue), .integer(Timestamp.millis(now)), .text(messageID)]
+        )
+    }
+
+    /// A claimed batch of transmissions: those of the delivery not yet sent, now `processing`;
+    /// nil when none is left to send.
+    static func claimTransmissions(
+        deliveryID: String, messageID: String, connection: PostgresConnection, now: Date
+    ) async throws -> MessageBatch? {
+        let items = try await connection.rows(
+            "UPDATE transmissions SET status = 1, updated_at = $1 WHERE delivery_id = $2 AND status IN (0, 1, 4) RETURNING id, identity",
+            [.integer(Timestamp.millis(now)), .text(deliveryID)]
+        ) { MessageBatch.Item(transmissionID: try $0.text(0), identity: try $0.text(1)) }
+        guard !items.isEmpty, let text = try await connection.first(
+            "SELECT text FROM messages WHERE id = $1", [.text(messageID)], { try $0.text(0) }
+        ) else { return nil }
+        try await rollUp(messageID, connection: connection, now: now)
+        return MessageBatch(messageID: messageID, text: text, items: items.sorted { $0.transmissionID < $1.transmissionID })
+    }
+
+    /// Applies an attempt's outcome to messages, in the record's transaction: a batch's
+    /// transmissions are sent or errored; an inbound message is received (its replies sent
+    /// as new messages) or errored.
+    static func settleMessages(
+        _ outcome: MessageOutcome, record: AttemptRecord, tenantID: String, connection: PostgresConnection, now: Date
+    ) async throws {
+        let millis = Timestamp.millis(now)
+        switch outcome {
+        case .batch(let messageID, let accepted, let failed):
+            let deliveryID = record.attempt.deliveryID
+            if accepted {
+                if !failed.isEmpty {
+                    try await connection.run(
+                        """
+                        UPDATE transmissions SET status = 4, error = 'the backend listed it as failed', updated_at = $1
+                        WHERE delivery_id = $2 AND identity = ANY($3::text[]) AND status = 1
+                        """,
+                        [.integer(millis), .text(deliveryID), .texts(Array(failed))]
+                    )
+                }
+                try await connection.run(
+                    "UPDATE transmissions SET status = 2, sent_at = $1, error = NULL, updated_at = $1 WHERE delivery_id = $2 AND status = 1",
+                    [.integer(millis), .text(deliveryID)]
+                )
+            } else {
+                try await connection.run(
+                    "UPDATE transmissions SET status = 4, error = $1, updated_at = $2 WHERE delivery_id = $3 AND status = 1",
+                    [.text(record.attempt.summary), .integer(millis), .text(deliveryID)]
+                )
+            }
+            try await rollUp(messageID, connection: connection, now: now)
+        case .received(let messageID, let replies):
+            if record.transition.state.isActive { return }
+            guard let inbound = try await connection.first(
+                "SELECT \(messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2 AND direction = 'in'",
+                [.text(messageID), .text(tenantID)], Self.message
+            ) else { return }
+            var status = MessageStatus.errored
+            if record.transition.state == .succeeded {
+                status = .received
+                if let backend = inbound.backend, let identity = inbound.identity {
+                    for text in replies {
+                        do {
+                            let reply = try NewMessage(text: text, to: [.init(backend: backend, identity: identity)], inResponseTo: inbound.id)
+                            _ = try await insertMessage(reply, tenantID: tenantID, now: now, connection: connection)
+                        } catch is CourierError {
+                            status = .errored  // the backend is gone, or the reply is empty or too long
+                        }
+                    }
+                }
+            }
+            // Errored stays errored: one subscriber's failure is not undone by another's success.
+            try await connection.run(
+                "UPDATE messages SET status = $1, updated_at = $2 WHERE id = $3 AND status <> 'errored'",
+                [.text(status.rawValue), .integer(millis), .text(messageID)]
+            )
+        }
+    }
+}
