@@ -61,6 +61,7 @@ public enum CourierServer {
         EventRoutes(store: store, body: body).add(to: api)
         DeliveryRoutes(store: store, body: body).add(to: api)
         SessionRoutes(store: store, body: body).add(to: api)
+        MessageRoutes(store: store, body: body).add(to: api)
         return router
     }
 

@@ -68,9 +68,10 @@ extension Delivery {
     var jsonObject: JSONObject {
         var o = JSONObject()
         o.append("id", .string(id))
-        o.append("kind", .string(task != nil ? "task" : eventID == nil ? "batch" : "event"))
+        o.append("kind", .string(task != nil ? "task" : messageID != nil ? "message" : eventID == nil ? "batch" : "event"))
         o.append("eventId", .optional(eventID))
         o.append("batchId", .optional(batchID))
+        if let messageID { o.append("messageId", .string(messageID)) }
         if let task {
             o.append("session", .string(task.session))
             o.append("instance", .string(task.instance))
@@ -124,5 +125,45 @@ extension Event {
         o.append("idempotencyKey", .optional(idempotencyKey))
         o.append("createdAt", .date(createdAt))
         return o
+    }
+}
+
+extension Message {
+    var jsonObject: JSONObject {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("direction", .string(direction.rawValue))
+        o.append("text", .string(text))
+        if direction == .inbound {
+            o.append("backend", .optional(backend))
+            o.append("identity", .optional(identity))
+        }
+        o.append("externalId", .optional(externalID))
+        o.append("inResponseTo", .optional(inResponseTo))
+        o.append("status", .string(status.rawValue))
+        o.append("createdAt", .date(createdAt))
+        o.append("updatedAt", .date(updatedAt))
+        o.append("sentAt", .date(sentAt))
+        o.append("deliveredAt", .date(deliveredAt))
+        return o
+    }
+
+    var json: JSONValue { .object(jsonObject) }
+}
+
+extension Transmission {
+    var json: JSONValue {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("backend", .string(backend))
+        o.append("identity", .string(identity))
+        o.append("status", .string(status.rawValue))
+        o.append("deliveryId", .optional(deliveryID))
+        o.append("error", .optional(error))
+        o.append("createdAt", .date(createdAt))
+        o.append("updatedAt", .date(updatedAt))
+        o.append("sentAt", .date(sentAt))
+        o.append("deliveredAt", .date(deliveredAt))
+        return .object(o)
     }
 }
