@@ -1,0 +1,200 @@
+import Courier
+import CourierTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// The message router through the API, against a real gateway backend on loopback.
+@Suite struct MessageAPITests {
+    /// Polls a message until `condition` holds, and returns it with its transmissions.
+    @discardableResult
+    static func waitForMessage(
+        _ server: TestServer, _ id: String, timeout: Duration = .seconds(20), until condition: (JSONObject) -> Bool
+    ) async throws -> JSONObject {
+        let deadline = ContinuousClock.now + timeout
+        var last = JSONObject()
+        while ContinuousClock.now < deadline {
+            last = try await server.api.get("/v1/messages/\(id)").json.objectValue ?? JSONObject()
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("message \(id) did not reach the expected state: \(String(decoding: JSONValue.object(last).bytes, as: UTF8.self))")
+        return last
+    }
+
+    static func send(_ server: TestServer, _ json: String) async throws -> String {
+        let answer = try await server.api.post("/v1/messages", json)
+        #expect(answer.status == 202, "\(answer.text)")
+        return try #require(answer["id"]?.stringValue)
+    }
+
+    static func recipients(_ identities: [String], backend: String = "gw") -> String {
+        "[" + identities.map { #"{"backend":"\#(backend)","identity":"\#($0)"}"# }.joined(separator: ",") + "]"
+    }
+
+    static func transmissions(_ message: JSONObject) -> [JSONObject] {
+        message["transmissions"]?.arrayValue?.compactMap(\.objectValue) ?? []
+    }
+
+    static func identities(_ request: RecordingReceiver.Request) -> [String] {
+        request.json?.objectValue?["identities"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    @Test(arguments: StoreKind.all) func fourHundredFiftyRecipientsGoAsTwoHundredTwoHundredFiftyAndReportsRollUp(_ store: StoreKind) async throws {
+        let backend = try await RecordingReceiver.start()
+        defer { Task { await backend.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: backend.url + "/send", eventTypes: [], extra: #""name":"gw""#)
+            let numbers = (0..<450).map { "+2547\(String(format: "%05d", $0))" }
+            let id = try await Self.send(server, #"{"text":"Clinic open Monday","to":\#(Self.recipients(numbers)),"externalId":"campaign-7"}"#)
+            let requests = try await backend.waitForRequests(3)
+            #expect(requests.map { Self.identities($0).count }.sorted() == [50, 200, 200])
+            #expect(Set(requests.flatMap(Self.identities)) == Set(numbers), "everyone once")
+            let first = try #require(requests.first?.json?.objectValue)
+            #expect(first["messageId"] == .string(id) && first["text"] == .string("Clinic open Monday"))
+            #expect(first["transmissionIds"]?.arrayValue?.count == Self.identities(requests[0]).count)
+            #expect(requests[0].header("webhook-signature") != nil, "signed like every delivery")
+
+            var message = try await Self.waitForMessage(server, id) { $0["status"] == .string("sent") }
+            #expect(message["sentAt"] != .null && message["deliveredAt"] == .null)
+            #expect(message["counts"] == .object(JSONObject(["sent": 450])))
+            let deliveries = try await server.api.get("/v1/deliveries")["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            #expect(deliveries.count == 3 && deliveries.allSatisfy { $0.string("kind") == "message" && $0.string("messageId") == id })
+
+            // Delivery reports: all delivered but one, which failed; and ids that are not ours.
+            let ids = Self.transmissions(message).compactMap { $0.string("id") }
+            let reports = ids.dropFirst().map { #"{"transmissionId":"\#($0)","status":"delivered"}"# }
+            let answer = try await server.api.post("/v1/backends/gw/reports", #"{"reports":[\#(reports.joined(separator: ","))]}"#)
+            #expect(answer["updated"] == .integer(449) && answer["unknown"] == .array([]), "\(answer.text)")
+            message = try await server.api.get("/v1/messages/\(id)").json.objectValue ?? JSONObject()
+            #expect(message["status"] == .string("sent"), "sent until all are delivered")
+            let last = try await server.api.post(
+                "/v1/backends/gw/reports", #"{"reports":[{"transmissionId":"\#(ids[0])","status":"delivered"},{"transmissionId":"trm_nope","status":"failed"}]}"#
+            )
+            #expect(last["updated"] == .integer(1) && last["unknown"] == .array(["trm_nope"]), "\(last.text)")
+            message = try await server.api.get("/v1/messages/\(id)").json.objectValue ?? JSONObject()
+            #expect(message["status"] == .string("delivered") && message["deliveredAt"] != .null)
+            #expect(message["externalId"] == .string("campaign-7"))
+            let failed = try await server.api.post("/v1/backends/gw/reports", #"{"reports":[{"transmissionId":"\#(ids[1])","status":"failed"}]}"#)
+            #expect(failed["updated"] == .integer(1))
+            message = try await server.api.get("/v1/messages/\(id)").json.objectValue ?? JSONObject()
+            #expect(message["status"] == .string("errored"), "errored if any errored")
+            #expect(Self.transmissions(message).first { $0.string("id") == ids[1] }?.string("error") == "the backend reported it failed")
+            // Another backend's reports cannot touch them.
+            _ = try await server.createEndpoint(url: backend.url + "/other", eventTypes: [], extra: #""name":"other""#)
+            let foreign = try await server.api.post("/v1/backends/other/reports", #"{"reports":[{"transmissionId":"\#(ids[2])","status":"failed"}]}"#)
+            #expect(foreign["unknown"] == .array([.string(ids[2])]))
+        }
+    }
+
+    @Test(arguments: StoreKind.all) func aPartialFailureRetriesOnlyTheFailedAndAWholeFailureNeverResendsWhatWasSent(_ store: StoreKind) async throws {
+        // First: taken, but +3 failed. Then the retry (only +3) meets a 500. Then it goes through.
+        let backend = try await RecordingReceiver.start { _, count in
+            switch count {
+            case 0: .init(status: 200, body: #"{"failed":["+3"]}"#)
+            case 1: .init(status: 500)
+            default: .init(status: 200)
+            }
+        }
+        defer { Task { await backend.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(
+                url: backend.url + "/send", eventTypes: [], extra: #""name":"gw","retry":{"delays":[0.05,0.05,0.05]}"#
+            )
+            let id = try await Self.send(server, #"{"text":"Hello","to":\#(Self.recipients(["+1", "+2", "+3"]))}"#)
+            _ = try await backend.waitForRequests(1)
+            let partial = try await Self.waitForMessage(server, id) { $0["status"] == .string("errored") }
+            #expect(Self.transmissions(partial).map { $0.string("status") ?? "" }.sorted() == ["errored", "sent", "sent"])
+            let message = try await Self.waitForMessage(server, id) { $0["status"] == .string("sent") }
+            let requests = backend.requests()
+            #expect(requests.map(Self.identities) == [["+1", "+2", "+3"], ["+3"], ["+3"]], "nobody got it twice")
+            #expect(Set(requests.compactMap { $0.header("webhook-id") }).count == 2, "the retry of fewer is a new request id")
+            #expect(Self.transmissions(message).allSatisfy { $0.string("status") == "sent" })
+            let delivery = try #require(try await server.api.get("/v1/deliveries")["data"]?.arrayValue?.first?.objectValue)
+            #expect(delivery.state == "succeeded" && delivery.int("attemptCount") == 3)
+        }
+    }
+
+    @Test(arguments: StoreKind.all) func anInboundMessageIsPublishedAndItsRepliesGoBackLinked(_ store: StoreKind) async throws {
+        let backend = try await RecordingReceiver.start()
+        defer { Task { await backend.stop() } }
+        let app = try await RecordingReceiver.start { request, _ in
+            let text = request.json?.objectValue?["data"]?.objectValue?["text"]?.stringValue ?? ""
+            return text == "fail" ? .init(status: 400) : .init(status: 200, body: #"{"replies":[{"text":"Got: \#(text)"},{"text":"Bye"}]}"#)
+        }
+        defer { Task { await app.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: backend.url + "/send", eventTypes: [], extra: #""name":"gw""#)
+            _ = try await server.createEndpoint(url: app.url + "/app", eventTypes: ["message.received"])
+            let inbound = try await server.api.post("/v1/backends/gw/inbound", #"{"identity":"+254700","text":"JOIN","externalId":"k-1"}"#)
+            #expect(inbound.status == 202, "\(inbound.text)")
+            #expect(inbound["status"] == .string("queued") && inbound["direction"] == .string("in"))
+            let inboundID = try #require(inbound["id"]?.stringValue)
+            let event = try #require(try await app.waitForRequests(1).first?.json?.objectValue)
+            #expect(event["type"] == .string("message.received"))
+            #expect(event["data"] == .object([
+                "messageId": .string(inboundID), "backend": "gw", "identity": "+254700", "text": "JOIN", "externalId": "k-1",
+            ]))
+            let sent = try await backend.waitForRequests(2)
+            #expect(Set(sent.compactMap { $0.json?.objectValue?["text"]?.stringValue }) == ["Got: JOIN", "Bye"])
+            #expect(sent.allSatisfy { Self.identities($0) == ["+254700"] }, "to the same person")
+            _ = try await Self.waitForMessage(server, inboundID) { $0["status"] == .string("received") }
+            let replies = try await server.api.get("/v1/messages?direction=out")["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            #expect(replies.count == 2 && replies.allSatisfy { $0["inResponseTo"] == .string(inboundID) })
+            let viaBackend = try await server.api.get("/v1/messages?backend=gw")["data"]?.arrayValue ?? []
+            #expect(viaBackend.count == 3, "inbound through it, and the replies through it")
+
+            // A subscriber that refuses it: the inbound message ends errored, and nothing is sent.
+            let refused = try await server.api.post("/v1/backends/gw/inbound", #"{"identity":"+254701","text":"fail"}"#)
+            let refusedID = try #require(refused["id"]?.stringValue)
+            _ = try await Self.waitForMessage(server, refusedID) { $0["status"] == .string("errored") }
+            #expect(backend.requests().count == 2)
+            #expect(try await server.api.get("/v1/messages?direction=in&status=errored")["data"]?.arrayValue?.count == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.all) func badInputIsAClearClientErrorAndStoresNothing(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: "http://127.0.0.1:9/send", eventTypes: [], extra: #""name":"gw""#)
+            let api = server.api
+            let tooMany = Self.recipients((0...NewMessage.maximumRecipients).map { "+\($0)" })
+            for (body, field) in [
+                (#"{"text":"hi","to":[{"backend":"nope","identity":"+1"}]}"#, "to[0].backend"),
+                (#"{"text":"hi","to":[{"backend":"gw","identity":"+1"},{"backend":"nope","identity":"+2"}]}"#, "to[1].backend"),
+                (#"{"text":"","to":[{"backend":"gw","identity":"+1"}]}"#, "text"),
+                (#"{"to":[{"backend":"gw","identity":"+1"}]}"#, "text"),
+                (#"{"text":"hi","to":[]}"#, "to"),
+                (#"{"text":"hi"}"#, "to"),
+                (#"{"text":"hi","to":[{"backend":"gw","identity":"+1"},{"backend":"gw","identity":"+1"}]}"#, "to[1]"),
+                (#"{"text":"hi","to":[{"backend":"gw","identity":""}]}"#, "to[0].identity"),
+                (#"{"text":"hi","to":[{"backend":"gw","identity":"+1","name":"x"}]}"#, "to[0].name"),
+                (#"{"text":"hi","to":[{"backend":"gw","identity":"+1"}],"priority":1}"#, "priority"),
+                (#"{"text":"hi","to":\#(tooMany)}"#, "to"),
+            ] {
+                let answer = try await api.post("/v1/messages", body)
+                #expect(answer.status == 400, "\(body.prefix(120)): \(answer.text)")
+                #expect(answer["field"] == .string(field), "\(body.prefix(120)): \(answer.text)")
+            }
+            #expect(try await api.post("/v1/messages", "{nope").status == 400)
+            #expect(try await api.get("/v1/messages")["data"] == .array([]), "nothing was stored")
+            #expect(try await api.get("/v1/deliveries")["data"] == .array([]))
+
+            #expect(try await api.post("/v1/backends/nope/inbound", #"{"identity":"+1","text":"hi"}"#).status == 404)
+            #expect(try await api.post("/v1/backends/gw/inbound", #"{"identity":"+1"}"#).status == 400)
+            #expect(try await api.post("/v1/backends/gw/inbound", #"{"identity":"+1","text":"hi","x":1}"#).status == 400)
+            #expect(try await api.post("/v1/backends/gw/reports", #"{"reports":[{"transmissionId":"t","status":"lost"}]}"#).status == 400)
+            #expect(try await api.post("/v1/backends/gw/reports", #"{"reports":{}}"#).status == 400)
+            #expect(try await api.get("/v1/messages?direction=sideways").status == 400)
+            #expect(try await api.get("/v1/messages?colour=red").status == 400)
+            #expect(try await api.get("/v1/messages/msg_nope").status == 404)
+
+            // Another tenant sees none of the default tenant's messages.
+            let id = try await Self.send(server, #"{"text":"hi","to":[{"backend":"gw","identity":"+1"}]}"#)
+            #expect(try await api.post("/v1/tenants", #"{"id":"other"}"#).status == 201)
+            let token = try #require(try await api.post("/v1/tenants/other/tokens", #"{"name":"t"}"#)["token"]?.stringValue)
+            #expect(try await api.withToken(token).get("/v1/messages/\(id)").status == 404)
+            let foreign = try await api.withToken(token).post("/v1/messages", #"{"text":"hi","to":[{"backend":"gw","identity":"+1"}]}"#)
+            #expect(foreign.status == 400, "another tenant's backend is unknown: \(foreign.text)")
+        }
+    }
+}
