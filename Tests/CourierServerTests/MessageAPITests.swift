@@ -173,7 +173,7 @@ import Testing
             ] {
                 let answer = try await api.post("/v1/messages", body)
                 #expect(answer.status == 400, "\(body.prefix(120)): \(answer.text)")
-                #expect(answer["field"] == .string(field), "\(body.prefix(120)): \(answer.text)")
+                #expect(answer["error"]?.objectValue?["field"] == .string(field), "\(body.prefix(120)): \(answer.text)")
             }
             #expect(try await api.post("/v1/messages", "{nope").status == 400)
             #expect(try await api.get("/v1/messages")["data"] == .array([]), "nothing was stored")
