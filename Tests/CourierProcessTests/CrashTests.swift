@@ -108,4 +108,51 @@ import Testing
         first.kill(SIGTERM)
         #expect(try await first.waitForExit() == 0)
     }
+
+    @Test func aKillBetweenBatchesOfAMessageLosesNoTransmission() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("courier.db")
+        // One batch at a time, each taking a while, so the kill lands between batches.
+        let backend = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(150)) }
+        defer { Task { await backend.stop() } }
+        let identities = (0..<1000).map { "+2547\(String(format: "%05d", $0))" }
+
+        let first = try CourierProcess(database: database)
+        let api = try await first.start()
+        let endpoint = try await api.post(
+            "/v1/endpoints", #"{"name":"gw","url":"\#(backend.url)/send","eventTypes":[],"maxInFlight":1,"batch":{"maxSize":100}}"#
+        )
+        #expect(endpoint.status == 201, "\(endpoint.text)")
+        let to = identities.map { #"{"backend":"gw","identity":"\#($0)"}"# }.joined(separator: ",")
+        let sent = try await api.post("/v1/messages", #"{"text":"Vaccination day","to":[\#(to)]}"#)
+        #expect(sent.status == 202, "\(sent.text)")
+        let id = try #require(sent["id"]?.stringValue)
+        try await backend.waitForRequests(3)
+        first.kill(SIGKILL)
+        #expect(try await first.waitForExit() == SIGKILL)
+        let identitiesIn: @Sendable (RecordingReceiver.Request) -> [String] = { request in
+            request.json?.objectValue?["identities"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        #expect(Set(backend.requests().flatMap(identitiesIn)).count < 1000, "the kill should land while batches remain")
+
+        let second = try CourierProcess(database: database)
+        let restarted = try await second.start()
+        let deadline = ContinuousClock.now + .seconds(60)
+        var status = ""
+        while ContinuousClock.now < deadline {
+            status = try await restarted.get("/v1/messages/\(id)")["status"]?.stringValue ?? ""
+            if status == "sent" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status == "sent")
+        let arrived = backend.requests().flatMap(identitiesIn)
+        #expect(Set(arrived) == Set(identities), "every recipient got it")
+        // At most the batch under way at the kill went twice.
+        #expect(arrived.count - 1000 <= 100, "\(arrived.count - 1000) sent twice")
+        let message = try await restarted.get("/v1/messages/\(id)")
+        #expect(message["counts"] == .object(["sent": 1000]), "\(message.text.prefix(300))")
+        second.kill(SIGTERM)
+        #expect(try await second.waitForExit() == 0)
+    }
 }
