@@ -1,0 +1,160 @@
+import Courier
+import Foundation
+
+/// Messages, as every store must keep them: stored whole in one transaction, carried in
+/// batches per backend, never sent twice, rolled up from their transmissions.
+extension StoreConformance {
+    static func backend(_ id: String = "ep_gw", name: String = "gw", batchSize: Int? = nil) throws -> Endpoint {
+        var endpoint = try endpoint(id, types: [], name: name, retry: .delays([10, 20]))
+        if let batchSize { endpoint.batch = BatchPolicy(maxSize: batchSize) }
+        return endpoint
+    }
+
+    static func messagesStoredInBatches(_ store: any Store) async throws {
+        try await store.insertEndpoint(try backend())
+        try await store.insertEndpoint(try backend("ep_small", name: "small", batchSize: 2))
+        let numbers = (0..<450).map { "+\($0)" }
+        let message = try await store.createMessage(
+            try NewMessage(text: "hi", to: numbers.map { .init(backend: "gw", identity: $0) } + [
+                .init(backend: "small", identity: "a"), .init(backend: "small", identity: "b"), .init(backend: "small", identity: "c"),
+            ]),
+            tenantID: Tenant.defaultID, now: t0
+        )
+        try expect(message.status == .queued && message.direction == .outbound, "queued: \(message.status)")
+        let (stored, transmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+        try expect(stored.text == "hi" && transmissions.count == 453, "stored whole: \(transmissions.count)")
+        try expect(transmissions.allSatisfy { $0.status == .queued && $0.deliveryID != nil }, "each queued in a batch")
+        var sizes: [String: [Int]] = [:]
+        for (deliveryID, group) in Dictionary(grouping: transmissions, by: { $0.deliveryID ?? "" }) {
+            sizes[group[0].backend, default: []].append(group.count)
+            let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: deliveryID), "its delivery")
+            try expect(delivery.messageID == message.id && delivery.eventID == nil, "a delivery of the message")
+        }
+        try expect(sizes["gw"]?.sorted() == [50, 200, 200], "200 by default: \(sizes)")
+        try expect(sizes["small"]?.sorted() == [1, 2], "the backend's batch.maxSize: \(sizes)")
+        try expect(try await store.message(tenantID: "other", id: message.id) == nil, "scoped to its tenant")
+
+        try await expectError(.invalid, "an unknown backend") {
+            _ = try await store.createMessage(
+                try NewMessage(text: "x", to: [.init(backend: "gw", identity: "+1"), .init(backend: "nope", identity: "+2")]),
+                tenantID: Tenant.defaultID, now: t0
+            )
+        }
+        let all = try await store.messages(tenantID: Tenant.defaultID, filter: MessageFilter(), page: PageRequest())
+        try expect(all.items.map(\.id) == [message.id], "nothing stored for it")
+    }
+
+    static func messageBatchesAreNeverSentTwice(_ store: any Store) async throws {
+        let gw = try backend()
+        try await store.insertEndpoint(gw)
+        let message = try await store.createMessage(
+            try NewMessage(text: "hi", to: ["+1", "+2", "+3"].map { .init(backend: "gw", identity: $0) }), tenantID: Tenant.defaultID, now: t0
+        )
+        func claimBatch(at now: Date) async throws -> ClaimedDelivery {
+            let claimed = try await claimOne(store, gw.id, at: now)
+            guard case .message(let batch) = claimed.content else { throw ConformanceFailure(message: "claimed as a message batch") }
+            try expect(batch.messageID == message.id && batch.text == "hi", "the message's text")
+            return claimed
+        }
+        func record(_ claimed: ClaimedDelivery, status: Int, failed: Set<String>, at now: Date) async throws -> Date? {
+            let accepted = (200..<300).contains(status)
+            let transition = DeliveryStateMachine.afterAttempt(
+                claimed.progress, verdict: .init(outcome: accepted && failed.isEmpty ? .succeeded : .failed), policy: gw.retry,
+                startedAt: now, now: now, jitter: 0.5
+            )
+            try await store.record([AttemptRecord(
+                endpointID: gw.id, lease: claimed.lease, attempt: attempt(for: claimed, outcome: transition.state == .succeeded ? .succeeded : .failed, status: status, at: now),
+                transition: transition, message: .batch(messageID: message.id, accepted: accepted, failedIdentities: failed)
+            )])
+            return transition.nextAttemptAt
+        }
+        func statuses() async throws -> [String: TransmissionStatus] {
+            let (_, transmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+            return Dictionary(uniqueKeysWithValues: transmissions.map { ($0.identity, $0.status) })
+        }
+
+        let first = try await claimBatch(at: t0)
+        guard case .message(let whole) = first.content else { return }
+        try expect(whole.items.map(\.identity) == ["+1", "+2", "+3"], "all three, in order")
+        try expect(try await statuses().values.allSatisfy { $0 == .processing }, "processing once claimed")
+        // Taken, but +3 failed: only +3 goes again.
+        let retry = try unwrap(try await record(first, status: 200, failed: ["+3"], at: t0), "a retry")
+        var now = try await statuses()
+        try expect(now == ["+1": .sent, "+2": .sent, "+3": .errored], "\(now)")
+        var (stored, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+        try expect(stored.status == .errored, "errored while one is: \(stored.status)")
+        let second = try await claimBatch(at: retry)
+        guard case .message(let rest) = second.content else { return }
+        try expect(rest.items.map(\.identity) == ["+3"], "only the failed one: \(rest.items)")
+        // A whole failure: what was sent stays sent.
+        let again = try unwrap(try await record(second, status: 500, failed: [], at: retry), "another retry")
+        now = try await statuses()
+        try expect(now == ["+1": .sent, "+2": .sent, "+3": .errored], "a whole failure keeps what was sent: \(now)")
+        let third = try await claimBatch(at: again)
+        _ = try await record(third, status: 202, failed: [], at: again)
+        try expect(try await statuses().values.allSatisfy { $0 == .sent }, "all sent")
+        (stored, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+        try expect(stored.status == .sent && stored.sentAt != nil && stored.deliveredAt == nil, "sent: \(stored.status)")
+
+        // Reports: delivered for all rolls it up; unknown ids come back.
+        let (_, transmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+        let result = try await store.applyReports(
+            transmissions.map { DeliveryReport(transmissionID: $0.id, delivered: true) } + [DeliveryReport(transmissionID: "trm_x", delivered: true)],
+            backend: "gw", tenantID: Tenant.defaultID, now: again
+        )
+        try expect(result == ReportsResult(updated: 3, unknown: ["trm_x"]), "\(result)")
+        (stored, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+        try expect(stored.status == .delivered && stored.deliveredAt != nil, "delivered: \(stored.status)")
+        let foreign = try await store.applyReports(
+            [DeliveryReport(transmissionID: transmissions[0].id, delivered: false)], backend: "gw", tenantID: "other", now: again
+        )
+        try expect(foreign.unknown == [transmissions[0].id], "another tenant's reports touch nothing")
+
+        // Cancelling a batch not yet sent errors its transmissions.
+        let later = try await store.createMessage(
+            try NewMessage(text: "bye", to: [.init(backend: "gw", identity: "+9")]), tenantID: Tenant.defaultID, now: again
+        )
+        let (_, pending) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: later.id), "the message")
+        _ = try await store.apply(.cancel, tenantID: Tenant.defaultID, deliveryID: try unwrap(pending[0].deliveryID, "its batch"), now: again)
+        let (cancelled, cancelledTransmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: later.id), "the message")
+        try expect(cancelled.status == .errored && cancelledTransmissions[0].error == "its batch was cancelled", "\(cancelled.status)")
+    }
+
+    static func inboundMessagesArePublishedAndRepliedTo(_ store: any Store) async throws {
+        try await store.insertEndpoint(try backend())
+        let app = try endpoint("ep_app", types: [Message.receivedEventType])
+        try await store.insertEndpoint(app)
+        try await expectError(.notFound, "an unknown backend") {
+            _ = try await store.receiveMessage(backend: "nope", identity: "+1", text: "hi", externalID: nil, tenantID: Tenant.defaultID, now: t0)
+        }
+        let inbound = try await store.receiveMessage(
+            backend: "gw", identity: "+1", text: "JOIN", externalID: "k-1", tenantID: Tenant.defaultID, now: t0
+        )
+        try expect(inbound.status == .queued && inbound.direction == .inbound, "queued until taken")
+        let claimed = try await claimOne(store, app.id, at: t0)
+        let event = try unwrap(claimed.events.first, "the event")
+        try expect(event.type == Message.receivedEventType, "published as message.received")
+        let payload = try JSONParser.parse(event.payload)
+        try expect(payload.objectValue?["messageId"] == .string(inbound.id) && payload.objectValue?["text"] == .string("JOIN"), "\(payload)")
+        let transition = DeliveryStateMachine.afterAttempt(
+            claimed.progress, verdict: .init(outcome: .succeeded), policy: app.retry, startedAt: t0, now: t0, jitter: 0
+        )
+        try await store.record([AttemptRecord(
+            endpointID: app.id, lease: claimed.lease, attempt: attempt(for: claimed, outcome: .succeeded, status: 200, at: t0),
+            transition: transition, message: .received(messageID: inbound.id, replies: ["Welcome", "Reply STOP to stop"])
+        )])
+        let (received, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: inbound.id), "the inbound message")
+        try expect(received.status == .received, "received: \(received.status)")
+        let replies = try await store.messages(tenantID: Tenant.defaultID, filter: MessageFilter(direction: .outbound), page: PageRequest())
+        try expect(Set(replies.items.map(\.text)) == ["Welcome", "Reply STOP to stop"], "the replies: \(replies.items.map(\.text))")
+        try expect(replies.items.allSatisfy { $0.inResponseTo == inbound.id }, "linked to it")
+        for reply in replies.items {
+            let (_, transmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: reply.id), "a reply")
+            try expect(transmissions.map(\.identity) == ["+1"] && transmissions.map(\.backend) == ["gw"], "to the sender, through its backend")
+        }
+        let viaBackend = try await store.messages(tenantID: Tenant.defaultID, filter: MessageFilter(backend: "gw"), page: PageRequest())
+        try expect(viaBackend.items.count == 3, "the backend filter finds both directions")
+        let inboundOnly = try await store.messages(tenantID: Tenant.defaultID, filter: MessageFilter(direction: .inbound, status: .received), page: PageRequest())
+        try expect(inboundOnly.items.map(\.id) == [inbound.id], "direction and status filter")
+    }
+}
