@@ -197,4 +197,20 @@ import Testing
             #expect(foreign.status == 400, "another tenant's backend is unknown: \(foreign.text)")
         }
     }
+
+    @Test(arguments: StoreKind.all) func tenThousandRecipientsAreOneRequest(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
+            let gw = try await server.createEndpoint(url: "http://127.0.0.1:9/send", eventTypes: [], extra: #""name":"gw""#)
+            #expect(try await server.api.post("/v1/endpoints/\(gw)/pause").status == 200, "held: nothing is sent")
+            let numbers = (0..<NewMessage.maximumRecipients).map { "+1\(String(format: "%08d", $0))" }
+            let answer = try await server.api.post("/v1/messages", #"{"text":"Polls open","to":\#(Self.recipients(numbers))}"#)
+            #expect(answer.status == 202 && answer["recipients"] == .integer(10_000), "\(answer.text.prefix(300))")
+            let id = try #require(answer["id"]?.stringValue)
+            let message = try await server.api.get("/v1/messages/\(id)")
+            #expect(message["counts"] == .object(["queued": 10_000]))
+            #expect(message["status"] == .string("queued"))
+            let batches = try await server.api.get("/v1/deliveries?endpoint=\(gw)&limit=500")["data"]?.arrayValue ?? []
+            #expect(batches.count == 50, "200 to a batch")
+        }
+    }
 }
