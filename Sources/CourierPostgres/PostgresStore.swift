@@ -552,6 +552,34 @@ public final class PostgresStore: Store {
         )
     }
 
+    public func sendTestEvent(tenantID: String, endpointID: String, now: Date) async throws -> Delivery {
+        try await transaction { connection in
+            guard let endpoint = try await connection.first(
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
+                [.text(endpointID), .text(tenantID)], Self.endpoint
+            ) else { throw CourierError.notFound("endpoint") }
+            let event = NewEvent.test(endpointID: endpointID, now: now)
+            let eventID = Identifier.make("evt", now: now)
+            let deliveryID = Identifier.make("dlv", now: now)
+            let millis = Timestamp.millis(now)
+            let active = endpoint.status == .active
+            try await connection.run(
+                "INSERT INTO events (id, tenant_id, type, payload, occurred_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                [.text(eventID), .text(tenantID), .text(event.type), .bytes(event.payload), .integer(millis)]
+            )
+            try await connection.run(
+                """
+                INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, 0, $5, $6, $5, $5)
+                """,
+                [.text(deliveryID), .text(tenantID), .text(eventID), .text(endpointID), .integer(millis), .integer(active ? millis : nil)]
+            )
+            if active { try await Self.notify(connection, .due(endpointID: endpointID, at: now)) }
+            return Delivery(id: deliveryID, tenantID: tenantID, eventID: eventID, endpointID: endpointID, state: .pending,
+                            nextAttemptAt: now, createdAt: now, updatedAt: now)
+        }
+    }
+
     public func event(tenantID: String, id: String) async throws -> Event? {
         try await wrap { connection in
             try await connection.first(

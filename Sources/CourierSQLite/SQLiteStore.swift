@@ -428,6 +428,35 @@ public final class SQLiteStore: Store {
         return (results, due.map { StoreSignal.due(endpointID: $0, at: now) })
     }
 
+    public func sendTestEvent(tenantID: String, endpointID: String, now: Date) async throws -> Delivery {
+        try await database.write { [hub] db in
+            guard let endpoint = try db.queryFirst(
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                [.text(endpointID), .text(tenantID)], Self.endpoint
+            ) else { throw CourierError.notFound("endpoint") }
+            let event = NewEvent.test(endpointID: endpointID, now: now)
+            let eventID = Identifier.make("evt", now: now)
+            let deliveryID = Identifier.make("dlv", now: now)
+            let millis = Timestamp.millis(now)
+            let active = endpoint.status == .active
+            try db.run(
+                "INSERT INTO events (id, tenant_id, type, payload, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.text(eventID), .text(tenantID), .text(event.type), .blob(event.payload), .integer(millis), .integer(millis)]
+            )
+            try db.run(
+                """
+                INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
+                """,
+                [.text(deliveryID), .text(tenantID), .text(eventID), .text(endpointID), .integer(millis),
+                 active ? .integer(millis) : .null, .integer(millis), .integer(millis)]
+            )
+            if active { db.afterCommit.append { hub.emit([.due(endpointID: endpointID, at: now)]) } }
+            return Delivery(id: deliveryID, tenantID: tenantID, eventID: eventID, endpointID: endpointID, state: .pending,
+                            nextAttemptAt: now, createdAt: now, updatedAt: now)
+        }
+    }
+
     public func event(tenantID: String, id: String) async throws -> Event? {
         try await database.read { db in
             try db.queryFirst(

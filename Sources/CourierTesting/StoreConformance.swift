@@ -33,6 +33,7 @@ public enum StoreConformance {
         Check(name: "actions on one delivery and in bulk", run: actions),
         Check(name: "deleting an endpoint cancels its active deliveries", run: deletion),
         Check(name: "due endpoints are reported with their earliest due time", run: dueEndpoints),
+        Check(name: "a test event goes to its one endpoint only, whatever it subscribes to", run: testEvents),
         Check(name: "batches form by size, by time, or whichever comes first", run: batchFormation),
         Check(name: "a batch is retried as a unit and its deliveries follow it", run: batchRetries),
         Check(name: "a 2xx listing failed events retries only those, in a later batch", run: batchPartialFailure),
@@ -597,6 +598,24 @@ public enum StoreConformance {
     }
 
     // MARK: Helpers
+
+    static func testEvents(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a", types: ["case.*"]))
+        try await store.insertEndpoint(try endpoint("ep_b", types: ["*"]))
+        let delivery = try await store.sendTestEvent(tenantID: Tenant.defaultID, endpointID: "ep_a", now: t0)
+        let stored = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: delivery.id), "the delivery")
+        try expect(stored.endpointID == "ep_a" && stored.state == .pending, "one pending delivery to it")
+        let event = try unwrap(try await store.event(tenantID: Tenant.defaultID, id: try unwrap(stored.eventID, "its event")), "the event")
+        try expect(event.type == "courier.test", "a courier.test event: \(event.type)")
+        let all = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(), page: PageRequest())
+        try expect(all.items.map(\.id) == [delivery.id], "and no other: \(all.items.map(\.endpointID))")
+        let claimed = try await store.claim(endpointID: "ep_a", limit: 5, now: t0, leaseUntil: t0.addingTimeInterval(60))
+        try expect(claimed.deliveries.map(\.deliveryID) == [delivery.id], "due at once")
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        try await expectError(.notFound, "another tenant's endpoint") {
+            _ = try await store.sendTestEvent(tenantID: "acme", endpointID: "ep_a", now: t0)
+        }
+    }
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
         if !condition { throw ConformanceFailure(message: message()) }

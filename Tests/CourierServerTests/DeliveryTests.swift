@@ -474,3 +474,31 @@ import Testing
         }
     }
 }
+
+/// `POST /v1/endpoints/{id}/test`: a receiver checked without waiting for real traffic.
+@Suite struct EndpointTestEventTests {
+    @Test(arguments: StoreKind.all) func aTestEventReachesTheOneEndpointSignedAndOnRecord(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            let id = try await server.createEndpoint(url: receiver.url + "/hook", eventTypes: ["case.*"])
+            _ = try await server.createEndpoint(url: receiver.url + "/other", eventTypes: ["*"])
+            let answer = try await server.api.post("/v1/endpoints/\(id)/test")
+            #expect(answer.status == 202, "\(answer.text)")
+            let deliveryID = try #require(answer["id"]?.stringValue)
+            let request = try #require(try await receiver.waitForRequests(1).first)
+            #expect(request.path == "/hook")
+            #expect(request.json?.objectValue?["type"] == .string("courier.test"))
+            #expect(request.json?.objectValue?["data"]?.objectValue?["endpointId"] == .string(id))
+            #expect(request.header("webhook-signature") != nil)
+            try await server.waitForDelivery(deliveryID) { $0.state == "succeeded" }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(receiver.requests().count == 1, "the other endpoint got nothing")
+
+            #expect(try await server.api.post("/v1/endpoints/ep_nope/test").status == 404)
+            #expect(try await server.api.post("/v1/endpoints/\(id)/pause").status == 200)
+            let held = try await server.api.post("/v1/endpoints/\(id)/test")
+            #expect(held.status == 202 && held["state"] == .string("pending"), "held while paused: \(held.text)")
+        }
+    }
+}

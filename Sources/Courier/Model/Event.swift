@@ -46,6 +46,15 @@ public struct NewEvent: Sendable, Hashable {
         self.idempotencyKey = idempotencyKey
     }
 
+    /// What `POST /v1/endpoints/{id}/test` sends: `courier.test` with `{"test": true,
+    /// "endpointId", "sentAt"}`, so a receiver can be checked without waiting for real traffic.
+    public static func test(endpointID: String, now: Date) -> NewEvent {
+        // The type is a valid name by construction.
+        try! NewEvent(type: "courier.test", payload: .object([
+            "test": true, "endpointId": .string(endpointID), "sentAt": .string(Timestamp.format(now)),
+        ]))
+    }
+
     /// The limit on `key` and `idempotencyKey`, which are indexed.
     public static let maximumKeyLength = 256
 

@@ -46,6 +46,9 @@ public protocol Store: Sendable {
     /// Stores events and one delivery per subscribed endpoint, in one transaction.
     func publish(_ events: [NewEvent], tenantID: String, now: Date) async throws -> [PublishedEvent]
     func event(tenantID: String, id: String) async throws -> Event?
+    /// Stores a test event (``NewEvent/test(endpointID:now:)``) with one delivery, to the one
+    /// endpoint, whatever it subscribes to; not found when the endpoint is not the tenant's.
+    func sendTestEvent(tenantID: String, endpointID: String, now: Date) async throws -> Delivery
 
     // MARK: Deliveries and attempts
 

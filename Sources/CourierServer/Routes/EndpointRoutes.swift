@@ -47,6 +47,12 @@ struct EndpointRoutes {
         group.post("endpoints/:id/resume") { _, context in
             try await setStatus(.active, reason: nil, context: context)
         }
+        // A `courier.test` event to this endpoint alone, delivered (and on record) like any other.
+        group.post("endpoints/:id/test") { _, context in
+            let tenantID = try context.requireTenant()
+            let delivery = try await store.sendTestEvent(tenantID: tenantID, endpointID: try context.parameters.require("id"), now: Date())
+            return JSONResponse.make(status: .accepted, delivery.json)
+        }
         // A new secret; the old one goes on signing beside it for the grace period, so that
         // receivers can switch at their own pace without refusing a single request.
         group.post("endpoints/:id/rotate-secret") { request, context in
