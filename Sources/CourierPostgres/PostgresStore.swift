@@ -940,7 +940,7 @@ public final class PostgresStore: Store {
                     ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
                 )
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                    single_shot, lease_token, session_uid, instance, message_id
+                    single_shot, lease_token, session_uid, instance, message_id, next_attempt_at
                 """,
                 [.integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(allowed))]
             ) { row in
@@ -956,7 +956,8 @@ public final class PostgresStore: Store {
                     ),
                     token: try row.int(9),
                     task: try row.optionalText(10).map { TaskRef(session: $0, instance: try row.optionalText(11) ?? "") },
-                    messageID: try row.optionalText(12)
+                    messageID: try row.optionalText(12),
+                    dueAt: try row.optionalInt(13).map(Timestamp.date)
                 )
             }
             var events: [String: Event] = [:]
@@ -1008,7 +1009,8 @@ public final class PostgresStore: Store {
                     content = .batch(carried)
                 }
                 claimed.append(ClaimedDelivery(
-                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token
+                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token,
+                    dueAt: row.dueAt
                 ))
             }
             if let policy = endpoint.batch {
@@ -1312,6 +1314,31 @@ public final class PostgresStore: Store {
     /// PostgreSQL text cannot hold NUL; a receiver's body may.
     static func withoutNUL(_ text: String) -> String {
         text.contains("\0") ? text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : text
+    }
+
+    public func backlog(now: Date) async throws -> Backlog {
+        try await wrap { connection in
+            let endpoints = try await connection.rows(
+                "SELECT id, tenant_id, status, cooldown_until FROM endpoints WHERE deleted_at IS NULL"
+            ) { row in
+                (id: try row.text(0), tenant: try row.text(1), status: Endpoint.Status(rawValue: try row.text(2)) ?? .active,
+                 cooldownUntil: try row.optionalInt(3).map(Timestamp.date))
+            }
+            let byState = try await connection.rows(
+                "SELECT tenant_id, state, COUNT(*) FROM deliveries WHERE state IN (0, 1) GROUP BY tenant_id, state ORDER BY tenant_id, state"
+            ) { row in
+                Backlog.Count(
+                    tenantID: try row.text(0), key: (DeliveryState(storageCode: Int(try row.int(1))) ?? .pending).rawValue,
+                    count: Int(try row.int(2))
+                )
+            }
+            let tenantOf = Dictionary(endpoints.map { ($0.id, $0.tenant) }, uniquingKeysWith: { first, _ in first })
+            let byEndpoint = try await connection.rows(
+                "SELECT endpoint_id, COUNT(*) FROM deliveries WHERE state IN (0, 1) GROUP BY endpoint_id"
+            ) { (id: try $0.text(0), count: Int(try $0.int(1))) }
+            .compactMap { row in tenantOf[row.id].map { Backlog.Count(tenantID: $0, key: row.id, count: row.count) } }
+            return Backlog(byState: byState, byEndpoint: byEndpoint, endpoints: Backlog.conditions(of: endpoints, now: now))
+        }
     }
 
     public func release(_ leases: [Lease]) async throws {

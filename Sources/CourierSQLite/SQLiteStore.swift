@@ -824,7 +824,7 @@ public final class SQLiteStore: Store {
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
                 WHERE id IN (\(candidates))
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                    single_shot, lease_token, session_uid, instance, message_id
+                    single_shot, lease_token, session_uid, instance, message_id, next_attempt_at
                 """,
                 [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))]
             ) { row in
@@ -840,7 +840,8 @@ public final class SQLiteStore: Store {
                     ),
                     token: row.int(9),
                     task: row.optionalText(10).map { TaskRef(session: $0, instance: row.optionalText(11) ?? "") },
-                    messageID: row.optionalText(12)
+                    messageID: row.optionalText(12),
+                    dueAt: row.optionalInt(13).map(Timestamp.date)
                 )
             }
             rows.sort { $0.id < $1.id }
@@ -883,7 +884,8 @@ public final class SQLiteStore: Store {
                     content = .batch(events)
                 }
                 claimed.append(ClaimedDelivery(
-                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token
+                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token,
+                    dueAt: row.dueAt
                 ))
             }
             if let policy = endpoint.batch {
@@ -1179,6 +1181,35 @@ public final class SQLiteStore: Store {
              .integer(started), .integer(ended), .integer(Int64(state.storageCode)), .text(batchID), .integer(batched)]
         )
         return firstRetry
+    }
+
+    public func backlog(now: Date) async throws -> Backlog {
+        try await database.read { db in
+            let endpoints = try db.query(
+                "SELECT id, tenant_id, status, cooldown_until FROM endpoints WHERE deleted_at IS NULL", []
+            ) { row in
+                (id: row.text(0), tenant: row.text(1), status: Endpoint.Status(rawValue: row.text(2)) ?? .active,
+                 cooldownUntil: row.optionalInt(3).map(Timestamp.date))
+            }
+            let tenants = try db.query("SELECT id FROM tenants ORDER BY id", []) { $0.text(0) }
+            var byState: [Backlog.Count] = []
+            for tenant in tenants {
+                for state in [DeliveryState.pending, .retrying] {
+                    // A range of the (tenant_id, state, id) index: as long as that state's backlog.
+                    let count = try db.queryFirst(
+                        "SELECT COUNT(*) FROM deliveries WHERE tenant_id = ? AND state = ?",
+                        [.text(tenant), .integer(Int64(state.storageCode))], { Int($0.int(0)) }
+                    ) ?? 0
+                    if count > 0 { byState.append(Backlog.Count(tenantID: tenant, key: state.rawValue, count: count)) }
+                }
+            }
+            let tenantOf = Dictionary(endpoints.map { ($0.id, $0.tenant) }, uniquingKeysWith: { first, _ in first })
+            let byEndpoint = try db.query(
+                "SELECT endpoint_id, COUNT(*) FROM deliveries INDEXED BY deliveries_active WHERE state IN (0, 1) GROUP BY endpoint_id", []
+            ) { (id: $0.text(0), count: Int($0.int(1))) }
+            .compactMap { row in tenantOf[row.id].map { Backlog.Count(tenantID: $0, key: row.id, count: row.count) } }
+            return Backlog(byState: byState, byEndpoint: byEndpoint, endpoints: Backlog.conditions(of: endpoints, now: now))
+        }
     }
 
     public func release(_ leases: [Lease]) async throws {

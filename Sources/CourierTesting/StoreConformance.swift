@@ -34,6 +34,7 @@ public enum StoreConformance {
         Check(name: "deleting an endpoint cancels its active deliveries", run: deletion),
         Check(name: "due endpoints are reported with their earliest due time", run: dueEndpoints),
         Check(name: "a test event goes to its one endpoint only, whatever it subscribes to", run: testEvents),
+        Check(name: "the backlog counts active deliveries by tenant, state and endpoint, and endpoints by condition", run: backlogCounts),
         Check(name: "batches form by size, by time, or whichever comes first", run: batchFormation),
         Check(name: "a batch is retried as a unit and its deliveries follow it", run: batchRetries),
         Check(name: "a 2xx listing failed events retries only those, in a later batch", run: batchPartialFailure),
@@ -615,6 +616,34 @@ public enum StoreConformance {
         try await expectError(.notFound, "another tenant's endpoint") {
             _ = try await store.sendTestEvent(tenantID: "acme", endpointID: "ep_a", now: t0)
         }
+    }
+
+    static func backlogCounts(_ store: any Store) async throws {
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        try await store.insertEndpoint(try endpoint("ep_a", retry: .delays([10])))
+        try await store.insertEndpoint(try endpoint("ep_p", types: ["held"], status: .paused))
+        try await store.insertEndpoint(try endpoint("ep_x", tenant: "acme"))
+        _ = try await publishSeries(store, count: 3)
+        _ = try await store.publish([try event("held")], tenantID: Tenant.defaultID, now: t0)
+        _ = try await store.publish([try event()], tenantID: "acme", now: t0)
+        // ep_a has four (three, and the held one it subscribes to too); one fails and will be retried.
+        // acme's only one is sent: its endpoint drops out.
+        let claimed = try await claimOne(store, "ep_x", at: t0.addingTimeInterval(5))
+        _ = try await record(store, claimed, endpoint: try endpoint("ep_x", tenant: "acme"), status: 200, at: t0.addingTimeInterval(5))
+        let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: t0.addingTimeInterval(5), leaseUntil: t0.addingTimeInterval(60))
+        _ = try await record(store, try unwrap(claim.deliveries.first, "a claim"), endpoint: try endpoint("ep_a", retry: .delays([10])), status: 503, at: t0.addingTimeInterval(5))
+        let backlog = try await store.backlog(now: t0.addingTimeInterval(5))
+        let byState = Set(backlog.byState)
+        try expect(byState == [
+            .init(tenantID: Tenant.defaultID, key: "pending", count: 4), .init(tenantID: Tenant.defaultID, key: "retrying", count: 1),
+        ], "by state: \(backlog.byState)")
+        try expect(Set(backlog.byEndpoint) == [
+            .init(tenantID: Tenant.defaultID, key: "ep_a", count: 4), .init(tenantID: Tenant.defaultID, key: "ep_p", count: 1),
+        ], "by endpoint, the drained one absent: \(backlog.byEndpoint)")
+        try expect(Set(backlog.endpoints) == [
+            .init(tenantID: Tenant.defaultID, key: "active", count: 1), .init(tenantID: Tenant.defaultID, key: "paused", count: 1),
+            .init(tenantID: "acme", key: "active", count: 1),
+        ], "endpoints by condition: \(backlog.endpoints)")
     }
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {

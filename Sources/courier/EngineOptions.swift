@@ -25,10 +25,14 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "Allow endpoints on loopback, private and link-local addresses (for local receivers and tests; off in production).")
     var allowPrivateTargets = false
 
+    @Option(help: "Seconds between samples of the backlog for /metrics.")
+    var metricsInterval: Double = 15
+
     func validate() throws {
         guard requestTimeout > 0, connectTimeout > 0, shutdownGrace >= 0 else {
             throw ValidationError("timeouts must be positive")
         }
+        guard metricsInterval >= 0.1 else { throw ValidationError("--metrics-interval must be at least 0.1") }
         if let lease, lease <= requestTimeout {
             throw ValidationError("--lease must be longer than --request-timeout, or a slow request would be sent twice")
         }
@@ -49,6 +53,11 @@ struct EngineOptions: ParsableArguments {
             ),
             logger: Logger(label: "courier.engine")
         )
+    }
+
+    /// The sampler of the backlog gauges (see ``BacklogMetrics``).
+    func makeBacklogMetrics(store: StoreOptions.Opened) -> BacklogMetrics {
+        BacklogMetrics(store: store.store, interval: .milliseconds(Int64(metricsInterval * 1000)))
     }
 
     /// Metrics go to a Prometheus registry that `/metrics` serves; only the executable does this.

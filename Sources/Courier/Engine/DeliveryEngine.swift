@@ -116,7 +116,9 @@ public struct DeliveryEngine: Service {
                     case .resync(let work):
                         for item in work { state.due(endpointID: item.endpointID, at: item.dueAt) }
                     case .claimed(let endpointID, let claim):
-                        released = state.claimed(endpointID: endpointID, claim: claim, now: Date())
+                        let now = Date()
+                        for delivery in claim.deliveries { tools.metrics.claimed(dueAt: delivery.dueAt, at: now) }
+                        released = state.claimed(endpointID: endpointID, claim: claim, now: now)
                     case .claimFailed(let endpointID, let error):
                         logger.warning("claim failed", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
                         state.claimFailed(endpointID: endpointID, retryAt: Date().addingTimeInterval(1))
@@ -282,7 +284,9 @@ public struct DeliveryEngine: Service {
             delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: response.startedAt, now: ended,
             jitter: Double.random(in: 0..<1)
         )
-        metrics.attempted(verdict.outcome, duration: response.duration, finished: transition.state.isActive ? nil : transition.state)
+        metrics.attempted(
+            verdict.outcome, duration: response.duration, finished: transition.state.isActive ? nil : transition.state, endpoint: endpoint
+        )
         // Metadata goes with each message (built only when the level is enabled): setting it on
         // the logger would render it for the handler on every attempt.
         if verdict.outcome == .succeeded {
@@ -367,7 +371,9 @@ public struct DeliveryEngine: Service {
             delivery.progress, verdict: .init(outcome: outcome), policy: endpoint.retry, startedAt: startedAt, now: ended,
             jitter: Double.random(in: 0..<1)
         )
-        tools.metrics.attempted(outcome, duration: duration, finished: transition.state.isActive ? nil : transition.state)
+        tools.metrics.attempted(
+            outcome, duration: duration, finished: transition.state.isActive ? nil : transition.state, endpoint: endpoint
+        )
         if let error {
             logger.info("task handler failed", metadata: [
                 "delivery": "\(delivery.deliveryID)", "handler": "\(name)", "error": "\(error)", "next": "\(transition.state.rawValue)",
@@ -395,7 +401,9 @@ public struct DeliveryEngine: Service {
         let transition = DeliveryStateMachine.afterAttempt(
             delivery.progress, verdict: .init(outcome: outcome), policy: target.endpoint.retry, startedAt: now, now: now, jitter: 0
         )
-        metrics.attempted(outcome, duration: 0, finished: transition.state.isActive ? nil : transition.state)
+        metrics.attempted(
+            outcome, duration: 0, finished: transition.state.isActive ? nil : transition.state, endpoint: target.endpoint
+        )
         logger.info("not sent", metadata: [
             "delivery": "\(delivery.deliveryID)", "endpoint": "\(target.endpoint.id)", "reason": "\(reason)",
         ])

@@ -114,6 +114,57 @@ public protocol Store: Sendable {
     func release(_ leases: [Lease]) async throws
     /// Wake-ups for the engine: a new stream per caller, fed after each commit.
     func signals() -> AsyncStream<StoreSignal>
+
+    // MARK: Telemetry
+
+    /// What is waiting, store-wide, for the metrics. Reads indexes of active deliveries only,
+    /// so its cost follows the backlog, not the history.
+    func backlog(now: Date) async throws -> Backlog
+}
+
+/// Counts of waiting work, for gauges (see ``BacklogMetrics``).
+public struct Backlog: Sendable, Hashable {
+    public struct Count: Sendable, Hashable {
+        public var tenantID: String
+        /// A delivery state, an endpoint id, or an endpoint condition, depending on the list.
+        public var key: String
+        public var count: Int
+
+        public init(tenantID: String, key: String, count: Int) {
+            self.tenantID = tenantID
+            self.key = key
+            self.count = count
+        }
+    }
+
+    /// Pending and retrying deliveries per tenant, by state.
+    public var byState: [Count]
+    /// Pending and retrying deliveries per endpoint.
+    public var byEndpoint: [Count]
+    /// Endpoints per tenant by condition: `active`, `coolingDown`, `paused`, `disabled`.
+    public var endpoints: [Count]
+
+    public init(byState: [Count], byEndpoint: [Count], endpoints: [Count]) {
+        self.byState = byState
+        self.byEndpoint = byEndpoint
+        self.endpoints = endpoints
+    }
+
+    /// Endpoints counted per tenant and condition: `coolingDown` is an active endpoint
+    /// whose cool-down has not ended; the rest go by their status.
+    public static func conditions(
+        of endpoints: [(id: String, tenant: String, status: Endpoint.Status, cooldownUntil: Date?)], now: Date
+    ) -> [Count] {
+        var counts: [String: [String: Int]] = [:]
+        for endpoint in endpoints {
+            let condition = endpoint.status == .active && (endpoint.cooldownUntil.map { $0 > now } ?? false)
+                ? "coolingDown" : endpoint.status.rawValue
+            counts[endpoint.tenant, default: [:]][condition, default: 0] += 1
+        }
+        return counts.keys.sorted().flatMap { tenant in
+            (counts[tenant] ?? [:]).keys.sorted().map { Count(tenantID: tenant, key: $0, count: counts[tenant]?[$0] ?? 0) }
+        }
+    }
 }
 
 /// Which messages a list covers. Every field narrows; none means all.
@@ -261,10 +312,14 @@ public struct ClaimedDelivery: Sendable {
     public var progress: DeliveryStateMachine.Progress
     /// The fencing token of this claim; the record of the attempt must carry it.
     public var leaseToken: Int64
+    /// When it was due, for the engine's claim-lag metric.
+    public var dueAt: Date?
 
     public init(
-        deliveryID: String, tenantID: String, content: Content, progress: DeliveryStateMachine.Progress, leaseToken: Int64
+        deliveryID: String, tenantID: String, content: Content, progress: DeliveryStateMachine.Progress, leaseToken: Int64,
+        dueAt: Date? = nil
     ) {
+        self.dueAt = dueAt
         self.deliveryID = deliveryID
         self.tenantID = tenantID
         self.content = content

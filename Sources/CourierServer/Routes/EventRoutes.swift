@@ -14,7 +14,8 @@ struct EventRoutes {
             let (events, isArray) = try NewEvent.parseBatch(try await body.json(request))
             // Stored, with every delivery, before the answer: 202 means it will not be lost.
             let published = try await store.publish(events, tenantID: tenantID, now: Date())
-            Counter(label: "courier_events_accepted_total").increment(by: published.filter { !$0.duplicate }.count)
+            Counter(label: "courier_events_accepted_total", dimensions: [("tenant", MetricLabels.tenants.label(tenantID))])
+                .increment(by: published.filter { !$0.duplicate }.count)
             let rendered = published.map { event in
                 JSONValue.object(JSONObject([
                     "id": .string(event.id), "duplicate": .bool(event.duplicate), "deliveries": .integer(event.deliveries),
