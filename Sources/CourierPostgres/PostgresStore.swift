@@ -33,11 +33,13 @@ public final class PostgresStore: Store {
     /// Connects to `url` (`postgres://user:password@host:port/database`), applies the schema
     /// unless `migrate` is false, and starts listening for other nodes' signals.
     /// - Parameter operationTimeout: how long one store operation may take (see ``defaultOperationTimeout``).
+    /// - Parameter maximumConnections: the pool's size (the listening connection comes on top).
     public static func connect(
-        url: String, migrate: Bool = true, operationTimeout: Duration = defaultOperationTimeout,
+        url: String, migrate: Bool = true, operationTimeout: Duration = defaultOperationTimeout, maximumConnections: Int = 20,
         logger: Logger = Logger(label: "courier.postgres")
     ) async throws -> PostgresStore {
-        let configuration = try configuration(url: url)
+        var configuration = try configuration(url: url)
+        configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let store = PostgresStore(client: client, operationTimeout: operationTimeout, logger: logger)
         do {

@@ -19,6 +19,11 @@ public enum PostgresTestDatabase {
     /// tested through a real outage with the default.
     public static let operationTimeout: Duration = .seconds(60)
 
+    /// The pool of a test's store. Dozens of PostgreSQL tests run at once, some with three
+    /// nodes each; with the production pool of 20 they could take every connection the test
+    /// cluster has and stall one another.
+    public static let maximumConnections = 4
+
     /// Creates an empty database and returns its URL.
     public static func create() throws -> String {
         guard let server = serverURL, var components = URLComponents(string: server) else {

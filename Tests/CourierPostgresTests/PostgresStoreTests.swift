@@ -10,7 +10,9 @@ struct PostgresStoreTests {
     static func withStore(_ body: (PostgresStore, String) async throws -> Void) async throws {
         let url = try PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
-        let store = try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)
+        let store = try await PostgresStore.connect(
+                url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
+            )
         do {
             try await body(store, url)
         } catch {
@@ -25,7 +27,9 @@ struct PostgresStoreTests {
         try await withStore { first, url in
             var stores = [first]
             do {
-                for _ in 1..<count { stores.append(try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)) }
+                for _ in 1..<count { stores.append(try await PostgresStore.connect(
+                url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
+            )) }
                 try await body(stores)
             } catch {
                 for store in stores.dropFirst() { await store.close() }
@@ -45,7 +49,9 @@ struct PostgresStoreTests {
         defer { PostgresTestDatabase.drop(url) }
         let stores = try await withThrowingTaskGroup(of: PostgresStore.self, returning: [PostgresStore].self) { group in
             for _ in 0..<4 {
-                group.addTask { try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout) }
+                group.addTask { try await PostgresStore.connect(
+                url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
+            ) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -56,7 +62,9 @@ struct PostgresStoreTests {
 
     @Test func signalsReachOtherNodesThroughNotify() async throws {
         try await Self.withStore { first, url in
-            let second = try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)
+            let second = try await PostgresStore.connect(
+                url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
+            )
             defer { Task { await second.close() } }
             try await first.insertEndpoint(try StoreConformance.endpoint("ep_a"))
             let signals = second.signals()
@@ -79,7 +87,9 @@ struct PostgresStoreTests {
 
     @Test func maxInFlightCountsEveryNodesLeases() async throws {
         try await Self.withStore { first, url in
-            let second = try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)
+            let second = try await PostgresStore.connect(
+                url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
+            )
             defer { Task { await second.close() } }
             var endpoint = try StoreConformance.endpoint("ep_a")
             endpoint.maxInFlight = 3

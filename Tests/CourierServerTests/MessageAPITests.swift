@@ -98,8 +98,9 @@ import Testing
         }
         defer { Task { await backend.stop() } }
         try await TestServer.with(store) { server in
+            // The first retry waits long enough for the errored transmission to be seen.
             _ = try await server.createEndpoint(
-                url: backend.url + "/send", eventTypes: [], extra: #""name":"gw","retry":{"delays":[0.05,0.05,0.05]}"#
+                url: backend.url + "/send", eventTypes: [], extra: #""name":"gw","retry":{"delays":[1.5,0.05,0.05]}"#
             )
             let id = try await Self.send(server, #"{"text":"Hello","to":\#(Self.recipients(["+1", "+2", "+3"]))}"#)
             _ = try await backend.waitForRequests(1)

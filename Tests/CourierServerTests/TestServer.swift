@@ -58,7 +58,9 @@ struct TestServer {
             close = { await sqlite.close() }
         case .postgres:
             let url = try PostgresTestDatabase.create()
-            let postgres = try await PostgresStore.connect(url: url, operationTimeout: PostgresTestDatabase.operationTimeout)
+            let postgres = try await PostgresStore.connect(
+                url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
+            )
             store = postgres
             close = {
                 await postgres.close()
