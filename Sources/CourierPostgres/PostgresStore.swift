@@ -980,14 +980,7 @@ public final class PostgresStore: Store {
                     guard let batch = try await Self.claimTransmissions(
                         deliveryID: row.id, messageID: messageID, connection: connection, now: now
                     ) else {
-                        try await connection.run(
-                            """
-                            UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
-                                last_error = 'every transmission it carries was already sent', updated_at = $2
-                            WHERE id = $3
-                            """,
-                            [.integer(Int64(DeliveryState.succeeded.storageCode)), .integer(nowMillis), .text(row.id)]
-                        )
+                        try await Self.end(row.id, .succeeded, reason: "every transmission it carries was already sent", connection: connection, now: now)
                         continue
                     }
                     content = .message(batch)
@@ -998,14 +991,7 @@ public final class PostgresStore: Store {
                     let carried = try await Self.batchEvents(connection, batchID: row.id)
                     guard !carried.isEmpty else {
                         // Every event it carried was cancelled while it waited: nothing to send.
-                        try await connection.run(
-                            """
-                            UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
-                                last_error = 'every event it carried was cancelled', updated_at = $2
-                            WHERE id = $3
-                            """,
-                            [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(nowMillis), .text(row.id)]
-                        )
+                        try await Self.end(row.id, .cancelled, reason: "every event it carried was cancelled", connection: connection, now: now)
                         continue
                     }
                     content = .batch(carried)
@@ -1023,6 +1009,19 @@ public final class PostgresStore: Store {
             }
             return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
         }
+    }
+
+    /// Ends a claimed delivery that turned out to have nothing to send, with the reason.
+    private static func end(
+        _ deliveryID: String, _ state: DeliveryState, reason: String, connection: PostgresConnection, now: Date
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE deliveries SET state = $1, due_at = NULL, next_attempt_at = NULL, lease_until = NULL, last_error = $2, updated_at = $3
+            WHERE id = $4
+            """,
+            [.integer(Int64(state.storageCode)), .text(reason), .integer(Timestamp.millis(now)), .text(deliveryID)]
+        )
     }
 
     /// The due events' deliveries of a batching endpoint waiting to be gathered: how many (up to

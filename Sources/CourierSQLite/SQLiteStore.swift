@@ -851,14 +851,7 @@ public final class SQLiteStore: Store {
                 let content: ClaimedDelivery.Content
                 if let messageID = row.messageID {
                     guard let batch = try Self.claimTransmissions(deliveryID: row.id, messageID: messageID, db: db, now: now) else {
-                        try db.run(
-                            """
-                            UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
-                                last_error = 'every transmission it carries was already sent', updated_at = ?
-                            WHERE id = ?
-                            """,
-                            [.integer(Int64(DeliveryState.succeeded.storageCode)), .integer(Timestamp.millis(now)), .text(row.id)]
-                        )
+                        try Self.end(row.id, .succeeded, reason: "every transmission it carries was already sent", db: db, now: now)
                         continue
                     }
                     content = .message(batch)
@@ -871,14 +864,7 @@ public final class SQLiteStore: Store {
                     let events = try Self.batchEvents(db, batchID: row.id)
                     guard !events.isEmpty else {
                         // Every event it carried was cancelled while it waited: nothing to send.
-                        try db.run(
-                            """
-                            UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL,
-                                last_error = 'every event it carried was cancelled', updated_at = ?
-                            WHERE id = ?
-                            """,
-                            [.integer(Int64(DeliveryState.cancelled.storageCode)), .integer(Timestamp.millis(now)), .text(row.id)]
-                        )
+                        try Self.end(row.id, .cancelled, reason: "every event it carried was cancelled", db: db, now: now)
                         continue
                     }
                     content = .batch(events)
@@ -896,6 +882,17 @@ public final class SQLiteStore: Store {
             }
             return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
         }
+    }
+
+    /// Ends a claimed delivery that turned out to have nothing to send, with the reason.
+    private static func end(_ deliveryID: String, _ state: DeliveryState, reason: String, db: SQLiteConnection, now: Date) throws {
+        try db.run(
+            """
+            UPDATE deliveries SET state = ?, due_at = NULL, next_attempt_at = NULL, lease_until = NULL, last_error = ?, updated_at = ?
+            WHERE id = ?
+            """,
+            [.integer(Int64(state.storageCode)), .text(reason), .integer(Timestamp.millis(now)), .text(deliveryID)]
+        )
     }
 
     /// The due events' deliveries of a batching endpoint waiting to be gathered: how many (up to
