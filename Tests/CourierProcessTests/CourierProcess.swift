@@ -2,7 +2,7 @@ import CourierTesting
 import Foundation
 import Testing
 
-/// A real `courier serve` process, for tests that kill it.
+/// A real long-running `courier` process: a server, for tests that kill it, or the sink.
 final class CourierProcess {
     static let adminToken = "process-test-admin-token"
 
@@ -23,13 +23,18 @@ final class CourierProcess {
     }
 
     /// `courier <command>` with the given store arguments (`--db PATH` or `--postgres URL`).
-    init(command: String, store: [String], arguments: [String] = []) throws {
+    convenience init(command: String, store: [String], arguments: [String] = []) throws {
+        // The tests' receivers are on loopback.
+        try self.init(arguments: [command] + store + ["--port", "0", "--log-level", "warning", "--allow-private-targets"] + arguments)
+    }
+
+    /// `courier` with exactly these arguments, for a command that prints the URL it listens on.
+    init(arguments: [String]) throws {
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("courier-\(UUID().uuidString).out").path
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        // The tests' receivers are on loopback.
-        process.arguments = [command] + store + ["--port", "0", "--log-level", "warning", "--allow-private-targets"] + arguments
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["COURIER_ADMIN_TOKEN"] = Self.adminToken
         process.environment = environment

@@ -178,6 +178,26 @@ import Testing
         #expect(try JSONParser.parse(value.bytes) == value)
     }
 
+    @Test func prettyPrintingIndentsAndKeepsOrderAndNumberText() throws {
+        let value = try JSONParser.parse(#"{"b":1.50,"a":[true,null,{"x":"y\n"}],"e":{},"f":[]}"#)
+        #expect(value.prettyPrinted == """
+            {
+              "b": 1.50,
+              "a": [
+                true,
+                null,
+                {
+                  "x": "y\\n"
+                }
+              ],
+              "e": {},
+              "f": []
+            }
+            """)
+        #expect(try JSONParser.parse(value.prettyPrinted) == value)
+        #expect(JSONValue.string("s").prettyPrinted == #""s""#)
+    }
+
     @Test func writerNumbersAndRaw() {
         #expect(JSONValue.integer(-42).bytes == Array("-42".utf8))
         #expect(JSONValue.double(180).bytes == Array("180".utf8))

@@ -43,6 +43,89 @@ import Testing
         #expect(WebhookSigner(secrets: []).signature(id: "a", timestamp: 1, body: [UInt8]()) == "")
     }
 
+    // MARK: Verification
+
+    static let vectorTime = Date(timeIntervalSince1970: TimeInterval(vectorTimestamp))
+
+    @Test func verifiesTheStandardWebhooksTestVector() throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        try signer.verify(
+            id: Self.vectorID, timestamp: String(Self.vectorTimestamp), signatures: Self.vectorSignature,
+            body: Self.vectorBody, now: Self.vectorTime
+        )
+    }
+
+    @Test func anyOfSeveralSignaturesMayMatch() throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        let other = WebhookSigner(secret: WebhookSecret(key: [UInt8](0..<32)))
+            .signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: Self.vectorBody)
+        for header in [other + " " + Self.vectorSignature, "v1a,bm90IGEgc2lnbmF0dXJl " + Self.vectorSignature] {
+            try signer.verify(
+                id: Self.vectorID, timestamp: String(Self.vectorTimestamp), signatures: header,
+                body: Self.vectorBody, now: Self.vectorTime
+            )
+        }
+    }
+
+    @Test func aSignerWithEitherSecretOfARotationAccepts() throws {
+        let first = try WebhookSecret(Self.vectorSecret)
+        let second = WebhookSecret(key: [UInt8](0..<32))
+        let both = WebhookSigner(secrets: [first, second]).signature(id: "evt_1", timestamp: Self.vectorTimestamp, body: Self.vectorBody)
+        for secret in [first, second] {
+            try WebhookSigner(secret: secret).verify(
+                id: "evt_1", timestamp: String(Self.vectorTimestamp), signatures: both, body: Self.vectorBody, now: Self.vectorTime
+            )
+        }
+    }
+
+    @Test func refusesAChangedIDBodyOrTimestampAndAWrongSecret() throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        let timestamp = String(Self.vectorTimestamp)
+        func failure(
+            id: String = Self.vectorID, timestamp: String = timestamp, signatures: String = Self.vectorSignature,
+            body: [UInt8] = Self.vectorBody, signer: WebhookSigner = signer
+        ) -> WebhookSigner.VerificationFailure? {
+            #expect(throws: WebhookSigner.VerificationFailure.self) {
+                try signer.verify(id: id, timestamp: timestamp, signatures: signatures, body: body, now: Self.vectorTime)
+            }
+        }
+        #expect(failure(id: "msg_other") == .noMatchingSignature)
+        #expect(failure(body: Array(#"{"test":2432232314}"#.utf8)) == .noMatchingSignature)
+        #expect(failure(timestamp: String(Self.vectorTimestamp + 1)) == .noMatchingSignature)
+        // The timestamp is signed as written: the same number with a leading zero is not the same request.
+        #expect(failure(timestamp: "0" + timestamp) == .noMatchingSignature)
+        #expect(failure(signer: WebhookSigner(secret: WebhookSecret(key: [UInt8](0..<32)))) == .noMatchingSignature)
+    }
+
+    @Test func refusesMalformedHeaders() throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        func failure(timestamp: String = String(Self.vectorTimestamp), signatures: String) -> WebhookSigner.VerificationFailure? {
+            #expect(throws: WebhookSigner.VerificationFailure.self) {
+                try signer.verify(id: Self.vectorID, timestamp: timestamp, signatures: signatures, body: Self.vectorBody, now: Self.vectorTime)
+            }
+        }
+        #expect(failure(signatures: "") == .noSignature)
+        #expect(failure(signatures: "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=") == .noSignature)
+        #expect(failure(signatures: "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=") == .noSignature)
+        #expect(failure(signatures: "v1,not base64!") == .noSignature)
+        #expect(failure(timestamp: "soon", signatures: Self.vectorSignature) == .invalidTimestamp)
+        #expect(failure(timestamp: "", signatures: Self.vectorSignature) == .invalidTimestamp)
+    }
+
+    @Test func refusesTimestampsOutsideTheTolerance() throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        func verify(at now: Date) throws {
+            try signer.verify(
+                id: Self.vectorID, timestamp: String(Self.vectorTimestamp), signatures: Self.vectorSignature,
+                body: Self.vectorBody, now: now, tolerance: 300
+            )
+        }
+        try verify(at: Self.vectorTime.addingTimeInterval(300))
+        try verify(at: Self.vectorTime.addingTimeInterval(-300))
+        #expect(throws: WebhookSigner.VerificationFailure.timestampTooOld) { try verify(at: Self.vectorTime.addingTimeInterval(301)) }
+        #expect(throws: WebhookSigner.VerificationFailure.timestampTooNew) { try verify(at: Self.vectorTime.addingTimeInterval(-301)) }
+    }
+
     // MARK: WebhookSecret
 
     @Test func parsesTheVectorSecret() throws {

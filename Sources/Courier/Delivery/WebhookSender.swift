@@ -95,8 +95,9 @@ public struct WebhookSender: Sendable {
         }
     }
 
-    /// A short, stable description of a transport failure for the attempt record.
-    static func describe(_ error: any Error) -> String {
+    /// A short, stable description of a transport failure, for the attempt record and for
+    /// the command line's messages about a server it cannot reach.
+    public static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout: return "timeout: no complete response in time"

@@ -19,6 +19,13 @@ public indirect enum JSONValue: Sendable, Hashable {
         return writer.bytes
     }
 
+    /// The value indented for a person to read (see ``JSONWriter/writePretty(_:level:)``).
+    public var prettyPrinted: String {
+        var writer = JSONWriter()
+        writer.writePretty(self)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil

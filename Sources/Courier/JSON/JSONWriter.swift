@@ -35,6 +35,40 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Writes `value` for a person to read: each array item and object field on a line of its
+    /// own, indented by two spaces per level. Empty arrays and objects stay `[]` and `{}`, and
+    /// strings and numbers are written exactly as ``write(_:)`` writes them.
+    public mutating func writePretty(_ value: JSONValue, level: Int = 0) {
+        func newline(_ level: Int) {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+        }
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            bytes.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                writePretty(element, level: level + 1)
+            }
+            newline(level)
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let object) where !object.fields.isEmpty:
+            bytes.append(UInt8(ascii: "{"))
+            for (i, field) in object.fields.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                writeString(field.key)
+                appendRaw(": ")
+                writePretty(field.value, level: level + 1)
+            }
+            newline(level)
+            bytes.append(UInt8(ascii: "}"))
+        default:
+            write(value)
+        }
+    }
+
     /// Appends bytes that are already valid JSON (a stored payload, for instance).
     public mutating func writeRaw(_ json: some Sequence<UInt8>) {
         bytes.append(contentsOf: json)

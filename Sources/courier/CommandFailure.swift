@@ -1,0 +1,42 @@
+import Courier
+import Foundation
+
+/// Why an everyday command could not do its work, as one line for a person.
+///
+/// These commands are run by hand and from scripts, so a failure is a single `error: …` line on
+/// standard error and a non-zero exit (see ``CourierCommand/main()``), never a stack trace or
+/// a type's debug description.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+
+    /// The API's own `{"error": {"code", "message", "field"?}}`: its message is written for
+    /// people, and the code and field are what a script or a search needs.
+    init(status: Int, body: [UInt8]) {
+        let error = (try? JSONParser.parse(body))?.objectValue?["error"]?.objectValue
+        guard let message = error?["message"]?.stringValue, let code = error?["code"]?.stringValue else {
+            let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            self.init("the server answered \(status)\(text.isEmpty ? "" : ": \(text)")")
+            return
+        }
+        self.init(message: message, code: code, field: error?["field"]?.stringValue)
+    }
+
+    /// A check the command made before asking the server, worded as the server words it.
+    init(_ error: CourierError) {
+        self.init(message: error.message, code: error.code, field: error.field)
+    }
+
+    private init(message: String, code: String, field: String?) {
+        description = "\(message) (\(code)\(field.map { ", \($0)" } ?? ""))"
+    }
+}
+
+/// Writes a line to standard error at once, for progress and hints that must not mix with the
+/// output a script reads from standard output.
+func note(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Courier
+
+/// `courier deliveries`: finding out what failed and why, and sending it again once the
+/// receiver is fixed (rest hooks' `retry_failed_hooks`).
+struct DeliveriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliveries",
+        abstract: "List deliveries, show one with its attempts, and retry failed ones.",
+        subcommands: [List.self, Show.self, Retry.self]
+    )
+
+    /// The API's delivery filter, the same for listing and for bulk actions, so that what
+    /// `list` shows is what `retry` acts on.
+    struct Filter: ParsableArguments {
+        @Option(help: "Only this endpoint's deliveries.")
+        var endpoint: String?
+
+        @Option(help: "Only deliveries in this state: pending, retrying, succeeded, exhausted, rejected, cancelled, batched, empty.")
+        var state: String?
+
+        @Option(help: "Only this event's deliveries.")
+        var event: String?
+
+        @Option(help: "Only the deliveries a batch carries.")
+        var batch: String?
+
+        @Option(help: "Only deliveries created at or after this RFC 3339 time (2026-01-31T12:00:00Z).")
+        var since: String?
+
+        @Option(help: "Only deliveries created before this RFC 3339 time.")
+        var until: String?
+
+        var fields: [(String, String?)] {
+            [("endpoint", endpoint), ("state", state), ("event", event), ("batch", batch), ("since", since), ("until", until)]
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List deliveries, newest first.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var filter: Filter
+
+        @Option(help: "How many to show, 1 to 500 (default 50); with --all, how many to read per request.")
+        var limit: Int?
+
+        @Flag(help: "Every matching delivery, page after page.")
+        var all = false
+
+        func run() async throws {
+            let listing = try await connection.connect().list("/v1/deliveries", query: filter.fields, limit: limit, all: all)
+            if connection.json { return say(json: listing.json.bytes) }
+            var table = Table(["ID", "STATE", "ENDPOINT", "EVENT", "ATTEMPTS", "LAST", "CREATED"])
+            for delivery in listing.items.compactMap(\.objectValue) {
+                table.append([
+                    cell(delivery["id"]), cell(delivery["state"]), cell(delivery["endpointId"]), DeliveriesCommand.subject(delivery),
+                    cell(delivery["attemptCount"]), DeliveriesCommand.last(delivery), cell(delivery["createdAt"]),
+                ])
+            }
+            table.show(ifEmpty: "no deliveries match")
+            if listing.nextCursor != nil { note("there are more: add --all, or a larger --limit") }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a delivery with every attempt, oldest first.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The delivery's id.")
+        var id: String
+
+        func run() async throws {
+            let answer = try await connection.connect().get(APIConnection.path("deliveries", id))
+            if connection.json { return say(json: answer.bytes) }
+            let delivery = answer.json.objectValue ?? [:]
+            var record = Table()
+            for key in ["id", "kind", "state", "endpointId", "eventId", "batchId", "messageId", "session", "instance",
+                        "attemptCount", "nextAttemptAt", "lastStatus", "lastError", "createdAt", "updatedAt"] {
+                guard let value = delivery[key], value != .null else { continue }
+                record.append([key, cell(value, limit: 200)])
+            }
+            var attempts = Table(["#", "STARTED", "MS", "STATUS", "OUTCOME", "ERROR OR RESPONSE"])
+            for (number, attempt) in (delivery["attempts"]?.arrayValue ?? []).compactMap(\.objectValue).enumerated() {
+                attempts.append([
+                    String(number + 1), cell(attempt["startedAt"]), cell(attempt["durationMs"]), cell(attempt["responseStatus"]),
+                    cell(attempt["outcome"]), cell(attempt["error"]?.stringValue != nil ? attempt["error"] : attempt["responseBody"]),
+                ])
+            }
+            say(record.text + "\n")
+            attempts.show(ifEmpty: "no attempts yet")
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Requeue failed deliveries over a filter, each with a fresh attempt budget.",
+            discussion: "Without --state, both exhausted and rejected deliveries are requeued. Without any filter option, that is every such delivery of the tenant."
+        )
+
+        static let requeueable = ["exhausted", "rejected", "cancelled"]
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var filter: Filter
+
+        func validate() throws {
+            if let state = filter.state, !Self.requeueable.contains(state) {
+                throw ValidationError("--state must be exhausted, rejected or cancelled: only those can be requeued")
+            }
+        }
+
+        func run() async throws {
+            let api = try connection.connect()
+            for state in filter.state.map({ [$0] }) ?? ["exhausted", "rejected"] {
+                var object = JSONObject()
+                for case let (name, value?) in filter.fields where name != "state" { object[name] = .string(value) }
+                object["state"] = .string(state)
+                let answer = try await api.post("/v1/deliveries/bulk", .object(["action": "requeue", "filter": .object(object)]))
+                if connection.json {
+                    say(json: answer.bytes)
+                } else {
+                    say("\(state): \(cell(answer["matched"])) matched, \(cell(answer["changed"])) requeued")
+                }
+            }
+        }
+    }
+
+    /// What a delivery carries: its event, or for the other kinds their batch, task run or message.
+    static func subject(_ delivery: JSONObject) -> String {
+        switch delivery["kind"]?.stringValue {
+        case "task": "task \(cell(delivery["instance"]))"
+        case "message": cell(delivery["messageId"])
+        case "batch": "batch"
+        default: cell(delivery["eventId"])
+        }
+    }
+
+    /// The last answer, or the error when there was none.
+    static func last(_ delivery: JSONObject) -> String {
+        if let status = delivery["lastStatus"], status != .null { return cell(status) }
+        return cell(delivery["lastError"], limit: 40)
+    }
+}
