@@ -57,6 +57,12 @@ public struct APIClient: Sendable {
         try await send("PATCH", path, body: Array(json.utf8))
     }
 
+    /// Like `HTTPClient.shared`, but redirects are answers for a test to check (the
+    /// dashboard's), not to follow.
+    private static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
+    )
+
     public func send(_ method: String, _ path: String, body: [UInt8]?, headers extra: [HeaderField] = []) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method)
@@ -67,7 +73,7 @@ public struct APIClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await Self.client.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         return Answer(
             status: Int(response.status.code),

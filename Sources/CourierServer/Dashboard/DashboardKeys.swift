@@ -1,0 +1,78 @@
+import Courier
+import Crypto
+import Foundation
+
+/// Signs the dashboard's session cookie and derives its CSRF tokens.
+///
+/// The key lives in the store (setting `dashboard_key`), made the first time, so that every
+/// node behind a load balancer accepts the cookies of every other, and a restart signs no one
+/// out. A session is who signed in (the admin, or a tenant's token holder), the tenant it acts
+/// on, and when it ends; tokens cannot be revoked yet, so nothing more needs checking.
+struct DashboardKeys: Sendable {
+    static let setting = "dashboard_key"
+    static let lifetime: TimeInterval = 12 * 3600
+
+    /// Kept as bytes (a `SymmetricKey` is not `Sendable`); the key is made per use.
+    private let secret: [UInt8]
+    private var key: SymmetricKey { SymmetricKey(data: secret) }
+
+    init(key: [UInt8]) {
+        self.secret = key
+    }
+
+    static func load(store: any Store) async throws -> DashboardKeys {
+        if let stored = try await store.setting(setting), let bytes = Data(base64Encoded: stored), bytes.count == 32 {
+            return DashboardKeys(key: Array(bytes))
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try await store.setSetting(setting, value: Data(bytes).base64EncodedString())
+        // Another node may have made one at the same moment: whichever was written last wins.
+        let stored = try await store.setting(setting).flatMap { Data(base64Encoded: $0) }.map(Array.init)
+        return DashboardKeys(key: stored ?? bytes)
+    }
+
+    /// The cookie's value: the session's fields and their HMAC, in characters a cookie may hold.
+    func seal(_ session: DashboardSession) -> String {
+        let fields = [session.isAdmin ? "admin" : "tenant", session.ownTenant, session.tenantID,
+                      String(Int64(session.expires.timeIntervalSince1970))].joined(separator: "\n")
+        let payload = Array(fields.utf8)
+        return Self.encode(payload) + "." + Self.encode(Array(HMAC<SHA256>.authenticationCode(for: payload, using: key)))
+    }
+
+    /// The session a cookie carries, if it is ours, whole, and not yet over.
+    func open(_ value: String, now: Date = Date()) -> DashboardSession? {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let payload = Self.decode(parts[0]), let mac = Self.decode(parts[1]),
+              HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key) else { return nil }
+        let fields = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 4, let expires = Int64(fields[3]).map({ Date(timeIntervalSince1970: TimeInterval($0)) }), expires > now
+        else { return nil }
+        return DashboardSession(isAdmin: fields[0] == "admin", ownTenant: fields[1], tenantID: fields[2], expires: expires)
+    }
+
+    /// The token forms carry: bound to the session's cookie, so another site cannot forge it.
+    func csrf(for cookie: String) -> String {
+        Self.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(("csrf\n" + cookie).utf8), using: key)))
+    }
+
+    private static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func decode(_ text: Substring) -> [UInt8]? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+}
+
+/// Who is signed in to the dashboard and which tenant they act on.
+struct DashboardSession: Sendable, Hashable {
+    var isAdmin: Bool
+    /// The tenant a tenant token belongs to (`default` for the admin).
+    var ownTenant: String
+    var tenantID: String
+    var expires: Date
+}

@@ -1,0 +1,184 @@
+import Mustache
+
+/// The dashboard's pages as Mustache templates, kept in the binary so that `courier` is one
+/// file to install. Each page renders into `layout`'s `{{{body}}}`.
+enum DashboardTemplates {
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in [
+            ("layout", layout), ("login", login), ("deliveries", deliveries), ("delivery", delivery), ("endpoints", endpoints),
+            ("error", error),
+        ] {
+            // The templates are ours and fixed: one that does not parse is a bug caught by any test.
+            try! library.register(text, named: name)
+        }
+        return library
+    }()
+
+    static let layout = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · Courier</title>
+        <link rel="stylesheet" href="/dashboard.css">
+        </head>
+        <body>
+        {{#session}}
+        <header class="top">
+          <a class="brand" href="/deliveries">Courier</a>
+          <nav>
+            <a href="/deliveries"{{#onDeliveries}} aria-current="page"{{/onDeliveries}}>Deliveries</a>
+            <a href="/endpoints"{{#onEndpoints}} aria-current="page"{{/onEndpoints}}>Endpoints</a>
+          </nav>
+          <div class="who">
+            {{#isAdmin}}
+            <form method="post" action="/tenant" class="inline">
+              <input type="hidden" name="csrf" value="{{csrf}}">
+              <label>Tenant <input name="tenant" value="{{tenantID}}" size="10" aria-label="tenant"></label>
+              <button>Switch</button>
+            </form>
+            {{/isAdmin}}
+            {{^isAdmin}}<span>{{tenantID}}</span>{{/isAdmin}}
+            <form method="post" action="/logout" class="inline">
+              <input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button>
+            </form>
+          </div>
+        </header>
+        {{/session}}
+        <main>
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+        {{{body}}}
+        </main>
+        </body>
+        </html>
+        """
+
+    static let login = """
+        <section class="login">
+          <h1>Sign in to Courier</h1>
+          {{#failed}}<p class="problem" role="alert">{{failed}}</p>{{/failed}}
+          <form method="post" action="/login">
+            <label for="token">API token</label>
+            <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+            <button type="submit">Sign in</button>
+          </form>
+          <p class="hint">A tenant's token shows its tenant; the admin token can switch between tenants.</p>
+        </section>
+        """
+
+    static let deliveries = """
+        <h1>Deliveries</h1>
+        <ul class="counts">
+          {{#counts}}<li><a href="{{link}}" class="state {{state}}{{#current}} current{{/current}}">{{state}} <b>{{count}}</b></a></li>{{/counts}}
+        </ul>
+        <form method="get" action="/deliveries" class="filters">
+          <label>Endpoint <select name="endpoint"><option value="">any</option>
+            {{#endpointOptions}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/endpointOptions}}
+          </select></label>
+          <label>State <select name="state"><option value="">any</option>
+            {{#stateOptions}}<option{{#selected}} selected{{/selected}}>{{state}}</option>{{/stateOptions}}
+          </select></label>
+          <label>Event id <input name="event" value="{{filter.event}}" size="14"></label>
+          <label>Since <input name="since" value="{{filter.since}}" placeholder="2026-01-31T00:00:00Z" size="20"></label>
+          <label>Until <input name="until" value="{{filter.until}}" size="20"></label>
+          <button>Filter</button> <a href="/deliveries">Clear</a>
+        </form>
+        <div class="scroll">
+        <table class="records">
+          <thead><tr><th>State</th><th>Endpoint</th><th>Event</th><th>Attempts</th><th>Last response</th><th>Next attempt</th><th>Created</th></tr></thead>
+          <tbody>
+          {{#rows}}
+            <tr>
+              <td><a href="/deliveries/{{id}}" class="state {{state}}">{{state}}</a></td>
+              <td>{{endpoint}}</td>
+              <td><a href="/deliveries/{{id}}">{{event}}</a></td>
+              <td>{{attempts}}</td>
+              <td>{{lastResponse}}</td>
+              <td>{{nextAttempt}}</td>
+              <td>{{created}}</td>
+            </tr>
+          {{/rows}}
+          {{^rows}}<tr><td colspan="7" class="empty">No delivery matches.</td></tr>{{/rows}}
+          </tbody>
+        </table>
+        </div>
+        {{#next}}<p><a href="{{next}}" rel="next">Older deliveries →</a></p>{{/next}}
+        <form method="post" action="/deliveries/bulk" class="bulk">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          {{#hiddenFilter}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hiddenFilter}}
+          <span>Every delivery this filter matches:</span>
+          <button name="action" value="requeue">Requeue</button>
+          <button name="action" value="resend">Resend</button>
+          <button name="action" value="cancel">Cancel</button>
+        </form>
+        """
+
+    static let delivery = """
+        <p><a href="/deliveries">← Deliveries</a></p>
+        <h1>Delivery <code>{{id}}</code></h1>
+        <dl class="facts">
+          <dt>State</dt><dd><span class="state {{state}}">{{state}}</span></dd>
+          <dt>Kind</dt><dd>{{kind}}</dd>
+          <dt>Endpoint</dt><dd>{{endpoint}}</dd>
+          {{#eventID}}<dt>Event</dt><dd><code>{{eventID}}</code> {{eventType}}</dd>{{/eventID}}
+          <dt>Attempts</dt><dd>{{attemptCount}}</dd>
+          <dt>Next attempt</dt><dd>{{nextAttempt}}</dd>
+          {{#lastError}}<dt>Last error</dt><dd>{{lastError}}</dd>{{/lastError}}
+          <dt>Created</dt><dd>{{created}}</dd>
+        </dl>
+        <div class="actions">
+          {{#actions}}
+          <form method="post" action="/deliveries/{{id}}/{{action}}" class="inline">
+            <input type="hidden" name="csrf" value="{{csrf}}"><button>{{label}}</button>
+          </form>
+          {{/actions}}
+        </div>
+        {{#payload}}<h2>Payload</h2><pre class="payload">{{payload}}</pre>{{/payload}}
+        <h2>Attempts</h2>
+        {{#attempts}}
+        <article class="attempt">
+          <h3><span class="state {{outcome}}">{{outcome}}</span> {{status}} · {{duration}} ms · {{started}}</h3>
+          <p><code>{{request}}</code></p>
+          {{#error}}<p class="problem">{{error}}</p>{{/error}}
+          {{#hasHeaders}}<details><summary>Response headers</summary><pre>{{#headers}}{{name}}: {{value}}
+        {{/headers}}</pre></details>{{/hasHeaders}}
+          {{#body}}<details open><summary>Response body{{#truncated}} (cut at 64 KiB){{/truncated}}</summary><pre>{{body}}</pre></details>{{/body}}
+        </article>
+        {{/attempts}}
+        {{^attempts}}<p class="empty">No attempt yet.</p>{{/attempts}}
+        """
+
+    static let endpoints = """
+        <h1>Endpoints</h1>
+        <div class="scroll">
+        <table class="records">
+          <thead><tr><th>Endpoint</th><th>URL</th><th>Status</th><th>Health</th><th>Backlog</th><th></th></tr></thead>
+          <tbody>
+          {{#rows}}
+            <tr>
+              <td><a href="/deliveries?endpoint={{id}}">{{label}}</a><br><small><code>{{id}}</code></small></td>
+              <td class="url">{{url}}</td>
+              <td><span class="state {{status}}">{{status}}</span>{{#reason}}<br><small>{{reason}}</small>{{/reason}}</td>
+              <td>{{health}}{{#lastSuccess}}<br><small>last success {{lastSuccess}}</small>{{/lastSuccess}}</td>
+              <td>{{backlog}}</td>
+              <td class="actions">
+                {{#canPause}}<form method="post" action="/endpoints/{{id}}/pause" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Pause</button></form>{{/canPause}}
+                {{^canPause}}<form method="post" action="/endpoints/{{id}}/resume" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Resume</button></form>{{/canPause}}
+                <form method="post" action="/endpoints/{{id}}/test" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Send test</button></form>
+              </td>
+            </tr>
+          {{/rows}}
+          {{^rows}}<tr><td colspan="6" class="empty">No endpoint yet: create one with <code>POST /v1/endpoints</code> or <code>courier endpoints create</code>.</td></tr>{{/rows}}
+          </tbody>
+        </table>
+        </div>
+        """
+
+    static let error = """
+        <h1>{{heading}}</h1>
+        <p class="problem">{{message}}</p>
+        <p><a href="/deliveries">Back to the deliveries</a></p>
+        """
+}

@@ -1,0 +1,113 @@
+"""The dashboard in a real browser (Debian's chromium driven by Playwright).
+
+Run by Tests/CourierServerTests/DashboardBrowserTests.swift against a live server that has
+three exhausted deliveries to one endpoint whose receiver now answers 200:
+
+    python3 dashboard_pages.py BASE_URL ADMIN_TOKEN ARTIFACTS_DIR
+
+It signs in, finds a failed delivery, opens it, presses Resend and sees the new attempt,
+requeues the rest in bulk over a filter, pauses and resumes the endpoint, and checks that a
+wrong token and a forged form are refused. It saves a screenshot of each page, and exits
+non-zero with a message on the first thing that is not as it should be.
+"""
+import os
+import re
+import sys
+import time
+
+from playwright.sync_api import expect, sync_playwright
+
+base, token, artifacts = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(artifacts, exist_ok=True)
+chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def shot(page, name):
+    page.screenshot(path=os.path.join(artifacts, name + ".png"), full_page=True)
+
+
+def reload_until(page, predicate, what, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+        page.reload()
+    raise AssertionError("timed out waiting for " + what)
+
+
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+
+    # Signed out: sent to sign in. A wrong token is refused.
+    page.goto(base + "/deliveries")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.fill("#token", "not-a-token")
+    page.click("button[type=submit]")
+    expect(page.locator(".problem")).to_contain_text("not valid")
+    shot(page, "login")
+
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/deliveries$"))
+    expect(page.locator("a.state.exhausted b")).to_have_text("3")
+    shot(page, "deliveries")
+
+    # Find a failed delivery and open it.
+    page.click("a.state.exhausted")
+    rows = page.locator("table.records tbody tr")
+    expect(rows).to_have_count(3)
+    rows.first.locator("td a").first.click()
+    expect(page.locator("h1")).to_contain_text("Delivery")
+    expect(page.locator(".attempt")).to_have_count(1)
+    expect(page.locator("pre.payload")).to_contain_text('"i":')
+    shot(page, "delivery-failed")
+
+    # Resend: a new attempt, which succeeds.
+    page.click("button:text-is('Resend')")
+    expect(page.locator(".notice")).to_contain_text("Resend")
+    reload_until(page, lambda: page.locator(".attempt").count() == 2, "the resend's attempt")
+    expect(page.locator(".attempt").first.locator(".state")).to_have_text("succeeded")
+    expect(page.locator(".facts .state")).to_have_text("succeeded")
+    shot(page, "delivery-resent")
+
+    # The other two, requeued in bulk over the filter state=exhausted.
+    page.goto(base + "/deliveries?state=exhausted")
+    expect(rows).to_have_count(2)
+    page.click("form.bulk button[value=requeue]")
+    expect(page.locator(".notice")).to_contain_text("2 of 2 matching deliveries changed")
+    page.goto(base + "/deliveries")
+    reload_until(page, lambda: page.locator("a.state.succeeded b").inner_text() == "3", "the requeued deliveries to succeed")
+    expect(page.locator("a.state.exhausted b")).to_have_text("0")
+
+    # Pause the endpoint, then resume it.
+    page.click("nav >> text=Endpoints")
+    expect(page.locator("table.records tbody tr")).to_have_count(1)
+    page.click("button:text-is('Pause')")
+    expect(page.locator(".notice")).to_contain_text("Paused")
+    expect(page.locator("td .state")).to_have_text("paused")
+    shot(page, "endpoints-paused")
+    page.click("button:text-is('Resume')")
+    expect(page.locator("td .state")).to_have_text("active")
+    shot(page, "endpoints")
+
+    # A form from elsewhere (no CSRF token) changes nothing.
+    answer = page.request.post(base + "/endpoints/x/pause", form={"csrf": "forged"}, max_redirects=0)
+    assert answer.status == 403, "a forged form answered %d" % answer.status
+
+    # The same page on a phone.
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(base + "/deliveries")
+    expect(phone.locator("h1")).to_have_text("Deliveries")
+    shot(phone, "deliveries-phone")
+
+    # Sign out: the pages are closed again.
+    page.click("button:text-is('Sign out')")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(base + "/deliveries")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    browser.close()
+
+print("dashboard: every check passed; screenshots in " + artifacts)

@@ -1,0 +1,75 @@
+import Courier
+import CourierTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// The dashboard in a real browser: Debian's chromium driven by Playwright for Python
+/// (`Tests/Browser/dashboard_pages.py`; `scripts/test` installs both). Screenshots of every
+/// page land in `.build/test-artifacts/dashboard` (or `COURIER_TEST_ARTIFACTS`).
+@Suite struct DashboardBrowserTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var artifacts: String {
+        ProcessInfo.processInfo.environment["COURIER_TEST_ARTIFACTS"].map { $0 + "/dashboard" }
+            ?? packageRoot.appendingPathComponent(".build/test-artifacts/dashboard").path
+    }
+
+    @Test func signInResendARecordRequeueInBulkAndPauseAnEndpoint() async throws {
+        // Down at first: three deliveries fail for good. Then up, for the person who fixes it.
+        let up = Mutex(false)
+        let receiver = try await RecordingReceiver.start { _, _ in
+            up.withLock { $0 } ? .ok : RecordingReceiver.Reply(status: 500, body: #"{"error":"database locked"}"#)
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(.sqlite) { server in
+            let id = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""name":"crm","retry":{"delays":[]}"#)
+            var events: [String] = []
+            for i in 0..<3 { events.append(try await server.publish(payload: #"{"i":\#(i),"patient":"P-\#(i)"}"#)) }
+            for event in events {
+                let delivery = try #require(try await server.deliveries(ofEvent: event).first?.string("id"))
+                try await server.waitForDelivery(delivery) { $0.state == "exhausted" }
+            }
+            up.withLock { $0 = true }
+
+            let script = Self.packageRoot.appendingPathComponent("Tests/Browser/dashboard_pages.py").path
+            let output = try ExternalCommand.run(["python3", script, server.baseURL, TestServer.adminToken, Self.artifacts])
+            #expect(output.status == 0, "\(output.text)")
+            #expect(output.text.contains("every check passed"), "\(output.text)")
+
+            // What the browser did, seen through the API: all delivered, the endpoint active again.
+            let endpoint = try await server.api.get("/v1/endpoints/\(id)")
+            #expect(endpoint["status"] == .string("active"))
+            for event in events {
+                #expect(try await server.deliveries(ofEvent: event).first?.state == "succeeded")
+            }
+        }
+    }
+
+    @Test func pagesNeedASessionAndFormsNeedTheirToken() async throws {
+        try await TestServer.with(.sqlite) { server in
+            let anonymous = server.api.withToken(nil)
+            for path in ["/deliveries", "/endpoints", "/deliveries/dlv_x"] {
+                let answer = try await anonymous.send("GET", path, body: nil)
+                #expect(answer.status == 303 && answer.headers.first { $0.name.lowercased() == "location" }?.value == "/login", "\(path)")
+            }
+            let forged = try await anonymous.send("POST", "/deliveries/bulk", body: Array("action=cancel".utf8))
+            #expect(forged.status == 303, "signed out: to the sign-in page, nothing done")
+            let wrong = try await anonymous.send("POST", "/login", body: Array("token=nope".utf8))
+            #expect(wrong.status == 401 && wrong.text.contains("not valid"))
+            let signIn = try await anonymous.send("POST", "/login", body: Array("token=\(TestServer.adminToken)".utf8))
+            let cookie = try #require(signIn.headers.first { $0.name.lowercased() == "set-cookie" }?.value)
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "\(cookie)")
+            let session = try #require(cookie.split(separator: ";").first.map(String.init))
+            let page = try await anonymous.send("GET", "/deliveries", body: nil, headers: [HeaderField(name: "Cookie", value: session)])
+            #expect(page.status == 200 && page.text.contains("<h1>Deliveries</h1>"))
+            let noToken = try await anonymous.send(
+                "POST", "/deliveries/bulk", body: Array("action=cancel".utf8), headers: [HeaderField(name: "Cookie", value: session)]
+            )
+            #expect(noToken.status == 403, "a form without the CSRF token is refused")
+            let tampered = session.replacingOccurrences(of: "ZGVmYXVsd", with: "YWNtZQ")
+            let other = try await anonymous.send("GET", "/deliveries", body: nil, headers: [HeaderField(name: "Cookie", value: tampered)])
+            #expect(other.status == 303, "a cookie changed by hand is not a session")
+        }
+    }
+}
