@@ -172,6 +172,22 @@ extension PostgresStore {
         }
     }
 
+    public func transmissionCounts(tenantID: String, messageIDs: [String]) async throws -> [String: [TransmissionStatus: Int]] {
+        guard !messageIDs.isEmpty else { return [:] }
+        return try await wrap { connection in
+            let rows = try await connection.rows(
+                """
+                SELECT message_id, status, COUNT(*) FROM transmissions
+                WHERE message_id = ANY($1::text[]) AND tenant_id = $2 GROUP BY message_id, status
+                """,
+                [.texts(messageIDs), .text(tenantID)]
+            ) { (id: try $0.text(0), status: TransmissionStatus(storageCode: Int(try $0.int(1))) ?? .queued, count: Int(try $0.int(2))) }
+            var counts: [String: [TransmissionStatus: Int]] = [:]
+            for row in rows { counts[row.id, default: [:]][row.status, default: 0] += row.count }
+            return counts
+        }
+    }
+
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await transaction { connection in
             let millis = Timestamp.millis(now)

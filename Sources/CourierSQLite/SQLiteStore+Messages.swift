@@ -177,6 +177,20 @@ extension SQLiteStore {
         }
     }
 
+    public func transmissionCounts(tenantID: String, messageIDs: [String]) async throws -> [String: [TransmissionStatus: Int]] {
+        try await database.read { db in
+            var counts: [String: [TransmissionStatus: Int]] = [:]
+            for id in messageIDs {
+                let rows = try db.query(
+                    "SELECT status, COUNT(*) FROM transmissions WHERE message_id = ? AND tenant_id = ? GROUP BY status",
+                    [.text(id), .text(tenantID)]
+                ) { (status: TransmissionStatus(storageCode: Int($0.int(0))) ?? .queued, count: Int($0.int(1))) }
+                if !rows.isEmpty { counts[id] = Dictionary(rows.map { ($0.status, $0.count) }, uniquingKeysWith: +) }
+            }
+            return counts
+        }
+    }
+
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await database.write { db in
             let millis = Timestamp.millis(now)

@@ -33,6 +33,9 @@ extension StoreConformance {
         try expect(sizes["gw"]?.sorted() == [50, 200, 200], "200 by default: \(sizes)")
         try expect(sizes["small"]?.sorted() == [1, 2], "the backend's batch.maxSize: \(sizes)")
         try expect(try await store.message(tenantID: "other", id: message.id) == nil, "scoped to its tenant")
+        let counts = try await store.transmissionCounts(tenantID: Tenant.defaultID, messageIDs: [message.id, "msg_none"])
+        try expect(counts == [message.id: [.queued: 453]], "counts per status: \(counts)")
+        try expect(try await store.transmissionCounts(tenantID: "other", messageIDs: [message.id]).isEmpty, "counts scoped to the tenant")
 
         try await expectError(.invalid, "an unknown backend") {
             _ = try await store.createMessage(

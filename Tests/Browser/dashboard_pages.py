@@ -52,6 +52,7 @@ with sync_playwright() as p:
     page.click("button[type=submit]")
     expect(page).to_have_url(re.compile(r"/deliveries$"))
     expect(page.locator("a.state.exhausted b")).to_have_text("3")
+    expect(page.locator("a.state.rejected b")).to_have_text("2")
     shot(page, "deliveries")
 
     # Find a failed delivery and open it.
@@ -83,14 +84,36 @@ with sync_playwright() as p:
 
     # Pause the endpoint, then resume it.
     page.click("nav >> text=Endpoints")
-    expect(page.locator("table.records tbody tr")).to_have_count(1)
-    page.click("button:text-is('Pause')")
+    expect(page.locator("table.records tbody tr")).to_have_count(3)
+    crm = page.locator("table.records tbody tr", has_text="/hook")
+    crm.locator("button:text-is('Pause')").click()
     expect(page.locator(".notice")).to_contain_text("Paused")
-    expect(page.locator("td .state")).to_have_text("paused")
+    expect(crm.locator("td .state")).to_have_text("paused")
     shot(page, "endpoints-paused")
-    page.click("button:text-is('Resume')")
-    expect(page.locator("td .state")).to_have_text("active")
+    crm.locator("button:text-is('Resume')").click()
+    expect(crm.locator("td .state")).to_have_text("active")
     shot(page, "endpoints")
+
+    # A session: what waits on what, and the failed instance replayed.
+    page.click("nav >> text=Sessions")
+    page.fill("input[name=uid]", "applicant:42")
+    page.click("button:text-is('Show')")
+    expect(page.locator(".chip.fired")).to_contain_text("start")
+    expect(page.locator(".attempt .state")).to_have_text("failed")
+    page.click("button:text-is('Replay')")
+    expect(page.locator(".notice")).to_contain_text("Replayed create#1")
+    reload_until(page, lambda: page.locator(".attempt .state").first.inner_text() == "finished", "the replay to finish")
+    expect(page.locator(".attempt h3").first).to_contain_text("create#2")
+    shot(page, "session")
+
+    # Messages: per-recipient counts, then the message's transmissions.
+    page.click("nav >> text=Messages")
+    expect(page.locator("table.records tbody tr")).to_have_count(1)
+    expect(page.locator("table.records tbody tr td").nth(3)).to_have_text("2 errored")
+    page.click("table.records tbody tr td a >> nth=1")
+    expect(page.locator("table.records tbody tr")).to_have_count(2)
+    expect(page.locator(".facts")).to_contain_text("2 errored")
+    shot(page, "message")
 
     # A form from elsewhere (no CSRF token) changes nothing.
     answer = page.request.post(base + "/endpoints/x/pause", form={"csrf": "forged"}, max_redirects=0)

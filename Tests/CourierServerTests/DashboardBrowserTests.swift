@@ -18,8 +18,10 @@ import Testing
     @Test func signInResendARecordRequeueInBulkAndPauseAnEndpoint() async throws {
         // Down at first: three deliveries fail for good. Then up, for the person who fixes it.
         let up = Mutex(false)
-        let receiver = try await RecordingReceiver.start { _, _ in
-            up.withLock { $0 } ? .ok : RecordingReceiver.Reply(status: 500, body: #"{"error":"database locked"}"#)
+        let receiver = try await RecordingReceiver.start { request, _ in
+            if up.withLock({ $0 }) { return .ok }
+            // The deliveries' receiver fails (and is retried until exhausted); the task and the gateway refuse.
+            return request.path == "/hook" ? RecordingReceiver.Reply(status: 500, body: #"{"error":"database locked"}"#) : .init(status: 400)
         }
         defer { Task { await receiver.stop() } }
         try await TestServer.with(.sqlite) { server in
@@ -29,6 +31,21 @@ import Testing
             for event in events {
                 let delivery = try #require(try await server.deliveries(ofEvent: event).first?.string("id"))
                 try await server.waitForDelivery(delivery) { $0.state == "exhausted" }
+            }
+            // A session whose task failed, and a message whose batch was refused.
+            _ = try await server.createEndpoint(url: receiver.url + "/tasks", eventTypes: [], extra: #""name":"tasks","retry":{"delays":[]}"#)
+            _ = try await server.createEndpoint(url: receiver.url + "/gw", eventTypes: [], extra: #""name":"gw","retry":{"delays":[]}"#)
+            _ = try await server.api.put("/v1/sessions/applicant:42/tasks", #"{"tasks":{"create":{"after":["start"],"run":"tasks"}}}"#)
+            _ = try await server.api.post("/v1/sessions/applicant:42/triggers", #"{"name":"start","kwargs":{"name":"Zoë"}}"#)
+            let message = try await server.api.post("/v1/messages", #"{"text":"Clinic open Monday","to":[{"backend":"gw","identity":"+1"},{"backend":"gw","identity":"+2"}]}"#)
+            let messageID = try #require(message["id"]?.stringValue)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let session = try await server.api.get("/v1/sessions/applicant:42")
+                let status = session["instances"]?.arrayValue?.first?.objectValue?["status"]?.stringValue
+                let sent = try await server.api.get("/v1/messages/\(messageID)")["status"]?.stringValue
+                if status == "failed", sent == "errored" { break }
+                try await Task.sleep(for: .milliseconds(20))
             }
             up.withLock { $0 = true }
 
@@ -40,6 +57,8 @@ import Testing
             // What the browser did, seen through the API: all delivered, the endpoint active again.
             let endpoint = try await server.api.get("/v1/endpoints/\(id)")
             #expect(endpoint["status"] == .string("active"))
+            let session = try await server.api.get("/v1/sessions/applicant:42")
+            #expect(session["unresolvedTasks"] == .array([]), "the replay finished the task: \(session.text)")
             for event in events {
                 #expect(try await server.deliveries(ofEvent: event).first?.state == "succeeded")
             }

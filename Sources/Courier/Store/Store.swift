@@ -96,6 +96,8 @@ public protocol Store: Sendable {
     /// A message with its transmissions (none for an inbound one).
     func message(tenantID: String, id: String) async throws -> (message: Message, transmissions: [Transmission])?
     func messages(tenantID: String, filter: MessageFilter, page: PageRequest) async throws -> Page<Message>
+    /// How many of each message's transmissions are in each status (none for an inbound one).
+    func transmissionCounts(tenantID: String, messageIDs: [String]) async throws -> [String: [TransmissionStatus: Int]]
     /// Applies a backend's delivery reports in one transaction and rolls their messages up.
     /// Ids that are not the backend's transmissions in the tenant come back as `unknown`.
     func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult

@@ -102,6 +102,42 @@ struct DashboardRoutes {
                 return Self.redirect("/deliveries/\(Self.escapePath(id))" + Self.query([], notice: notice))
             }
         }
+        router.get("sessions") { request, _ in
+            try await viewing(request) { signedIn in try await sessionPage(request, signedIn) }
+        }
+        router.post("sessions/instances/:action") { request, context in
+            let name = try context.parameters.require("action")
+            return try await changing(request) { signedIn, form in
+                let triggers = Triggers(store: store, tenantID: signedIn.session.tenantID)
+                let uid = form["uid"] ?? ""
+                let instance = form["instance"] ?? ""
+                let notice: String
+                do {
+                    switch name {
+                    case "replay":
+                        _ = try await triggers.replay(instance, in: uid, kwargs: try Self.jsonObject(form.nonEmpty("kwargs"), field: "kwargs"))
+                        notice = "Replayed \(instance)."
+                    case "skip":
+                        _ = try await triggers.skip(
+                            instance, in: uid, cascade: form["cascade"] == "1", result: try Self.jsonObject(form.nonEmpty("result"), field: "result")
+                        )
+                        notice = "Skipped \(instance)."
+                    default:
+                        throw CourierError.notFound("action")
+                    }
+                } catch let error as CourierError where error.kind == .conflict {
+                    notice = error.message
+                }
+                return Self.redirect("/sessions" + Self.query([(name: "uid", value: uid)], notice: notice))
+            }
+        }
+        router.get("messages") { request, _ in
+            try await viewing(request) { signedIn in try await messagesPage(request, signedIn) }
+        }
+        router.get("messages/:id") { request, context in
+            let id = try context.parameters.require("id")
+            return try await viewing(request) { signedIn in try await messagePage(id: id, signedIn) }
+        }
         router.get("endpoints") { request, _ in
             try await viewing(request) { signedIn in try await endpointsPage(signedIn, notice: Self.notice(request)) }
         }
@@ -228,6 +264,108 @@ struct DashboardRoutes {
             ]
         }
         return Self.render("endpoints", title: "Endpoints", data: ["rows": rows], signedIn: signedIn, notice: notice, section: "onEndpoints")
+    }
+
+    private func sessionPage(_ request: Request, _ signedIn: SignedIn) async throws -> Response {
+        let fields = FormFields(request.uri.query ?? "")
+        var data: [String: Any] = [:]
+        if let uid = fields.nonEmpty("uid") {
+            data["uid"] = uid
+            if let session = try await Triggers(store: store, tenantID: signedIn.session.tenantID).session(uid) {
+                data["found"] = true
+                data["finalizeTrigger"] = session.finalizeTrigger ?? ""
+                data["finalized"] = session.finalized
+                data["unresolved"] = session.unresolvedTasks
+                data["tasks"] = session.tasks.map { task -> [String: Any] in
+                    [
+                        "name": task.name, "run": task.run, "andEvery": task.andEvery ?? "",
+                        "after": task.after.sorted().map { ["trigger": $0, "fired": session.fired[$0] != nil] },
+                        "unless": task.unless.sorted().map { ["trigger": $0, "fired": session.fired[$0] != nil] },
+                    ]
+                }
+                data["fired"] = session.fired.fields.map { ["name": $0.key, "kwargs": $0.value.prettyPrinted] }
+                data["instances"] = session.instances.reversed().map { instance -> [String: Any] in
+                    let times = TaskInstance.Status.allCases.compactMap { status in
+                        instance.timestamps[status].map { "\(status.rawValue) \(Self.short($0))" }
+                    }
+                    return [
+                        "name": instance.name, "status": instance.status.rawValue, "parent": instance.parent ?? "", "depth": instance.depth,
+                        "error": instance.error ?? "", "times": times.joined(separator: " · "),
+                        "sent": instance.actualKwargs.map { JSONValue.object($0).prettyPrinted } ?? "",
+                        "result": instance.result.map { JSONValue.object($0).prettyPrinted } ?? "",
+                        "failed": instance.status == .failed, "uid": uid, "csrf": signedIn.csrf,
+                    ]
+                }
+            } else {
+                data["missing"] = true
+            }
+        }
+        return Self.render("session", title: "Session", data: data, signedIn: signedIn, notice: fields["notice"], section: "onSessions")
+    }
+
+    private func messagesPage(_ request: Request, _ signedIn: SignedIn) async throws -> Response {
+        let fields = FormFields(request.uri.query ?? "")
+        let tenantID = signedIn.session.tenantID
+        var parameters: [String: String] = [:]
+        for name in ["direction", "status", "backend"] { if let value = fields.nonEmpty(name) { parameters[name] = value } }
+        let filter = try MessageFilter(parameters: parameters)
+        let page = try await store.messages(tenantID: tenantID, filter: filter, page: PageRequest(limit: 50, cursor: fields.nonEmpty("cursor")))
+        let counts = try await store.transmissionCounts(tenantID: tenantID, messageIDs: page.items.map(\.id))
+        let rows = page.items.map { message -> [String: Any] in
+            [
+                "id": message.id, "status": message.status.rawValue, "direction": message.direction == .inbound ? "in" : "out",
+                "text": message.text.count > 80 ? String(message.text.prefix(80)) + "…" : message.text,
+                "counts": counts[message.id].map(Self.describe) ?? (message.identity.map { "from \($0)" } ?? ""),
+                "created": Self.short(message.createdAt),
+            ]
+        }
+        var data: [String: Any] = [
+            "rows": rows, "backend": fields["backend"] ?? "",
+            "directions": [["value": "out", "label": "outbound", "selected": filter.direction == .outbound],
+                           ["value": "in", "label": "inbound", "selected": filter.direction == .inbound]],
+            "statuses": MessageStatus.allCases.map { ["status": $0.rawValue, "selected": $0 == filter.status] },
+        ]
+        if let cursor = page.nextCursor {
+            data["next"] = "/messages" + Self.query(parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) } + [(name: "cursor", value: cursor)])
+        }
+        return Self.render("messages", title: "Messages", data: data, signedIn: signedIn, notice: nil, section: "onMessages")
+    }
+
+    private func messagePage(id: String, _ signedIn: SignedIn) async throws -> Response {
+        guard let (message, transmissions) = try await store.message(tenantID: signedIn.session.tenantID, id: id) else {
+            throw CourierError.notFound("message")
+        }
+        var counts: [TransmissionStatus: Int] = [:]
+        for transmission in transmissions { counts[transmission.status, default: 0] += 1 }
+        let data: [String: Any] = [
+            "id": message.id, "status": message.status.rawValue, "direction": message.direction == .inbound ? "inbound" : "outbound",
+            "from": message.identity.map { "\($0) through \(message.backend ?? "?")" } ?? "", "inResponseTo": message.inResponseTo ?? "",
+            "created": Self.short(message.createdAt), "sent": message.sentAt.map(Self.short) ?? "",
+            "delivered": message.deliveredAt.map(Self.short) ?? "", "counts": counts.isEmpty ? "" : Self.describe(counts),
+            "text": message.text, "hasTransmissions": !transmissions.isEmpty,
+            "transmissions": transmissions.map { transmission -> [String: Any] in
+                [
+                    "status": transmission.status.rawValue, "backend": transmission.backend, "identity": transmission.identity,
+                    "error": transmission.error ?? "", "sent": transmission.sentAt.map(Self.short) ?? "",
+                    "delivered": transmission.deliveredAt.map(Self.short) ?? "", "delivery": transmission.deliveryID ?? "",
+                ]
+            },
+        ]
+        return Self.render("message", title: "Message \(id)", data: data, signedIn: signedIn, notice: nil, section: "onMessages")
+    }
+
+    /// `3 delivered · 1 errored`, in the statuses' order.
+    private static func describe(_ counts: [TransmissionStatus: Int]) -> String {
+        TransmissionStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(separator: " · ")
+    }
+
+    /// A JSON object typed into a form field; empty means none.
+    private static func jsonObject(_ text: String?, field: String) throws(CourierError) -> JSONObject? {
+        guard let text else { return nil }
+        guard let object = (try? JSONParser.parse(text))?.objectValue else {
+            throw .invalid("\(field) must be a JSON object, such as {\"trigger\": {\"key\": 1}}", field: field)
+        }
+        return object
     }
 
     // MARK: Sessions and forms

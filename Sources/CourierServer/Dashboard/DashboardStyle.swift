@@ -50,6 +50,13 @@ enum DashboardStyle {
         .login { max-width: 24rem; margin: 3rem auto; background: #fff; padding: 1.5rem; border: 1px solid var(--line); border-radius: 10px; }
         .login form { display: flex; flex-direction: column; gap: .6rem; }
         .hint { color: var(--muted); font-size: .85rem; }
+        .chip { display: inline-block; padding: .05rem .45rem; border-radius: 999px; border: 1px solid var(--line);
+                background: #fff; font-size: .85rem; margin: .1rem 0; }
+        .chip.fired { border-color: #9fd3b0; color: var(--ok); }
+        .chip.waiting { border-color: #f0d29a; color: var(--wait); }
+        .state.finished, .state.delivered, .state.sent, .state.received { color: var(--ok); }
+        .state.errored, .state.abandoned { color: var(--bad); }
+        .state.scheduled, .state.running, .state.unstarted, .state.queued, .state.processing { color: var(--wait); }
         @media (max-width: 640px) { .records th:nth-child(n+5), .records td:nth-child(n+5) { display: none; } }
         """
 }

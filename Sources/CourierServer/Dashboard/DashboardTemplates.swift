@@ -7,7 +7,7 @@ enum DashboardTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("login", login), ("deliveries", deliveries), ("delivery", delivery), ("endpoints", endpoints),
-            ("error", error),
+            ("session", session), ("messages", messages), ("message", message), ("error", error),
         ] {
             // The templates are ours and fixed: one that does not parse is a bug caught by any test.
             try! library.register(text, named: name)
@@ -31,6 +31,8 @@ enum DashboardTemplates {
           <nav>
             <a href="/deliveries"{{#onDeliveries}} aria-current="page"{{/onDeliveries}}>Deliveries</a>
             <a href="/endpoints"{{#onEndpoints}} aria-current="page"{{/onEndpoints}}>Endpoints</a>
+            <a href="/sessions"{{#onSessions}} aria-current="page"{{/onSessions}}>Sessions</a>
+            <a href="/messages"{{#onMessages}} aria-current="page"{{/onMessages}}>Messages</a>
           </nav>
           <div class="who">
             {{#isAdmin}}
@@ -174,6 +176,113 @@ enum DashboardTemplates {
           </tbody>
         </table>
         </div>
+        """
+
+    static let session = """
+        <h1>Session</h1>
+        <form method="get" action="/sessions" class="filters">
+          <label>Session uid <input name="uid" value="{{uid}}" placeholder="applicant:42" size="30"></label>
+          <button>Show</button>
+        </form>
+        {{#found}}
+        <dl class="facts">
+          <dt>Uid</dt><dd><code>{{uid}}</code></dd>
+          {{#finalizeTrigger}}<dt>Finalize trigger</dt><dd>{{finalizeTrigger}}{{#finalized}} (fired){{/finalized}}</dd>{{/finalizeTrigger}}
+          <dt>Unresolved</dt><dd>{{#unresolved}}<span class="chip">{{.}}</span> {{/unresolved}}{{^unresolved}}nothing{{/unresolved}}</dd>
+        </dl>
+        <h2>Tasks</h2>
+        <div class="scroll"><table class="records">
+          <thead><tr><th>Task</th><th>Waits for</th><th>Unless</th><th>Runs</th></tr></thead>
+          <tbody>
+          {{#tasks}}
+            <tr><td><b>{{name}}</b>{{#andEvery}}<br><small>a new run at every {{andEvery}}</small>{{/andEvery}}</td>
+              <td>{{#after}}<span class="chip {{#fired}}fired{{/fired}}{{^fired}}waiting{{/fired}}">{{#fired}}✓{{/fired}}{{^fired}}…{{/fired}} {{trigger}}</span> {{/after}}</td>
+              <td>{{#unless}}<span class="chip {{#fired}}fired{{/fired}}">{{trigger}}</span> {{/unless}}</td>
+              <td><code>{{run}}</code></td></tr>
+          {{/tasks}}
+          {{^tasks}}<tr><td colspan="4" class="empty">No task is configured.</td></tr>{{/tasks}}
+          </tbody>
+        </table></div>
+        <h2>Fired triggers</h2>
+        {{#fired}}<details><summary><b>{{name}}</b></summary><pre>{{kwargs}}</pre></details>{{/fired}}
+        {{^fired}}<p class="empty">None yet.</p>{{/fired}}
+        <h2>Instances</h2>
+        {{#instances}}
+        <article class="attempt">
+          <h3><span class="state {{status}}">{{status}}</span> {{name}}{{#parent}} <small>(replays {{parent}}, depth {{depth}})</small>{{/parent}}</h3>
+          <p><small>{{times}}</small></p>
+          {{#error}}<p class="problem">{{error}}</p>{{/error}}
+          {{#sent}}<details><summary>Kwargs sent</summary><pre>{{sent}}</pre></details>{{/sent}}
+          {{#result}}<details><summary>Result</summary><pre>{{result}}</pre></details>{{/result}}
+          {{#failed}}
+          <form method="post" action="/sessions/instances/replay" class="inline">
+            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="uid" value="{{uid}}"><input type="hidden" name="instance" value="{{name}}">
+            <label>Replacement kwargs <input name="kwargs" placeholder='{"trigger": {…}} or empty' size="30"></label>
+            <button>Replay</button>
+          </form>
+          <form method="post" action="/sessions/instances/skip" class="inline">
+            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="uid" value="{{uid}}"><input type="hidden" name="instance" value="{{name}}">
+            <label><input type="checkbox" name="cascade" value="1"> cascade with result</label>
+            <input name="result" placeholder='{"…": …}' size="20">
+            <button>Skip</button>
+          </form>
+          {{/failed}}
+        </article>
+        {{/instances}}
+        {{^instances}}<p class="empty">No instance yet.</p>{{/instances}}
+        {{/found}}
+        {{#missing}}<p class="empty">No session {{uid}} in this tenant.</p>{{/missing}}
+        """
+
+    static let messages = """
+        <h1>Messages</h1>
+        <form method="get" action="/messages" class="filters">
+          <label>Direction <select name="direction"><option value="">any</option>
+            {{#directions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/directions}}</select></label>
+          <label>Status <select name="status"><option value="">any</option>
+            {{#statuses}}<option{{#selected}} selected{{/selected}}>{{status}}</option>{{/statuses}}</select></label>
+          <label>Backend <input name="backend" value="{{backend}}" size="12"></label>
+          <button>Filter</button> <a href="/messages">Clear</a>
+        </form>
+        <div class="scroll"><table class="records">
+          <thead><tr><th>Status</th><th>Direction</th><th>Text</th><th>Recipients</th><th>Created</th></tr></thead>
+          <tbody>
+          {{#rows}}
+            <tr><td><a href="/messages/{{id}}" class="state {{status}}">{{status}}</a></td><td>{{direction}}</td>
+              <td><a href="/messages/{{id}}">{{text}}</a></td><td>{{counts}}</td><td>{{created}}</td></tr>
+          {{/rows}}
+          {{^rows}}<tr><td colspan="5" class="empty">No message matches.</td></tr>{{/rows}}
+          </tbody>
+        </table></div>
+        {{#next}}<p><a href="{{next}}" rel="next">Older messages →</a></p>{{/next}}
+        """
+
+    static let message = """
+        <p><a href="/messages">← Messages</a></p>
+        <h1>Message <code>{{id}}</code></h1>
+        <dl class="facts">
+          <dt>Status</dt><dd><span class="state {{status}}">{{status}}</span></dd>
+          <dt>Direction</dt><dd>{{direction}}</dd>
+          {{#from}}<dt>From</dt><dd>{{from}}</dd>{{/from}}
+          {{#inResponseTo}}<dt>Answers</dt><dd><a href="/messages/{{inResponseTo}}">{{inResponseTo}}</a></dd>{{/inResponseTo}}
+          <dt>Created</dt><dd>{{created}}</dd>
+          {{#sent}}<dt>All sent</dt><dd>{{sent}}</dd>{{/sent}}
+          {{#delivered}}<dt>All delivered</dt><dd>{{delivered}}</dd>{{/delivered}}
+          {{#counts}}<dt>Recipients</dt><dd>{{counts}}</dd>{{/counts}}
+        </dl>
+        <pre>{{text}}</pre>
+        {{#hasTransmissions}}
+        <h2>Transmissions</h2>
+        <div class="scroll"><table class="records">
+          <thead><tr><th>Status</th><th>Backend</th><th>Identity</th><th>Error</th><th>Sent</th><th>Delivered</th><th>Batch</th></tr></thead>
+          <tbody>
+          {{#transmissions}}
+            <tr><td><span class="state {{status}}">{{status}}</span></td><td>{{backend}}</td><td>{{identity}}</td><td>{{error}}</td>
+              <td>{{sent}}</td><td>{{delivered}}</td><td>{{#delivery}}<a href="/deliveries/{{delivery}}">record</a>{{/delivery}}</td></tr>
+          {{/transmissions}}
+          </tbody>
+        </table></div>
+        {{/hasTransmissions}}
         """
 
     static let error = """
