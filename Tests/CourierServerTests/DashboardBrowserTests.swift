@@ -86,6 +86,23 @@ import Testing
                 "POST", "/deliveries/bulk", body: Array("action=cancel".utf8), headers: [HeaderField(name: "Cookie", value: session)]
             )
             #expect(noToken.status == 403, "a form without the CSRF token is refused")
+            let root = try await anonymous.send("GET", "/", body: nil, headers: [HeaderField(name: "Cookie", value: session)])
+            #expect(root.status == 303 && root.headers.first { $0.name.lowercased() == "location" }?.value == "/deliveries")
+
+            // The admin switches to another tenant with the page's own form.
+            #expect(try await server.api.post("/v1/tenants", #"{"id":"acme"}"#).status == 201)
+            let csrf = try #require(page.text.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.1) })
+            let switched = try await anonymous.send(
+                "POST", "/tenant", body: Array("csrf=\(csrf)&tenant=acme".utf8), headers: [HeaderField(name: "Cookie", value: session)]
+            )
+            let acme = try #require(switched.headers.first { $0.name.lowercased() == "set-cookie" }?.value.split(separator: ";").first.map(String.init))
+            let acmePage = try await anonymous.send("GET", "/endpoints", body: nil, headers: [HeaderField(name: "Cookie", value: acme)])
+            #expect(acmePage.text.contains(#"name="tenant" value="acme""#), "acting on acme now")
+            let unknown = try await anonymous.send(
+                "POST", "/tenant", body: Array("csrf=\(csrf)&tenant=nope".utf8), headers: [HeaderField(name: "Cookie", value: session)]
+            )
+            #expect(unknown.status == 404)
+
             let tampered = session.replacingOccurrences(of: "ZGVmYXVsd", with: "YWNtZQ")
             let other = try await anonymous.send("GET", "/deliveries", body: nil, headers: [HeaderField(name: "Cookie", value: tampered)])
             #expect(other.status == 303, "a cookie changed by hand is not a session")
