@@ -1317,6 +1317,23 @@ public final class PostgresStore: Store {
         text.contains("\0") ? text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : text
     }
 
+    public func activity(tenantID: String, since: Date) async throws -> [ActivityCount] {
+        try await wrap { connection in
+            try await connection.rows(
+                """
+                SELECT started_at / 60000, outcome, COUNT(*) FROM attempts
+                WHERE id >= $1 AND tenant_id = $2 AND started_at >= $3 GROUP BY 1, 2 ORDER BY 1, 2
+                """,
+                [.text(Identifier.lowerBound("att", at: since)), .text(tenantID), .integer(Timestamp.millis(since))]
+            ) { row in
+                ActivityCount(
+                    minute: Timestamp.date(millis: try row.int(0) * 60000),
+                    outcome: Attempt.Outcome(rawValue: try row.text(1)) ?? .failed, count: Int(try row.int(2))
+                )
+            }
+        }
+    }
+
     public func backlog(now: Date) async throws -> Backlog {
         try await wrap { connection in
             let endpoints = try await connection.rows(

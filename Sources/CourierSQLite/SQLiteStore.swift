@@ -1180,6 +1180,23 @@ public final class SQLiteStore: Store {
         return firstRetry
     }
 
+    public func activity(tenantID: String, since: Date) async throws -> [ActivityCount] {
+        try await database.read { db in
+            try db.query(
+                """
+                SELECT started_at / 60000, outcome, COUNT(*) FROM attempts
+                WHERE id >= ? AND tenant_id = ? AND started_at >= ? GROUP BY 1, 2 ORDER BY 1, 2
+                """,
+                [.text(Identifier.lowerBound("att", at: since)), .text(tenantID), .integer(Timestamp.millis(since))]
+            ) { row in
+                ActivityCount(
+                    minute: Timestamp.date(millis: row.int(0) * 60000), outcome: Attempt.Outcome(rawValue: row.text(1)) ?? .failed,
+                    count: Int(row.int(2))
+                )
+            }
+        }
+    }
+
     public func backlog(now: Date) async throws -> Backlog {
         try await database.read { db in
             let endpoints = try db.query(

@@ -35,6 +35,7 @@ public enum StoreConformance {
         Check(name: "due endpoints are reported with their earliest due time", run: dueEndpoints),
         Check(name: "a test event goes to its one endpoint only, whatever it subscribes to", run: testEvents),
         Check(name: "the backlog counts active deliveries by tenant, state and endpoint, and endpoints by condition", run: backlogCounts),
+        Check(name: "activity counts attempts per minute and outcome, from a time on", run: activityCounts),
         Check(name: "batches form by size, by time, or whichever comes first", run: batchFormation),
         Check(name: "a batch is retried as a unit and its deliveries follow it", run: batchRetries),
         Check(name: "a 2xx listing failed events retries only those, in a later batch", run: batchPartialFailure),
@@ -644,6 +645,29 @@ public enum StoreConformance {
             .init(tenantID: Tenant.defaultID, key: "active", count: 1), .init(tenantID: Tenant.defaultID, key: "paused", count: 1),
             .init(tenantID: "acme", key: "active", count: 1),
         ], "endpoints by condition: \(backlog.endpoints)")
+    }
+
+    static func activityCounts(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a", retry: .delays([1]))
+        try await store.insertEndpoint(ep)
+        _ = try await publishSeries(store, count: 3)
+        // Two attempts in one minute (a success and a failure), one in the next.
+        let first = t0.addingTimeInterval(5)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 3, now: first, leaseUntil: first.addingTimeInterval(60))
+        try expect(claim.deliveries.count == 3, "three claimed")
+        _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 200, at: first)
+        _ = try await record(store, claim.deliveries[1], endpoint: ep, status: 503, at: first.addingTimeInterval(1))
+        _ = try await record(store, claim.deliveries[2], endpoint: ep, status: 200, at: first.addingTimeInterval(60))
+        let minute = Date(timeIntervalSince1970: (first.timeIntervalSince1970 / 60).rounded(.down) * 60)
+        let all = Set(try await store.activity(tenantID: Tenant.defaultID, since: t0))
+        try expect(all == [
+            ActivityCount(minute: minute, outcome: .succeeded, count: 1), ActivityCount(minute: minute, outcome: .failed, count: 1),
+            ActivityCount(minute: minute.addingTimeInterval(60), outcome: .succeeded, count: 1),
+        ], "per minute and outcome: \(all)")
+        let later = try await store.activity(tenantID: Tenant.defaultID, since: first.addingTimeInterval(30))
+        try expect(later == [ActivityCount(minute: minute.addingTimeInterval(60), outcome: .succeeded, count: 1)], "from a time on: \(later)")
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        try expect(try await store.activity(tenantID: "acme", since: t0).isEmpty, "per tenant")
     }
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {

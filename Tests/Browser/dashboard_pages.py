@@ -53,6 +53,9 @@ with sync_playwright() as p:
     expect(page).to_have_url(re.compile(r"/deliveries$"))
     expect(page.locator("a.state.exhausted b")).to_have_text("3")
     expect(page.locator("a.state.rejected b")).to_have_text("2")
+    # The chart counts the five attempts of the last hour, none of which succeeded.
+    expect(page.locator(".chart figcaption")).to_contain_text("0 succeeded")
+    expect(page.locator(".chart figcaption")).to_contain_text("5 did not")
     shot(page, "deliveries")
 
     # Find a failed delivery and open it.
@@ -68,7 +71,11 @@ with sync_playwright() as p:
     # Resend: a new attempt, which succeeds.
     page.click("button:text-is('Resend')")
     expect(page.locator(".notice")).to_contain_text("Resend")
-    reload_until(page, lambda: page.locator(".attempt").count() == 2, "the resend's attempt")
+    # (The record and its attempts are read one after the other: reload until both show it.)
+    reload_until(
+        page, lambda: page.locator(".attempt").count() == 2 and page.locator(".facts .state").inner_text() == "succeeded",
+        "the resend's attempt",
+    )
     expect(page.locator(".attempt").first.locator(".state")).to_have_text("succeeded")
     expect(page.locator(".facts .state")).to_have_text("succeeded")
     shot(page, "delivery-resent")
@@ -81,6 +88,7 @@ with sync_playwright() as p:
     page.goto(base + "/deliveries")
     reload_until(page, lambda: page.locator("a.state.succeeded b").inner_text() == "3", "the requeued deliveries to succeed")
     expect(page.locator("a.state.exhausted b")).to_have_text("0")
+    expect(page.locator(".chart figcaption")).to_contain_text("3 succeeded")
 
     # Pause the endpoint, then resume it.
     page.click("nav >> text=Endpoints")

@@ -31,6 +31,12 @@ public enum Identifier {
         return prefix + "_" + encode(millis: ms, high: high, low: low)
     }
 
+    /// The smallest id with `prefix` that could have been made at `date`: every id made then or
+    /// later sorts at or after it, so a range of ids is a range of time on the primary key.
+    public static func lowerBound(_ prefix: String, at date: Date) -> String {
+        prefix + "_" + encode(millis: UInt64(max(0, date.timeIntervalSince1970 * 1000)), high: 0, low: 0)
+    }
+
     /// 128 bits (48 of time, 16 + 64 random) as 26 base32 characters, most significant first.
     private static func encode(millis: UInt64, high: UInt16, low: UInt64) -> String {
         var chars = [UInt8](repeating: 0, count: 26)

@@ -119,9 +119,27 @@ public protocol Store: Sendable {
 
     // MARK: Telemetry
 
+    /// Attempts per minute and outcome since `since`, for the dashboard's chart. Attempts' ids
+    /// sort by the time they were made, so this reads a range of the primary key, not the
+    /// whole history (and filters on the start time, for ids made while the clock was ahead).
+    func activity(tenantID: String, since: Date) async throws -> [ActivityCount]
     /// What is waiting, store-wide, for the metrics. Reads indexes of active deliveries only,
     /// so its cost follows the backlog, not the history.
     func backlog(now: Date) async throws -> Backlog
+}
+
+/// How many attempts ended in one outcome during one minute.
+public struct ActivityCount: Sendable, Hashable {
+    /// The minute's start.
+    public var minute: Date
+    public var outcome: Attempt.Outcome
+    public var count: Int
+
+    public init(minute: Date, outcome: Attempt.Outcome, count: Int) {
+        self.minute = minute
+        self.outcome = outcome
+        self.count = count
+    }
 }
 
 /// Counts of waiting work, for gauges (see ``BacklogMetrics``).

@@ -195,8 +195,10 @@ struct DashboardRoutes {
             ])
         }
         let current = Self.filterFields(fields)
+        let now = Date()
+        let activity = try await store.activity(tenantID: tenantID, since: now.addingTimeInterval(-Double(ActivityChart.minutes) * 60))
         var data: [String: Any] = [
-            "counts": counts, "rows": rows,
+            "chart": ActivityChart.svg(activity, now: now), "counts": counts, "rows": rows,
             "endpointOptions": endpoints.map { ["id": $0.id, "label": $0.name ?? $0.url, "selected": $0.id == filter.endpointID] },
             "stateOptions": DeliveryState.allCases.map { ["state": $0.rawValue, "selected": $0 == filter.state] },
             "filter": ["event": fields["event"] ?? "", "since": fields["since"] ?? "", "until": fields["until"] ?? ""],

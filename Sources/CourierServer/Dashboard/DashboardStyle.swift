@@ -50,6 +50,10 @@ enum DashboardStyle {
         .login { max-width: 24rem; margin: 3rem auto; background: #fff; padding: 1.5rem; border: 1px solid var(--line); border-radius: 10px; }
         .login form { display: flex; flex-direction: column; gap: .6rem; }
         .hint { color: var(--muted); font-size: .85rem; }
+        .chart { margin: 0 0 1rem; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .75rem; }
+        .chart svg { width: 100%; height: 70px; display: block; }
+        .chart .ok { fill: #4caf70; } .chart .bad { fill: #d9534f; }
+        .chart figcaption { font-size: .85rem; color: var(--muted); margin-top: .3rem; }
         .chip { display: inline-block; padding: .05rem .45rem; border-radius: 999px; border: 1px solid var(--line);
                 background: #fff; font-size: .85rem; margin: .1rem 0; }
         .chip.fired { border-color: #9fd3b0; color: var(--ok); }

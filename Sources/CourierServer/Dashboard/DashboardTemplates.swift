@@ -72,6 +72,7 @@ enum DashboardTemplates {
 
     static let deliveries = """
         <h1>Deliveries</h1>
+        {{{chart}}}
         <ul class="counts">
           {{#counts}}<li><a href="{{link}}" class="state {{state}}{{#current}} current{{/current}}">{{state}} <b>{{count}}</b></a></li>{{/counts}}
         </ul>
