@@ -59,8 +59,11 @@ public struct APIClient: Sendable {
 
     /// Like `HTTPClient.shared`, but redirects are answers for a test to check (the
     /// dashboard's), not to follow.
+    /// Waiting for a pooled connection is bounded by the connect timeout: tests that send dozens
+    /// of requests at once to a busy debug server need more than the default 10 s.
     private static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(60)))
     )
 
     public func send(_ method: String, _ path: String, body: [UInt8]?, headers extra: [HeaderField] = []) async throws -> Answer {

@@ -22,7 +22,7 @@ public enum PostgresTestDatabase {
     /// The pool of a test's store. Dozens of PostgreSQL tests run at once, some with three
     /// nodes each; with the production pool of 20 they could take every connection the test
     /// cluster has and stall one another.
-    public static let maximumConnections = 4
+    public static let maximumConnections = 8
 
     /// Creates an empty database and returns its URL.
     public static func create() throws -> String {
