@@ -611,19 +611,26 @@ public final class PostgresStore: Store {
 
     /// The WHERE clause for a filter and its values.
     static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [PGValue]) {
-        var conditions = ["tenant_id = $1"]
-        var values: [PGValue] = [.text(tenantID)]
-        func add(_ condition: String, _ value: PGValue) {
-            values.append(value)
-            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(values.count)"))
+        var values: [PGValue] = []
+        var clauses: [String] = []
+        for condition in filter.conditions(tenantID: tenantID) {
+            // Each `?` becomes the next `$n`.
+            var sql = ""
+            var remaining = condition.values[...]
+            for character in condition.sql {
+                guard character == "?", let value = remaining.popFirst() else {
+                    sql.append(character)
+                    continue
+                }
+                switch value {
+                case .text(let text): values.append(.text(text))
+                case .integer(let number): values.append(.integer(number))
+                }
+                sql += "$\(values.count)"
+            }
+            clauses.append(sql)
         }
-        if let endpointID = filter.endpointID { add("endpoint_id = ?", .text(endpointID)) }
-        if let state = filter.state { add("state = ?", .integer(Int64(state.storageCode))) }
-        if let eventID = filter.eventID { add("event_id = ?", .text(eventID)) }
-        if let batchID = filter.batchID { add("batch_id = ?", .text(batchID)) }
-        if let since = filter.since { add("created_at >= ?", .integer(Timestamp.millis(since))) }
-        if let until = filter.until { add("created_at < ?", .integer(Timestamp.millis(until))) }
-        return (conditions.joined(separator: " AND "), values)
+        return (clauses.joined(separator: " AND "), values)
     }
 
     public func deliveries(tenantID: String, filter: DeliveryFilter, page: PageRequest) async throws -> Page<Delivery> {

@@ -123,6 +123,9 @@ enum SQLiteSchema {
         CREATE INDEX transmissions_backend ON transmissions (backend, message_id);
         CREATE INDEX transmissions_endpoint ON transmissions (endpoint_id) WHERE status IN (0, 1);
         ALTER TABLE deliveries ADD COLUMN message_id TEXT;
+        -- Deliveries found by their event's type or key (the dashboard's and the API's filters).
+        CREATE INDEX events_type ON events (tenant_id, type);
+        CREATE INDEX events_key ON events (tenant_id, key) WHERE key IS NOT NULL;
         """,
     ]
 

@@ -494,33 +494,14 @@ public final class SQLiteStore: Store {
 
     /// The WHERE clause and binds for a filter.
     static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [SQLiteValue]) {
-        var conditions = ["tenant_id = ?"]
-        var binds: [SQLiteValue] = [.text(tenantID)]
-        if let endpointID = filter.endpointID {
-            conditions.append("endpoint_id = ?")
-            binds.append(.text(endpointID))
+        let conditions = filter.conditions(tenantID: tenantID)
+        let binds = conditions.flatMap(\.values).map { value -> SQLiteValue in
+            switch value {
+            case .text(let text): .text(text)
+            case .integer(let number): .integer(number)
+            }
         }
-        if let state = filter.state {
-            conditions.append("state = ?")
-            binds.append(.integer(Int64(state.storageCode)))
-        }
-        if let eventID = filter.eventID {
-            conditions.append("event_id = ?")
-            binds.append(.text(eventID))
-        }
-        if let batchID = filter.batchID {
-            conditions.append("batch_id = ?")
-            binds.append(.text(batchID))
-        }
-        if let since = filter.since {
-            conditions.append("created_at >= ?")
-            binds.append(.integer(Timestamp.millis(since)))
-        }
-        if let until = filter.until {
-            conditions.append("created_at < ?")
-            binds.append(.integer(Timestamp.millis(until)))
-        }
-        return (conditions.joined(separator: " AND "), binds)
+        return (conditions.map(\.sql).joined(separator: " AND "), binds)
     }
 
     public func deliveries(tenantID: String, filter: DeliveryFilter, page: PageRequest) async throws -> Page<Delivery> {

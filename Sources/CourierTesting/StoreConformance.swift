@@ -545,6 +545,20 @@ public enum StoreConformance {
         try expect(seen == all.items.map(\.id), "cursors walk every delivery once")
         let foreign = try await store.deliveries(tenantID: "other", filter: DeliveryFilter(), page: PageRequest(limit: 50))
         try expect(foreign.items.isEmpty, "scoped to the tenant")
+
+        // By the event's type and key (ep_b alone takes b.y).
+        let keyed = try await store.publish(
+            [try NewEvent(type: "b.y", key: "case-7", payload: .null)], tenantID: Tenant.defaultID, now: t0.addingTimeInterval(300)
+        )
+        let byType = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(eventType: "a.x"), page: PageRequest(limit: 50))
+        try expect(byType.items.count == 8, "by event type: \(byType.items.count)")
+        let byKey = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(eventKey: "case-7"), page: PageRequest(limit: 50))
+        try expect(byKey.items.map(\.eventID) == [keyed[0].id], "by event key")
+        try expect(
+            try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_b", eventType: "b.y")) == 1,
+            "type and endpoint together"
+        )
+        try expect(try await store.countDeliveries(tenantID: "other", filter: DeliveryFilter(eventKey: "case-7")) == 0, "key scoped")
     }
 
     static func actions(_ store: any Store) async throws {

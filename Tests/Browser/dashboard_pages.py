@@ -58,6 +58,12 @@ with sync_playwright() as p:
     expect(page.locator(".chart figcaption")).to_contain_text("5 did not")
     shot(page, "deliveries")
 
+    # Filter by event type: the three events, not the task's run or the message's batch.
+    page.fill("input[name=type]", "case.updated")
+    page.click("button:text-is('Filter')")
+    expect(page.locator("table.records tbody tr")).to_have_count(3)
+    page.goto(base + "/deliveries")
+
     # Find a failed delivery and open it.
     page.click("a.state.exhausted")
     rows = page.locator("table.records tbody tr")

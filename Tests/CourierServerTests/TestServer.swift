@@ -87,6 +87,9 @@ struct TestServer {
             store: store,
             configuration: .init(
                 sender: .init(connectTimeout: .seconds(2), requestTimeout: .milliseconds(ms)), shutdownGrace: 2,
+                // As `courier serve` sets it per store: PostgreSQL's notifications are not
+                // queued for a listener that is away, so its engine looks for due work more often.
+                resyncInterval: store is PostgresStore ? 5 : 30,
                 allowsPrivateTargets: allowsPrivateTargets
             ),
             logger: logger

@@ -1,4 +1,5 @@
 import Courier
+import CourierPostgres
 import CourierTesting
 import Foundation
 import Logging
@@ -18,7 +19,10 @@ import Testing
             var logger = Logger(label: "courier.test")
             logger.logLevel = .warning
             let engine = DeliveryEngine(
-                store: store, configuration: .init(sender: .init(requestTimeout: requestTimeout), shutdownGrace: 2),
+                store: store,
+                configuration: .init(
+                    sender: .init(requestTimeout: requestTimeout), shutdownGrace: 2, resyncInterval: store is PostgresStore ? 5 : 30
+                ),
                 handlers: handlers, logger: logger
             )
             try await TestServer.running([engine], logger: logger) { try await body(Triggers(store: store)) }

@@ -261,10 +261,13 @@ public struct DeliveryFilter: Sendable, Hashable {
     public var since: Date?
     /// Deliveries created before this time.
     public var until: Date?
+    /// Deliveries of events of this type, or with this key.
+    public var eventType: String?
+    public var eventKey: String?
 
     public init(
         endpointID: String? = nil, state: DeliveryState? = nil, eventID: String? = nil, batchID: String? = nil,
-        since: Date? = nil, until: Date? = nil
+        since: Date? = nil, until: Date? = nil, eventType: String? = nil, eventKey: String? = nil
     ) {
         self.endpointID = endpointID
         self.state = state
@@ -272,6 +275,33 @@ public struct DeliveryFilter: Sendable, Hashable {
         self.batchID = batchID
         self.since = since
         self.until = until
+        self.eventType = eventType
+        self.eventKey = eventKey
+    }
+
+    /// A value a condition compares with.
+    public enum Value: Sendable, Hashable {
+        case text(String)
+        case integer(Int64)
+    }
+
+    /// The filter as conditions on `deliveries` for a tenant, each with a `?` per value, in
+    /// order: both stores build their WHERE clause from these, with their own placeholders.
+    public func conditions(tenantID: String) -> [(sql: String, values: [Value])] {
+        var conditions: [(sql: String, values: [Value])] = [("tenant_id = ?", [.text(tenantID)])]
+        if let endpointID { conditions.append(("endpoint_id = ?", [.text(endpointID)])) }
+        if let state { conditions.append(("state = ?", [.integer(Int64(state.storageCode))])) }
+        if let eventID { conditions.append(("event_id = ?", [.text(eventID)])) }
+        if let batchID { conditions.append(("batch_id = ?", [.text(batchID)])) }
+        if let since { conditions.append(("created_at >= ?", [.integer(Timestamp.millis(since))])) }
+        if let until { conditions.append(("created_at < ?", [.integer(Timestamp.millis(until))])) }
+        if let eventType {
+            conditions.append(("event_id IN (SELECT id FROM events WHERE tenant_id = ? AND type = ?)", [.text(tenantID), .text(eventType)]))
+        }
+        if let eventKey {
+            conditions.append(("event_id IN (SELECT id FROM events WHERE tenant_id = ? AND key = ?)", [.text(tenantID), .text(eventKey)]))
+        }
+        return conditions
     }
 }
 

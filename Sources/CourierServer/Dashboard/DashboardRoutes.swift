@@ -201,7 +201,10 @@ struct DashboardRoutes {
             "chart": ActivityChart.svg(activity, now: now), "counts": counts, "rows": rows,
             "endpointOptions": endpoints.map { ["id": $0.id, "label": $0.name ?? $0.url, "selected": $0.id == filter.endpointID] },
             "stateOptions": DeliveryState.allCases.map { ["state": $0.rawValue, "selected": $0 == filter.state] },
-            "filter": ["event": fields["event"] ?? "", "since": fields["since"] ?? "", "until": fields["until"] ?? ""],
+            "filter": [
+                "event": fields["event"] ?? "", "since": fields["since"] ?? "", "until": fields["until"] ?? "",
+                "type": fields["type"] ?? "", "key": fields["key"] ?? "",
+            ],
             "hiddenFilter": current.map { ["name": $0.name, "value": $0.value] },
             "csrf": signedIn.csrf,
         ]
@@ -494,7 +497,7 @@ struct DashboardRoutes {
         return try DeliveryFilter(json: .object(object))
     }
 
-    private static let filterNames = ["endpoint", "state", "event", "since", "until"]
+    private static let filterNames = ["endpoint", "state", "type", "key", "event", "since", "until"]
 
     private static func filterFields(_ fields: FormFields) -> [(name: String, value: String)] {
         filterNames.compactMap { name in fields.nonEmpty(name).map { (name: name, value: $0) } }

@@ -83,6 +83,8 @@ enum DashboardTemplates {
           <label>State <select name="state"><option value="">any</option>
             {{#stateOptions}}<option{{#selected}} selected{{/selected}}>{{state}}</option>{{/stateOptions}}
           </select></label>
+          <label>Event type <input name="type" value="{{filter.type}}" size="14"></label>
+          <label>Key <input name="key" value="{{filter.key}}" size="10"></label>
           <label>Event id <input name="event" value="{{filter.event}}" size="14"></label>
           <label>Since <input name="since" value="{{filter.since}}" placeholder="2026-01-31T00:00:00Z" size="20"></label>
           <label>Until <input name="until" value="{{filter.until}}" size="20"></label>

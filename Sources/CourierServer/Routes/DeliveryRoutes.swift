@@ -10,7 +10,9 @@ struct DeliveryRoutes {
     func add(to group: RouterGroup<CourierRequestContext>) {
         group.get("deliveries") { request, context in
             let tenantID = try context.requireTenant()
-            let query = try request.queryParameters(allowed: ["endpoint", "state", "event", "batch", "since", "until", "limit", "cursor"])
+            let query = try request.queryParameters(
+                allowed: ["endpoint", "state", "event", "batch", "since", "until", "type", "key", "limit", "cursor"]
+            )
             let filter = try DeliveryFilter(parameters: query)
             let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: try PageRequest(query: query))
             return JSONResponse.list(page, \.json)
@@ -56,10 +58,10 @@ struct DeliveryRoutes {
 }
 
 extension DeliveryFilter {
-    /// From query parameters: `endpoint`, `state`, `event`, `batch`, `since`, `until`.
+    /// From query parameters: `endpoint`, `state`, `event`, `batch`, `since`, `until`, `type`, `key`.
     init(parameters: [String: String]) throws(CourierError) {
         var object = JSONObject()
-        for key in ["endpoint", "state", "event", "batch", "since", "until"] {
+        for key in ["endpoint", "state", "event", "batch", "since", "until", "type", "key"] {
             if let value = parameters[key] { object[key] = .string(value) }
         }
         try self.init(json: .object(object))
@@ -72,6 +74,8 @@ extension DeliveryFilter {
         endpointID = try reader.string("endpoint")
         eventID = try reader.string("event")
         batchID = try reader.string("batch")
+        eventType = try reader.string("type")
+        eventKey = try reader.string("key")
         if let state = try reader.string("state") {
             guard let parsed = DeliveryState(rawValue: state) else {
                 throw .invalid(
