@@ -145,7 +145,7 @@ public final class RecordingReceiver: Sendable {
 
     /// Waits until at least `count` requests (to `path`, if given) have arrived, or fails after `timeout`.
     @discardableResult
-    public func waitForRequests(_ count: Int, path: String? = nil, timeout: Duration = .seconds(20)) async throws -> [Request] {
+    public func waitForRequests(_ count: Int, path: String? = nil, timeout: Duration = .seconds(60)) async throws -> [Request] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let found = requests(path: path)

@@ -9,7 +9,7 @@ import Testing
     /// Polls a message until `condition` holds, and returns it with its transmissions.
     @discardableResult
     static func waitForMessage(
-        _ server: TestServer, _ id: String, timeout: Duration = .seconds(20), until condition: (JSONObject) -> Bool
+        _ server: TestServer, _ id: String, timeout: Duration = .seconds(60), until condition: (JSONObject) -> Bool
     ) async throws -> JSONObject {
         let deadline = ContinuousClock.now + timeout
         var last = JSONObject()

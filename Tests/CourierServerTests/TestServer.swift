@@ -147,7 +147,7 @@ struct TestServer {
     /// Polls until `condition` holds for the delivery (read through the API), or fails after `timeout`.
     @discardableResult
     func waitForDelivery(
-        _ id: String, timeout: Duration = .seconds(20), api: APIClient? = nil, until condition: (JSONObject) -> Bool
+        _ id: String, timeout: Duration = .seconds(60), api: APIClient? = nil, until condition: (JSONObject) -> Bool
     ) async throws -> JSONObject {
         let deadline = ContinuousClock.now + timeout
         var last = JSONObject()

@@ -41,7 +41,7 @@ import Testing
     /// Polls the session until `condition` holds, and returns it.
     @discardableResult
     static func waitForSession(
-        _ server: TestServer, _ uid: String, timeout: Duration = .seconds(20), until condition: (Snapshot) -> Bool
+        _ server: TestServer, _ uid: String, timeout: Duration = .seconds(60), until condition: (Snapshot) -> Bool
     ) async throws -> Snapshot {
         let deadline = ContinuousClock.now + timeout
         var last = Snapshot(json: JSONObject())

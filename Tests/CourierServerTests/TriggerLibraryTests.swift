@@ -32,7 +32,7 @@ import Testing
     /// Polls the session until `condition` holds, and returns it.
     @discardableResult
     static func waitFor(_ triggers: Triggers, _ uid: String, until condition: (Session) -> Bool) async throws -> Session {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let session = try await triggers.session(uid), condition(session) { return session }
             try await Task.sleep(for: .milliseconds(20))
