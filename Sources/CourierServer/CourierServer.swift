@@ -62,7 +62,10 @@ public enum CourierServer {
         DeliveryRoutes(store: store, body: body).add(to: api)
         SessionRoutes(store: store, body: body).add(to: api)
         MessageRoutes(store: store, body: body).add(to: api)
-        DashboardRoutes(store: store, adminTokenHash: adminTokenHash, bodyLimit: configuration.maxBodySize).add(to: router)
+        DashboardRoutes(
+            store: store, adminTokenHash: adminTokenHash, bodyLimit: configuration.maxBodySize,
+            targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets)
+        ).add(to: router)
         return router
     }
 

@@ -108,6 +108,34 @@ with sync_playwright() as p:
     expect(crm.locator("td .state")).to_have_text("active")
     shot(page, "endpoints")
 
+    # A new endpoint from the form: a bad URL is refused with the reason, then it is saved
+    # and its secret shown once; then it is edited, and its secret rotated.
+    page.click("text=New endpoint")
+    page.fill("input[name=name]", "audit")
+    page.fill("input[name=url]", "ftp://example.com/audit")
+    page.fill("input[name=eventTypes]", "audit.*")
+    page.click("button:text-is('Save')")
+    expect(page.locator(".problem")).to_contain_text("http or https")
+    expect(page.locator("input[name=name]")).to_have_value("audit")
+    page.fill("input[name=url]", "http://127.0.0.1:9/audit")
+    page.click("button:text-is('Save')")
+    expect(page.locator("h1")).to_have_text("Created audit")
+    first_secret = page.locator("pre.secret").inner_text()
+    assert first_secret.startswith("whsec_"), first_secret
+    page.goto(base + "/endpoints")
+    expect(page.locator("table.records tbody tr")).to_have_count(4)
+    page.locator("table.records tbody tr", has_text="audit").locator("text=Edit").click()
+    expect(page.locator("input[name=eventTypes]")).to_have_value("audit.*")
+    page.fill("input[name=description]", "the audit log")
+    page.click("button:text-is('Save')")
+    expect(page.locator(".notice")).to_contain_text("Saved audit")
+    page.locator("table.records tbody tr", has_text="audit").locator("text=Edit").click()
+    expect(page.locator("input[name=description]")).to_have_value("the audit log")
+    shot(page, "endpoint-edit")
+    page.click("button:text-is('Rotate the secret')")
+    second_secret = page.locator("pre.secret").inner_text()
+    assert second_secret.startswith("whsec_") and second_secret != first_secret, "a new secret"
+
     # A session: what waits on what, and the failed instance replayed.
     page.click("nav >> text=Sessions")
     page.fill("input[name=uid]", "applicant:42")

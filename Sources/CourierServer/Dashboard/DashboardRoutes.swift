@@ -18,12 +18,14 @@ struct DashboardRoutes {
     let store: any Store
     let adminTokenHash: String
     let bodyLimit: Int
+    let targetGuard: TargetGuard
     let keyring: DashboardKeyring
 
-    init(store: any Store, adminTokenHash: String, bodyLimit: Int) {
+    init(store: any Store, adminTokenHash: String, bodyLimit: Int, targetGuard: TargetGuard) {
         self.store = store
         self.adminTokenHash = adminTokenHash
         self.bodyLimit = bodyLimit
+        self.targetGuard = targetGuard
         self.keyring = DashboardKeyring(store: store)
     }
 
@@ -141,10 +143,45 @@ struct DashboardRoutes {
         router.get("endpoints") { request, _ in
             try await viewing(request) { signedIn in try await endpointsPage(signedIn, notice: Self.notice(request)) }
         }
+        router.get("endpoints/new") { request, _ in
+            try await viewing(request) { signedIn in
+                Self.render("endpoint-form", title: "New endpoint", data: Self.endpointForm(nil, signedIn: signedIn), signedIn: signedIn, section: "onEndpoints")
+            }
+        }
+        router.post("endpoints/new") { request, _ in
+            try await changing(request) { signedIn, form in
+                let now = Date()
+                do {
+                    let changes = try targetGuard.check(try EndpointChanges(json: Self.endpointJSON(form)))
+                    let endpoint = try Endpoint(creating: changes, id: Identifier.make("ep", now: now), tenantID: signedIn.session.tenantID, now: now)
+                    try await store.insertEndpoint(endpoint)
+                    return Self.render(
+                        "secret", title: "Endpoint created", data: ["heading": "Created \(endpoint.name ?? endpoint.id)", "secret": endpoint.secret],
+                        signedIn: signedIn, section: "onEndpoints"
+                    )
+                } catch let error as CourierError where error.kind == .invalid || error.kind == .conflict {
+                    var data = Self.endpointForm(nil, signedIn: signedIn, form: form)
+                    data["problem"] = error.message
+                    return Self.render("endpoint-form", title: "New endpoint", data: data, signedIn: signedIn, section: "onEndpoints", status: .badRequest)
+                }
+            }
+        }
+        router.get("endpoints/:id/edit") { request, context in
+            let id = try context.parameters.require("id")
+            return try await viewing(request) { signedIn in
+                guard let endpoint = try await store.endpoint(tenantID: signedIn.session.tenantID, id: id) else {
+                    throw CourierError.notFound("endpoint")
+                }
+                return Self.render(
+                    "endpoint-form", title: "Edit endpoint", data: Self.endpointForm(endpoint, signedIn: signedIn), signedIn: signedIn,
+                    section: "onEndpoints"
+                )
+            }
+        }
         router.post("endpoints/:id/:action") { request, context in
             let id = try context.parameters.require("id")
             let name = try context.parameters.require("action")
-            return try await changing(request) { signedIn, _ in
+            return try await changing(request) { signedIn, form in
                 let tenantID = signedIn.session.tenantID
                 let notice: String
                 switch name {
@@ -157,6 +194,25 @@ struct DashboardRoutes {
                 case "test":
                     let delivery = try await store.sendTestEvent(tenantID: tenantID, endpointID: id, now: Date())
                     notice = "A test event is on its way: delivery \(delivery.id)."
+                case "save":
+                    guard let endpoint = try await store.endpoint(tenantID: tenantID, id: id) else { throw CourierError.notFound("endpoint") }
+                    do {
+                        let changes = try targetGuard.check(try EndpointChanges(json: Self.endpointJSON(form)))
+                        try await store.updateEndpoint(try endpoint.applying(changes, now: Date()))
+                    } catch let error as CourierError where error.kind == .invalid || error.kind == .conflict {
+                        var data = Self.endpointForm(endpoint, signedIn: signedIn, form: form)
+                        data["problem"] = error.message
+                        return Self.render("endpoint-form", title: "Edit endpoint", data: data, signedIn: signedIn, section: "onEndpoints", status: .badRequest)
+                    }
+                    notice = "Saved \(endpoint.name ?? endpoint.id)."
+                case "rotate":
+                    guard let endpoint = try await store.endpoint(tenantID: tenantID, id: id) else { throw CourierError.notFound("endpoint") }
+                    let rotated = endpoint.rotatingSecret(to: WebhookSecret.generate().description, grace: Endpoint.defaultRotationGrace, now: Date())
+                    try await store.updateEndpoint(rotated)
+                    return Self.render(
+                        "secret", title: "Secret rotated", data: ["heading": "New secret for \(endpoint.name ?? endpoint.id)", "secret": rotated.secret],
+                        signedIn: signedIn, section: "onEndpoints"
+                    )
                 default:
                     throw CourierError.notFound("action")
                 }
@@ -357,6 +413,38 @@ struct DashboardRoutes {
             },
         ]
         return Self.render("message", title: "Message \(id)", data: data, signedIn: signedIn, notice: nil, section: "onMessages")
+    }
+
+    /// The endpoint form's fields: from the endpoint, or as typed when it must be corrected.
+    private static func endpointForm(_ endpoint: Endpoint?, signedIn: SignedIn, form: FormFields? = nil) -> [String: Any] {
+        var data: [String: Any] = [
+            "heading": endpoint.map { "Edit \($0.name ?? $0.id)" } ?? "New endpoint", "csrf": signedIn.csrf,
+            // Not `/edit`: a constant segment shared with the GET route would hide the POST one.
+            "action": endpoint.map { "/endpoints/\(escapePath($0.id))/save" } ?? "/endpoints/new",
+            "name": endpoint?.name ?? "", "url": endpoint?.url ?? "", "description": endpoint?.description ?? "",
+            "eventTypes": endpoint.map { $0.eventTypes.isEmpty ? "none" : $0.eventTypes.map(\.description).joined(separator: " ") } ?? "*",
+            "maxInFlight": String(endpoint?.maxInFlight ?? Endpoint.defaultMaxInFlight),
+        ]
+        if let endpoint { data["id"] = endpoint.id }
+        if let form {
+            for name in ["name", "url", "description", "eventTypes", "maxInFlight"] { data[name] = form[name] ?? "" }
+        }
+        return data
+    }
+
+    /// The form as the API's endpoint JSON, so that it is read and checked exactly as the API does.
+    private static func endpointJSON(_ form: FormFields) throws(CourierError) -> JSONValue {
+        var object = JSONObject()
+        object["name"] = form.nonEmpty("name").map(JSONValue.string) ?? .null
+        if let url = form.nonEmpty("url") { object["url"] = .string(url) }
+        object["description"] = form.nonEmpty("description").map(JSONValue.string) ?? .null
+        let types = (form["eventTypes"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        object["eventTypes"] = .array(types == ["none"] ? [] : types.map(JSONValue.string))
+        if let text = form.nonEmpty("maxInFlight") {
+            guard let number = Int(text) else { throw .invalid("requests at once must be a whole number", field: "maxInFlight") }
+            object["maxInFlight"] = .integer(number)
+        }
+        return .object(object)
     }
 
     /// `3 delivered · 1 errored`, in the statuses' order.

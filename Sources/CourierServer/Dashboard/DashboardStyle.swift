@@ -22,6 +22,8 @@ enum DashboardStyle {
         input, select { font: inherit; padding: .25rem .4rem; border: 1px solid var(--line); border-radius: 5px; }
         .filters, .bulk { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin: 1rem 0;
                           padding: .75rem; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
+        .stacked { flex-direction: column; align-items: stretch; }
+        .stacked input { max-width: 40rem; }
         .filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
         .counts { display: flex; flex-wrap: wrap; gap: .4rem; list-style: none; padding: 0; margin: 0; }
         .counts a { display: inline-block; padding: .2rem .6rem; border-radius: 999px; background: #fff;

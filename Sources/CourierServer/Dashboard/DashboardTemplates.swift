@@ -7,7 +7,8 @@ enum DashboardTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("login", login), ("deliveries", deliveries), ("delivery", delivery), ("endpoints", endpoints),
-            ("session", session), ("messages", messages), ("message", message), ("error", error),
+            ("session", session), ("messages", messages), ("message", message), ("endpoint-form", endpointForm),
+            ("secret", secret), ("error", error),
         ] {
             // The templates are ours and fixed: one that does not parse is a bug caught by any test.
             try! library.register(text, named: name)
@@ -157,6 +158,7 @@ enum DashboardTemplates {
 
     static let endpoints = """
         <h1>Endpoints</h1>
+        <p><a href="/endpoints/new">New endpoint</a></p>
         <div class="scroll">
         <table class="records">
           <thead><tr><th>Endpoint</th><th>URL</th><th>Status</th><th>Health</th><th>Backlog</th><th></th></tr></thead>
@@ -168,10 +170,11 @@ enum DashboardTemplates {
               <td><span class="state {{status}}">{{status}}</span>{{#reason}}<br><small>{{reason}}</small>{{/reason}}</td>
               <td>{{health}}{{#lastSuccess}}<br><small>last success {{lastSuccess}}</small>{{/lastSuccess}}</td>
               <td>{{backlog}}</td>
-              <td class="actions">
+              <td class="row-actions">
                 {{#canPause}}<form method="post" action="/endpoints/{{id}}/pause" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Pause</button></form>{{/canPause}}
                 {{^canPause}}<form method="post" action="/endpoints/{{id}}/resume" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Resume</button></form>{{/canPause}}
                 <form method="post" action="/endpoints/{{id}}/test" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Send test</button></form>
+                <a href="/endpoints/{{id}}/edit">Edit</a>
               </td>
             </tr>
           {{/rows}}
@@ -286,6 +289,35 @@ enum DashboardTemplates {
           </tbody>
         </table></div>
         {{/hasTransmissions}}
+        """
+
+    static let endpointForm = """
+        <p><a href="/endpoints">← Endpoints</a></p>
+        <h1>{{heading}}</h1>
+        {{#problem}}<p class="problem" role="alert">{{problem}}</p>{{/problem}}
+        <form method="post" action="{{action}}" class="filters stacked">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label>Name <input name="name" value="{{name}}" placeholder="crm" size="30"></label>
+          <label>URL <input name="url" value="{{url}}" placeholder="https://example.com/webhooks" size="50" required></label>
+          <label>Event types (space separated; * for all, none for no events) <input name="eventTypes" value="{{eventTypes}}" size="50"></label>
+          <label>Description <input name="description" value="{{description}}" size="50"></label>
+          <label>Requests at once <input name="maxInFlight" value="{{maxInFlight}}" size="5"></label>
+          <button>Save</button>
+        </form>
+        {{#id}}
+        <h2>Signing secret</h2>
+        <form method="post" action="/endpoints/{{id}}/rotate" class="inline">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <button>Rotate the secret</button> <small>The old one goes on signing beside the new one for 24 hours.</small>
+        </form>
+        {{/id}}
+        """
+
+    static let secret = """
+        <p><a href="/endpoints">← Endpoints</a></p>
+        <h1>{{heading}}</h1>
+        <p>Its signing secret, shown this once: give it to the receiver, which verifies every request with it.</p>
+        <pre class="secret">{{secret}}</pre>
         """
 
     static let error = """

@@ -70,15 +70,8 @@ struct EndpointRoutes {
         }
     }
 
-    /// Refuses a URL that names a private target, unless the server allows them.
     private func check(_ changes: EndpointChanges) throws -> EndpointChanges {
-        if let url = changes.url, let problem = targetGuard.problemSaving(url: url) {
-            throw CourierError.invalid(problem, field: "url", code: "private_target")
-        }
-        if case .oauth2(let credentials)?? = changes.auth, let problem = targetGuard.problemSaving(url: credentials.tokenURL) {
-            throw CourierError.invalid(problem, field: "auth.tokenUrl", code: "private_target")
-        }
-        return changes
+        try targetGuard.check(changes)
     }
 
     private func find(_ context: CourierRequestContext) async throws -> Endpoint {
@@ -108,5 +101,19 @@ extension PageRequest {
             limit = value
         }
         self.init(limit: limit, cursor: query["cursor"])
+    }
+}
+
+extension TargetGuard {
+    /// Refuses changes whose URL (or OAuth2 token URL) names a private target, unless the
+    /// server allows them: the API and the dashboard save endpoints the same way.
+    func check(_ changes: EndpointChanges) throws -> EndpointChanges {
+        if let url = changes.url, let problem = problemSaving(url: url) {
+            throw CourierError.invalid(problem, field: "url", code: "private_target")
+        }
+        if case .oauth2(let credentials)?? = changes.auth, let problem = problemSaving(url: credentials.tokenURL) {
+            throw CourierError.invalid(problem, field: "auth.tokenUrl", code: "private_target")
+        }
+        return changes
     }
 }
