@@ -31,8 +31,15 @@ struct DeliveriesCommand: AsyncParsableCommand {
         @Option(help: "Only deliveries created before this RFC 3339 time.")
         var until: String?
 
+        @Option(help: "Only deliveries of events of this type.")
+        var type: String?
+
+        @Option(help: "Only deliveries of events with this key.")
+        var key: String?
+
         var fields: [(String, String?)] {
-            [("endpoint", endpoint), ("state", state), ("event", event), ("batch", batch), ("since", since), ("until", until)]
+            [("endpoint", endpoint), ("state", state), ("event", event), ("batch", batch), ("since", since), ("until", until),
+             ("type", type), ("key", key)]
         }
     }
 

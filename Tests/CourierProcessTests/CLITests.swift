@@ -144,6 +144,10 @@ import Testing
         let json = try await fixture.courier("deliveries", "list", "--endpoint", endpointID, "--state", "exhausted", "--json")
         let deliveries = (json["data"]?.arrayValue ?? []).compactMap(\.objectValue)
         #expect(deliveries.count == 2, "\(json)")
+        let byType = try await fixture.courier("deliveries", "list", "--type", "order.created", "--json")
+        #expect(byType["data"]?.arrayValue?.count == 2, "by event type: \(byType)")
+        let otherType = try await fixture.courier("deliveries", "list", "--type", "order.cancelled", "--json")
+        #expect(otherType["data"]?.arrayValue?.isEmpty == true, "\(otherType)")
         let none = try await fixture.courier("deliveries", "list", "--endpoint", endpointID, "--state", "succeeded")
         #expect(none.status == 0 && none.output.isEmpty && none.errors == "no deliveries match\n", "\(none)")
 
