@@ -50,7 +50,10 @@ import Testing
             values = try parse(answer.text)
             if values["courier_attempts_total{\(hookLabels)outcome=rejected,tenant=default}"] == 1,
                values["courier_endpoint_backlog_deliveries{endpoint=\(held),tenant=default}"] == 2,
-               values["courier_deliveries_finished_total{\(hookLabels)state=succeeded,tenant=default}"] == 2 { break }
+               values["courier_deliveries_finished_total{\(hookLabels)state=succeeded,tenant=default}"] == 2,
+               // The backlog is sampled: wait for a sample taken after the last delivery.
+               values["courier_backlog_deliveries{state=pending,tenant=default}"] == 2,
+               (values["courier_endpoint_backlog_deliveries{endpoint=\(hook),tenant=default}"] ?? 0) == 0 { break }
             try await Task.sleep(for: .milliseconds(50))
         } while ContinuousClock.now < deadline
         #expect(values["courier_events_accepted_total{tenant=default}"] == 5, "\(values)")
