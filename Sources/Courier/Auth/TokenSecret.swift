@@ -17,12 +17,19 @@ public enum TokenSecret {
     }
 }
 
-/// Unpadded base64url, the alphabet that survives headers, URLs and shells unquoted.
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
+/// Unpadded base64url, the alphabet that survives headers, URLs, cookies and shells unquoted.
+public enum Base64URL {
+    public static func encode(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The bytes `text` encodes, or nil when it is not base64url.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map(Array.init)
     }
 }

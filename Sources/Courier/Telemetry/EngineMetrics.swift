@@ -34,11 +34,15 @@ final class EngineMetrics: Sendable {
         claimLag.recordNanoseconds(Int64(max(0, now.timeIntervalSince(dueAt)) * 1e9))
     }
 
+    /// Cached by the ids themselves, so that an attempt takes one lock; the label budgets are
+    /// consulted only the first time an endpoint is seen.
     private func handles(tenant: String, endpoint: String) -> Handles {
-        let key = Key(tenant: MetricLabels.tenants.label(tenant), endpoint: MetricLabels.endpoints.label(endpoint))
+        let key = Key(tenant: tenant, endpoint: endpoint)
+        if let cached = handles.withLock({ $0[key] }) { return cached }
+        let labels = Key(tenant: MetricLabels.tenants.label(tenant), endpoint: MetricLabels.endpoints.label(endpoint))
         return handles.withLock { cache in
             if let cached = cache[key] { return cached }
-            let dimensions = [("tenant", key.tenant), ("endpoint", key.endpoint)]
+            let dimensions = [("tenant", labels.tenant), ("endpoint", labels.endpoint)]
             let made = Handles(
                 attempts: Dictionary(uniqueKeysWithValues: Attempt.Outcome.allCases.map {
                     ($0, Counter(label: "courier_attempts_total", dimensions: dimensions + [("outcome", $0.rawValue)]))

@@ -37,13 +37,13 @@ struct DashboardKeys: Sendable {
         let fields = [session.isAdmin ? "admin" : "tenant", session.ownTenant, session.tenantID,
                       String(Int64(session.expires.timeIntervalSince1970))].joined(separator: "\n")
         let payload = Array(fields.utf8)
-        return Self.encode(payload) + "." + Self.encode(Array(HMAC<SHA256>.authenticationCode(for: payload, using: key)))
+        return Base64URL.encode(payload) + "." + Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: payload, using: key)))
     }
 
     /// The session a cookie carries, if it is ours, whole, and not yet over.
     func open(_ value: String, now: Date = Date()) -> DashboardSession? {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let payload = Self.decode(parts[0]), let mac = Self.decode(parts[1]),
+        guard parts.count == 2, let payload = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
               HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key) else { return nil }
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 4, let expires = Int64(fields[3]).map({ Date(timeIntervalSince1970: TimeInterval($0)) }), expires > now
@@ -53,18 +53,7 @@ struct DashboardKeys: Sendable {
 
     /// The token forms carry: bound to the session's cookie, so another site cannot forge it.
     func csrf(for cookie: String) -> String {
-        Self.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(("csrf\n" + cookie).utf8), using: key)))
-    }
-
-    private static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    private static func decode(_ text: Substring) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
+        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(("csrf\n" + cookie).utf8), using: key)))
     }
 }
 

@@ -101,7 +101,7 @@ struct DashboardRoutes {
                 } catch let error as CourierError where error.kind == .conflict {
                     notice = error.message
                 }
-                return Self.redirect("/deliveries/\(Self.escapePath(id))" + Self.query([], notice: notice))
+                return Self.redirect("/deliveries/\(Self.escape(id))" + Self.query([], notice: notice))
             }
         }
         router.get("sessions") { request, _ in
@@ -420,7 +420,7 @@ struct DashboardRoutes {
         var data: [String: Any] = [
             "heading": endpoint.map { "Edit \($0.name ?? $0.id)" } ?? "New endpoint", "csrf": signedIn.csrf,
             // Not `/edit`: a constant segment shared with the GET route would hide the POST one.
-            "action": endpoint.map { "/endpoints/\(escapePath($0.id))/save" } ?? "/endpoints/new",
+            "action": endpoint.map { "/endpoints/\(escape($0.id))/save" } ?? "/endpoints/new",
             "name": endpoint?.name ?? "", "url": endpoint?.url ?? "", "description": endpoint?.description ?? "",
             "eventTypes": endpoint.map { $0.eventTypes.isEmpty ? "none" : $0.eventTypes.map(\.description).joined(separator: " ") } ?? "*",
             "maxInFlight": String(endpoint?.maxInFlight ?? Endpoint.defaultMaxInFlight),
@@ -594,16 +594,13 @@ struct DashboardRoutes {
     private static func query(_ fields: [(name: String, value: String)], notice: String? = nil) -> String {
         let all = fields + (notice.map { [(name: "notice", value: $0)] } ?? [])
         guard !all.isEmpty else { return "" }
-        return "?" + all.map { "\($0.name)=\(escapeQuery($0.value))" }.joined(separator: "&")
+        return "?" + all.map { "\($0.name)=\(escape($0.value))" }.joined(separator: "&")
     }
 
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    private static func escapeQuery(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
-    }
-
-    private static func escapePath(_ text: String) -> String {
+    /// A path segment or a query value, percent-encoded but for the unreserved characters.
+    private static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 
