@@ -1,0 +1,147 @@
+import Courier
+import Foundation
+import Hummingbird
+
+extension DashboardRoutes {
+    func addDeliveries(to router: Router<CourierRequestContext>) {
+        router.get("deliveries") { request, _ in
+            try await viewing(request) { signedIn in try await deliveriesPage(request, signedIn) }
+        }
+        router.get("deliveries/:id") { request, context in
+            let id = try context.parameters.require("id")
+            return try await viewing(request) { signedIn in try await deliveryPage(id: id, signedIn, notice: Self.notice(request)) }
+        }
+        router.post("deliveries/bulk") { request, _ in
+            try await changing(request) { signedIn, form in
+                guard let action = form["action"].flatMap(DeliveryStateMachine.Action.init(rawValue:)) else {
+                    throw CourierError.invalid("choose requeue, resend or cancel", field: "action")
+                }
+                let filter = try Self.filter(form)
+                let result = try await store.apply(action, tenantID: signedIn.session.tenantID, filter: filter, now: Date())
+                let notice = "\(action.rawValue.capitalized): \(result.changed) of \(result.matched) matching deliveries changed."
+                return Self.redirect("/deliveries" + Self.query(Self.filterFields(form), notice: notice))
+            }
+        }
+        router.post("deliveries/:id/:action") { request, context in
+            let id = try context.parameters.require("id")
+            let name = try context.parameters.require("action")
+            return try await changing(request) { signedIn, _ in
+                guard let action = DeliveryStateMachine.Action(rawValue: name) else { throw CourierError.notFound("action") }
+                let notice: String
+                do {
+                    let delivery = try await store.apply(action, tenantID: signedIn.session.tenantID, deliveryID: id, now: Date())
+                    notice = "\(action.rawValue.capitalized): the delivery is \(delivery.state.rawValue)."
+                } catch let error as CourierError where error.kind == .conflict {
+                    notice = error.message
+                }
+                return Self.redirect("/deliveries/\(Self.escape(id))" + Self.query([], notice: notice))
+            }
+        }
+    }
+
+    private func deliveriesPage(_ request: Request, _ signedIn: SignedIn) async throws -> Response {
+        let fields = FormFields(request.uri.query ?? "")
+        let tenantID = signedIn.session.tenantID
+        let filter = try Self.filter(fields)
+        let endpoints = try await store.endpoints(tenantID: tenantID, page: PageRequest(limit: PageRequest.maximumLimit)).items
+        let labels = Dictionary(endpoints.map { ($0.id, $0.name ?? $0.url) }, uniquingKeysWith: { first, _ in first })
+        let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: PageRequest(limit: 50, cursor: fields.nonEmpty("cursor")))
+        var counts: [[String: Any]] = []
+        for state in DeliveryState.allCases {
+            var counted = filter
+            counted.state = state
+            let count = try await store.countDeliveries(tenantID: tenantID, filter: counted)
+            var link = Self.filterFields(fields).filter { $0.name != "state" }
+            link.append((name: "state", value: state.rawValue))
+            counts.append(["state": state.rawValue, "count": count, "current": filter.state == state,
+                           "link": "/deliveries" + Self.query(link)])
+        }
+        var rows: [[String: Any]] = []
+        for delivery in page.items {
+            let event = try await delivery.eventID.asyncMap { try await store.event(tenantID: tenantID, id: $0) } ?? nil
+            rows.append([
+                "id": delivery.id, "state": delivery.state.rawValue, "endpoint": labels[delivery.endpointID] ?? delivery.endpointID,
+                "event": Self.subject(of: delivery, event: event), "attempts": delivery.attemptCount,
+                "lastResponse": delivery.lastStatus.map { "HTTP \($0)" } ?? delivery.lastError ?? "",
+                "nextAttempt": delivery.nextAttemptAt.map(Self.short) ?? "", "created": Self.short(delivery.createdAt),
+            ])
+        }
+        let current = Self.filterFields(fields)
+        let now = Date()
+        let activity = try await store.activity(tenantID: tenantID, since: now.addingTimeInterval(-Double(ActivityChart.minutes) * 60))
+        var data: [String: Any] = [
+            "chart": ActivityChart.svg(activity, now: now), "counts": counts, "rows": rows,
+            "endpointOptions": endpoints.map { ["id": $0.id, "label": $0.name ?? $0.url, "selected": $0.id == filter.endpointID] },
+            "stateOptions": DeliveryState.allCases.map { ["state": $0.rawValue, "selected": $0 == filter.state] },
+            "filter": [
+                "event": fields["event"] ?? "", "since": fields["since"] ?? "", "until": fields["until"] ?? "",
+                "type": fields["type"] ?? "", "key": fields["key"] ?? "",
+            ],
+            "hiddenFilter": current.map { ["name": $0.name, "value": $0.value] },
+            "csrf": signedIn.csrf,
+        ]
+        if let cursor = page.nextCursor { data["next"] = "/deliveries" + Self.query(current + [(name: "cursor", value: cursor)]) }
+        return Self.render("deliveries", title: "Deliveries", data: data, signedIn: signedIn, notice: fields["notice"], section: "onDeliveries")
+    }
+
+    private func deliveryPage(id: String, _ signedIn: SignedIn, notice: String?) async throws -> Response {
+        let tenantID = signedIn.session.tenantID
+        guard let delivery = try await store.delivery(tenantID: tenantID, id: id) else { throw CourierError.notFound("delivery") }
+        let attempts = try await store.attempts(tenantID: tenantID, deliveryID: id)
+        let event = try await delivery.eventID.asyncMap { try await store.event(tenantID: tenantID, id: $0) } ?? nil
+        let endpoint = try await store.endpoint(tenantID: tenantID, id: delivery.endpointID)
+        var actions: [[String: Any]] = [["action": "resend", "label": "Resend", "id": id, "csrf": signedIn.csrf]]
+        if delivery.state.isActive { actions.append(["action": "cancel", "label": "Cancel", "id": id, "csrf": signedIn.csrf]) }
+        if [.exhausted, .rejected, .cancelled].contains(delivery.state) {
+            actions.append(["action": "requeue", "label": "Requeue", "id": id, "csrf": signedIn.csrf])
+        }
+        let payload = event.map { event in
+            (try? JSONParser.parse(event.payload)).map(\.prettyPrinted) ?? String(decoding: event.payload, as: UTF8.self)
+        }
+        let data: [String: Any] = [
+            "id": delivery.id, "state": delivery.state.rawValue,
+            "kind": delivery.task != nil ? "task run" : delivery.messageID != nil ? "message batch" : delivery.eventID == nil ? "batch" : "event",
+            "endpoint": endpoint.map { $0.name ?? $0.url } ?? delivery.endpointID,
+            "eventID": delivery.eventID ?? "", "eventType": event?.type ?? "", "attemptCount": delivery.attemptCount,
+            "nextAttempt": delivery.nextAttemptAt.map(Self.short) ?? "none", "lastError": delivery.lastError ?? "",
+            "created": Self.short(delivery.createdAt), "actions": delivery.task == nil ? actions : [], "payload": payload ?? "",
+            "attempts": attempts.reversed().map { attempt -> [String: Any] in
+                [
+                    "outcome": attempt.outcome.rawValue, "status": attempt.responseStatus.map { "HTTP \($0)" } ?? "no response",
+                    "duration": String(format: "%.1f", attempt.duration * 1000), "started": Self.short(attempt.startedAt),
+                    "request": attempt.request, "error": attempt.error ?? "",
+                    "headers": attempt.responseHeaders.map { ["name": $0.name, "value": $0.value] },
+                    "hasHeaders": !attempt.responseHeaders.isEmpty,
+                    "body": attempt.responseBody.map(Self.pretty) ?? "", "truncated": attempt.responseBodyTruncated,
+                ]
+            },
+        ]
+        return Self.render("delivery", title: "Delivery \(id)", data: data, signedIn: signedIn, notice: notice, section: "onDeliveries")
+    }
+
+    /// The deliveries filter from a query string or a bulk form.
+    private static func filter(_ fields: FormFields) throws(CourierError) -> DeliveryFilter {
+        var object = JSONObject()
+        for (name, value) in filterFields(fields) { object[name] = .string(value) }
+        return try DeliveryFilter(json: .object(object))
+    }
+
+    private static let filterNames = ["endpoint", "state", "type", "key", "event", "since", "until"]
+
+    private static func filterFields(_ fields: FormFields) -> [(name: String, value: String)] {
+        filterNames.compactMap { name in fields.nonEmpty(name).map { (name: name, value: $0) } }
+    }
+
+    /// What a delivery carries, in a few words.
+    private static func subject(of delivery: Delivery, event: Event?) -> String {
+        if let task = delivery.task { return "\(task.instance) of \(task.session)" }
+        if let message = delivery.messageID { return "message \(message)" }
+        if let event { return "\(event.type) · \(event.id)" }
+        return "batch"
+    }
+
+    /// A response body, indented when it is JSON.
+    private static func pretty(_ body: String) -> String {
+        (try? JSONParser.parse(body)).map(\.prettyPrinted) ?? body
+    }
+}
