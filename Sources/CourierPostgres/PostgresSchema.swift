@@ -116,5 +116,17 @@ enum PostgresSchema {
             "CREATE INDEX events_type ON events (tenant_id, type)",
             "CREATE INDEX events_key ON events (tenant_id, key) WHERE key IS NOT NULL",
         ],
+        // Bulk operations: a person's action over a filter, advanced a chunk at a time.
+        [
+            """
+            CREATE TABLE operations (
+                id TEXT COLLATE "C" PRIMARY KEY, tenant_id TEXT COLLATE "C" NOT NULL, action TEXT NOT NULL, filter TEXT NOT NULL,
+                status TEXT NOT NULL, total BIGINT NOT NULL, matched BIGINT NOT NULL, changed BIGINT NOT NULL,
+                cursor TEXT COLLATE "C", created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, finished_at BIGINT
+            )
+            """,
+            "CREATE INDEX operations_tenant ON operations (tenant_id, id)",
+            "CREATE INDEX operations_running ON operations (id) WHERE status = 'running'",
+        ],
     ]
 }

@@ -739,47 +739,55 @@ public final class PostgresStore: Store {
         return .due(endpointID: delivery.endpointID, at: at)
     }
 
-    static let bulkChunk = 500
-
     public func apply(
         _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
     ) async throws -> BulkResult {
         var total = BulkResult(matched: 0, changed: 0)
-        var cursor = "~"
-        while true {
-            let start = cursor
-            let (result, last) = try await transaction { connection -> (BulkResult, String?) in
-                let (clause, values) = Self.whereClause(tenantID: tenantID, filter: filter)
-                let n = values.count
-                let rows = try await connection.rows(
-                    """
-                    SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1)
-                    ORDER BY id DESC LIMIT $\(n + 2) FOR UPDATE
-                    """,
-                    values + [.text(start), .integer(Int64(Self.bulkChunk))], Self.delivery
-                )
-                var changed = 0
-                var signals: [String: Date] = [:]
-                for delivery in rows {
-                    let signal: StoreSignal?
-                    do {
-                        signal = try await Self.apply(action, to: delivery, connection: connection, now: now)
-                    } catch is CourierError {
-                        continue
-                    }
-                    changed += 1
-                    if case .due(let endpointID, let at)? = signal { signals[endpointID] = min(at, signals[endpointID] ?? at) }
-                }
-                for (endpointID, at) in signals {
-                    try await Self.notify(connection, .due(endpointID: endpointID, at: at))
-                }
-                return (BulkResult(matched: rows.count, changed: changed), rows.count < Self.bulkChunk ? nil : rows.last?.id)
+        var cursor: String?
+        repeat {
+            let below = cursor
+            let (result, last) = try await transaction { connection in
+                try await Self.applyChunk(action, tenantID: tenantID, filter: filter, below: below, connection: connection, now: now)
             }
             total.matched += result.matched
             total.changed += result.changed
-            guard let last else { return total }
             cursor = last
+        } while cursor != nil
+        return total
+    }
+
+    /// One chunk of a bulk action: up to ``BulkOperation/chunkSize`` deliveries that match,
+    /// below `cursor` by id (newest first), locked and acted on where their state allows.
+    /// Returns what it did and the last id it walked, or nil when nothing is left below it.
+    static func applyChunk(
+        _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, below cursor: String?,
+        connection: PostgresConnection, now: Date
+    ) async throws -> (BulkResult, String?) {
+        let (clause, values) = whereClause(tenantID: tenantID, filter: filter)
+        let n = values.count
+        let rows = try await connection.rows(
+            """
+            SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1)
+            ORDER BY id DESC LIMIT $\(n + 2) FOR UPDATE
+            """,
+            values + [.text(cursor ?? "~"), .integer(Int64(BulkOperation.chunkSize))], delivery
+        )
+        var changed = 0
+        var signals: [String: Date] = [:]
+        for delivery in rows {
+            let signal: StoreSignal?
+            do {
+                signal = try await apply(action, to: delivery, connection: connection, now: now)
+            } catch is CourierError {
+                continue  // not applicable in this state
+            }
+            changed += 1
+            if case .due(let endpointID, let at)? = signal { signals[endpointID] = min(at, signals[endpointID] ?? at) }
         }
+        for (endpointID, at) in signals {
+            try await notify(connection, .due(endpointID: endpointID, at: at))
+        }
+        return (BulkResult(matched: rows.count, changed: changed), rows.count < BulkOperation.chunkSize ? nil : rows.last?.id)
     }
 
     // MARK: Sessions
@@ -1385,11 +1393,13 @@ public final class PostgresStore: Store {
 }
 
 extension StoreSignal {
-    /// The payload of a `NOTIFY courier`: `due <endpoint> <millis>` or `changed <endpoint>`.
+    /// The payload of a `NOTIFY courier`: `due <endpoint> <millis>`, `changed <endpoint>` or
+    /// `operation <id>`.
     var notification: String {
         switch self {
         case .due(let endpointID, let at): "due \(endpointID) \(Timestamp.millis(at))"
         case .endpointChanged(let endpointID): "changed \(endpointID)"
+        case .operationStarted(let id): "operation \(id)"
         }
     }
 
@@ -1401,6 +1411,8 @@ extension StoreSignal {
             self = .due(endpointID: String(parts[1]), at: Timestamp.date(millis: millis))
         case ("changed", 2):
             self = .endpointChanged(endpointID: String(parts[1]))
+        case ("operation", 2):
+            self = .operationStarted(id: String(parts[1]))
         default:
             return nil
         }

@@ -127,6 +127,16 @@ enum SQLiteSchema {
         CREATE INDEX events_type ON events (tenant_id, type);
         CREATE INDEX events_key ON events (tenant_id, key) WHERE key IS NOT NULL;
         """,
+        """
+        -- Bulk operations: a person's action over a filter, advanced a chunk at a time.
+        CREATE TABLE operations (
+            id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, action TEXT NOT NULL, filter TEXT NOT NULL, status TEXT NOT NULL,
+            total INTEGER NOT NULL, matched INTEGER NOT NULL, changed INTEGER NOT NULL, cursor TEXT,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER
+        );
+        CREATE INDEX operations_tenant ON operations (tenant_id, id);
+        CREATE INDEX operations_running ON operations (id) WHERE status = 'running';
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection, now: Int64) throws {

@@ -608,45 +608,52 @@ public final class SQLiteStore: Store {
         return .due(endpointID: delivery.endpointID, at: at)
     }
 
-    /// How many deliveries one bulk transaction changes; a larger filter is done in several.
-    static let bulkChunk = 500
-
     public func apply(
         _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
     ) async throws -> BulkResult {
         var total = BulkResult(matched: 0, changed: 0)
-        var cursor = "~"
-        while true {
-            let start = cursor
-            let (result, last) = try await database.write { [hub] db -> (BulkResult, String?) in
-                let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
-                let rows = try db.query(
-                    "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
-                    binds + [.text(start), .integer(Int64(Self.bulkChunk))], Self.delivery
-                )
-                var changed = 0
-                var signals: [String: Date] = [:]
-                for delivery in rows {
-                    let signal: StoreSignal?
-                    do {
-                        signal = try Self.apply(action, to: delivery, db: db, now: now)
-                    } catch is CourierError {
-                        continue  // not applicable in this state
-                    }
-                    changed += 1
-                    if case .due(let endpointID, let at)? = signal { signals[endpointID] = min(at, signals[endpointID] ?? at) }
-                }
-                if !signals.isEmpty {
-                    let emitted = signals.map { StoreSignal.due(endpointID: $0.key, at: $0.value) }
-                    db.afterCommit.append { hub.emit(emitted) }
-                }
-                return (BulkResult(matched: rows.count, changed: changed), rows.count < Self.bulkChunk ? nil : rows.last?.id)
+        var cursor: String?
+        repeat {
+            let below = cursor
+            let (result, last) = try await database.write { [hub] db in
+                try Self.applyChunk(action, tenantID: tenantID, filter: filter, below: below, db: db, hub: hub, now: now)
             }
             total.matched += result.matched
             total.changed += result.changed
-            guard let last else { return total }
             cursor = last
+        } while cursor != nil
+        return total
+    }
+
+    /// One chunk of a bulk action: up to ``BulkOperation/chunkSize`` deliveries that match,
+    /// below `cursor` by id (newest first), acted on where their state allows. Returns what it
+    /// did and the last id it walked, or nil when nothing is left below it.
+    static func applyChunk(
+        _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, below cursor: String?,
+        db: SQLiteConnection, hub: SignalHub, now: Date
+    ) throws -> (BulkResult, String?) {
+        let (clause, binds) = whereClause(tenantID: tenantID, filter: filter)
+        let rows = try db.query(
+            "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
+            binds + [.text(cursor ?? "~"), .integer(Int64(BulkOperation.chunkSize))], delivery
+        )
+        var changed = 0
+        var signals: [String: Date] = [:]
+        for delivery in rows {
+            let signal: StoreSignal?
+            do {
+                signal = try apply(action, to: delivery, db: db, now: now)
+            } catch is CourierError {
+                continue  // not applicable in this state
+            }
+            changed += 1
+            if case .due(let endpointID, let at)? = signal { signals[endpointID] = min(at, signals[endpointID] ?? at) }
         }
+        if !signals.isEmpty {
+            let emitted = signals.map { StoreSignal.due(endpointID: $0.key, at: $0.value) }
+            db.afterCommit.append { hub.emit(emitted) }
+        }
+        return (BulkResult(matched: rows.count, changed: changed), rows.count < BulkOperation.chunkSize ? nil : rows.last?.id)
     }
 
     // MARK: Sessions

@@ -31,6 +31,7 @@ public enum StoreConformance {
         Check(name: "410 disables the endpoint and holds its deliveries", run: goneDisables),
         Check(name: "delivery filters and cursors", run: filters),
         Check(name: "actions on one delivery and in bulk", run: actions),
+        Check(name: "bulk operations advance a chunk per transaction, each delivery once, per tenant", run: bulkOperations),
         Check(name: "deleting an endpoint cancels its active deliveries", run: deletion),
         Check(name: "due endpoints are reported with their earliest due time", run: dueEndpoints),
         Check(name: "a test event goes to its one endpoint only, whatever it subscribes to", run: testEvents),

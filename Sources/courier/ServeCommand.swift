@@ -46,7 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
                 say("Courier \(Courier.version) listening on http://\(host):\(channel.localAddress?.port ?? 0) (\(description))")
             }
         )
-        try await runServices([engine.makeBacklogMetrics(store: opened), engine.makeEngine(store: opened), app], store: opened)
+        try await runServices(
+            [engine.makeBacklogMetrics(store: opened), BulkOperationRunner(store: opened.store), engine.makeEngine(store: opened), app],
+            store: opened
+        )
     }
 }
 
@@ -80,7 +83,10 @@ struct WorkerCommand: AsyncParsableCommand {
                 say("Courier \(Courier.version) worker, health on http://\(host):\(channel.localAddress?.port ?? 0)/healthz")
             }
         )
-        try await runServices([engine.makeBacklogMetrics(store: opened), engine.makeEngine(store: opened), app], store: opened)
+        try await runServices(
+            [engine.makeBacklogMetrics(store: opened), BulkOperationRunner(store: opened.store), engine.makeEngine(store: opened), app],
+            store: opened
+        )
     }
 }
 

@@ -105,7 +105,7 @@ struct TestServer {
                 portContinuation.finish()
             }
         )
-        try await running([engine, app], logger: logger) {
+        try await running([BulkOperationRunner(store: store, logger: logger), engine, app], logger: logger) {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             let baseURL = "http://127.0.0.1:\(port)"

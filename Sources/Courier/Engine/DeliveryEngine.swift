@@ -113,6 +113,8 @@ public struct DeliveryEngine: Service {
                     case .signal(.endpointChanged(let endpointID)):
                         targets[endpointID] = nil
                         released = state.endpointChanged(endpointID: endpointID)
+                    case .signal(.operationStarted):
+                        break  // the bulk operation runner's business
                     case .resync(let work):
                         for item in work { state.due(endpointID: item.endpointID, at: item.dueAt) }
                     case .claimed(let endpointID, let claim):

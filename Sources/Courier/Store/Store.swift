@@ -60,8 +60,28 @@ public protocol Store: Sendable {
     func attempts(tenantID: String, deliveryID: String) async throws -> [Attempt]
     /// Applies a person's action to one delivery; not found, or a conflict if its state forbids it.
     func apply(_ action: DeliveryStateMachine.Action, tenantID: String, deliveryID: String, now: Date) async throws -> Delivery
-    /// Applies an action to every delivery that matches a filter and allows it.
+    /// Applies an action to every delivery that matches a filter and allows it, in chunks of
+    /// ``BulkOperation/chunkSize``, before it returns.
     func apply(_ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date) async throws -> BulkResult
+
+    // MARK: Bulk operations
+
+    /// Stores a bulk operation, `running`, with the count of what matches as its total, and
+    /// signals ``StoreSignal/operationStarted(id:)`` so that a runner takes it up at once.
+    func startOperation(
+        _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
+    ) async throws -> BulkOperation
+    func operation(tenantID: String, id: String) async throws -> BulkOperation?
+    /// A tenant's operations, newest first.
+    func operations(tenantID: String, page: PageRequest) async throws -> Page<BulkOperation>
+    /// The ids of running operations of every tenant, oldest first, for the runners.
+    func runningOperations() async throws -> [String]
+    /// Applies the action to the next chunk of a running operation and moves its cursor, in
+    /// one transaction, one advance at a time per operation whichever node asks. Returns the
+    /// operation as it now stands, or nil when there is no such operation.
+    func advanceOperation(id: String, now: Date) async throws -> BulkOperation?
+    /// Stops a running operation; a conflict if it has ended.
+    func cancelOperation(tenantID: String, id: String, now: Date) async throws -> BulkOperation
 
     // MARK: Sessions (the trigger engine)
 
@@ -456,4 +476,6 @@ public enum StoreSignal: Sendable, Hashable {
     case due(endpointID: String, at: Date)
     /// The endpoint was paused, resumed, disabled, edited or deleted.
     case endpointChanged(endpointID: String)
+    /// A bulk operation was started (see ``BulkOperationRunner``).
+    case operationStarted(id: String)
 }

@@ -103,6 +103,15 @@ public enum StoredForm {
         }
     }
 
+    /// A bulk operation's filter, in the API's own form.
+    public static func filter(_ filter: DeliveryFilter) -> String {
+        text(filter.json)
+    }
+
+    public static func filter(from text: String) throws -> DeliveryFilter {
+        try DeliveryFilter(json: try JSONParser.parse(text))
+    }
+
     private static func text(_ value: JSONValue) -> String {
         String(decoding: value.bytes, as: UTF8.self)
     }

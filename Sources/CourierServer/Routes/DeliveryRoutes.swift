@@ -66,31 +66,4 @@ extension DeliveryFilter {
         }
         try self.init(json: .object(object))
     }
-
-    /// From a bulk request's `filter` object, with the same names as the query parameters.
-    init(json: JSONValue) throws(CourierError) {
-        var reader = try JSONFieldReader(json, path: "filter", what: "filter")
-        self.init()
-        endpointID = try reader.string("endpoint")
-        eventID = try reader.string("event")
-        batchID = try reader.string("batch")
-        eventType = try reader.string("type")
-        eventKey = try reader.string("key")
-        if let state = try reader.string("state") {
-            guard let parsed = DeliveryState(rawValue: state) else {
-                throw .invalid(
-                    "state must be one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))", field: "state"
-                )
-            }
-            self.state = parsed
-        }
-        for key in ["since", "until"] {
-            guard let text = try reader.string(key) else { continue }
-            guard let date = Timestamp.parse(text) else {
-                throw .invalid("\(key) must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z", field: key)
-            }
-            if key == "since" { since = date } else { until = date }
-        }
-        try reader.rejectUnknownFields()
-    }
 }

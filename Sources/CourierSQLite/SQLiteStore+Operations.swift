@@ -1,0 +1,119 @@
+import Courier
+import Foundation
+
+extension SQLiteStore {
+    static let operationColumns = """
+        id, tenant_id, action, filter, status, total, matched, changed, cursor, created_at, updated_at, finished_at
+        """
+
+    static func operation(_ row: SQLiteStatement) throws -> BulkOperation {
+        BulkOperation(
+            id: row.text(0), tenantID: row.text(1), action: DeliveryStateMachine.Action(rawValue: row.text(2)) ?? .requeue,
+            filter: try StoredForm.filter(from: row.text(3)), status: BulkOperation.Status(rawValue: row.text(4)) ?? .finished,
+            total: Int(row.int(5)), matched: Int(row.int(6)), changed: Int(row.int(7)), cursor: row.optionalText(8),
+            createdAt: Timestamp.date(millis: row.int(9)), updatedAt: Timestamp.date(millis: row.int(10)),
+            finishedAt: row.optionalInt(11).map(Timestamp.date)
+        )
+    }
+
+    public func startOperation(
+        _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
+    ) async throws -> BulkOperation {
+        try await database.write { [hub] db in
+            let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
+            let total = try db.queryFirst("SELECT COUNT(*) FROM deliveries WHERE \(clause)", binds) { Int($0.int(0)) } ?? 0
+            let operation = BulkOperation(
+                id: Identifier.make("op", now: now), tenantID: tenantID, action: action, filter: filter, total: total,
+                createdAt: now, updatedAt: now
+            )
+            try Self.save(operation, db: db, inserting: true)
+            db.afterCommit.append { hub.emit([.operationStarted(id: operation.id)]) }
+            return operation
+        }
+    }
+
+    public func operation(tenantID: String, id: String) async throws -> BulkOperation? {
+        try await database.read { db in
+            try db.queryFirst(
+                "SELECT \(Self.operationColumns) FROM operations WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
+                Self.operation
+            )
+        }
+    }
+
+    public func operations(tenantID: String, page: PageRequest) async throws -> Page<BulkOperation> {
+        try await database.read { db in
+            let rows = try db.query(
+                "SELECT \(Self.operationColumns) FROM operations WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.operation
+            )
+            return Page(fetched: rows, limit: page.limit, id: \.id)
+        }
+    }
+
+    public func runningOperations() async throws -> [String] {
+        try await database.read { db in
+            try db.query("SELECT id FROM operations WHERE status = 'running' ORDER BY id") { $0.text(0) }
+        }
+    }
+
+    public func advanceOperation(id: String, now: Date) async throws -> BulkOperation? {
+        try await database.write { [hub] db in
+            guard let operation = try db.queryFirst(
+                "SELECT \(Self.operationColumns) FROM operations WHERE id = ?", [.text(id)], Self.operation
+            ) else { return nil }
+            guard operation.status == .running else { return operation }
+            let (result, last) = try Self.applyChunk(
+                operation.action, tenantID: operation.tenantID, filter: operation.filter, below: operation.cursor,
+                db: db, hub: hub, now: now
+            )
+            let advanced = operation.advanced(by: result, last: last, now: now)
+            try Self.save(advanced, db: db, inserting: false)
+            return advanced
+        }
+    }
+
+    public func cancelOperation(tenantID: String, id: String, now: Date) async throws -> BulkOperation {
+        try await database.write { db in
+            guard var operation = try db.queryFirst(
+                "SELECT \(Self.operationColumns) FROM operations WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
+                Self.operation
+            ) else { throw CourierError.notFound("operation") }
+            guard operation.status == .running else {
+                throw CourierError.conflict("the operation has \(operation.status.rawValue); only a running one can be cancelled")
+            }
+            operation.status = .cancelled
+            operation.updatedAt = now
+            operation.finishedAt = now
+            try Self.save(operation, db: db, inserting: false)
+            return operation
+        }
+    }
+
+    private static func save(_ operation: BulkOperation, db: SQLiteConnection, inserting: Bool) throws {
+        let values: [SQLiteValue] = [
+            .text(operation.tenantID), .text(operation.action.rawValue), .text(StoredForm.filter(operation.filter)),
+            .text(operation.status.rawValue), .integer(Int64(operation.total)), .integer(Int64(operation.matched)),
+            .integer(Int64(operation.changed)), operation.cursor.map(SQLiteValue.text) ?? .null,
+            .integer(Timestamp.millis(operation.createdAt)), .integer(Timestamp.millis(operation.updatedAt)),
+            operation.finishedAt.map { .integer(Timestamp.millis($0)) } ?? .null, .text(operation.id),
+        ]
+        if inserting {
+            try db.run(
+                """
+                INSERT INTO operations (tenant_id, action, filter, status, total, matched, changed, cursor, created_at,
+                    updated_at, finished_at, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                values
+            )
+        } else {
+            try db.run(
+                """
+                UPDATE operations SET tenant_id = ?, action = ?, filter = ?, status = ?, total = ?, matched = ?, changed = ?,
+                    cursor = ?, created_at = ?, updated_at = ?, finished_at = ? WHERE id = ?
+                """,
+                values
+            )
+        }
+    }
+}
