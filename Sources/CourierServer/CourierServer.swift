@@ -60,6 +60,7 @@ public enum CourierServer {
             .add(to: api)
         EventRoutes(store: store, body: body).add(to: api)
         DeliveryRoutes(store: store, body: body).add(to: api)
+        OperationRoutes(store: store, body: body).add(to: api)
         SessionRoutes(store: store, body: body).add(to: api)
         MessageRoutes(store: store, body: body).add(to: api)
         DashboardRoutes(

@@ -17,9 +17,8 @@ extension DashboardRoutes {
                     throw CourierError.invalid("choose requeue, resend or cancel", field: "action")
                 }
                 let filter = try Self.filter(form)
-                let result = try await store.apply(action, tenantID: signedIn.session.tenantID, filter: filter, now: Date())
-                let notice = "\(action.rawValue.capitalized): \(result.changed) of \(result.matched) matching deliveries changed."
-                return Self.redirect("/deliveries" + Self.query(Self.filterFields(form), notice: notice))
+                let operation = try await store.startOperation(action, tenantID: signedIn.session.tenantID, filter: filter, now: Date())
+                return Self.redirect("/operations/\(Self.escape(operation.id))")
             }
         }
         router.post("deliveries/:id/:action") { request, context in

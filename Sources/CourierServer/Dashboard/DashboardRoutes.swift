@@ -75,6 +75,7 @@ struct DashboardRoutes {
         addEndpoints(to: router)
         addSessions(to: router)
         addMessages(to: router)
+        addOperations(to: router)
     }
 
     // MARK: Sessions and forms
@@ -149,10 +150,12 @@ struct DashboardRoutes {
 
     static func render(
         _ template: String, title: String, data: [String: Any], signedIn: SignedIn?, notice: String? = nil,
-        section: String? = nil, status: HTTPResponse.Status = .ok
+        section: String? = nil, status: HTTPResponse.Status = .ok, refresh: Int? = nil
     ) -> Response {
         let body = DashboardTemplates.library.render(compact(data), withTemplate: template) ?? ""
         var layout: [String: Any] = ["title": title, "body": body]
+        // Pages that follow work under way reload themselves: no script needed.
+        if let refresh { layout["refresh"] = refresh }
         if let notice, !notice.isEmpty { layout["notice"] = notice }
         if let signedIn {
             var session: [String: Any] = [

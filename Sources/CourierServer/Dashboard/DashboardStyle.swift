@@ -61,7 +61,8 @@ enum DashboardStyle {
         .chip.fired { border-color: #9fd3b0; color: var(--ok); }
         .chip.waiting { border-color: #f0d29a; color: var(--wait); }
         .state.finished, .state.delivered, .state.sent, .state.received { color: var(--ok); }
-        .state.errored, .state.abandoned { color: var(--bad); }
+        .state.errored, .state.abandoned, .state.cancelled { color: var(--bad); }
+        progress { width: 100%; height: 1.25rem; }
         .state.scheduled, .state.running, .state.unstarted, .state.queued, .state.processing { color: var(--wait); }
         @media (max-width: 640px) { .records th:nth-child(n+5), .records td:nth-child(n+5) { display: none; } }
         """

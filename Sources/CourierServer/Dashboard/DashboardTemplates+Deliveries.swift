@@ -46,6 +46,7 @@ extension DashboardTemplates {
           <button name="action" value="requeue">Requeue</button>
           <button name="action" value="resend">Resend</button>
           <button name="action" value="cancel">Cancel</button>
+          <a href="/operations">Bulk actions so far</a>
         </form>
         """
 

@@ -8,7 +8,7 @@ enum DashboardTemplates {
         for (name, text) in [
             ("layout", layout), ("login", login), ("deliveries", deliveries), ("delivery", delivery), ("endpoints", endpoints),
             ("session", session), ("messages", messages), ("message", message), ("endpoint-form", endpointForm),
-            ("secret", secret), ("error", error),
+            ("secret", secret), ("error", error), ("operation", operation), ("operations", operations),
         ] {
             // The templates are ours and fixed: one that does not parse is a bug caught by any test.
             try! library.register(text, named: name)
@@ -23,6 +23,7 @@ enum DashboardTemplates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Courier</title>
+        {{#refresh}}<meta http-equiv="refresh" content="{{.}}">{{/refresh}}
         <link rel="stylesheet" href="/dashboard.css">
         </head>
         <body>

@@ -39,19 +39,10 @@ struct DeliveryRoutes {
         }
         group.post("deliveries/bulk") { request, context in
             let tenantID = try context.requireTenant()
-            var reader = try JSONFieldReader(try await body.json(request))
-            let actionName = try reader.requiredString("action")
-            guard let action = DeliveryStateMachine.Action(rawValue: actionName) else {
-                throw CourierError.invalid("action must be one of resend, cancel, requeue", field: "action")
-            }
-            guard let filterJSON = reader.value("filter") else {
-                throw CourierError.invalid("filter is required; {} applies the action to every delivery", field: "filter")
-            }
-            try reader.rejectUnknownFields()
-            let filter = try DeliveryFilter(json: filterJSON)
-            let result = try await store.apply(action, tenantID: tenantID, filter: filter, now: Date())
+            let bulk = try BulkRequest(json: try await body.json(request))
+            let result = try await store.apply(bulk.action, tenantID: tenantID, filter: bulk.filter, now: Date())
             return JSONResponse.make(.object(JSONObject([
-                "action": .string(action.rawValue), "matched": .integer(result.matched), "changed": .integer(result.changed),
+                "action": .string(bulk.action.rawValue), "matched": .integer(result.matched), "changed": .integer(result.changed),
             ])))
         }
     }

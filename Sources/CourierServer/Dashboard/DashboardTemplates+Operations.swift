@@ -1,0 +1,39 @@
+extension DashboardTemplates {
+    static let operation = """
+        <p><a href="/operations">← Bulk actions</a></p>
+        <h1>{{label}}</h1>
+        <p>Over {{filter}}.</p>
+        <progress max="{{max}}" value="{{matched}}" aria-label="progress">{{percent}}%</progress>
+        <p class="progress" role="status">{{percent}}% · {{matched}} of {{total}} matching deliveries walked, {{changed}} changed.</p>
+        <dl class="facts">
+          <dt>Status</dt><dd><span class="state {{status}}">{{status}}</span></dd>
+          <dt>Started</dt><dd>{{created}}</dd>
+          {{#finished}}<dt>Ended</dt><dd>{{finished}}</dd>{{/finished}}
+        </dl>
+        {{#running}}
+        <p>It goes on in the background, a chunk at a time; this page follows it. Stopping keeps what is done.</p>
+        <form method="post" action="/operations/{{id}}/cancel" class="actions">
+          <input type="hidden" name="csrf" value="{{csrf}}"><button>Stop</button>
+        </form>
+        {{/running}}
+        <p><a href="{{deliveries}}">The deliveries this filter matches →</a></p>
+        """
+
+    static let operations = """
+        <h1>Bulk actions</h1>
+        <div class="scroll"><table class="records">
+          <thead><tr><th>Action</th><th>Filter</th><th>Status</th><th>Progress</th><th>Started</th></tr></thead>
+          <tbody>
+          {{#rows}}
+          <tr>
+            <td><a href="/operations/{{id}}">{{action}}</a></td><td>{{filter}}</td>
+            <td><span class="state {{status}}">{{status}}</span></td><td>{{changed}} changed of {{matched}} / {{total}}</td>
+            <td>{{created}}</td>
+          </tr>
+          {{/rows}}
+          {{^rows}}<tr><td colspan="5">None yet. Start one from the deliveries page, over a filter.</td></tr>{{/rows}}
+          </tbody>
+        </table></div>
+        {{#next}}<p><a href="{{next}}" rel="next">Older →</a></p>{{/next}}
+        """
+}
