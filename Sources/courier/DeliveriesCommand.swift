@@ -123,11 +123,19 @@ struct DeliveriesCommand: AsyncParsableCommand {
                 var object = JSONObject()
                 for case let (name, value?) in filter.fields where name != "state" { object[name] = .string(value) }
                 object["state"] = .string(state)
-                let answer = try await api.post("/v1/deliveries/bulk", .object(["action": "requeue", "filter": .object(object)]))
+                // A bulk operation on the server, followed to its end: a filter over many
+                // deliveries neither holds one request open nor leaves the person guessing.
+                var operation = try await api.post("/v1/operations", .object(["action": "requeue", "filter": .object(object)]))
+                let id = cell(operation["id"])
+                while operation["status"]?.stringValue == "running" {
+                    note("\(state): \(cell(operation["matched"])) of \(cell(operation["total"])) walked")
+                    try await Task.sleep(for: .milliseconds(500))
+                    operation = try await api.get("/v1/operations/\(id)")
+                }
                 if connection.json {
-                    say(json: answer.bytes)
+                    say(json: operation.bytes)
                 } else {
-                    say("\(state): \(cell(answer["matched"])) matched, \(cell(answer["changed"])) requeued")
+                    say("\(state): \(cell(operation["matched"])) matched, \(cell(operation["changed"])) requeued")
                 }
             }
         }
