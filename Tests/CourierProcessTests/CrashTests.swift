@@ -155,4 +155,56 @@ import Testing
         second.kill(SIGTERM)
         #expect(try await second.waitForExit() == 0)
     }
+
+    @Test func aBulkOperationKilledPartWayGoesOnAfterRestartAndActsOnEachDeliveryOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("courier.db")
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+
+        let first = try CourierProcess(database: database)
+        let api = try await first.start()
+        let endpoint = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"]}"#)
+        let endpointID = try #require(endpoint["id"]?.stringValue)
+        #expect(try await api.post("/v1/endpoints/\(endpointID)/pause").status == 200)
+        let count = 20_000
+        let events = "[" + Array(repeating: #"{"type":"bulk.test","payload":{}}"#, count: 1000).joined(separator: ",") + "]"
+        for _ in 0..<(count / 1000) {
+            #expect(try await api.post("/v1/events", events).status == 202)
+        }
+
+        let started = try await api.post("/v1/operations", #"{"action":"cancel","filter":{"endpoint":"\#(endpointID)"}}"#)
+        let id = try #require(started["id"]?.stringValue)
+        #expect(started["total"] == .integer(count))
+        // Kill it once the first chunks are done, while the rest are not.
+        var seen = 0
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            seen = Int((try await api.get("/v1/operations/\(id)"))["matched"]?.doubleValue ?? 0)
+            if seen > 0 { break }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        first.kill(SIGKILL)
+        #expect(try await first.waitForExit() == SIGKILL)
+        #expect(seen > 0 && seen < count, "the kill should land part way: \(seen) of \(count)")
+
+        let second = try CourierProcess(database: database)
+        let restarted = try await second.start()
+        var operation = JSONObject()
+        let finishDeadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < finishDeadline {
+            operation = try await restarted.get("/v1/operations/\(id)").json.objectValue ?? JSONObject()
+            if operation["status"]?.stringValue == "finished" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // Walked once each: a chunk done twice would have matched more than there are.
+        #expect(operation["status"]?.stringValue == "finished", "\(operation)")
+        #expect(operation["matched"] == .integer(count) && operation["changed"] == .integer(count), "\(operation)")
+        let pending = try await restarted.get("/v1/deliveries?state=pending&limit=1")
+        #expect(pending["data"]?.arrayValue?.isEmpty == true, "none left pending")
+        #expect(receiver.requests().isEmpty, "cancelled while paused: nothing sent")
+        second.kill(SIGTERM)
+        #expect(try await second.waitForExit() == 0)
+    }
 }
