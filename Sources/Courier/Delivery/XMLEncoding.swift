@@ -28,7 +28,7 @@
 /// characters other than tab, line feed and carriage return, and U+FFFE, U+FFFF) are replaced
 /// by U+FFFD: nothing can carry them in XML 1.0, and a document holding them would be refused
 /// whole. No white space is added between elements.
-enum XMLEncoding {
+public enum XMLEncoding {
     static func document(for event: Event, payload: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(event.payload.count * 2 + 160)
@@ -96,6 +96,13 @@ enum XMLEncoding {
             else { return false }
         }
         return !(bytes.count >= 3 && bytes[0...2].map { $0 | 0x20 } == Array("xml".utf8))
+    }
+
+    /// Text made safe inside an XML (or SVG, or HTML) element, or an attribute in double quotes.
+    public static func escaped(_ text: String, attribute: Bool = false) -> String {
+        var out: [UInt8] = []
+        appendEscaped(text, attribute: attribute, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func append(_ text: String, to out: inout [UInt8]) {

@@ -45,6 +45,7 @@ extension DashboardRoutes {
                 data["finalizeTrigger"] = session.finalizeTrigger ?? ""
                 data["finalized"] = session.finalized
                 data["unresolved"] = session.unresolvedTasks
+                data["graph"] = SessionGraph.svg(session)
                 data["tasks"] = session.tasks.map { task -> [String: Any] in
                     [
                         "name": task.name, "run": task.run, "andEvery": task.andEvery ?? "",

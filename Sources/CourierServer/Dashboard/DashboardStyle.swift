@@ -63,6 +63,18 @@ enum DashboardStyle {
         .state.finished, .state.delivered, .state.sent, .state.received { color: var(--ok); }
         .state.errored, .state.abandoned, .state.cancelled { color: var(--bad); }
         progress { width: 100%; height: 1.25rem; }
+        .graph { margin: .5rem 0 1rem; }
+        .graph svg { width: 100%; height: auto; overflow: visible; }
+        .graph .node rect { fill: #fff; stroke: #9aa5b4; stroke-width: 1.5; }
+        .graph .node.waiting rect, .graph .node.unstarted rect { stroke-dasharray: 4 3; }
+        .graph .node.fired rect, .graph .node.finished rect { stroke: var(--ok); }
+        .graph .node.failed rect, .graph .node.abandoned rect { stroke: var(--bad); stroke-width: 2.5; }
+        .graph .node.scheduled rect, .graph .node.running rect { stroke: var(--wait); }
+        .graph .node text { font-size: 13px; fill: currentColor; }
+        .graph .node text.what { font-size: 11px; opacity: .75; }
+        .graph .edge { fill: none; stroke: #8894a8; stroke-width: 1.5; }
+        .graph .edge.unless { stroke: var(--bad); stroke-dasharray: 5 4; }
+        .graph marker path { fill: #8894a8; }
         .state.scheduled, .state.running, .state.unstarted, .state.queued, .state.processing { color: var(--wait); }
         @media (max-width: 640px) { .records th:nth-child(n+5), .records td:nth-child(n+5) { display: none; } }
         """

@@ -12,6 +12,7 @@ extension DashboardTemplates {
           <dt>Unresolved</dt><dd>{{#unresolved}}<span class="chip">{{.}}</span> {{/unresolved}}{{^unresolved}}nothing{{/unresolved}}</dd>
         </dl>
         <h2>Tasks</h2>
+        {{{graph}}}
         <div class="scroll"><table class="records">
           <thead><tr><th>Task</th><th>Waits for</th><th>Unless</th><th>Runs</th></tr></thead>
           <tbody>
