@@ -78,18 +78,13 @@ extension PostgresStore {
 
     public func cancelOperation(tenantID: String, id: String, now: Date) async throws -> BulkOperation {
         try await transaction { connection in
-            guard var operation = try await connection.first(
+            guard let operation = try await connection.first(
                 "SELECT \(Self.operationColumns) FROM operations WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
                 [.text(id), .text(tenantID)], Self.operation
             ) else { throw CourierError.notFound("operation") }
-            guard operation.status == .running else {
-                throw CourierError.conflict("the operation has \(operation.status.rawValue); only a running one can be cancelled")
-            }
-            operation.status = .cancelled
-            operation.updatedAt = now
-            operation.finishedAt = now
-            try await Self.save(operation, connection: connection, inserting: false)
-            return operation
+            let cancelled = try operation.cancelled(now: now)
+            try await Self.save(cancelled, connection: connection, inserting: false)
+            return cancelled
         }
     }
 

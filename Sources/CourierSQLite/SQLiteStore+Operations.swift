@@ -75,18 +75,13 @@ extension SQLiteStore {
 
     public func cancelOperation(tenantID: String, id: String, now: Date) async throws -> BulkOperation {
         try await database.write { db in
-            guard var operation = try db.queryFirst(
+            guard let operation = try db.queryFirst(
                 "SELECT \(Self.operationColumns) FROM operations WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
                 Self.operation
             ) else { throw CourierError.notFound("operation") }
-            guard operation.status == .running else {
-                throw CourierError.conflict("the operation has \(operation.status.rawValue); only a running one can be cancelled")
-            }
-            operation.status = .cancelled
-            operation.updatedAt = now
-            operation.finishedAt = now
-            try Self.save(operation, db: db, inserting: false)
-            return operation
+            let cancelled = try operation.cancelled(now: now)
+            try Self.save(cancelled, db: db, inserting: false)
+            return cancelled
         }
     }
 

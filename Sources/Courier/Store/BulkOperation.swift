@@ -65,6 +65,18 @@ public struct BulkOperation: Sendable, Hashable {
         return min(1, Double(matched) / Double(total))
     }
 
+    /// The operation stopped by a person; a conflict once it has ended.
+    public func cancelled(now: Date) throws(CourierError) -> BulkOperation {
+        guard status == .running else {
+            throw .conflict("the operation has \(status.rawValue); only a running one can be cancelled")
+        }
+        var next = self
+        next.status = .cancelled
+        next.updatedAt = now
+        next.finishedAt = now
+        return next
+    }
+
     /// The operation after one chunk: `result` of it, and the last id it walked (nil when the
     /// chunk was the last one).
     public func advanced(by result: BulkResult, last: String?, now: Date) -> BulkOperation {
