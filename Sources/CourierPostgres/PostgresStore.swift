@@ -662,24 +662,38 @@ public final class PostgresStore: Store {
     }
 
     public func attempts(tenantID: String, deliveryID: String) async throws -> [Attempt] {
-        try await wrap { connection in
-            try await connection.rows(
-                """
-                SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status, response_headers,
-                    response_body, response_truncated, error, outcome
-                FROM attempts WHERE delivery_id = $1 AND tenant_id = $2 ORDER BY id
-                """,
-                [.text(deliveryID), .text(tenantID)]
-            ) { row in
-                return Attempt(
-                    id: try row.text(0), deliveryID: try row.text(1), tenantID: try row.text(2),
-                    startedAt: Timestamp.date(millis: try row.int(3)), duration: try row.double(4) / 1000,
-                    request: try row.text(5), responseStatus: try row.optionalInt(6).map { Int($0) },
-                    responseHeaders: StoredForm.responseHeaders(from: try row.optionalText(7)),
-                    responseBody: try row.optionalText(8), responseBodyTruncated: try row.int(9) != 0,
-                    error: try row.optionalText(10), outcome: Attempt.Outcome(rawValue: try row.text(11)) ?? .failed
-                )
-            }
+        try await wrap { connection in try await Self.attempts(tenantID: tenantID, deliveryID: deliveryID, connection: connection) }
+    }
+
+    public func deliveryWithAttempts(tenantID: String, id: String) async throws -> (delivery: Delivery, attempts: [Attempt])? {
+        try await transaction { connection in
+            // One snapshot for both reads; under the default READ COMMITTED each would see its own.
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            guard let delivery = try await connection.first(
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
+                Self.delivery
+            ) else { return nil }
+            return (delivery, try await Self.attempts(tenantID: tenantID, deliveryID: id, connection: connection))
+        }
+    }
+
+    static func attempts(tenantID: String, deliveryID: String, connection: PostgresConnection) async throws -> [Attempt] {
+        try await connection.rows(
+            """
+            SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status, response_headers,
+                response_body, response_truncated, error, outcome
+            FROM attempts WHERE delivery_id = $1 AND tenant_id = $2 ORDER BY id
+            """,
+            [.text(deliveryID), .text(tenantID)]
+        ) { row in
+            Attempt(
+                id: try row.text(0), deliveryID: try row.text(1), tenantID: try row.text(2),
+                startedAt: Timestamp.date(millis: try row.int(3)), duration: try row.double(4) / 1000,
+                request: try row.text(5), responseStatus: try row.optionalInt(6).map { Int($0) },
+                responseHeaders: StoredForm.responseHeaders(from: try row.optionalText(7)),
+                responseBody: try row.optionalText(8), responseBodyTruncated: try row.int(9) != 0,
+                error: try row.optionalText(10), outcome: Attempt.Outcome(rawValue: try row.text(11)) ?? .failed
+            )
         }
     }
 

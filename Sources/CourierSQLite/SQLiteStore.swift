@@ -532,23 +532,35 @@ public final class SQLiteStore: Store {
     }
 
     public func attempts(tenantID: String, deliveryID: String) async throws -> [Attempt] {
+        try await database.read { db in try Self.attempts(tenantID: tenantID, deliveryID: deliveryID, db: db) }
+    }
+
+    public func deliveryWithAttempts(tenantID: String, id: String) async throws -> (delivery: Delivery, attempts: [Attempt])? {
         try await database.read { db in
-            try db.query(
-                """
-                SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status, response_headers,
-                    response_body, response_truncated, error, outcome
-                FROM attempts WHERE delivery_id = ? AND tenant_id = ? ORDER BY id
-                """,
-                [.text(deliveryID), .text(tenantID)]
-            ) { row in
-                return Attempt(
-                    id: row.text(0), deliveryID: row.text(1), tenantID: row.text(2),
-                    startedAt: Timestamp.date(millis: row.int(3)), duration: row.double(4) / 1000, request: row.text(5),
-                    responseStatus: row.optionalInt(6).map { Int($0) }, responseHeaders: StoredForm.responseHeaders(from: row.optionalText(7)),
-                    responseBody: row.optionalText(8), responseBodyTruncated: row.int(9) != 0, error: row.optionalText(10),
-                    outcome: Attempt.Outcome(rawValue: row.text(11)) ?? .failed
-                )
-            }
+            guard let delivery = try db.queryFirst(
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
+                Self.delivery
+            ) else { return nil }
+            return (delivery, try Self.attempts(tenantID: tenantID, deliveryID: id, db: db))
+        }
+    }
+
+    static func attempts(tenantID: String, deliveryID: String, db: SQLiteConnection) throws -> [Attempt] {
+        try db.query(
+            """
+            SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status, response_headers,
+                response_body, response_truncated, error, outcome
+            FROM attempts WHERE delivery_id = ? AND tenant_id = ? ORDER BY id
+            """,
+            [.text(deliveryID), .text(tenantID)]
+        ) { row in
+            Attempt(
+                id: row.text(0), deliveryID: row.text(1), tenantID: row.text(2),
+                startedAt: Timestamp.date(millis: row.int(3)), duration: row.double(4) / 1000, request: row.text(5),
+                responseStatus: row.optionalInt(6).map { Int($0) }, responseHeaders: StoredForm.responseHeaders(from: row.optionalText(7)),
+                responseBody: row.optionalText(8), responseBodyTruncated: row.int(9) != 0, error: row.optionalText(10),
+                outcome: Attempt.Outcome(rawValue: row.text(11)) ?? .failed
+            )
         }
     }
 

@@ -572,6 +572,13 @@ public enum StoreConformance {
         for id in ids {
             try expect(try await store.delivery(tenantID: Tenant.defaultID, id: id)?.state == .exhausted, "exhausted")
         }
+        let record = try unwrap(try await store.deliveryWithAttempts(tenantID: Tenant.defaultID, id: ids[0]), "read together")
+        try expect(record.delivery == (try await store.delivery(tenantID: Tenant.defaultID, id: ids[0])), "the same delivery")
+        try expect(
+            record.attempts == (try await store.attempts(tenantID: Tenant.defaultID, deliveryID: ids[0])) && record.attempts.count == 1,
+            "with its attempts: \(record.attempts.count)"
+        )
+        try expect(try await store.deliveryWithAttempts(tenantID: "other", id: ids[0]) == nil, "not another tenant's")
         try await expectError(.conflict, "cancelling an exhausted delivery") {
             _ = try await store.apply(.cancel, tenantID: Tenant.defaultID, deliveryID: ids[0], now: now)
         }

@@ -58,6 +58,9 @@ public protocol Store: Sendable {
     func delivery(tenantID: String, id: String) async throws -> Delivery?
     /// A delivery's attempts, oldest first.
     func attempts(tenantID: String, deliveryID: String) async throws -> [Attempt]
+    /// A delivery with its attempts, oldest first, read from one snapshot: a page that shows
+    /// both never shows a new attempt beside the state from before it.
+    func deliveryWithAttempts(tenantID: String, id: String) async throws -> (delivery: Delivery, attempts: [Attempt])?
     /// Applies a person's action to one delivery; not found, or a conflict if its state forbids it.
     func apply(_ action: DeliveryStateMachine.Action, tenantID: String, deliveryID: String, now: Date) async throws -> Delivery
     /// Applies an action to every delivery that matches a filter and allows it, in chunks of

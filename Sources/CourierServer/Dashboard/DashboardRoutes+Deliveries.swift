@@ -85,8 +85,9 @@ extension DashboardRoutes {
 
     private func deliveryPage(id: String, _ signedIn: SignedIn, notice: String?) async throws -> Response {
         let tenantID = signedIn.session.tenantID
-        guard let delivery = try await store.delivery(tenantID: tenantID, id: id) else { throw CourierError.notFound("delivery") }
-        let attempts = try await store.attempts(tenantID: tenantID, deliveryID: id)
+        guard let (delivery, attempts) = try await store.deliveryWithAttempts(tenantID: tenantID, id: id) else {
+            throw CourierError.notFound("delivery")
+        }
         let event = try await delivery.eventID.asyncMap { try await store.event(tenantID: tenantID, id: $0) } ?? nil
         let endpoint = try await store.endpoint(tenantID: tenantID, id: delivery.endpointID)
         var actions: [[String: Any]] = [["action": "resend", "label": "Resend", "id": id, "csrf": signedIn.csrf]]

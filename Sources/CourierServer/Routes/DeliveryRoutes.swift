@@ -20,10 +20,9 @@ struct DeliveryRoutes {
         group.get("deliveries/:id") { _, context in
             let tenantID = try context.requireTenant()
             let id = try context.parameters.require("id")
-            guard let delivery = try await store.delivery(tenantID: tenantID, id: id) else {
+            guard let (delivery, attempts) = try await store.deliveryWithAttempts(tenantID: tenantID, id: id) else {
                 throw CourierError.notFound("delivery")
             }
-            let attempts = try await store.attempts(tenantID: tenantID, deliveryID: id)
             var object = delivery.jsonObject
             object["attempts"] = .array(attempts.map(\.json))
             return JSONResponse.make(.object(object))
