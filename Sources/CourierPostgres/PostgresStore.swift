@@ -1363,6 +1363,23 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func endpointActivity(tenantID: String, since: Date) async throws -> [EndpointActivityCount] {
+        try await wrap { connection in
+            try await connection.rows(
+                """
+                SELECT deliveries.endpoint_id, attempts.outcome, COUNT(*)
+                FROM attempts JOIN deliveries ON deliveries.id = attempts.delivery_id
+                WHERE attempts.id >= $1 AND attempts.tenant_id = $2 AND attempts.started_at >= $3 GROUP BY 1, 2 ORDER BY 1, 2
+                """,
+                [.text(Identifier.lowerBound("att", at: since)), .text(tenantID), .integer(Timestamp.millis(since))]
+            ) { row in
+                EndpointActivityCount(
+                    endpointID: try row.text(0), outcome: Attempt.Outcome(rawValue: try row.text(1)) ?? .failed, count: Int(try row.int(2))
+                )
+            }
+        }
+    }
+
     public func backlog(now: Date) async throws -> Backlog {
         try await wrap { connection in
             let endpoints = try await connection.rows(

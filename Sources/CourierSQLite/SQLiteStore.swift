@@ -1197,6 +1197,22 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func endpointActivity(tenantID: String, since: Date) async throws -> [EndpointActivityCount] {
+        try await database.read { db in
+            // CROSS JOIN keeps attempts outermost: the range of its key, then one delivery each by its key.
+            try db.query(
+                """
+                SELECT deliveries.endpoint_id, attempts.outcome, COUNT(*)
+                FROM attempts CROSS JOIN deliveries ON deliveries.id = attempts.delivery_id
+                WHERE attempts.id >= ? AND attempts.tenant_id = ? AND attempts.started_at >= ? GROUP BY 1, 2 ORDER BY 1, 2
+                """,
+                [.text(Identifier.lowerBound("att", at: since)), .text(tenantID), .integer(Timestamp.millis(since))]
+            ) { row in
+                EndpointActivityCount(endpointID: row.text(0), outcome: Attempt.Outcome(rawValue: row.text(1)) ?? .failed, count: Int(row.int(2)))
+            }
+        }
+    }
+
     public func backlog(now: Date) async throws -> Backlog {
         try await database.read { db in
             let endpoints = try db.query(

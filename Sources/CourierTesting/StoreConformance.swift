@@ -37,6 +37,7 @@ public enum StoreConformance {
         Check(name: "a test event goes to its one endpoint only, whatever it subscribes to", run: testEvents),
         Check(name: "the backlog counts active deliveries by tenant, state and endpoint, and endpoints by condition", run: backlogCounts),
         Check(name: "activity counts attempts per minute and outcome, from a time on", run: activityCounts),
+        Check(name: "endpoint activity counts attempts per endpoint and outcome, from a time on, per tenant", run: endpointActivityCounts),
         Check(name: "batches form by size, by time, or whichever comes first", run: batchFormation),
         Check(name: "a batch is retried as a unit and its deliveries follow it", run: batchRetries),
         Check(name: "a 2xx listing failed events retries only those, in a later batch", run: batchPartialFailure),
@@ -690,6 +691,36 @@ public enum StoreConformance {
         try expect(later == [ActivityCount(minute: minute.addingTimeInterval(60), outcome: .succeeded, count: 1)], "from a time on: \(later)")
         try await store.createTenant(Tenant(id: "acme", createdAt: t0))
         try expect(try await store.activity(tenantID: "acme", since: t0).isEmpty, "per tenant")
+    }
+
+    static func endpointActivityCounts(_ store: any Store) async throws {
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        let a = try endpoint("ep_a"), b = try endpoint("ep_b"), x = try endpoint("ep_x", tenant: "acme")
+        for ep in [a, b, x] { try await store.insertEndpoint(ep) }
+        for i in 0..<3 { _ = try await store.publish([try event()], tenantID: Tenant.defaultID, now: t0.addingTimeInterval(Double(i))) }
+        _ = try await store.publish([try event()], tenantID: "acme", now: t0)
+        // One attempt before the window, which must not count.
+        let since = t0.addingTimeInterval(30), at = t0.addingTimeInterval(60)
+        let early = t0.addingTimeInterval(5)
+        let first = try await store.claim(endpointID: "ep_b", limit: 1, now: early, leaseUntil: early.addingTimeInterval(60))
+        _ = try await record(store, try unwrap(first.deliveries.first, "ep_b's first delivery"), endpoint: b, status: 200, at: early)
+        let claimA = try await store.claim(endpointID: "ep_a", limit: 3, now: at, leaseUntil: at.addingTimeInterval(60))
+        let claimB = try await store.claim(endpointID: "ep_b", limit: 3, now: at, leaseUntil: at.addingTimeInterval(60))
+        try expect(claimA.deliveries.count == 3 && claimB.deliveries.count == 2, "claimed: \(claimA.deliveries.count), \(claimB.deliveries.count)")
+        for (claimed, status) in zip(claimA.deliveries, [200, 503, 200]) { _ = try await record(store, claimed, endpoint: a, status: status, at: at) }
+        for (claimed, status) in zip(claimB.deliveries, [400, 200]) { _ = try await record(store, claimed, endpoint: b, status: status, at: at) }
+        _ = try await record(store, try await claimOne(store, "ep_x", at: at), endpoint: x, status: 200, at: at)
+        let counts = Set(try await store.endpointActivity(tenantID: Tenant.defaultID, since: since))
+        try expect(counts == [
+            EndpointActivityCount(endpointID: "ep_a", outcome: .succeeded, count: 2),
+            EndpointActivityCount(endpointID: "ep_a", outcome: .failed, count: 1),
+            EndpointActivityCount(endpointID: "ep_b", outcome: .succeeded, count: 1),
+            EndpointActivityCount(endpointID: "ep_b", outcome: .rejected, count: 1),
+        ], "per endpoint and outcome, from a time on, this tenant's only: \(counts)")
+        let acme = try await store.endpointActivity(tenantID: "acme", since: since)
+        try expect(acme == [EndpointActivityCount(endpointID: "ep_x", outcome: .succeeded, count: 1)], "per tenant: \(acme)")
+        let all = try await store.endpointActivity(tenantID: Tenant.defaultID, since: t0)
+        try expect(all.first { $0.endpointID == "ep_b" && $0.outcome == .succeeded }?.count == 2, "from t0, the earlier attempt too: \(all)")
     }
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {

@@ -6,9 +6,12 @@ three exhausted deliveries to one endpoint whose receiver now answers 200:
     python3 dashboard_pages.py BASE_URL ADMIN_TOKEN ARTIFACTS_DIR
 
 It signs in, finds a failed delivery, opens it, presses Resend and sees the new attempt,
-requeues the rest in bulk over a filter, pauses and resumes the endpoint, and checks that a
-wrong token and a forged form are refused. It saves a screenshot of each page, and exits
-non-zero with a message on the first thing that is not as it should be.
+requeues the rest in bulk over a filter, pauses and resumes the endpoint (whose throughput
+counts those attempts), sets every kind of endpoint setting through the form and checks them
+through the API, and checks that a wrong token and a forged form are refused. It saves a
+screenshot of each page, and exits non-zero with a message on the first thing that is not as
+it should be. The caller checks that the endpoint `billing` made here got its test event with
+method PUT, header `X-Source: courier` and `Authorization: Bearer tok-3f9a`.
 """
 import os
 import re
@@ -24,6 +27,21 @@ chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 def shot(page, name):
     page.screenshot(path=os.path.join(artifacts, name + ".png"), full_page=True)
+
+
+def api(page, method, path):
+    answer = page.request.fetch(base + path, method=method, headers={"Authorization": "Bearer " + token})
+    assert answer.ok, "%s %s answered %d: %s" % (method, path, answer.status, answer.text())
+    return answer.json()
+
+
+def endpoint_named(page, name):
+    return next(e for e in api(page, "GET", "/v1/endpoints")["data"] if e["name"] == name)
+
+
+def without_times(endpoint):
+    # What a save may change besides the settings: when it happened, and the health's clock.
+    return {k: v for k, v in endpoint.items() if k not in ("updatedAt", "health")}
 
 
 def reload_until(page, predicate, what, timeout=20):
@@ -109,6 +127,9 @@ with sync_playwright() as p:
     page.click("nav >> text=Endpoints")
     expect(page.locator("table.records tbody tr")).to_have_count(3)
     crm = page.locator("table.records tbody tr", has_text="/hook")
+    # Its throughput: three failed attempts, the resend and the two requeued, over 15 minutes.
+    expect(crm.locator("td.throughput")).to_contain_text("0.4/min")
+    expect(crm.locator("td.throughput small")).to_have_text("6 in 15 min, 3 not succeeded")
     crm.locator("button:text-is('Pause')").click()
     expect(page.locator(".notice")).to_contain_text("Paused")
     expect(crm.locator("td .state")).to_have_text("paused")
@@ -145,6 +166,108 @@ with sync_playwright() as p:
     second_secret = page.locator("pre.secret").inner_text()
     assert second_secret.startswith("whsec_") and second_secret != first_secret, "a new secret"
 
+    # Every other setting from the form, in its group: the API shows exactly what was set,
+    # and never the token.
+    receiver = endpoint_named(page, "crm")["url"].rsplit("/hook", 1)[0]
+    page.goto(base + "/endpoints/new")
+    expect(page.locator("details[open]")).to_have_count(0)
+    page.fill("input[name=name]", "billing")
+    page.fill("input[name=url]", receiver + "/billing")
+    page.fill("input[name=eventTypes]", "invoice.*")
+    page.click("summary:text-is('Method and headers')")
+    page.select_option("select[name=method]", "PUT")
+    page.fill("textarea[name=headers]", "X-Source: courier")
+    page.click("summary:text-is('Retries')")
+    page.select_option("select[name=retry]", "exponential")
+    page.fill("input[name=retryInitial]", "2")
+    page.fill("input[name=retryMaxAttempts]", "4")
+    page.click("summary:text-is('Batching and order')")
+    page.fill("input[name=batchMaxSize]", "25")
+    page.fill("input[name=batchMaxWaitMs]", "200")
+    page.click("summary:text-is('Format')")
+    page.select_option("select[name=format]", "raw")
+    page.click("summary:text-is('Response statuses')")
+    page.fill("input[name=retryStatuses]", "404")
+    page.click("summary:text-is('Authentication')")
+    page.select_option("select[name=auth]", "bearer")
+    page.fill("input[name=authToken]", "tok-3f9a")
+    shot(page, "endpoint-new-settings")
+    page.click("button:text-is('Save')")
+    expect(page.locator("h1")).to_have_text("Created billing")
+    assert "tok-3f9a" not in page.content(), "the token is shown after creating"
+    billing = endpoint_named(page, "billing")
+    expected = {
+        "url": receiver + "/billing", "method": "PUT", "eventTypes": ["invoice.*"], "headers": {"X-Source": "courier"},
+        "retry": {"initial": 2, "factor": 2, "max": 3600, "maxAttempts": 4}, "batch": {"maxSize": 25, "maxWaitMs": 200},
+        "ordered": False, "format": "raw", "statusOverrides": {"retry": [404], "noRetry": []}, "auth": {"type": "bearer"},
+        "maxInFlight": 16, "description": None,
+    }
+    for key, value in expected.items():
+        assert billing[key] == value, "%s: %r, not %r" % (key, billing[key], value)
+
+    # The edit form shows it all (its groups open), but not the token; saved unchanged,
+    # nothing changes, the token included (the test event below carries it).
+    page.goto(base + "/endpoints/%s/edit" % billing["id"])
+    expect(page.locator("details[open]")).to_have_count(6)
+    expect(page.locator("select[name=method]")).to_have_value("PUT")
+    expect(page.locator("input[name=batchMaxSize]")).to_have_value("25")
+    expect(page.locator("input[name=authToken]")).to_have_value("")
+    expect(page.locator("input[name=authToken]")).to_have_attribute("placeholder", re.compile("leave empty to keep"))
+    assert "tok-3f9a" not in page.content(), "the token is shown on the edit form"
+    shot(page, "endpoint-edit-settings")
+    page.click("button:text-is('Save')")
+    expect(page.locator(".notice")).to_contain_text("Saved billing")
+    assert without_times(endpoint_named(page, "billing")) == without_times(billing), "an unchanged save changed it"
+
+    # Mistakes: refused with the problem named, what was typed kept but the credential, and
+    # nothing changed.
+    page.goto(base + "/endpoints/%s/edit" % billing["id"])
+    page.fill("input[name=batchMaxSize]", "lots")
+    page.fill("textarea[name=headers]", "X-Source courier")
+    page.fill("input[name=authToken]", "tok-typed")
+    page.click("button:text-is('Save')")
+    expect(page.locator(".problem")).to_contain_text("is not a Name: value line")
+    expect(page.locator(".problem")).to_contain_text("type it again")
+    expect(page.locator("textarea[name=headers]")).to_have_value("X-Source courier")
+    expect(page.locator("input[name=batchMaxSize]")).to_have_value("lots")
+    expect(page.locator("input[name=authToken]")).to_have_value("")
+    assert "tok-typed" not in page.content(), "a typed token is shown back"
+    shot(page, "endpoint-edit-refused")
+    page.fill("textarea[name=headers]", "X-Source: courier")
+    page.click("button:text-is('Save')")
+    expect(page.locator(".problem")).to_contain_text("batch.maxSize must be a number")
+    page.fill("input[name=batchMaxSize]", "25")
+    page.check("input[name=ordered]")
+    page.click("button:text-is('Save')")
+    expect(page.locator(".problem")).to_contain_text("ordered and batch cannot be combined")
+    expect(page.locator("input[name=ordered]")).to_be_checked()
+    assert without_times(endpoint_named(page, "billing")) == without_times(billing), "a refused save changed it"
+
+    # The kept token goes with a test event (the caller checks the request).
+    page.goto(base + "/endpoints")
+    page.locator("table.records tbody tr", has_text="billing").locator("button:text-is('Send test')").click()
+    expect(page.locator(".notice")).to_contain_text("test event is on its way")
+    reload_until(
+        page, lambda: all(d["state"] == "succeeded" for d in api(page, "GET", "/v1/deliveries?endpoint=" + billing["id"])["data"]),
+        "billing's test event",
+    )
+
+    # Basic auth instead; then None removes it.
+    page.goto(base + "/endpoints/%s/edit" % billing["id"])
+    page.select_option("select[name=auth]", "basic")
+    page.fill("input[name=authUsername]", "ops")
+    page.fill("input[name=authPassword]", "pw-81d2")
+    page.click("button:text-is('Save')")
+    expect(page.locator(".notice")).to_contain_text("Saved billing")
+    assert endpoint_named(page, "billing")["auth"] == {"type": "basic", "username": "ops"}
+    page.goto(base + "/endpoints/%s/edit" % billing["id"])
+    expect(page.locator("input[name=authUsername]")).to_have_value("ops")
+    assert "pw-81d2" not in page.content(), "the password is shown"
+    page.select_option("select[name=auth]", "none")
+    page.click("button:text-is('Save')")
+    expect(page.locator(".notice")).to_contain_text("Saved billing")
+    assert endpoint_named(page, "billing")["auth"] is None
+
     # A session: what waits on what, and the failed instance replayed.
     page.click("nav >> text=Sessions")
     page.fill("input[name=uid]", "applicant:42")
@@ -176,6 +299,17 @@ with sync_playwright() as p:
     phone.goto(base + "/deliveries")
     expect(phone.locator("h1")).to_have_text("Deliveries")
     shot(phone, "deliveries-phone")
+    # The endpoint form, every group open, fits the phone's width.
+    phone.goto(base + "/endpoints/%s/edit" % billing["id"])
+    while phone.locator("details:not([open])").count() > 0:
+        phone.locator("details:not([open]) summary").first.click()
+    expect(phone.locator("details[open]")).to_have_count(6)
+    shot(phone, "endpoint-form-phone")
+    wide = phone.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth)"
+        ".map(e => e.tagName.toLowerCase() + (e.name ? '[name=' + e.name + ']' : ''))"
+    )
+    assert not wide, "wider than a 390px phone: %s" % ", ".join(wide)
 
     # Sign out: the pages are closed again.
     page.click("button:text-is('Sign out')")

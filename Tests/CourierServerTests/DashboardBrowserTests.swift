@@ -62,6 +62,11 @@ import Testing
             for event in events {
                 #expect(try await server.deliveries(ofEvent: event).first?.state == "succeeded")
             }
+            // The endpoint made and edited in the form sent its test event as it was set, with
+            // the token it kept through an unchanged save.
+            let billing = try #require(receiver.requests(path: "/billing").first)
+            #expect(billing.method == "PUT" && billing.header("x-source") == "courier", "\(billing.headers)")
+            #expect(billing.header("authorization") == "Bearer tok-3f9a", "\(billing.headers)")
         }
     }
 

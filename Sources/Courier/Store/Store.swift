@@ -146,6 +146,11 @@ public protocol Store: Sendable {
     /// sort by the time they were made, so this reads a range of the primary key, not the
     /// whole history (and filters on the start time, for ids made while the clock was ahead).
     func activity(tenantID: String, since: Date) async throws -> [ActivityCount]
+    /// Attempts per endpoint and outcome since `since`, for the endpoints page's throughput.
+    /// Reads the same range of the attempts' primary key as ``activity(tenantID:since:)``; an
+    /// attempt finds its endpoint through its delivery's primary key, so the cost follows the
+    /// attempts of the window, not the history.
+    func endpointActivity(tenantID: String, since: Date) async throws -> [EndpointActivityCount]
     /// What is waiting, store-wide, for the metrics. Reads indexes of active deliveries only,
     /// so its cost follows the backlog, not the history.
     func backlog(now: Date) async throws -> Backlog
@@ -160,6 +165,19 @@ public struct ActivityCount: Sendable, Hashable {
 
     public init(minute: Date, outcome: Attempt.Outcome, count: Int) {
         self.minute = minute
+        self.outcome = outcome
+        self.count = count
+    }
+}
+
+/// How many attempts to one endpoint ended in one outcome.
+public struct EndpointActivityCount: Sendable, Hashable {
+    public var endpointID: String
+    public var outcome: Attempt.Outcome
+    public var count: Int
+
+    public init(endpointID: String, outcome: Attempt.Outcome, count: Int) {
+        self.endpointID = endpointID
         self.outcome = outcome
         self.count = count
     }

@@ -9,14 +9,18 @@ extension DashboardRoutes {
         }
         router.get("endpoints/new") { request, _ in
             try await viewing(request) { signedIn in
-                Self.render("endpoint-form", title: "New endpoint", data: Self.endpointForm(nil, signedIn: signedIn), signedIn: signedIn, section: "onEndpoints")
+                Self.render(
+                    "endpoint-form", title: "New endpoint", data: Self.endpointForm(nil, EndpointForm(showing: nil), signedIn: signedIn),
+                    signedIn: signedIn, section: "onEndpoints"
+                )
             }
         }
         router.post("endpoints/new") { request, _ in
             try await changing(request) { signedIn, form in
                 let now = Date()
+                let posted = EndpointForm(posted: form)
                 do {
-                    let changes = try targetGuard.check(try EndpointChanges(json: Self.endpointJSON(form)))
+                    let changes = try targetGuard.check(try EndpointChanges(json: posted.json(editing: nil)))
                     let endpoint = try Endpoint(creating: changes, id: Identifier.make("ep", now: now), tenantID: signedIn.session.tenantID, now: now)
                     try await store.insertEndpoint(endpoint)
                     return Self.render(
@@ -24,8 +28,7 @@ extension DashboardRoutes {
                         signedIn: signedIn, section: "onEndpoints"
                     )
                 } catch let error as CourierError where error.kind == .invalid || error.kind == .conflict {
-                    var data = Self.endpointForm(nil, signedIn: signedIn, form: form)
-                    data["problem"] = error.message
+                    let data = Self.endpointForm(nil, posted, signedIn: signedIn, problem: error)
                     return Self.render("endpoint-form", title: "New endpoint", data: data, signedIn: signedIn, section: "onEndpoints", status: .badRequest)
                 }
             }
@@ -37,8 +40,8 @@ extension DashboardRoutes {
                     throw CourierError.notFound("endpoint")
                 }
                 return Self.render(
-                    "endpoint-form", title: "Edit endpoint", data: Self.endpointForm(endpoint, signedIn: signedIn), signedIn: signedIn,
-                    section: "onEndpoints"
+                    "endpoint-form", title: "Edit endpoint", data: Self.endpointForm(endpoint, EndpointForm(showing: endpoint), signedIn: signedIn),
+                    signedIn: signedIn, section: "onEndpoints"
                 )
             }
         }
@@ -60,12 +63,12 @@ extension DashboardRoutes {
                     notice = "A test event is on its way: delivery \(delivery.id)."
                 case "save":
                     guard let endpoint = try await store.endpoint(tenantID: tenantID, id: id) else { throw CourierError.notFound("endpoint") }
+                    let posted = EndpointForm(posted: form)
                     do {
-                        let changes = try targetGuard.check(try EndpointChanges(json: Self.endpointJSON(form)))
+                        let changes = try targetGuard.check(try EndpointChanges(json: posted.json(editing: endpoint)))
                         try await store.updateEndpoint(try endpoint.applying(changes, now: Date()))
                     } catch let error as CourierError where error.kind == .invalid || error.kind == .conflict {
-                        var data = Self.endpointForm(endpoint, signedIn: signedIn, form: form)
-                        data["problem"] = error.message
+                        let data = Self.endpointForm(endpoint, posted, signedIn: signedIn, problem: error)
                         return Self.render("endpoint-form", title: "Edit endpoint", data: data, signedIn: signedIn, section: "onEndpoints", status: .badRequest)
                     }
                     notice = "Saved \(endpoint.name ?? endpoint.id)."
@@ -85,6 +88,10 @@ extension DashboardRoutes {
         }
     }
 
+    /// How far back the endpoints page's throughput looks: long enough to smooth out a burst,
+    /// short enough to show that an endpoint has gone quiet.
+    static let throughputWindow: TimeInterval = 15 * 60
+
     private func endpointsPage(_ signedIn: SignedIn, notice: String?) async throws -> Response {
         let tenantID = signedIn.session.tenantID
         let now = Date()
@@ -93,6 +100,12 @@ extension DashboardRoutes {
             try await store.backlog(now: now).byEndpoint.filter { $0.tenantID == tenantID }.map { ($0.key, $0.count) },
             uniquingKeysWith: +
         )
+        var finished: [String: (all: Int, failed: Int)] = [:]
+        for count in try await store.endpointActivity(tenantID: tenantID, since: now.addingTimeInterval(-Self.throughputWindow)) {
+            finished[count.endpointID, default: (0, 0)].all += count.count
+            if count.outcome != .succeeded { finished[count.endpointID, default: (0, 0)].failed += count.count }
+        }
+        let minutes = Self.throughputWindow / 60
         let rows = endpoints.map { endpoint -> [String: Any] in
             let health: String
             switch endpoint.health.state(at: now) {
@@ -100,44 +113,29 @@ extension DashboardRoutes {
             case .coolingDown(let until): health = "cooling down until \(Self.short(until))"
             case .probing: health = "probing"
             }
+            let done = finished[endpoint.id] ?? (0, 0)
             return [
                 "id": endpoint.id, "label": endpoint.name ?? endpoint.url, "url": endpoint.url, "status": endpoint.status.rawValue,
                 "reason": endpoint.statusReason ?? "", "health": health, "lastSuccess": endpoint.health.lastSuccessAt.map(Self.short) ?? "",
-                "backlog": backlog[endpoint.id] ?? 0, "canPause": endpoint.status == .active, "csrf": signedIn.csrf,
+                "backlog": backlog[endpoint.id] ?? 0, "throughput": String(format: "%.1f", Double(done.all) / minutes),
+                "finished": "\(done.all) in \(Int(minutes)) min" + (done.failed > 0 ? ", \(done.failed) not succeeded" : ""),
+                "canPause": endpoint.status == .active, "csrf": signedIn.csrf,
             ]
         }
-        return Self.render("endpoints", title: "Endpoints", data: ["rows": rows], signedIn: signedIn, notice: notice, section: "onEndpoints")
+        let data: [String: Any] = ["rows": rows, "window": "\(Int(minutes)) minutes"]
+        return Self.render("endpoints", title: "Endpoints", data: data, signedIn: signedIn, notice: notice, section: "onEndpoints")
     }
 
-    /// The endpoint form's fields: from the endpoint, or as typed when it must be corrected.
-    private static func endpointForm(_ endpoint: Endpoint?, signedIn: SignedIn, form: FormFields? = nil) -> [String: Any] {
-        var data: [String: Any] = [
-            "heading": endpoint.map { "Edit \($0.name ?? $0.id)" } ?? "New endpoint", "csrf": signedIn.csrf,
-            // Not `/edit`: a constant segment shared with the GET route would hide the POST one.
-            "action": endpoint.map { "/endpoints/\(escape($0.id))/save" } ?? "/endpoints/new",
-            "name": endpoint?.name ?? "", "url": endpoint?.url ?? "", "description": endpoint?.description ?? "",
-            "eventTypes": endpoint.map { $0.eventTypes.isEmpty ? "none" : $0.eventTypes.map(\.description).joined(separator: " ") } ?? "*",
-            "maxInFlight": String(endpoint?.maxInFlight ?? Endpoint.defaultMaxInFlight),
-        ]
-        if let endpoint { data["id"] = endpoint.id }
-        if let form {
-            for name in ["name", "url", "description", "eventTypes", "maxInFlight"] { data[name] = form[name] ?? "" }
-        }
+    /// The endpoint form's page: `form` shows the endpoint's settings, or what was typed when
+    /// `problem` must be corrected.
+    private static func endpointForm(_ endpoint: Endpoint?, _ form: EndpointForm, signedIn: SignedIn, problem: CourierError? = nil) -> [String: Any] {
+        var data = form.data(stored: endpoint)
+        data["heading"] = endpoint.map { "Edit \($0.name ?? $0.id)" } ?? "New endpoint"
+        data["csrf"] = signedIn.csrf
+        // Not `/edit`: a constant segment shared with the GET route would hide the POST one.
+        data["action"] = endpoint.map { "/endpoints/\(escape($0.id))/save" } ?? "/endpoints/new"
+        data["id"] = endpoint?.id
+        data["problem"] = problem?.message
         return data
-    }
-
-    /// The form as the API's endpoint JSON, so that it is read and checked exactly as the API does.
-    private static func endpointJSON(_ form: FormFields) throws(CourierError) -> JSONValue {
-        var object = JSONObject()
-        object["name"] = form.nonEmpty("name").map(JSONValue.string) ?? .null
-        if let url = form.nonEmpty("url") { object["url"] = .string(url) }
-        object["description"] = form.nonEmpty("description").map(JSONValue.string) ?? .null
-        let types = (form["eventTypes"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-        object["eventTypes"] = .array(types == ["none"] ? [] : types.map(JSONValue.string))
-        if let text = form.nonEmpty("maxInFlight") {
-            guard let number = Int(text) else { throw .invalid("requests at once must be a whole number", field: "maxInFlight") }
-            object["maxInFlight"] = .integer(number)
-        }
-        return .object(object)
     }
 }

@@ -22,8 +22,9 @@ enum DashboardStyle {
         input, select { font: inherit; padding: .25rem .4rem; border: 1px solid var(--line); border-radius: 5px; }
         .filters, .bulk { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin: 1rem 0;
                           padding: .75rem; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
-        .stacked { flex-direction: column; align-items: stretch; }
-        .stacked input { max-width: 40rem; }
+        /* One line, so that the column is as wide as the page, not as its widest field. */
+        .stacked { flex-direction: column; align-items: stretch; flex-wrap: nowrap; }
+        .stacked input, .stacked textarea, .stacked select { max-width: min(40rem, 100%); }
         .filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
         .counts { display: flex; flex-wrap: wrap; gap: .4rem; list-style: none; padding: 0; margin: 0; }
         .counts a { display: inline-block; padding: .2rem .6rem; border-radius: 999px; background: #fff;
@@ -76,6 +77,17 @@ enum DashboardStyle {
         .graph .edge.unless { stroke: var(--bad); stroke-dasharray: 5 4; }
         .graph marker path { fill: #8894a8; }
         .state.scheduled, .state.running, .state.unstarted, .state.queued, .state.processing { color: var(--wait); }
+        textarea { font: .85rem ui-monospace, monospace; padding: .25rem .4rem; border: 1px solid var(--line); border-radius: 5px; }
+        .endpoint-form details { border: 1px solid var(--line); border-radius: 6px; padding: .4rem .75rem; }
+        .endpoint-form summary { cursor: pointer; font-weight: 600; }
+        .endpoint-form details[open] > summary { margin-bottom: .5rem; }
+        .endpoint-form details > * + * { margin-top: .5rem; }
+        .endpoint-form fieldset { display: flex; flex-wrap: wrap; gap: .5rem 1rem; min-width: 0; border: 1px solid var(--line); border-radius: 6px; }
+        .endpoint-form legend { font-size: .85rem; color: var(--muted); }
+        .endpoint-form fieldset label, .endpoint-form fieldset input, .endpoint-form fieldset textarea { max-width: 100%; }
+        .endpoint-form .hint { margin-bottom: 0; }
+        .filters label.check { flex-direction: row; align-items: center; gap: .4rem; color: var(--ink); }
+        td.throughput { white-space: nowrap; }
         @media (max-width: 640px) { .records th:nth-child(n+5), .records td:nth-child(n+5) { display: none; } }
         """
 }
