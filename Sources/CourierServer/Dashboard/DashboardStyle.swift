@@ -64,6 +64,12 @@ enum DashboardStyle {
         .state.finished, .state.delivered, .state.sent, .state.received { color: var(--ok); }
         .state.errored, .state.abandoned, .state.cancelled { color: var(--bad); }
         progress { width: 100%; height: 1.25rem; }
+        /* Only the chosen kind's fields, where the browser can tell (:has); all of them otherwise. */
+        details:has(option[value=exponential]:not(:checked)) fieldset.exponential,
+        details:has(option[value=delays]:not(:checked)) fieldset.delays, details:has(option[value=fixed]:not(:checked)) fieldset.fixed,
+        details:has(option[value=template]:not(:checked)) fieldset.template, details:has(option[value=basic]:not(:checked)) fieldset.basic,
+        details:has(option[value=bearer]:not(:checked)) fieldset.bearer, details:has(option[value=apiKey]:not(:checked)) fieldset.apiKey,
+        details:has(option[value=oauth2]:not(:checked)) fieldset.oauth2 { display: none; }
         .graph { margin: .5rem 0 1rem; }
         .graph svg { width: 100%; height: auto; overflow: visible; }
         .graph .node rect { fill: #fff; stroke: #9aa5b4; stroke-width: 1.5; }

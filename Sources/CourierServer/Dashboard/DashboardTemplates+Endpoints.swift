@@ -52,17 +52,17 @@ extension DashboardTemplates {
           <details{{#openRetry}} open{{/openRetry}}>
             <summary>Retries</summary>
             <label>Schedule <select name="retry">{{#retryOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/retryOptions}}</select></label>
-            <fieldset><legend>Exponential</legend>
+            <fieldset class="kind exponential"><legend>Exponential</legend>
               <label>First wait (s) <input name="retryInitial" value="{{retryInitial}}" size="8" placeholder="5"></label>
               <label>Factor <input name="retryFactor" value="{{retryFactor}}" size="5" placeholder="2"></label>
               <label>Longest wait (s) <input name="retryMax" value="{{retryMax}}" size="8" placeholder="3600"></label>
               <label>Attempts <input name="retryMaxAttempts" value="{{retryMaxAttempts}}" size="5" placeholder="10"></label>
               <label>Give up after (s) <input name="retryMaxAge" value="{{retryMaxAge}}" size="8" placeholder="no limit"></label>
             </fieldset>
-            <fieldset><legend>Listed waits</legend>
+            <fieldset class="kind delays"><legend>Listed waits</legend>
               <label>Seconds after each failed attempt, space separated <input name="retryDelays" value="{{retryDelays}}" size="40" placeholder="5 300 1800"></label>
             </fieldset>
-            <fieldset><legend>Fixed interval</legend>
+            <fieldset class="kind fixed"><legend>Fixed interval</legend>
               <label>Retries <input name="retryRetries" value="{{retryRetries}}" size="5" placeholder="3"></label>
               <label>Interval (s) <input name="retryInterval" value="{{retryInterval}}" size="8" placeholder="180"></label>
             </fieldset>
@@ -78,7 +78,7 @@ extension DashboardTemplates {
           <details{{#openFormat}} open{{/openFormat}}>
             <summary>Format</summary>
             <label>Body <select name="format">{{#formatOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/formatOptions}}</select></label>
-            <fieldset><legend>Template</legend>
+            <fieldset class="kind template"><legend>Template</legend>
               <label>Mustache over id, type, key, timestamp and data <textarea name="formatTemplate" rows="6" cols="50" spellcheck="false">
         {{formatTemplate}}</textarea></label>
               <label>Content type <input name="formatContentType" value="{{formatContentType}}" size="40" placeholder="text/plain; charset=utf-8"></label>
@@ -93,18 +93,18 @@ extension DashboardTemplates {
             <summary>Authentication</summary>
             <p class="hint">Credentials are never shown.{{#id}} Leave one empty to keep the stored one; choose None to remove them.{{/id}}</p>
             <label>Type <select name="auth">{{#authOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/authOptions}}</select></label>
-            <fieldset><legend>Basic</legend>
+            <fieldset class="kind basic"><legend>Basic</legend>
               <label>Username <input name="authUsername" value="{{authUsername}}" size="30" autocomplete="off"></label>
               <label>Password <input name="authPassword" type="password" size="30" autocomplete="new-password"{{#keptBasic}} placeholder="stored: leave empty to keep"{{/keptBasic}}></label>
             </fieldset>
-            <fieldset><legend>Bearer token</legend>
+            <fieldset class="kind bearer"><legend>Bearer token</legend>
               <label>Token <input name="authToken" type="password" size="40" autocomplete="new-password"{{#keptBearer}} placeholder="stored: leave empty to keep"{{/keptBearer}}></label>
             </fieldset>
-            <fieldset><legend>API key header</legend>
+            <fieldset class="kind apiKey"><legend>API key header</legend>
               <label>Header <input name="authHeader" value="{{authHeader}}" size="30" placeholder="X-Api-Key"></label>
               <label>Key <input name="authValue" type="password" size="40" autocomplete="new-password"{{#keptApiKey}} placeholder="stored: leave empty to keep"{{/keptApiKey}}></label>
             </fieldset>
-            <fieldset><legend>OAuth 2.0 client credentials</legend>
+            <fieldset class="kind oauth2"><legend>OAuth 2.0 client credentials</legend>
               <label>Token URL <input name="authTokenUrl" value="{{authTokenUrl}}" size="50"></label>
               <label>Client id <input name="authClientId" value="{{authClientId}}" size="30" autocomplete="off"></label>
               <label>Client secret <input name="authClientSecret" type="password" size="40" autocomplete="new-password"{{#keptOauth2}} placeholder="stored: leave empty to keep"{{/keptOauth2}}></label>
