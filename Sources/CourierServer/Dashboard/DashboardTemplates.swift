@@ -8,6 +8,7 @@ enum DashboardTemplates {
         for (name, text) in [
             ("layout", layout), ("login", login), ("deliveries", deliveries), ("delivery", delivery), ("endpoints", endpoints),
             ("session", session), ("messages", messages), ("message", message), ("endpoint-form", endpointForm),
+            ("sessions", sessions), ("session-lookup", sessionLookup),
             ("secret", secret), ("error", error),
         ] {
             // The templates are ours and fixed: one that does not parse is a bug caught by any test.
