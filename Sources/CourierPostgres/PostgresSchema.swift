@@ -128,5 +128,20 @@ enum PostgresSchema {
             "CREATE INDEX operations_tenant ON operations (tenant_id, id)",
             "CREATE INDEX operations_running ON operations (id) WHERE status = 'running'",
         ],
+        // The sessions list, most recently changed first. Each session keeps how many of its instances failed, written with
+        // it, so the failed ones are found through an index of them alone; sessions saved before this count are counted here,
+        // from their state. PostgreSQL's JSON functions refuse the escape `\u0000` (which a kwarg may hold), so it is read
+        // as `\u0020`: the same length and the same backslash, so the text stays valid JSON, and no status holds either.
+        [
+            "ALTER TABLE sessions ADD COLUMN failed_instances BIGINT NOT NULL DEFAULT 0",
+            #"""
+            UPDATE sessions SET failed_instances = (
+                SELECT COUNT(*) FROM json_array_elements(replace(state, '\u0000', '\u0020')::json -> 'instances') AS instance
+                WHERE instance ->> 'status' = 'failed'
+            )
+            """#,
+            "CREATE INDEX sessions_updated ON sessions (tenant_id, updated_at, uid)",
+            "CREATE INDEX sessions_failed ON sessions (tenant_id, updated_at, uid) WHERE failed_instances > 0",
+        ],
     ]
 }

@@ -611,9 +611,14 @@ public final class PostgresStore: Store {
 
     /// The WHERE clause for a filter and its values.
     static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [PGValue]) {
+        whereClause(filter.conditions(tenantID: tenantID))
+    }
+
+    /// The WHERE clause for conditions shared with the SQLite store, and its values.
+    static func whereClause(_ conditions: [(sql: String, values: [DeliveryFilter.Value])]) -> (String, [PGValue]) {
         var values: [PGValue] = []
         var clauses: [String] = []
-        for condition in filter.conditions(tenantID: tenantID) {
+        for condition in conditions {
             // Each `?` becomes the next `$n`.
             var sql = ""
             var remaining = condition.values[...]
@@ -814,6 +819,21 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func sessions(tenantID: String, filter: SessionFilter, page: PageRequest) async throws -> Page<SessionSummary> {
+        let (clause, values) = Self.whereClause(try filter.conditions(tenantID: tenantID, after: page.cursor))
+        return try await wrap { connection in
+            let rows = try await connection.rows(
+                "SELECT uid, updated_at, state FROM sessions WHERE \(clause) ORDER BY updated_at DESC, uid DESC LIMIT $\(values.count + 1)",
+                values + [.integer(Int64(page.limit + 1))]
+            ) { (uid: try $0.text(0), updatedAt: try $0.int(1), state: try $0.text(2)) }
+            let fetched = Page(fetched: rows, limit: page.limit) { SessionSummary.cursor(updatedAt: $0.updatedAt, uid: $0.uid) }
+            return Page(
+                items: try fetched.items.map { SessionSummary(try StoredForm.session(from: $0.state), updatedAt: Timestamp.date(millis: $0.updatedAt)) },
+                nextCursor: fetched.nextCursor
+            )
+        }
+    }
+
     public func changeSession(
         tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> [Session.Effect]
     ) async throws -> Session {
@@ -900,8 +920,9 @@ public final class PostgresStore: Store {
             )
         }
         try await connection.run(
-            "UPDATE sessions SET state = $1, updated_at = $2 WHERE tenant_id = $3 AND uid = $4",
-            [.text(StoredForm.session(session)), .integer(millis), .text(tenantID), .text(uid)]
+            "UPDATE sessions SET state = $1, updated_at = $2, failed_instances = $3 WHERE tenant_id = $4 AND uid = $5",
+            [.text(StoredForm.session(session)), .integer(millis), .integer(Int64(session.instanceCounts[.failed] ?? 0)),
+             .text(tenantID), .text(uid)]
         )
         return session
     }

@@ -137,6 +137,17 @@ enum SQLiteSchema {
         CREATE INDEX operations_tenant ON operations (tenant_id, id);
         CREATE INDEX operations_running ON operations (id) WHERE status = 'running';
         """,
+        """
+        -- The sessions list, most recently changed first. Each session keeps how many of its
+        -- instances failed, written with it, so the failed ones are found through an index of
+        -- them alone; sessions saved before this count are counted here, from their state.
+        ALTER TABLE sessions ADD COLUMN failed_instances INTEGER NOT NULL DEFAULT 0;
+        UPDATE sessions SET failed_instances = (
+            SELECT COUNT(*) FROM json_each(sessions.state, '$.instances') WHERE json_extract(value, '$.status') = 'failed'
+        );
+        CREATE INDEX sessions_updated ON sessions (tenant_id, updated_at, uid);
+        CREATE INDEX sessions_failed ON sessions (tenant_id, updated_at, uid) WHERE failed_instances > 0;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection, now: Int64) throws {

@@ -494,7 +494,11 @@ public final class SQLiteStore: Store {
 
     /// The WHERE clause and binds for a filter.
     static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [SQLiteValue]) {
-        let conditions = filter.conditions(tenantID: tenantID)
+        whereClause(filter.conditions(tenantID: tenantID))
+    }
+
+    /// The WHERE clause and binds for conditions shared with the PostgreSQL store.
+    static func whereClause(_ conditions: [(sql: String, values: [DeliveryFilter.Value])]) -> (String, [SQLiteValue]) {
         let binds = conditions.flatMap(\.values).map { value -> SQLiteValue in
             switch value {
             case .text(let text): .text(text)
@@ -678,6 +682,21 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func sessions(tenantID: String, filter: SessionFilter, page: PageRequest) async throws -> Page<SessionSummary> {
+        let (clause, binds) = Self.whereClause(try filter.conditions(tenantID: tenantID, after: page.cursor))
+        return try await database.read { db in
+            let rows = try db.query(
+                "SELECT uid, updated_at, state FROM sessions WHERE \(clause) ORDER BY updated_at DESC, uid DESC LIMIT ?",
+                binds + [.integer(Int64(page.limit + 1))]
+            ) { (uid: $0.text(0), updatedAt: $0.int(1), state: $0.text(2)) }
+            let fetched = Page(fetched: rows, limit: page.limit) { SessionSummary.cursor(updatedAt: $0.updatedAt, uid: $0.uid) }
+            return Page(
+                items: try fetched.items.map { SessionSummary(try StoredForm.session(from: $0.state), updatedAt: Timestamp.date(millis: $0.updatedAt)) },
+                nextCursor: fetched.nextCursor
+            )
+        }
+    }
+
     public func changeSession(
         tenantID: String, uid: String, now: Date, _ change: @escaping @Sendable (inout Session) throws -> [Session.Effect]
     ) async throws -> Session {
@@ -745,10 +764,12 @@ public final class SQLiteStore: Store {
         }
         try db.run(
             """
-            INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (tenant_id, uid) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+            INSERT INTO sessions (tenant_id, uid, state, updated_at, failed_instances) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (tenant_id, uid) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+                failed_instances = excluded.failed_instances
             """,
-            [.text(tenantID), .text(uid), .text(StoredForm.session(session)), .integer(millis)]
+            [.text(tenantID), .text(uid), .text(StoredForm.session(session)), .integer(millis),
+             .integer(Int64(session.instanceCounts[.failed] ?? 0))]
         )
         return (session, signals)
     }

@@ -208,4 +208,100 @@ extension StoreConformance {
         }
         try expect(kinds.sorted() == ["batch of 2", "task"], "the run alone, the events batched: \(kinds)")
     }
+
+    /// Sessions in their stored form, as a store kept them before it counted failed instances:
+    /// `legacy:failed` (with a kwarg holding U+0000, which PostgreSQL's `jsonb` refuses) and
+    /// `legacy:fine`. A store's migration test saves them under the schema before the count,
+    /// migrates, and expects a list of the failed ones to find `legacy:failed` alone.
+    public static func sessionsSavedBeforeTheFailedCount() throws -> [(uid: String, state: String)] {
+        var failed = Session(uid: "legacy:failed")
+        _ = failed.configure([TaskConfig(name: "t", after: ["go"], run: "crm")], now: t0)
+        _ = failed.fire("go", kwargs: JSONObject(["note": .string("a\u{0}b")]), now: t0)
+        _ = try failed.failed("t#1", error: "HTTP 500", now: t0)
+        var fine = Session(uid: "legacy:fine")
+        _ = fine.fire("go", now: t0)
+        return [failed, fine].map { (uid: $0.uid, state: StoredForm.session($0)) }
+    }
+
+    static func sessionsList(_ store: any Store) async throws {
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        let crm = try endpoint("ep_crm", types: [], name: "crm", retry: .delays([]))
+        try await store.insertEndpoint(crm)
+        let t = (0...7).map { t0.addingTimeInterval(Double($0)) }
+        try await change(store, "a:1", at: t[0]) { session in
+            session.configure([TaskConfig(name: "t", after: ["go"], run: "crm")], now: t[0]) + session.fire("go", now: t[0])
+        }
+        try await change(store, "a:2", at: t[1]) { session in
+            session.configure([TaskConfig(name: "t", after: ["go"], run: "nowhere")], now: t[1]) + session.fire("go", now: t[1])
+        }
+        // Two changed at the same time: the uid decides, and a page boundary falls between them.
+        try await change(store, "a:3", at: t[2]) { session in session.fire("go", now: t[2]) }
+        try await change(store, "b:1", at: t[2]) { session in session.fire("go", now: t[2]) }
+        // Failed, then skipped (which finalizes it): no longer failed, and changed later.
+        try await change(store, "a:4", at: t[3]) { session in
+            session.finalizeTrigger = "done"
+            return session.configure([TaskConfig(name: "t", after: ["go"], run: "nowhere")], now: t[3]) + session.fire("go", now: t[3])
+        }
+        try await change(store, "a:4", at: t[4]) { session in try session.skip("t#1", cascade: false, result: nil, now: t[4]) }
+        // Failed by its run's record, in the record's transaction.
+        try await change(store, "a:5", at: t[5]) { session in
+            session.configure([TaskConfig(name: "t", after: ["go"], run: "crm")], now: t[5]) + session.fire("go", now: t[5])
+        }
+        let runs = try await store.claim(endpointID: "ep_crm", limit: 10, now: t[6], leaseUntil: t0.addingTimeInterval(66)).deliveries
+        let run = try unwrap(runs.first { $0.task?.session == "a:5" }, "a:5's run")
+        _ = try await record(store, run, endpoint: crm, status: 500, at: t[6])
+        try await store.release(runs.filter { $0.deliveryID != run.deliveryID }.map(\.lease))
+        try await store.changeSession(tenantID: "acme", uid: "a:9", now: t[7]) { session in
+            session.configure([TaskConfig(name: "t", after: ["go"], run: "nowhere")], now: t[7]) + session.fire("go", now: t[7])
+        }
+
+        /// Every page of a list, read by following its cursors.
+        func pages(_ filter: SessionFilter = SessionFilter(), tenant: String = Tenant.defaultID, limit: Int) async throws -> [[SessionSummary]] {
+            var pages: [[SessionSummary]] = []
+            var request = PageRequest(limit: limit)
+            repeat {
+                let page = try await store.sessions(tenantID: tenant, filter: filter, page: request)
+                pages.append(page.items)
+                request.cursor = page.nextCursor
+                try expect(pages.count <= 10, "a list that ends: \(pages.map { $0.map(\.uid) })")
+            } while request.cursor != nil
+            return pages
+        }
+        let order = ["a:5", "a:4", "b:1", "a:3", "a:2", "a:1"]
+        let byThree = try await pages(limit: 3)
+        try expect(byThree.map { $0.map(\.uid) } == [["a:5", "a:4", "b:1"], ["a:3", "a:2", "a:1"]], "most recently changed first, then by uid: \(byThree.map { $0.map(\.uid) })")
+        let one = try await pages(limit: 1)
+        try expect(one.map { $0.map(\.uid) } == order.map { [$0] }, "a page of one at a time gives each once, in order: \(one.map { $0.map(\.uid) })")
+        let all = try await pages(limit: 50)
+        try expect(all.count == 1 && all[0].map(\.uid) == order, "one page when it fits, with no cursor")
+
+        let summaries = Dictionary(uniqueKeysWithValues: all[0].map { ($0.uid, $0) })
+        let failed = try unwrap(summaries["a:5"], "a:5")
+        try expect(failed.failed && failed.instanceCounts == [.failed: 1] && failed.taskCount == 1 && !failed.finalized, "a:5 failed: \(failed)")
+        try expect(failed.updatedAt >= t[6] && failed.updatedAt < t[7], "changed when its run was recorded: \(failed.updatedAt)")
+        let skipped = try unwrap(summaries["a:4"], "a:4")
+        try expect(!skipped.failed && skipped.instanceCounts == [.skipped: 1] && skipped.finalized, "a:4 skipped and finalized: \(skipped)")
+        try expect(skipped.updatedAt == t[4], "changed at its skip: \(skipped.updatedAt)")
+        try expect(summaries["a:1"]?.instanceCounts == [.scheduled: 1] && summaries["a:1"]?.failed == false, "a:1 scheduled: \(String(describing: summaries["a:1"]))")
+        try expect(summaries["b:1"]?.taskCount == 0 && summaries["b:1"]?.instanceCounts == [:], "b:1 has nothing: \(String(describing: summaries["b:1"]))")
+
+        let failedOnly = try await pages(SessionFilter(failedOnly: true), limit: 1)
+        try expect(failedOnly.map { $0.map(\.uid) } == [["a:5"], ["a:2"]], "only what failed and was not skipped: \(failedOnly.map { $0.map(\.uid) })")
+        let prefixed = try await pages(SessionFilter(uidPrefix: "a:"), limit: 50)
+        try expect(prefixed.flatMap { $0.map(\.uid) } == ["a:5", "a:4", "a:3", "a:2", "a:1"], "by uid prefix: \(prefixed)")
+        let both = try await pages(SessionFilter(failedOnly: true, uidPrefix: "a:2"), limit: 50)
+        try expect(both.flatMap { $0.map(\.uid) } == ["a:2"], "both filters at once: \(both)")
+        for pattern in ["a%", "_:1", "A:"] {
+            let none = try await pages(SessionFilter(uidPrefix: pattern), limit: 50)
+            try expect(none.flatMap { $0 }.isEmpty, "a prefix is text, not a pattern, and case counts: \(pattern) → \(none)")
+        }
+
+        let acme = try await pages(tenant: "acme", limit: 50).flatMap { $0.map(\.uid) }
+        try expect(acme == ["a:9"], "each tenant sees its own: \(acme)")
+        let acmeFailed = try await pages(SessionFilter(failedOnly: true), tenant: "acme", limit: 50).flatMap { $0.map(\.uid) }
+        try expect(acmeFailed == ["a:9"], "failed, in its own tenant: \(acmeFailed)")
+        try await expectError(.invalid, "a cursor no list gave out") {
+            _ = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(), page: PageRequest(cursor: "not a cursor"))
+        }
+    }
 }

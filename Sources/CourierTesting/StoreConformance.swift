@@ -46,6 +46,7 @@ public enum StoreConformance {
         Check(name: "an ordered endpoint sends its oldest delivery alone, and a failing one holds back the rest", run: ordered),
         Check(name: "a failing endpoint cools down, then one probe decides; five days of failure disable it", run: health),
         Check(name: "sessions are kept whole, per tenant", run: sessionsRoundTrip),
+        Check(name: "session lists are most recently changed first, paginate, filter by failure and uid prefix, per tenant", run: sessionsList),
         Check(name: "session changes apply one at a time: concurrent firing loses nothing and makes nothing twice", run: sessionsChangeOneAtATime),
         Check(name: "a task's delivery finishes its instance with the result and cascades, in the record's transaction", run: taskRunsCascade),
         Check(name: "a task's delivery failing for good fails its instance; a replay makes a new delivery", run: taskRunsFail),

@@ -5,8 +5,43 @@ import Courier
 /// hand when the system that should have fired it did not.
 struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sessions", abstract: "Show a session, or fire a trigger in it.", subcommands: [Show.self, Fire.self]
+        commandName: "sessions", abstract: "List sessions, show one, or fire a trigger in one.",
+        subcommands: [List.self, Show.self, Fire.self]
     )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List sessions, the most recently changed first.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Flag(help: "Only sessions with a failed instance (one not yet replayed or skipped).")
+        var failed = false
+
+        @Option(help: "Only sessions whose uid starts with this text, such as applicant:.")
+        var prefix: String?
+
+        @Option(help: "How many to show, 1 to 500 (default 50); with --all, how many to read per request.")
+        var limit: Int?
+
+        @Flag(help: "Every matching session, page after page.")
+        var all = false
+
+        func run() async throws {
+            let query = [("failed", failed ? "true" : nil), ("prefix", prefix)]
+            let listing = try await connection.connect().list("/v1/sessions", query: query, limit: limit, all: all)
+            if connection.json { return say(json: listing.json.bytes) }
+            var table = Table(["SESSION", "CHANGED", "FAILED", "INSTANCES", "TASKS", "FINALIZED"])
+            for session in listing.items.compactMap(\.objectValue) {
+                let counts = (session["instanceCounts"]?.objectValue?.fields ?? []).map { "\(cell($0.value)) \($0.key)" }
+                table.append([
+                    cell(session["uid"], limit: 40), cell(session["updatedAt"]), cell(session["failed"]),
+                    counts.isEmpty ? "-" : counts.joined(separator: ", "), cell(session["taskCount"]), cell(session["finalized"]),
+                ])
+            }
+            table.show(ifEmpty: "no sessions match")
+            if listing.nextCursor != nil { note("there are more: add --all, or a larger --limit") }
+        }
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a session: its tasks, fired triggers and instances.")

@@ -6,12 +6,14 @@ three exhausted deliveries to one endpoint whose receiver now answers 200:
     python3 dashboard_pages.py BASE_URL ADMIN_TOKEN ARTIFACTS_DIR
 
 It signs in, finds a failed delivery, opens it, presses Resend and sees the new attempt,
-requeues the rest in bulk over a filter, pauses and resumes the endpoint (whose throughput
-counts those attempts), sets every kind of endpoint setting through the form and checks them
-through the API, and checks that a wrong token and a forged form are refused. It saves a
-screenshot of each page, and exits non-zero with a message on the first thing that is not as
-it should be. The caller checks that the endpoint `billing` made here got its test event with
-method PUT, header `X-Source: courier` and `Authorization: Bearer tok-3f9a`.
+requeues the rest in bulk over a filter and follows that bulk action's page to its end,
+pauses and resumes the endpoint (whose throughput counts those attempts), sets every kind of
+endpoint setting through the form and checks them through the API, finds the failed session
+in the list and replays it, reads an XML endpoint's delivery (in the tenant `lab`) indented,
+and checks that a wrong token and a forged form are refused. It saves a screenshot of each
+page, and exits non-zero with a message on the first thing that is not as it should be. The
+caller checks that the endpoint `billing` made here got its test event with method PUT,
+header `X-Source: courier` and `Authorization: Bearer tok-3f9a`.
 """
 import os
 import re
@@ -268,10 +270,24 @@ with sync_playwright() as p:
     expect(page.locator(".notice")).to_contain_text("Saved billing")
     assert endpoint_named(page, "billing")["auth"] is None
 
-    # A session: what waits on what, and the failed instance replayed.
+    # The sessions: the failed one stands out, and the filter keeps only it.
     page.click("nav >> text=Sessions")
-    page.fill("input[name=uid]", "applicant:42")
-    page.click("button:text-is('Show')")
+    expect(rows).to_have_count(2)
+    expect(page.locator("table.records tr.failed")).to_have_count(1)
+    expect(page.locator("tr.failed td a")).to_have_text("applicant:42")
+    expect(page.locator("tr.failed .chip.failed")).to_have_text("1 failed")
+    shot(page, "sessions")
+    page.check("input[name=failed]")
+    page.click("button:text-is('Filter')")
+    expect(page).to_have_url(re.compile(r"failed=true"))
+    expect(rows).to_have_count(1)
+    expect(page.locator("input[name=failed]")).to_be_checked()
+    shot(page, "sessions-failed")
+
+    # A session: what waits on what, and the failed instance replayed.
+    page.click("text=applicant:42")
+    expect(page.locator("h1")).to_have_text("Session")
+    expect(page.locator("form.filters input[name=uid]")).to_have_value("applicant:42")
     expect(page.locator(".chip.fired")).to_contain_text("start")
     expect(page.locator(".attempt .state")).to_have_text("failed")
     page.click("button:text-is('Replay')")
@@ -279,6 +295,12 @@ with sync_playwright() as p:
     reload_until(page, lambda: page.locator(".attempt .state").first.inner_text() == "finished", "the replay to finish")
     expect(page.locator(".attempt h3").first).to_contain_text("create#2")
     shot(page, "session")
+    page.goto(base + "/sessions?failed=true")
+    expect(page.locator("table.records .empty")).to_have_text("No session matches.")
+    # The lookup box, for a uid someone gave you.
+    page.fill("form.filters input[name=uid]", "applicant:7")
+    page.click("button:text-is('Show')")
+    expect(page.locator(".empty").last).to_have_text("No instance yet.")
 
     # Messages: per-recipient counts, then the message's transmissions.
     page.click("nav >> text=Messages")
@@ -288,6 +310,22 @@ with sync_playwright() as p:
     expect(page.locator("table.records tbody tr")).to_have_count(2)
     expect(page.locator(".facts")).to_contain_text("2 errored")
     shot(page, "message")
+
+    # The lab's tenant: its endpoint takes XML. The body as sent, and the XML answer, indented.
+    page.fill("input[name=tenant]", "lab")
+    page.click("button:text-is('Switch')")
+    expect(page).to_have_url(re.compile(r"/deliveries$"))
+    expect(rows).to_have_count(1)
+    rows.first.locator("td a").first.click()
+    expect(page.locator("h2", has_text="As sent (xml)")).to_be_visible()
+    sent = page.locator("pre.as-sent").inner_text()
+    assert sent.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<event id="evt_'), sent
+    assert "\n  <data>\n    <patient>P-7</patient>\n    <codes>\n      <item>A1</item>\n" in sent, sent
+    answer = page.locator(".attempt details[open] pre").inner_text()
+    assert answer == '<?xml version="1.0"?>\n<ack>\n  <status>received</status>\n  <ref system="lis">L-1</ref>\n</ack>', answer
+    shot(page, "delivery-xml")
+    page.fill("input[name=tenant]", "default")
+    page.click("button:text-is('Switch')")
 
     # A form from elsewhere (no CSRF token) changes nothing.
     answer = page.request.post(base + "/endpoints/x/pause", form={"csrf": "forged"}, max_redirects=0)

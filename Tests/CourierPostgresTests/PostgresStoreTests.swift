@@ -1,5 +1,5 @@
 import Courier
-import CourierPostgres
+@testable import CourierPostgres
 import CourierTesting
 import Foundation
 import Testing
@@ -58,6 +58,50 @@ struct PostgresStoreTests {
         #expect(stores.count == 4)
         #expect(try await stores[0].tenant(id: Tenant.defaultID) != nil)
         for store in stores { await store.close() }
+    }
+
+    /// Sessions saved before each kept a count of its failed instances are counted by the
+    /// migration that added the count (from their state as `json`: one holds a U+0000), so a
+    /// list of the failed ones finds them.
+    @Test func theMigrationCountsTheFailedInstancesOfSessionsSavedBeforeIt() async throws {
+        let url = try PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        let counted = try #require(PostgresSchema.migrations.firstIndex { $0.contains { $0.contains("ADD COLUMN failed_instances") } })
+        let before = try await PostgresStore.connect(
+            url: url, migrate: false, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: 2
+        )
+        let sessions = try StoreConformance.sessionsSavedBeforeTheFailedCount()
+        do {
+            try await before.transaction { connection in
+                try await connection.run("CREATE TABLE courier_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+                for (index, migration) in PostgresSchema.migrations[..<counted].enumerated() {
+                    for statement in migration { try await connection.run(statement) }
+                    try await connection.run("INSERT INTO courier_migrations (version, applied_at) VALUES ($1, 0)", [.integer(Int64(index + 1))])
+                }
+                for session in sessions {
+                    try await connection.run(
+                        "INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES ('default', $1, $2, 1)",
+                        [.text(session.uid), .text(session.state)]
+                    )
+                }
+            }
+        } catch {
+            await before.close()
+            throw error
+        }
+        await before.close()
+        let store = try await PostgresStore.connect(
+            url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
+        )
+        do {
+            let failed = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(failedOnly: true), page: PageRequest())
+            #expect(failed.items.map(\.uid) == ["legacy:failed"])
+            #expect(failed.items.first?.instanceCounts == [.failed: 1])
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
     }
 
     @Test func signalsReachOtherNodesThroughNotify() async throws {

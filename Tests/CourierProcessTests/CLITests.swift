@@ -224,6 +224,46 @@ import Testing
         #expect(unknown.status != 0 && unknown.errors == "error: session not found (not_found)\n", "\(unknown)")
     }
 
+    @Test func sessionsListWithWhatFailed() async throws {
+        let fixture = try await CLIFixture.start { _, _ in RecordingReceiver.Reply(status: 500) }
+        defer { fixture.stop() }
+        _ = try await fixture.endpoint(url: "\(fixture.receiver.url)/tasks", eventTypes: "[]", extra: #","name":"crm","retry":{"delays":[]}"#)
+        #expect(try await fixture.api.post("/v1/sessions/applicant:2/triggers", #"{"name":"start"}"#).status == 200)
+        let configured = try await fixture.api.put("/v1/sessions/applicant:1/tasks", #"{"tasks":{"create":{"after":["start"],"run":"crm"}}}"#)
+        #expect(configured.status == 200, "\(configured.text)")
+        #expect(try await fixture.api.post("/v1/sessions/applicant:1/triggers", #"{"name":"start"}"#).status == 200)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await fixture.api.get("/v1/sessions?failed=true")["data"]?.arrayValue?.isEmpty != false, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+
+        let table = try await fixture.courier("sessions", "list")
+        #expect(table.status == 0, "\(table)")
+        #expect(table.lines.first?.split(separator: " ", omittingEmptySubsequences: true) == ["SESSION", "CHANGED", "FAILED", "INSTANCES", "TASKS", "FINALIZED"])
+        let rows = table.lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        // SESSION, the change time's date and time, FAILED, the counts ("1 failed"), TASKS, FINALIZED.
+        #expect(rows.map { $0[0] } == ["applicant:1", "applicant:2"], "most recently changed first: \(table)")
+        #expect(rows.first.map { Array($0[3...]) } == ["yes", "1", "failed", "1", "no"], "\(table)")
+        #expect(rows.last.map { Array($0[3...]) } == ["no", "-", "0", "no"], "\(table)")
+
+        let failed = try await fixture.courier("sessions", "list", "--failed")
+        #expect(failed.status == 0 && failed.lines.count == 2 && failed.lines[1].hasPrefix("applicant:1 "), "\(failed)")
+        let json = try await fixture.courier("sessions", "list", "--failed", "--json")
+        let only = try #require(json["data"]?.arrayValue?.first?.objectValue, "\(json)")
+        #expect(json["data"]?.arrayValue?.count == 1 && only["uid"] == "applicant:1" && only["failed"] == true, "\(json)")
+        #expect(only["instanceCounts"] == .object(["failed": 1]), "\(json)")
+        let prefixed = try await fixture.courier("sessions", "list", "--prefix", "applicant:2", "--json")
+        #expect(prefixed["data"]?.arrayValue?.compactMap { $0.objectValue?["uid"]?.stringValue } == ["applicant:2"], "\(prefixed)")
+
+        // One page, and a hint that there are more; --all follows the cursor.
+        let page = try await fixture.courier("sessions", "list", "--limit", "1")
+        #expect(page.lines.count == 2 && page.errors.contains("--all"), "\(page)")
+        let all = try await fixture.courier("sessions", "list", "--limit", "1", "--all", "--json")
+        #expect(all["data"]?.arrayValue?.count == 2 && all["nextCursor"] == .null, "\(all)")
+        let none = try await fixture.courier("sessions", "list", "--prefix", "order:")
+        #expect(none.status == 0 && none.output.isEmpty && none.errors == "no sessions match\n", "\(none)")
+    }
+
     @Test func sinkPrintsAndAcceptsRequestsSignedWithItsSecret() async throws {
         let fixture = try await CLIFixture.start()
         defer { fixture.stop() }

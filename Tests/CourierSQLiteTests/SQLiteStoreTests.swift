@@ -1,5 +1,5 @@
 import Courier
-import CourierSQLite
+@testable import CourierSQLite
 import CourierTesting
 import Foundation
 import Testing
@@ -25,6 +25,33 @@ import Testing
     @Test(arguments: StoreConformance.checks)
     func conforms(_ check: StoreConformance.Check) async throws {
         try await Self.withStore { store, _ in try await check.run(store) }
+    }
+
+    /// Sessions saved before each kept a count of its failed instances are counted by the
+    /// migration that added the count, so a list of the failed ones finds them.
+    @Test func theMigrationCountsTheFailedInstancesOfSessionsSavedBeforeIt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("courier.db").path
+        let counted = try #require(SQLiteSchema.migrations.firstIndex { $0.contains("ADD COLUMN failed_instances") })
+        do {
+            let before = try SQLiteConnection(path: path, readOnly: false)
+            for migration in SQLiteSchema.migrations[..<counted] { try before.execute(migration) }
+            try before.execute("PRAGMA user_version = \(counted)")
+            for session in try StoreConformance.sessionsSavedBeforeTheFailedCount() {
+                try before.run(
+                    "INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES (?, ?, ?, ?)",
+                    [.text(Tenant.defaultID), .text(session.uid), .text(session.state), .integer(1)]
+                )
+            }
+        }
+        let store = try await SQLiteStore.open(path: path, durability: .normal)
+        let failed = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(failedOnly: true), page: PageRequest())
+        let all = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(), page: PageRequest())
+        await store.close()
+        #expect(failed.items.map(\.uid) == ["legacy:failed"])
+        #expect(Set(all.items.map(\.uid)) == ["legacy:failed", "legacy:fine"])
     }
 
     /// More held deliveries than one release transaction takes: every one of them is released.

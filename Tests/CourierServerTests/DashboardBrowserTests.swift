@@ -19,6 +19,13 @@ import Testing
         // Down at first: three deliveries fail for good. Then up, for the person who fixes it.
         let up = Mutex(false)
         let receiver = try await RecordingReceiver.start { request, _ in
+            // The lab's system answers in XML.
+            if request.path == "/lab" {
+                return .init(
+                    status: 200, headers: [HeaderField(name: "Content-Type", value: "application/xml")],
+                    body: #"<?xml version="1.0"?><ack><status>received</status><ref system="lis">L-1</ref></ack>"#
+                )
+            }
             if up.withLock({ $0 }) { return .ok }
             // The deliveries' receiver fails (and is retried until exhausted); the task and the gateway refuse.
             return request.path == "/hook" ? RecordingReceiver.Reply(status: 500, body: #"{"error":"database locked"}"#) : .init(status: 400)
@@ -37,6 +44,7 @@ import Testing
             _ = try await server.createEndpoint(url: receiver.url + "/gw", eventTypes: [], extra: #""name":"gw","retry":{"delays":[]}"#)
             _ = try await server.api.put("/v1/sessions/applicant:42/tasks", #"{"tasks":{"create":{"after":["start"],"run":"tasks"}}}"#)
             _ = try await server.api.post("/v1/sessions/applicant:42/triggers", #"{"name":"start","kwargs":{"name":"Zoë"}}"#)
+            _ = try await server.api.post("/v1/sessions/applicant:7/triggers", #"{"name":"start"}"#)
             let message = try await server.api.post("/v1/messages", #"{"text":"Clinic open Monday","to":[{"backend":"gw","identity":"+1"},{"backend":"gw","identity":"+2"}]}"#)
             let messageID = try #require(message["id"]?.stringValue)
             let deadline = ContinuousClock.now + .seconds(20)
@@ -47,6 +55,13 @@ import Testing
                 if status == "failed", sent == "errored" { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
+            // A lab, in a tenant of its own, whose endpoint takes XML.
+            #expect(try await server.api.post("/v1/tenants", #"{"id":"lab"}"#).status == 201)
+            let lab = server.api.withToken(TestServer.adminToken, tenant: "lab")
+            _ = try await server.createEndpoint(url: receiver.url + "/lab", eventTypes: ["lab.*"], extra: #""name":"lis","format":"xml""#, api: lab)
+            let result = try await server.publish(type: "lab.result", payload: #"{"patient":"P-7","codes":["A1","B2"]}"#, api: lab)
+            let labDelivery = try #require(try await server.deliveries(ofEvent: result, api: lab).first?.string("id"))
+            try await server.waitForDelivery(labDelivery, api: lab) { $0.state == "succeeded" }
             up.withLock { $0 = true }
 
             let script = Self.packageRoot.appendingPathComponent("Tests/Browser/dashboard_pages.py").path

@@ -325,6 +325,60 @@ import Testing
         }
     }
 
+    // MARK: The list
+
+    @Test(arguments: StoreKind.all) func sessionsAreListedMostRecentlyChangedFirstAndFilteredToWhatFailed(_ store: StoreKind) async throws {
+        try await Self.withTasks(store, endpoints: ["crm"], answer: { _, _ in .init(status: 500, body: "down") }) { server, _ in
+            let api = server.api
+            try await Self.fire(server, "order:2", "placed")
+            _ = try await Self.put(server, "other:1", #"{"tasks":{"charge":{"after":["placed"],"run":"nowhere"}}}"#)
+            try await Self.fire(server, "other:1", "placed")
+            _ = try await Self.put(server, "order:1", #"{"tasks":{"charge":{"after":["placed"],"run":"crm"}}}"#)
+            try await Self.fire(server, "order:1", "placed")
+            _ = try await Self.waitForSession(server, "order:1") { $0.status("charge#1") == "failed" }
+
+            func uids(_ answer: APIClient.Answer) -> [String] {
+                answer["data"]?.arrayValue?.compactMap { $0.objectValue?.string("uid") } ?? []
+            }
+            let all = try await api.get("/v1/sessions")
+            #expect(all.status == 200, "\(all.text)")
+            #expect(uids(all) == ["order:1", "other:1", "order:2"], "most recently changed first: \(all.text)")
+            #expect(all["nextCursor"] == .null)
+            let order1 = try #require(all["data"]?.arrayValue?.first?.objectValue)
+            #expect(order1["taskCount"] == .integer(1) && order1["finalized"] == .bool(false) && order1["failed"] == .bool(true))
+            #expect(order1["instanceCounts"] == .object(JSONObject(["failed": 1])), "\(all.text)")
+            #expect(order1.string("updatedAt").flatMap(Timestamp.parse) != nil)
+            let order2 = try #require(all["data"]?.arrayValue?.last?.objectValue)
+            #expect(order2["instanceCounts"] == .object(JSONObject()) && order2["failed"] == .bool(false) && order2["taskCount"] == .integer(0))
+
+            // What failed, a page at a time.
+            let first = try await api.get("/v1/sessions?failed=true&limit=1")
+            #expect(uids(first) == ["order:1"], "\(first.text)")
+            let cursor = try #require(first["nextCursor"]?.stringValue)
+            let second = try await api.get("/v1/sessions?failed=true&limit=1&cursor=\(cursor)")
+            #expect(uids(second) == ["other:1"] && second["nextCursor"] == .null, "\(second.text)")
+            #expect(uids(try await api.get("/v1/sessions?failed=false")) == ["order:1", "other:1", "order:2"])
+            #expect(uids(try await api.get("/v1/sessions?prefix=order%3A")) == ["order:1", "order:2"])
+            #expect(uids(try await api.get("/v1/sessions?prefix=order&failed=true")) == ["order:1"])
+
+            // Strict, like the other lists.
+            for (query, field) in [
+                ("failed=yes", "failed"), ("failed=", "failed"), ("limit=0", "limit"), ("limit=501", "limit"), ("cursor=nonsense", "cursor"),
+                ("prefix=", "prefix"), ("uid=order:1", "uid"), ("state=failed", "state"),
+            ] {
+                let answer = try await api.get("/v1/sessions?\(query)")
+                #expect(answer.status == 400 && answer.errorField == field, "\(query): \(answer.status) \(answer.text)")
+            }
+            #expect(try await api.get("/v1/sessions?colour=red").errorCode == "unknown_field")
+
+            // Another tenant has none of them.
+            #expect(try await api.post("/v1/tenants", #"{"id":"other"}"#).status == 201)
+            let token = try #require(try await api.post("/v1/tenants/other/tokens", #"{"name":"t"}"#)["token"]?.stringValue)
+            let foreign = try await api.withToken(token).get("/v1/sessions?failed=true")
+            #expect(foreign.status == 200 && uids(foreign).isEmpty, "\(foreign.text)")
+        }
+    }
+
     // MARK: Concurrency and isolation
 
     @Test(arguments: StoreKind.all) func concurrentFiringLosesNothingAndTwoSessionsDoNotInterfere(_ store: StoreKind) async throws {

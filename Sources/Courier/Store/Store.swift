@@ -90,6 +90,12 @@ public protocol Store: Sendable {
 
     /// A session as it stands; nil when nothing was ever done in it.
     func session(tenantID: String, uid: String) async throws -> Session?
+    /// A tenant's sessions, most recently changed first (then by uid, descending), each with
+    /// the counts a list shows. A session that changes while a person pages moves ahead of the
+    /// cursor, to the first page. `failedOnly` reads a count kept with each session in its
+    /// change's transaction, through an index of the sessions that have one, so finding what
+    /// failed does not read every session.
+    func sessions(tenantID: String, filter: SessionFilter, page: PageRequest) async throws -> Page<SessionSummary>
     /// Changes a session atomically: loads it (or starts an empty one), applies `change`,
     /// carries out the effects it returns (see ``Session/carryOut(_:now:endpoint:)``: a
     /// delivery of an event of type ``Session/taskEventType`` per run, the cancellation of a

@@ -98,7 +98,7 @@ extension DashboardRoutes {
         let payload = event.map { event in
             (try? JSONParser.parse(event.payload)).map(\.prettyPrinted) ?? String(decoding: event.payload, as: UTF8.self)
         }
-        let data: [String: Any] = [
+        var data: [String: Any] = [
             "id": delivery.id, "state": delivery.state.rawValue,
             "kind": delivery.task != nil ? "task run" : delivery.messageID != nil ? "message batch" : delivery.eventID == nil ? "batch" : "event",
             "endpoint": endpoint.map { $0.name ?? $0.url } ?? delivery.endpointID,
@@ -116,6 +116,7 @@ extension DashboardRoutes {
                 ]
             },
         ]
+        if let event, let endpoint, let sent = Self.asSent(delivery, event: event, endpoint: endpoint) { data["asSent"] = sent }
         return Self.render("delivery", title: "Delivery \(id)", data: data, signedIn: signedIn, notice: notice, section: "onDeliveries")
     }
 
@@ -140,8 +141,20 @@ extension DashboardRoutes {
         return "batch"
     }
 
-    /// A response body, indented when it is JSON.
+    /// A body, indented when it is JSON or XML.
     private static func pretty(_ body: String) -> String {
-        (try? JSONParser.parse(body)).map(\.prettyPrinted) ?? body
+        (try? JSONParser.parse(body)).map(\.prettyPrinted) ?? XMLIndenter.indent(body) ?? body
+    }
+
+    /// An event's body as the endpoint's format makes it (by the code that sends it), when that
+    /// is not the envelope: what an `xml`, `form`, `raw` or template endpoint actually reads
+    /// differs from the payload above. It is rendered now, with the format as it is now. Not
+    /// for a delivery carried by a batch, whose request held the batch's array.
+    private static func asSent(_ delivery: Delivery, event: Event, endpoint: Endpoint) -> [String: Any]? {
+        guard delivery.task == nil, delivery.messageID == nil, delivery.batchID == nil, endpoint.batch == nil,
+              endpoint.format != .envelope else { return nil }
+        let name = if case .template = endpoint.format { "template" } else { endpoint.format.json.stringValue ?? "" }
+        guard let rendered = endpoint.format.render(event) else { return ["format": name, "nothing": true] }
+        return ["format": name, "contentType": rendered.contentType, "body": pretty(String(decoding: rendered.body, as: UTF8.self))]
     }
 }

@@ -5,7 +5,10 @@ import Hummingbird
 extension DashboardRoutes {
     func addSessions(to router: Router<CourierRequestContext>) {
         router.get("sessions") { request, _ in
-            try await viewing(request) { signedIn in try await sessionPage(request, signedIn) }
+            try await viewing(request) { signedIn in
+                let fields = FormFields(request.uri.query ?? "")
+                return fields.nonEmpty("uid") == nil ? try await sessionsPage(fields, signedIn) : try await sessionPage(request, signedIn)
+            }
         }
         router.post("sessions/instances/:action") { request, context in
             let name = try context.parameters.require("action")
@@ -71,6 +74,33 @@ extension DashboardRoutes {
             }
         }
         return Self.render("session", title: "Session", data: data, signedIn: signedIn, notice: fields["notice"], section: "onSessions")
+    }
+
+    /// The list: what changed last first, what failed standing out, for the person who does
+    /// not know which session to look up.
+    private func sessionsPage(_ fields: FormFields, _ signedIn: SignedIn) async throws -> Response {
+        var parameters: [String: String] = [:]
+        for name in ["failed", "prefix"] { if let value = fields.nonEmpty(name) { parameters[name] = value } }
+        let filter = try SessionFilter(parameters: parameters)
+        let page = try await store.sessions(
+            tenantID: signedIn.session.tenantID, filter: filter, page: PageRequest(limit: 50, cursor: fields.nonEmpty("cursor"))
+        )
+        let rows = page.items.map { summary -> [String: Any] in
+            [
+                "uid": summary.uid, "link": "/sessions" + Self.query([(name: "uid", value: summary.uid)]),
+                "updated": Self.short(summary.updatedAt), "failed": summary.failed, "tasks": summary.taskCount,
+                "finalized": summary.finalized,
+                "counts": TaskInstance.Status.allCases.compactMap { status in
+                    summary.instanceCounts[status].map { ["status": status.rawValue, "count": $0] }
+                },
+            ]
+        }
+        let current = parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        var data: [String: Any] = [
+            "rows": rows, "failedOnly": filter.failedOnly, "prefix": filter.uidPrefix ?? "", "filtered": !current.isEmpty,
+        ]
+        if let cursor = page.nextCursor { data["next"] = "/sessions" + Self.query(current + [(name: "cursor", value: cursor)]) }
+        return Self.render("sessions", title: "Sessions", data: data, signedIn: signedIn, notice: fields["notice"], section: "onSessions")
     }
 
     /// A JSON object typed into a form field; empty means none.

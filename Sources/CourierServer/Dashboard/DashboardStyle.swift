@@ -61,6 +61,11 @@ enum DashboardStyle {
                 background: #fff; font-size: .85rem; margin: .1rem 0; }
         .chip.fired { border-color: #9fd3b0; color: var(--ok); }
         .chip.waiting { border-color: #f0d29a; color: var(--wait); }
+        .chip.finished { border-color: #9fd3b0; color: var(--ok); }
+        .chip.failed { border-color: #efb1ac; background: #fdeceb; color: var(--bad); font-weight: 600; }
+        .records tr.failed td { background: #fff6f5; }
+        .records tr.failed td:first-child { box-shadow: inset 3px 0 var(--bad); }
+        .filters label.check { flex-direction: row; align-items: center; gap: .35rem; color: var(--ink); font-size: 1rem; }
         .state.finished, .state.delivered, .state.sent, .state.received { color: var(--ok); }
         .state.errored, .state.abandoned, .state.cancelled { color: var(--bad); }
         progress { width: 100%; height: 1.25rem; }

@@ -71,6 +71,12 @@ extension DashboardTemplates {
           {{/actions}}
         </div>
         {{#payload}}<h2>Payload</h2><pre class="payload">{{payload}}</pre>{{/payload}}
+        {{#asSent}}
+        <h2>As sent ({{format}})</h2>
+        <p class="hint">{{#contentType}}<code>{{contentType}}</code>, {{/contentType}}as the endpoint's format makes it now.</p>
+        {{#body}}<pre class="as-sent">{{body}}</pre>{{/body}}
+        {{#nothing}}<p class="empty">Nothing: the template makes only white space of this event, so no request is made.</p>{{/nothing}}
+        {{/asSent}}
         <h2>Attempts</h2>
         {{#attempts}}
         <article class="attempt">

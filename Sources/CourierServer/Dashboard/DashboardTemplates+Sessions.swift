@@ -1,10 +1,42 @@
 extension DashboardTemplates {
-    static let session = """
-        <h1>Session</h1>
+    /// Looking a session up by its uid, on the list and on a session's page.
+    static let sessionLookup = """
         <form method="get" action="/sessions" class="filters">
           <label>Session uid <input name="uid" value="{{uid}}" placeholder="applicant:42" size="30"></label>
           <button>Show</button>
         </form>
+        """
+
+    static let sessions = """
+        <h1>Sessions</h1>
+        {{> session-lookup}}
+        <form method="get" action="/sessions" class="filters">
+          <label class="check"><input type="checkbox" name="failed" value="true"{{#failedOnly}} checked{{/failedOnly}}> Failed only</label>
+          <label>Uid starts with <input name="prefix" value="{{prefix}}" placeholder="applicant:" size="16"></label>
+          <button>Filter</button>{{#filtered}} <a href="/sessions">Clear</a>{{/filtered}}
+        </form>
+        <div class="scroll"><table class="records sessions">
+          <thead><tr><th>Session</th><th>Changed</th><th>Instances</th><th>Tasks</th><th>Finalized</th></tr></thead>
+          <tbody>
+          {{#rows}}
+            <tr{{#failed}} class="failed"{{/failed}}>
+              <td><a href="{{link}}">{{uid}}</a></td>
+              <td>{{updated}}</td>
+              <td>{{#counts}}<span class="chip {{status}}">{{count}} {{status}}</span> {{/counts}}{{^counts}}none yet{{/counts}}</td>
+              <td>{{tasks}}</td>
+              <td>{{#finalized}}yes{{/finalized}}{{^finalized}}no{{/finalized}}</td>
+            </tr>
+          {{/rows}}
+          {{^rows}}<tr><td colspan="5" class="empty">No session matches.</td></tr>{{/rows}}
+          </tbody>
+        </table></div>
+        {{#next}}<p><a href="{{next}}" rel="next">Sessions changed earlier →</a></p>{{/next}}
+        """
+
+    static let session = """
+        <p><a href="/sessions">← Sessions</a></p>
+        <h1>Session</h1>
+        {{> session-lookup}}
         {{#found}}
         <dl class="facts">
           <dt>Uid</dt><dd><code>{{uid}}</code></dd>

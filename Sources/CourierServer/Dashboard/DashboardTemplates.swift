@@ -9,6 +9,7 @@ enum DashboardTemplates {
             ("layout", layout), ("login", login), ("deliveries", deliveries), ("delivery", delivery), ("endpoints", endpoints),
             ("session", session), ("messages", messages), ("message", message), ("endpoint-form", endpointForm),
             ("secret", secret), ("error", error), ("operation", operation), ("operations", operations),
+            ("sessions", sessions), ("session-lookup", sessionLookup),
         ] {
             // The templates are ours and fixed: one that does not parse is a bug caught by any test.
             try! library.register(text, named: name)

@@ -167,3 +167,22 @@ extension Transmission {
         return .object(o)
     }
 }
+
+extension SessionSummary {
+    /// Counts in the statuses' order, and `failed` spelled out for the list's readers (and
+    /// its filter's name).
+    var json: JSONValue {
+        var counts = JSONObject()
+        for status in TaskInstance.Status.allCases {
+            if let count = instanceCounts[status] { counts.append(status.rawValue, .integer(count)) }
+        }
+        var o = JSONObject()
+        o.append("uid", .string(uid))
+        o.append("updatedAt", .date(updatedAt))
+        o.append("finalized", .bool(finalized))
+        o.append("taskCount", .integer(taskCount))
+        o.append("instanceCounts", .object(counts))
+        o.append("failed", .bool(failed))
+        return .object(o)
+    }
+}

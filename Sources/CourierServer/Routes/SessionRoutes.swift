@@ -9,6 +9,13 @@ struct SessionRoutes {
     let body: RequestBody
 
     func add(to group: RouterGroup<CourierRequestContext>) {
+        group.get("sessions") { request, context in
+            let tenantID = try context.requireTenant()
+            let query = try request.queryParameters(allowed: ["failed", "prefix", "limit", "cursor"])
+            let filter = try SessionFilter(parameters: query)
+            let page = try await store.sessions(tenantID: tenantID, filter: filter, page: try PageRequest(query: query))
+            return JSONResponse.list(page, \.json)
+        }
         group.get("sessions/:uid") { _, context in
             let (triggers, uid) = try self.session(context)
             guard let session = try await triggers.session(uid) else { throw CourierError.notFound("session") }
@@ -71,5 +78,21 @@ struct SessionRoutes {
             throw .invalid("\(segment) is not a valid percent-encoded path segment", field: "path")
         }
         return decoded
+    }
+}
+
+extension SessionFilter {
+    /// From query parameters: `failed` (`true` or `false`) and `prefix`.
+    init(parameters: [String: String]) throws(CourierError) {
+        self.init()
+        switch parameters["failed"] {
+        case nil, "false": break
+        case "true": failedOnly = true
+        default: throw .invalid("failed must be true or false", field: "failed")
+        }
+        if let prefix = parameters["prefix"] {
+            guard !prefix.isEmpty else { throw .invalid("prefix must not be empty", field: "prefix") }
+            uidPrefix = prefix
+        }
     }
 }
