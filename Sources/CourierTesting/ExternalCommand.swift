@@ -11,15 +11,7 @@ public enum ExternalCommand {
     /// Runs `arguments` through `/usr/bin/env` (so `arguments[0]` is found on the PATH),
     /// with standard output and standard error together.
     public static func run(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, text: String(decoding: output, as: UTF8.self))
+        let (termination, text) = try ChildProcess.run("/usr/bin/env", arguments)
+        return Output(status: termination.status, text: text)
     }
 }

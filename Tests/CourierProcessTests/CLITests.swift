@@ -422,24 +422,13 @@ final class CLIFixture {
         try Data().write(to: errorsURL)
         try Data((input ?? "").utf8).write(to: inputURL)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CourierProcess.binary)
-        process.arguments = arguments
         var inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COURIER_") }
         inherited.merge(environment) { _, new in new }
-        process.environment = inherited
-        process.standardInput = try FileHandle(forReadingFrom: inputURL)
-        process.standardOutput = try FileHandle(forWritingTo: outputURL)
-        process.standardError = try FileHandle(forWritingTo: errorsURL)
-        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        let child = try ChildProcess(
+            executable: CourierProcess.binary, arguments: arguments, environment: inherited, input: inputURL.path,
+            output: outputURL.path, errors: errorsURL.path
+        )
+        let status = await child.termination().status
         return CLIRun(
             status: status,
             output: (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "",

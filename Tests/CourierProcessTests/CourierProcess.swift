@@ -6,8 +6,9 @@ import Testing
 final class CourierProcess {
     static let adminToken = "process-test-admin-token"
 
-    let process = Process()
+    let arguments: [String]
     let outputPath: String
+    private(set) var child: ChildProcess?
     private(set) var baseURL = ""
 
     /// The built executable: `COURIER_BINARY`, or `.build/debug/courier` beside this package.
@@ -32,20 +33,16 @@ final class CourierProcess {
     init(arguments: [String]) throws {
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("courier-\(UUID().uuidString).out").path
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["COURIER_ADMIN_TOKEN"] = Self.adminToken
-        process.environment = environment
-        process.standardOutput = output
-        process.standardError = output
+        self.arguments = arguments
     }
 
     /// Starts the process and waits until it listens.
     func start() async throws -> APIClient {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the courier executable first (scripts/test does)")
-        try process.run()
+        var environment = ProcessInfo.processInfo.environment
+        environment["COURIER_ADMIN_TOKEN"] = Self.adminToken
+        let child = try ChildProcess(executable: Self.binary, arguments: arguments, environment: environment, output: outputPath)
+        self.child = child
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
@@ -55,7 +52,7 @@ final class CourierProcess {
                 if baseURL.hasSuffix("/healthz") { baseURL = String(baseURL.dropLast("/healthz".count)) }
                 return APIClient(baseURL: baseURL, token: Self.adminToken)
             }
-            if !process.isRunning {
+            if await child.ended() != nil {
                 throw ProcessFailure(message: "courier exited early: \(output)")
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -64,22 +61,24 @@ final class CourierProcess {
     }
 
     func kill(_ signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
+        child?.signal(signal)
     }
 
     /// Waits for the process to exit and returns its status, or nil if it is still running after `timeout`.
     func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
+        guard let child else { return nil }
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline {
+            if let termination = await child.ended() { return termination.status }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return process.isRunning ? nil : process.terminationStatus
+        return nil
     }
 
     var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
     deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        // The child's own deinit kills it if it still runs.
         try? FileManager.default.removeItem(atPath: outputPath)
     }
 }
