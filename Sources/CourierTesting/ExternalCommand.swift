@@ -10,7 +10,23 @@ public enum ExternalCommand {
 
     /// Runs `arguments` through `/usr/bin/env` (so `arguments[0]` is found on the PATH),
     /// with standard output and standard error together.
-    public static func run(_ arguments: [String]) throws -> Output {
+    ///
+    /// It waits without holding a thread of Swift's cooperative pool: on two cores that pool
+    /// has two threads, and a browser test blocking one for half a minute stalled every other
+    /// test's requests.
+    public static func run(_ arguments: [String]) async throws -> Output {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("command-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let child = try ChildProcess(
+            executable: "/usr/bin/env", arguments: arguments, environment: ProcessInfo.processInfo.environment, output: path
+        )
+        let termination = await child.termination()
+        return Output(status: termination.status, text: (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+    }
+
+    /// The same on the calling thread, for what must finish before a synchronous caller goes
+    /// on and takes a moment (psql creating a database).
+    public static func runBlocking(_ arguments: [String]) throws -> Output {
         let (termination, text) = try ChildProcess.run("/usr/bin/env", arguments)
         return Output(status: termination.status, text: text)
     }

@@ -43,7 +43,7 @@ public enum PostgresTestDatabase {
 
     /// Runs `sql` with the `psql` client (Debian's postgresql-client, installed with the server).
     public static func psql(_ url: String, _ sql: String) throws {
-        let output = try ExternalCommand.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        let output = try ExternalCommand.runBlocking(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
         guard output.status == 0 else {
             throw TestDatabaseError(message: "psql failed: \(output.text)")
         }

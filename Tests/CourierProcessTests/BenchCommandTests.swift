@@ -7,7 +7,7 @@ import Testing
 /// here, never how fast: benchmarks are not tests.
 @Suite struct BenchCommandTests {
     @Test func unbatchedReportsRateLatencyAndCeiling() async throws {
-        let results = try bench(["--scenario", "unbatched", "--events", "300", "--ceiling"])
+        let results = try await bench(["--scenario", "unbatched", "--events", "300", "--ceiling"])
         #expect(results["scenario"]?.stringValue == "unbatched")
         #expect(results["events"] == .integer(300))
         #expect((results["deliveredPerSecond"]?.doubleValue ?? 0) > 0)
@@ -20,31 +20,31 @@ import Testing
     }
 
     @Test func latencyOverHTTPReportsTheCallAndTheArrival() async throws {
-        let results = try bench(["--scenario", "latency", "--events", "100", "--rate", "500", "--http"])
+        let results = try await bench(["--scenario", "latency", "--events", "100", "--rate", "500", "--http"])
         #expect(results["scenario"]?.stringValue == "latency")
         try expectPercentiles(results["publishLatencyMicroseconds"])
         try expectPercentiles(results["latencyMicroseconds"])
     }
 
     @Test func backlogReportsBothRatesAndTenWindows() async throws {
-        let results = try bench(["--scenario", "backlog", "--events", "200", "--backlog", "1000"])
+        let results = try await bench(["--scenario", "backlog", "--events", "200", "--backlog", "1000"])
         #expect((results["emptyStorePerSecond"]?.doubleValue ?? 0) > 0)
         #expect((results["backlogPerSecond"]?.doubleValue ?? 0) > 0)
         #expect(results["backlogWindowsPerSecond"]?.arrayValue?.count == 10)
         #expect((results["backlogRatio"]?.doubleValue ?? 0) > 0)
     }
 
-    @Test func badOptionsAreRefused() throws {
-        let output = try ExternalCommand.run([CourierProcess.binary, "bench", "--scenario", "backlog", "--url", "http://127.0.0.1:9/"])
+    @Test func badOptionsAreRefused() async throws {
+        let output = try await ExternalCommand.run([CourierProcess.binary, "bench", "--scenario", "backlog", "--url", "http://127.0.0.1:9/"])
         #expect(output.status != 0)
         #expect(output.text.contains("backlog scenario"), "\(output.text)")
     }
 
-    private func bench(_ arguments: [String]) throws -> JSONObject {
+    private func bench(_ arguments: [String]) async throws -> JSONObject {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let json = directory.path("bench.json")
-        let output = try ExternalCommand.run([CourierProcess.binary, "bench"] + arguments + ["--durability", "normal", "--json", json])
+        let output = try await ExternalCommand.run([CourierProcess.binary, "bench"] + arguments + ["--durability", "normal", "--json", json])
         #expect(output.status == 0, "\(output.text)")
         let results = try #require(try JSONParser.parse(Array(Data(contentsOf: URL(fileURLWithPath: json)))).objectValue)
         #expect((results["peakResidentMegabytes"]?.doubleValue ?? 0) > 0)

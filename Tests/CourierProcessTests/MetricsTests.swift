@@ -47,7 +47,7 @@ import Testing
         repeat {
             let answer = try await api.withToken(nil).get("/metrics")
             #expect(answer.status == 200)
-            values = try parse(answer.text)
+            values = try await parse(answer.text)
             if values["courier_attempts_total{\(hookLabels)outcome=rejected,tenant=default}"] == 1,
                values["courier_endpoint_backlog_deliveries{endpoint=\(held),tenant=default}"] == 2,
                values["courier_deliveries_finished_total{\(hookLabels)state=succeeded,tenant=default}"] == 2,
@@ -73,11 +73,11 @@ import Testing
         #expect(try await server.waitForExit() == 0)
     }
 
-    private func parse(_ text: String) throws -> [String: Double] {
+    private func parse(_ text: String) async throws -> [String: Double] {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).txt")
         try Data(text.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = try ExternalCommand.run(["python3", "-c", Self.parser, file.path])
+        let output = try await ExternalCommand.run(["python3", "-c", Self.parser, file.path])
         #expect(output.status == 0, "python3 with prometheus_client is needed (scripts/test installs it): \(output.text)")
         let json = try JSONParser.parse(output.text)
         var values: [String: Double] = [:]

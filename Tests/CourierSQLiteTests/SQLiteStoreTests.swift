@@ -100,7 +100,7 @@ import Testing
         _ = try await store.publish(try (0..<10).map { try NewEvent(type: "a", payload: .integer($0)) }, tenantID: Tenant.defaultID, now: Date())
         await store.close()
         // What the crash left: the status committed, the deliveries not yet released.
-        let edit = try ExternalCommand.run([
+        let edit = try await ExternalCommand.run([
             "python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE endpoints SET status='active'\"); c.commit()", path,
         ])
         #expect(edit.status == 0, "\(edit.text)")

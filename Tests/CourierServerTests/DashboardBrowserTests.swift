@@ -65,7 +65,7 @@ import Testing
             up.withLock { $0 = true }
 
             let script = Self.packageRoot.appendingPathComponent("Tests/Browser/dashboard_pages.py").path
-            let output = try ExternalCommand.run(["python3", script, server.baseURL, TestServer.adminToken, Self.artifacts])
+            let output = try await ExternalCommand.run(["python3", script, server.baseURL, TestServer.adminToken, Self.artifacts])
             #expect(output.status == 0, "\(output.text)")
             #expect(output.text.contains("every check passed"), "\(output.text)")
 

@@ -26,12 +26,12 @@ import Testing
             let secret = try #require(created["secret"]?.stringValue)
             _ = try await server.publish(payload: #"{"name":"Zoë","n":[1,2.50]}"#)
             let request = try #require(try await receiver.waitForRequests(1).first)
-            #expect(try verify(request, secret: secret) == "verified")
+            #expect(try await verify(request, secret: secret) == "verified")
             // And it refuses the same request with another secret or a changed body, so the check is real.
-            #expect(try verify(request, secret: WebhookSecret.generate().description).hasPrefix("refused"))
+            #expect(try await verify(request, secret: WebhookSecret.generate().description).hasPrefix("refused"))
             var tampered = request
             tampered.body[tampered.body.count - 2] = UInt8(ascii: "9")
-            #expect(try verify(tampered, secret: secret).hasPrefix("refused"))
+            #expect(try await verify(tampered, secret: secret).hasPrefix("refused"))
         }
     }
 
@@ -54,8 +54,8 @@ import Testing
             _ = try await server.publish()
             let during = try #require(try await receiver.waitForRequests(1).first)
             #expect(during.header("webhook-signature")?.split(separator: " ").count == 2)
-            #expect(try verify(during, secret: new) == "verified")
-            #expect(try verify(during, secret: old) == "verified")
+            #expect(try await verify(during, secret: new) == "verified")
+            #expect(try await verify(during, secret: old) == "verified")
 
             // A rotation with a one-second grace: once it is over, only the newest secret signs.
             let again = try await server.api.post("/v1/endpoints/\(id)/rotate-secret", #"{"graceSeconds":1}"#)
@@ -64,9 +64,9 @@ import Testing
             _ = try await server.publish()
             let after = try #require(try await receiver.waitForRequests(2).last)
             #expect(after.header("webhook-signature")?.split(separator: " ").count == 1)
-            #expect(try verify(after, secret: newest) == "verified")
-            #expect(try verify(after, secret: new).hasPrefix("refused"))
-            #expect(try verify(after, secret: old).hasPrefix("refused"))
+            #expect(try await verify(after, secret: newest) == "verified")
+            #expect(try await verify(after, secret: new).hasPrefix("refused"))
+            #expect(try await verify(after, secret: old).hasPrefix("refused"))
         }
     }
 
@@ -90,7 +90,7 @@ import Testing
         }
     }
 
-    private func verify(_ request: RecordingReceiver.Request, secret: String) throws -> String {
+    private func verify(_ request: RecordingReceiver.Request, secret: String) async throws -> String {
         var headers = JSONObject()
         for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
             headers[name] = .string(request.header(name) ?? "")
@@ -103,7 +103,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("swh-\(UUID().uuidString).json")
         try Data(document.bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = try ExternalCommand.run(["python3", "-c", Self.verifier, file.path])
+        let output = try await ExternalCommand.run(["python3", "-c", Self.verifier, file.path])
         let text = output.text.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(output.status == 0, "python3 with standardwebhooks is needed (scripts/test installs it): \(text)")
         return text
