@@ -31,8 +31,8 @@ def shot(page, name):
     page.screenshot(path=os.path.join(artifacts, name + ".png"), full_page=True)
 
 
-def api(page, method, path):
-    answer = page.request.fetch(base + path, method=method, headers={"Authorization": "Bearer " + token})
+def api(page, method, path, body=None):
+    answer = page.request.fetch(base + path, method=method, headers={"Authorization": "Bearer " + token}, data=body)
     assert answer.ok, "%s %s answered %d: %s" % (method, path, answer.status, answer.text())
     return answer.json()
 
@@ -301,6 +301,24 @@ with sync_playwright() as p:
     page.fill("form.filters input[name=uid]", "applicant:7")
     page.click("button:text-is('Show')")
     expect(page.locator(".empty").last).to_have_text("No instance yet.")
+
+    # What waits on what, drawn: the applicant example with one trigger in.
+    api(page, "PUT", "/v1/sessions/applicant:9/tasks", {
+        "tasks": {
+            "create": {"after": ["startSession", "observationsReceived"], "run": "tasks"},
+            "score": {"after": ["create", "sessionFinalized"], "run": "tasks", "unless": ["withdrawn"]},
+        },
+        "finalizeTrigger": "sessionFinalized",
+    })
+    api(page, "POST", "/v1/sessions/applicant:9/triggers", {"name": "startSession"})
+    page.goto(base + "/sessions?uid=applicant:9")
+    expect(page.locator(".graph g.node")).to_have_count(6)
+    expect(page.locator(".graph g.node.task")).to_have_count(2)
+    expect(page.locator(".graph g.node.trigger.fired")).to_have_count(1)
+    expect(page.locator(".graph g.node.task.unstarted")).to_have_count(1)
+    expect(page.locator(".graph path.edge")).to_have_count(5)
+    expect(page.locator(".graph path.edge.unless")).to_have_count(1)
+    shot(page, "session-graph")
 
     # Messages: per-recipient counts, then the message's transmissions.
     page.click("nav >> text=Messages")

@@ -8,7 +8,7 @@ import Testing
 @Suite struct SessionGraphTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    @Test func theApplicantExampleIsDrawnTriggersFirstThenEachTaskAfterWhatItWaitsFor() {
+    @Test func theApplicantExampleIsDrawnEachTaskAfterWhatItWaitsForAndEachTriggerJustBeforeItsTask() {
         var session = Session(uid: "applicant:42", finalizeTrigger: "sessionFinalized")
         _ = session.configure([
             TaskConfig(name: "create", after: ["startSession", "observationsReceived"], run: "crm"),
@@ -18,7 +18,8 @@ import Testing
         let (nodes, edges) = SessionGraph.layout(session)
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         #expect(byName.keys.sorted() == ["create", "observationsReceived", "score", "sessionFinalized", "startSession", "withdrawn"])
-        #expect(nodes.filter { $0.column == 0 }.map(\.name) == ["observationsReceived", "sessionFinalized", "startSession", "withdrawn"])
+        #expect(nodes.filter { $0.column == 0 }.map(\.name) == ["observationsReceived", "startSession"])
+        #expect(nodes.filter { $0.column == 1 }.map(\.name) == ["create", "sessionFinalized", "withdrawn"], "triggers just before their task")
         #expect(byName["startSession"]?.state == "fired" && byName["observationsReceived"]?.state == "waiting")
         #expect(byName["create"]?.column == 1 && byName["create"]?.isTask == true)
         #expect(byName["create"]?.state == "unstarted", "one of its two triggers is in")

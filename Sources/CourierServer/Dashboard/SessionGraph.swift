@@ -1,9 +1,10 @@
 import Courier
 
-/// A session drawn as what waits on what: triggers on the left, each task to the right of
-/// everything it waits for, an arrow from each trigger (or task, whose end fires its own
-/// name) to the tasks that wait for it, dashed where it is an `unless`. Each box shows its
-/// state, so a person sees at a glance which trigger a stuck task still waits for.
+/// A session drawn as what waits on what: each task to the right of everything it waits for,
+/// each trigger just before the first task that waits for it, and an arrow from each trigger
+/// (or task, whose end fires its own name) to the tasks that wait for it, dashed where it is
+/// an `unless`. Each box shows its state, so a person sees at a glance which trigger a stuck
+/// task still waits for.
 ///
 /// An inline SVG: no script, readable on a phone. Names come from API callers and are escaped.
 enum SessionGraph {
@@ -16,13 +17,13 @@ enum SessionGraph {
         var row: Int
     }
 
-    struct Edge: Equatable {
+    struct Edge: Hashable {
         var from: String
         var to: String
         var unless: Bool
     }
 
-    static let width = 170.0, height = 42.0, columnGap = 56.0, rowGap = 14.0
+    static let width = 170.0, height = 42.0, columnGap = 80.0, rowGap = 14.0
 
     /// The nodes and edges, laid out in columns by how far each is from the first triggers.
     static func layout(_ session: Session) -> (nodes: [Node], edges: [Edge]) {
@@ -41,12 +42,31 @@ enum SessionGraph {
             return value
         }
         for name in tasks.keys { _ = column(of: name, visiting: []) }
+        // A trigger stands just before the first task that waits for it, so that no arrow
+        // has to cross a column of boxes to reach its task.
+        for trigger in triggers {
+            let targets = session.tasks.filter { $0.after.contains(trigger) || $0.unless.contains(trigger) }.compactMap { columns[$0.name] }
+            columns[trigger] = max(0, (targets.min() ?? 1) - 1)
+        }
 
         var latest: [String: TaskInstance.Status] = [:]
         for instance in session.instances { latest[instance.task] = instance.status }
+        // Triggers by name; each later column in the order of where its sources sit, so that
+        // arrows run roughly straight and cross as little as a simple rule can manage.
+        var rows: [String: Int] = [:]
         var nodes: [Node] = []
         for (index, names) in Dictionary(grouping: columns.keys, by: { columns[$0] ?? 0 }).sorted(by: { $0.key < $1.key }) {
-            for (row, name) in names.sorted().enumerated() {
+            func place(_ name: String) -> Double {
+                guard let task = tasks[name] else { return 0 }
+                let sources = task.after.union(task.unless).compactMap { rows[$0] }
+                return sources.isEmpty ? 0 : Double(sources.reduce(0, +)) / Double(sources.count)
+            }
+            // Tasks first, then the triggers that join this column.
+            let ordered = names.map { (name: $0, rank: tasks[$0] == nil ? 1 : 0, place: place($0)) }
+                .sorted { ($0.rank, $0.place, $0.name) < ($1.rank, $1.place, $1.name) }
+            for (row, entry) in ordered.enumerated() {
+                let name = entry.name
+                rows[name] = row
                 let isTask = tasks[name] != nil
                 let state = isTask ? latest[name]?.rawValue ?? "waiting" : session.fired[name] != nil ? "fired" : "waiting"
                 nodes.append(Node(name: name, isTask: isTask, state: state, column: index, row: row))
@@ -65,10 +85,24 @@ enum SessionGraph {
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         func x(_ node: Node) -> Double { Double(node.column) * (width + columnGap) }
         func y(_ node: Node) -> Double { Double(node.row) * (height + rowGap) + 1 }
+        // Each box's arrows leave and arrive spread along its side, in the order of the other ends.
+        func spread(_ ends: [Edge], key: (Edge) -> String, other: (Edge) -> String) -> [Edge: Double] {
+            var offsets: [Edge: Double] = [:]
+            for (_, group) in Dictionary(grouping: ends, by: key) {
+                let sorted = group.sorted { (byName[other($0)].map(y) ?? 0, other($0)) < (byName[other($1)].map(y) ?? 0, other($1)) }
+                for (index, edge) in sorted.enumerated() {
+                    offsets[edge] = height * Double(index + 1) / Double(sorted.count + 1)
+                }
+            }
+            return offsets
+        }
+        let leaving = spread(edges, key: \.from, other: \.to)
+        let arriving = spread(edges, key: \.to, other: \.from)
         var body = ""
         for edge in edges {
             guard let from = byName[edge.from], let to = byName[edge.to] else { continue }
-            let x1 = x(from) + width, y1 = y(from) + height / 2, x2 = x(to) - 4, y2 = y(to) + height / 2
+            let x1 = x(from) + width, y1 = y(from) + (leaving[edge] ?? height / 2)
+            let x2 = x(to) - 4, y2 = y(to) + (arriving[edge] ?? height / 2)
             let bend = max(24, (x2 - x1) / 2)
             body += "<path class=\"edge\(edge.unless ? " unless" : "")\" marker-end=\"url(#arrow)\" "
             body += "d=\"M\(x1) \(y1) C\(x1 + bend) \(y1), \(x2 - bend) \(y2), \(x2) \(y2)\"/>"
