@@ -134,19 +134,32 @@ public final class PostgresStore: Store {
     ///   pass it: claims, attempt records and released leases, whose loss means a delivery goes
     ///   once more, which at-least-once allows.
     /// - Parameter deadline: whether to give up after ``operationTimeout``.
+    ///
+    /// A transaction PostgreSQL aborts to break a deadlock (or a serialization failure) is run
+    /// again, up to ``conflictTries`` times in all, after a short random pause: the other side
+    /// has gone on by then. So `body` may run more than once, and must do nothing outside the
+    /// transaction.
     @discardableResult
     func transaction<T: Sendable>(
         durable: Bool = true, deadline: Bool = true, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let run: @Sendable () async throws -> T = { [client] in
-            do {
-                return try await client.withTransaction(logger: Self.queryLogger) { connection in
-                    if !durable { try await connection.run("SET LOCAL synchronous_commit = off") }
-                    return try await body(connection)
+            var tries = 0
+            while true {
+                do {
+                    return try await client.withTransaction(logger: Self.queryLogger) { connection in
+                        if !durable { try await connection.run("SET LOCAL synchronous_commit = off") }
+                        return try await body(connection)
+                    }
+                } catch let error as PostgresTransactionError {
+                    tries += 1
+                    if tries < Self.conflictTries, Self.isConflict(error.closureError ?? error.commitError) {
+                        try await Task.sleep(for: .milliseconds(Int.random(in: 5...50)))
+                        continue
+                    }
+                    if let closure = error.closureError as? CourierError { throw closure }
+                    throw Self.map(error.closureError ?? error.beginError ?? error.commitError ?? error)
                 }
-            } catch let error as PostgresTransactionError {
-                if let closure = error.closureError as? CourierError { throw closure }
-                throw Self.map(error.closureError ?? error.beginError ?? error.commitError ?? error)
             }
         }
         do {
@@ -174,6 +187,15 @@ public final class PostgresStore: Store {
         }
         if error is CancellationError { return error }
         return CourierError(.unavailable, code: "store_unavailable", message: "the database is unavailable: \(String(describing: error).prefix(200))")
+    }
+
+    /// How many times a transaction runs when PostgreSQL keeps aborting it for a conflict.
+    static let conflictTries = 4
+
+    /// A deadlock or a serialization failure: nothing wrong with the transaction but its timing.
+    static func isConflict(_ error: (any Error)?) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
     }
 
     static func isUniqueViolation(_ error: any Error) -> Bool {

@@ -44,6 +44,31 @@ struct PostgresStoreTests {
         try await Self.withStore { store, _ in try await check.run(store) }
     }
 
+    /// Two nodes locking two rows in opposite orders deadlock; PostgreSQL aborts one, and the
+    /// store runs that one again instead of failing the operation.
+    @Test func aTransactionAbortedToBreakADeadlockRunsAgain() async throws {
+        try await Self.withNodes(2) { stores in
+            try await stores[0].transaction { connection in
+                try await connection.run("CREATE TABLE deadlock_test (id INT PRIMARY KEY)")
+                try await connection.run("INSERT INTO deadlock_test VALUES (1), (2)")
+            }
+            let runs = RunCounter()
+            func lock(_ store: PostgresStore, first: Int, then second: Int) async throws {
+                try await store.transaction { connection in
+                    await runs.count()
+                    try await connection.run("SELECT id FROM deadlock_test WHERE id = $1 FOR UPDATE", [.integer(Int64(first))])
+                    try await connection.run("SELECT pg_sleep(0.3)")
+                    try await connection.run("SELECT id FROM deadlock_test WHERE id = $1 FOR UPDATE", [.integer(Int64(second))])
+                }
+            }
+            async let one: Void = lock(stores[0], first: 1, then: 2)
+            async let two: Void = lock(stores[1], first: 2, then: 1)
+            try await one
+            try await two
+            #expect(await runs.value == 3, "one of the two ran again")
+        }
+    }
+
     @Test func migrationsAreSafeFromSeveralNodesAtOnce() async throws {
         let url = try PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
@@ -246,4 +271,13 @@ struct PostgresStoreTests {
 actor Heard {
     private(set) var value = false
     func set() { value = true }
+}
+
+/// How many times transaction bodies ran.
+private actor RunCounter {
+    private(set) var value = 0
+
+    func count() {
+        value += 1
+    }
 }
