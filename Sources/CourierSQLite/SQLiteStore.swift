@@ -276,25 +276,30 @@ public final class SQLiteStore: Store {
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], Self.endpoint
             )!
         }
-        // The deliveries follow in chunks, each its own transaction: an endpoint may hold
-        // millions, and one transaction over all of them would cost memory in proportion. Each
-        // chunk checks the status again, so a pause and a resume that race end as the last one
-        // says; a crash between chunks is mended when the store opens (see `open`).
+        try await moveDeliveries(of: id, active: status == .active, now: now)
+        if status == .active, let due = try await database.read({ db in try Self.nextDue(db, endpointID: id) }) {
+            hub.emit([.due(endpointID: id, at: due)])
+        }
+        return endpoint
+    }
+
+    /// Holds an endpoint's deliveries (or releases them, for an active one) in chunks, each
+    /// its own transaction: an endpoint may hold millions, and one transaction over all of them
+    /// would keep every other writer waiting and cost memory in proportion. Each chunk checks
+    /// the status again, so a pause and a resume that race end as the last one says; a crash
+    /// between chunks is mended when the store opens (see `open`).
+    private func moveDeliveries(of id: String, active: Bool, now: Date) async throws {
         while true {
             let moved = try await database.write { db -> Int in
                 guard let current = try db.queryFirst(
                     "SELECT status FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(id)], { $0.text(0) }
-                ), (current == Endpoint.Status.active.rawValue) == (status == .active) else { return 0 }
-                return status == .active
+                ), (current == Endpoint.Status.active.rawValue) == active else { return 0 }
+                return active
                     ? try Self.releaseHeld(db, endpointID: id, now: now, limit: Self.holdChunk)
                     : try Self.hold(db, endpointID: id, limit: Self.holdChunk)
             }
             if moved < Self.holdChunk { break }
         }
-        if status == .active, let due = try await database.read({ db in try Self.nextDue(db, endpointID: id) }) {
-            hub.emit([.due(endpointID: id, at: due)])
-        }
-        return endpoint
     }
 
     /// How many deliveries one transaction holds or releases.
@@ -1036,7 +1041,10 @@ public final class SQLiteStore: Store {
 
     public func record(_ records: [AttemptRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await database.write(durable: false) { [fanOutCache, hub] db in
+        // Endpoints this record disabled whose deliveries are not all held yet: the record's
+        // transaction holds one chunk, and the rest follow in chunks of their own.
+        let stillToHold = try await database.write(durable: false) { [fanOutCache, hub] db -> Set<String> in
+            var stillToHold: Set<String> = []
             var signals: [StoreSignal] = []
             var healths: [String: (stored: EndpointHealth, current: EndpointHealth)] = [:]
             for record in records {
@@ -1112,7 +1120,9 @@ public final class SQLiteStore: Store {
                         [.text(reason), .integer(ended), .text(record.endpointID)]
                     )
                     if disabled == 1 {
-                        try Self.hold(db, endpointID: record.endpointID)
+                        if try Self.hold(db, endpointID: record.endpointID, limit: Self.holdChunk) == Self.holdChunk {
+                            stillToHold.insert(record.endpointID)
+                        }
                         fanOutCache.invalidate(attempt.tenantID)
                         signals.append(.endpointChanged(endpointID: record.endpointID))
                     }
@@ -1135,6 +1145,10 @@ public final class SQLiteStore: Store {
                 let emitted = signals
                 db.afterCommit.append { hub.emit(emitted) }
             }
+            return stillToHold
+        }
+        for endpointID in stillToHold {
+            try await moveDeliveries(of: endpointID, active: false, now: Date())
         }
     }
 

@@ -29,6 +29,7 @@ public enum StoreConformance {
         Check(name: "released leases are claimable at once", run: releases),
         Check(name: "paused endpoints hold their deliveries; resume releases them", run: pauseAndResume),
         Check(name: "410 disables the endpoint and holds its deliveries", run: goneDisables),
+        Check(name: "410 holds every delivery of the endpoint, however many, and a resume releases them all", run: goneHoldsALargeBacklog),
         Check(name: "delivery filters and cursors", run: filters),
         Check(name: "actions on one delivery and in bulk", run: actions),
         Check(name: "bulk operations advance a chunk per transaction, each delivery once, per tenant", run: bulkOperations),
@@ -505,6 +506,34 @@ public enum StoreConformance {
         _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: now)
         let resumed = try await store.claim(endpointID: "ep_a", limit: 10, now: now.addingTimeInterval(1), leaseUntil: now.addingTimeInterval(60))
         try expect(resumed.deliveries.map(\.deliveryID) == ids, "both go once resumed")
+    }
+
+    static func goneHoldsALargeBacklog(_ store: any Store) async throws {
+        // More than one chunk of the SQLite store's holds (5,000), and room to claim them all.
+        let count = 6_000
+        var ep = try endpoint("ep_a")
+        ep.maxInFlight = count
+        try await store.insertEndpoint(ep)
+        try await store.insertEndpoint(try endpoint("ep_b"))
+        _ = try await store.publish((0..<count).map { _ in try event() }, tenantID: Tenant.defaultID, now: t0)
+        let now = t0.addingTimeInterval(5)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(60))
+        _ = try await record(store, try unwrap(claim.deliveries.first, "claim"), endpoint: ep, status: 410, at: now)
+        let due = try await store.dueEndpoints()
+        try expect(!due.contains { $0.endpointID == "ep_a" }, "nothing of the disabled endpoint is due: \(due)")
+        try expect(due.contains { $0.endpointID == "ep_b" }, "another endpoint's work is untouched")
+        let active = try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a", state: .pending))
+            + (try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a", state: .retrying)))
+        try expect(active == count, "held, not lost: \(active)")
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: now)
+        try expect(try await store.dueEndpoints().contains { $0.endpointID == "ep_a" }, "due again once resumed")
+        var claimed = 0
+        while true {
+            let next = try await store.claim(endpointID: "ep_a", limit: 500, now: now.addingTimeInterval(3600), leaseUntil: now.addingTimeInterval(7200))
+            if next.deliveries.isEmpty { break }
+            claimed += next.deliveries.count
+        }
+        try expect(claimed == count, "every one released: \(claimed)")
     }
 
     static func filters(_ store: any Store) async throws {
