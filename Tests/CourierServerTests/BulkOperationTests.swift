@@ -42,6 +42,52 @@ import Testing
         }
     }
 
+    /// With no runner to advance it, an operation started from the dashboard stays running:
+    /// its page follows it (reloading itself) and stops it, and then it is left as it was.
+    @Test func theDashboardFollowsARunningBulkActionAndStopsIt() async throws {
+        try await TestServer.with(.sqlite, runsOperations: false) { server in
+            let endpointID = try await server.createEndpoint(url: "http://127.0.0.1:9/hook")
+            #expect(try await server.api.post("/v1/endpoints/\(endpointID)/pause").status == 200)
+            let events = Array(repeating: #"{"type":"case.updated","payload":{}}"#, count: 10).joined(separator: ",")
+            #expect(try await server.api.post("/v1/events", "[\(events)]").status == 202)
+
+            let browser = server.api.withToken(nil)
+            let signIn = try await browser.send("POST", "/login", body: Array("token=\(TestServer.adminToken)".utf8))
+            let cookie = try #require(signIn.headers.first { $0.name.lowercased() == "set-cookie" }?.value.split(separator: ";").first)
+            let headers = [HeaderField(name: "Cookie", value: String(cookie))]
+            let list = try await browser.send("GET", "/deliveries", body: nil, headers: headers)
+            let csrf = try #require(list.text.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.1) })
+
+            let started = try await browser.send(
+                "POST", "/deliveries/bulk", body: Array("csrf=\(csrf)&action=cancel&endpoint=\(endpointID)".utf8), headers: headers
+            )
+            let location = try #require(started.headers.first { $0.name.lowercased() == "location" }?.value)
+            #expect(started.status == 303 && location.hasPrefix("/operations/op_"), "\(started.status) \(location)")
+            let running = try await browser.send("GET", location, body: nil, headers: headers)
+            #expect(running.status == 200)
+            #expect(running.text.contains(#"<meta http-equiv="refresh" content="1">"#), "it reloads itself while it runs")
+            #expect(running.text.contains("0% · 0 of 10 matching deliveries walked, 0 changed."))
+            #expect(running.text.contains(">running<") && running.text.contains("<button>Stop</button>"))
+
+            let stop = try await browser.send("POST", location + "/cancel", body: Array("csrf=\(csrf)".utf8), headers: headers)
+            #expect(stop.status == 303)
+            let stopped = try await browser.send("GET", location, body: nil, headers: headers)
+            #expect(!stopped.text.contains("http-equiv=\"refresh\""), "an ended one does not reload")
+            #expect(stopped.text.contains(">cancelled<") && !stopped.text.contains("<button>Stop</button>"))
+            let id = String(location.dropFirst("/operations/".count))
+            #expect(try await server.api.get("/v1/operations/\(id)")["status"]?.stringValue == "cancelled")
+            #expect(
+                try await server.store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .pending)) == 10,
+                "stopped before any chunk: nothing changed"
+            )
+            let again = try await browser.send("POST", location + "/cancel", body: Array("csrf=\(csrf)".utf8), headers: headers)
+            let notice = try #require(again.headers.first { $0.name.lowercased() == "location" }?.value)
+            #expect(notice.contains("only%20a%20running%20one"), "a second stop says why it does nothing: \(notice)")
+            let forged = try await browser.send("POST", location + "/cancel", body: Array("csrf=forged".utf8), headers: headers)
+            #expect(forged.status == 403)
+        }
+    }
+
     /// Starts an operation and follows it to its end, as a client would.
     private func run(_ server: TestServer, _ body: String, total: Int) async throws -> JSONObject {
         let started = try await server.api.post("/v1/operations", body)

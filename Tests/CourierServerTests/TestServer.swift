@@ -36,10 +36,14 @@ struct TestServer {
         requestTimeout: Duration = .seconds(2),
         maxBodySize: Int = 1 << 20,
         allowsPrivateTargets: Bool = true,
+        runsOperations: Bool = true,
         _ body: (TestServer) async throws -> Void
     ) async throws {
         try await withStore(kind) { store in
-            try await run(store: store, requestTimeout: requestTimeout, maxBodySize: maxBodySize, allowsPrivateTargets: allowsPrivateTargets, body)
+            try await run(
+                store: store, requestTimeout: requestTimeout, maxBodySize: maxBodySize, allowsPrivateTargets: allowsPrivateTargets,
+                runsOperations: runsOperations, body
+            )
         }
     }
 
@@ -76,8 +80,9 @@ struct TestServer {
         await close()
     }
 
+    /// Without `runsOperations` no bulk operation advances: a test can see one running.
     private static func run(
-        store: any Store, requestTimeout: Duration, maxBodySize: Int, allowsPrivateTargets: Bool,
+        store: any Store, requestTimeout: Duration, maxBodySize: Int, allowsPrivateTargets: Bool, runsOperations: Bool,
         _ body: (TestServer) async throws -> Void
     ) async throws {
         var logger = Logger(label: "courier.test")
@@ -105,7 +110,8 @@ struct TestServer {
                 portContinuation.finish()
             }
         )
-        try await running([BulkOperationRunner(store: store, logger: logger), engine, app], logger: logger) {
+        let runner: [any Service] = runsOperations ? [BulkOperationRunner(store: store, logger: logger)] : []
+        try await running(runner + [engine, app], logger: logger) {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             let baseURL = "http://127.0.0.1:\(port)"
