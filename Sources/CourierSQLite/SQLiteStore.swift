@@ -1147,8 +1147,10 @@ public final class SQLiteStore: Store {
             }
             return stillToHold
         }
+        // The record stands whatever happens here: a delivery left unheld is never claimed (its
+        // endpoint is disabled), and a later pause or resume moves it.
         for endpointID in stillToHold {
-            try await moveDeliveries(of: endpointID, active: false, now: Date())
+            try? await moveDeliveries(of: endpointID, active: false, now: Date())
         }
     }
 
