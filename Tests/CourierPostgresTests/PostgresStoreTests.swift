@@ -53,11 +53,14 @@ struct PostgresStoreTests {
                 try await connection.run("INSERT INTO deadlock_test VALUES (1), (2)")
             }
             let runs = RunCounter()
+            // Each takes its first row, and waits (the first time) until the other has taken its
+            // own: then each asks for the other's, and PostgreSQL must abort one.
+            let bothHoldOne = Barrier(parties: 2)
             func lock(_ store: PostgresStore, first: Int, then second: Int) async throws {
                 try await store.transaction { connection in
                     await runs.count()
                     try await connection.run("SELECT id FROM deadlock_test WHERE id = $1 FOR UPDATE", [.integer(Int64(first))])
-                    try await connection.run("SELECT pg_sleep(0.3)")
+                    await bothHoldOne.arrive()
                     try await connection.run("SELECT id FROM deadlock_test WHERE id = $1 FOR UPDATE", [.integer(Int64(second))])
                 }
             }
@@ -279,5 +282,27 @@ private actor RunCounter {
 
     func count() {
         value += 1
+    }
+}
+
+/// Holds the first `parties` who arrive until all have; later arrivals pass at once.
+private actor Barrier {
+    private let parties: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var open = false
+
+    init(parties: Int) {
+        self.parties = parties
+    }
+
+    func arrive() async {
+        guard !open else { return }
+        if waiting.count + 1 == parties {
+            open = true
+            for waiter in waiting { waiter.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
     }
 }
