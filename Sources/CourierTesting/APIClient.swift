@@ -76,7 +76,9 @@ public struct APIClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await Self.client.execute(request, timeout: .seconds(30))
+        // As long as the test stores' own operation deadline: with the whole suite on two cores,
+        // one request that stores 10,000 rows on PostgreSQL has taken more than 30 s.
+        let response = try await Self.client.execute(request, timeout: .seconds(60))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         return Answer(
             status: Int(response.status.code),
