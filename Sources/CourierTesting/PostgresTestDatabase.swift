@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Throwaway PostgreSQL databases for tests, on the server `COURIER_TEST_POSTGRES_URL` names
 /// (`scripts/test` starts one). Each test gets a database of its own, so tests run in parallel.
@@ -49,28 +46,16 @@ public enum PostgresTestDatabase {
         }
     }
 
-    /// Runs a shell command and waits for the shell itself with `waitpid`.
+    /// Runs a shell command and waits for the shell itself (``ChildProcess`` reaps it with
+    /// `waitpid`).
     ///
     /// Not `Foundation.Process`: it notices that a child ended only when every descendant has
     /// let go of an inherited descriptor, and a server the command starts in the background
     /// never does.
     public static func shell(_ command: String) throws {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("courier-shell-\(UUID().uuidString).log").path
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let script = "exec 0</dev/null; (\(command)) > '\(log)' 2>&1"
-        var pid: pid_t = 0
-        let arguments = ["/bin/sh", "-c", script]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ)
-        guard spawned == 0 else { throw TestDatabaseError(message: "cannot run /bin/sh: \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exited = status & 0x7F == 0
-        let code = (status >> 8) & 0xFF
-        guard exited, code == 0 else {
-            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            throw TestDatabaseError(message: "\(command) failed (\(status)): \(output)")
+        let (termination, output) = try ChildProcess.run("/bin/sh", ["-c", "(\(command))"])
+        guard termination == .exited(0) else {
+            throw TestDatabaseError(message: "\(command) failed (\(termination)): \(output)")
         }
     }
 }
