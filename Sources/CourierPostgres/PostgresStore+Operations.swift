@@ -20,9 +20,8 @@ extension PostgresStore {
     public func startOperation(
         _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
     ) async throws -> BulkOperation {
-        try await transaction { connection in
-            let (clause, values) = Self.whereClause(tenantID: tenantID, filter: filter)
-            let total = try await connection.first("SELECT COUNT(*) FROM deliveries WHERE \(clause)", values) { Int(try $0.int(0)) } ?? 0
+        let total = try await countDeliveries(tenantID: tenantID, filter: filter)
+        return try await transaction { connection in
             let operation = BulkOperation(
                 id: Identifier.make("op", now: now), tenantID: tenantID, action: action, filter: filter, total: total,
                 createdAt: now, updatedAt: now

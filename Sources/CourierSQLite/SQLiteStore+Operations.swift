@@ -19,9 +19,10 @@ extension SQLiteStore {
     public func startOperation(
         _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
     ) async throws -> BulkOperation {
-        try await database.write { [hub] db in
-            let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
-            let total = try db.queryFirst("SELECT COUNT(*) FROM deliveries WHERE \(clause)", binds) { Int($0.int(0)) } ?? 0
+        // Counted on a reader: over a large filter the count takes a while, and the writer
+        // must not wait for it. The total is the measure of progress, not a promise.
+        let total = try await countDeliveries(tenantID: tenantID, filter: filter)
+        return try await database.write { [hub] db in
             let operation = BulkOperation(
                 id: Identifier.make("op", now: now), tenantID: tenantID, action: action, filter: filter, total: total,
                 createdAt: now, updatedAt: now

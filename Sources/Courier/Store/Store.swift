@@ -69,8 +69,9 @@ public protocol Store: Sendable {
 
     // MARK: Bulk operations
 
-    /// Stores a bulk operation, `running`, with the count of what matches as its total, and
-    /// signals ``StoreSignal/operationStarted(id:)`` so that a runner takes it up at once.
+    /// Stores a bulk operation, `running`, with the count of what matches (read just before) as
+    /// its total, and signals ``StoreSignal/operationStarted(id:)`` so that a runner takes it up
+    /// at once.
     func startOperation(
         _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
     ) async throws -> BulkOperation
