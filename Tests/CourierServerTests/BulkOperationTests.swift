@@ -74,6 +74,7 @@ import Testing
             let stopped = try await browser.send("GET", location, body: nil, headers: headers)
             #expect(!stopped.text.contains("http-equiv=\"refresh\""), "an ended one does not reload")
             #expect(stopped.text.contains(">cancelled<") && !stopped.text.contains("<button>Stop</button>"))
+            #expect(stopped.text.contains("0% · 0 of 10 matching deliveries walked"), "a stopped one shows how far it got")
             let id = String(location.dropFirst("/operations/".count))
             #expect(try await server.api.get("/v1/operations/\(id)")["status"]?.stringValue == "cancelled")
             #expect(

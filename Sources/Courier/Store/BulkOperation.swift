@@ -57,10 +57,11 @@ public struct BulkOperation: Sendable, Hashable {
         self.finishedAt = finishedAt
     }
 
-    /// The share walked, from 0 to 1. More may match than at the start (deliveries that
-    /// entered the filter's range meanwhile), so it is capped at 1.
+    /// The share walked, from 0 to 1: 1 once finished (fewer may have matched than at the
+    /// start, deliveries that left the filter meanwhile), and capped at 1 (more may have, too).
+    /// A cancelled one keeps the share it reached.
     public var progress: Double {
-        guard status == .running else { return 1 }
+        guard status != .finished else { return 1 }
         guard total > 0 else { return 0 }
         return min(1, Double(matched) / Double(total))
     }
