@@ -1,4 +1,4 @@
-import Courier
+@testable import Courier
 @testable import CourierSQLite
 import CourierTesting
 import Foundation
@@ -109,6 +109,24 @@ import Testing
         let claim = try await store.claim(endpointID: "ep_a", limit: 100, now: now, leaseUntil: now.addingTimeInterval(60))
         #expect(claim.deliveries.count == 10)
         await store.close()
+    }
+
+    /// An operation the store cannot advance (here its stored filter no longer reads) is
+    /// logged and left; the runner goes on with the others.
+    @Test func aBulkOperationThatCannotAdvanceDoesNotHoldUpTheOthers() async throws {
+        try await Self.withStore { store, _ in
+            try await store.insertEndpoint(try StoreConformance.endpoint("ep_a", status: .paused))
+            _ = try await store.publish(try (0..<10).map { try NewEvent(type: "a", payload: .integer($0)) }, tenantID: Tenant.defaultID, now: Date())
+            let broken = try await store.startOperation(.cancel, tenantID: Tenant.defaultID, filter: DeliveryFilter(), now: Date())
+            let other = try await store.startOperation(.cancel, tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a"), now: Date())
+            try await store.database.write { db in
+                try db.run("UPDATE operations SET filter = ? WHERE id = ?", [.text(#"{"colour":"red"}"#), .text(broken.id)])
+            }
+            await BulkOperationRunner(store: store).drain()
+            #expect(try await store.operation(tenantID: Tenant.defaultID, id: other.id)?.status == .finished)
+            #expect(try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .cancelled)) == 10)
+            #expect(try await store.runningOperations() == [broken.id], "the broken one waits, running")
+        }
     }
 
     @Test func concurrentPublishesShareCommitsAndAllLand() async throws {

@@ -46,18 +46,25 @@ public struct BulkOperationRunner: Service {
     }
 
     /// Advances every running operation to its end, or until cancelled; what is left waits
-    /// for the next wake-up, on this node or another.
+    /// for the next wake-up, on this node or another. One that fails does not hold up the rest.
     func drain() async {
+        let running: [String]
         do {
-            for id in try await store.runningOperations() {
+            running = try await store.runningOperations()
+        } catch {
+            logger.warning("cannot list bulk operations", metadata: ["error": "\(error)"])
+            return
+        }
+        for id in running {
+            do {
                 while !Task.isCancelled {
                     guard let operation = try await store.advanceOperation(id: id, now: Date()), operation.status == .running else {
                         break
                     }
                 }
+            } catch {
+                logger.warning("cannot advance a bulk operation", metadata: ["operation": "\(id)", "error": "\(error)"])
             }
-        } catch {
-            logger.warning("cannot advance bulk operations", metadata: ["error": "\(error)"])
         }
     }
 }
