@@ -13,6 +13,8 @@ public struct DeliveryTarget: Sendable {
     /// The hosts of the endpoint's URL and OAuth2 token URL, for the private-target guard.
     public let host: String?
     public let tokenHost: String?
+    /// Where requests go; nil for a URL that is not http or https (a handler's, for one).
+    public let requestTarget: HTTPRequestTarget?
     private let current: WebhookSigner
     /// Signs with the new and the previous secret, until the rotation's grace period ends.
     private let rotating: (signer: WebhookSigner, until: Date)?
@@ -32,6 +34,7 @@ public struct DeliveryTarget: Sendable {
         staticHeaders = endpoint.headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
         classifier = ResponseClassifier(overrides: endpoint.statusOverrides)
         host = TargetGuard.host(of: endpoint.url)
+        requestTarget = HTTPRequestTarget(url: endpoint.url)
         if case .oauth2(let credentials)? = endpoint.auth {
             tokenHost = TargetGuard.host(of: credentials.tokenURL)
         } else {

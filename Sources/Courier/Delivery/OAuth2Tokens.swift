@@ -1,7 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
 
 /// Access tokens got with the OAuth 2.0 client-credentials grant, cached until shortly before
 /// they expire and shared by every request to endpoints with the same credentials.
@@ -10,8 +7,7 @@ import NIOHTTP1
 /// fetched wait for that fetch instead of starting their own. The client authenticates in the
 /// form body (`client_secret_post`), which token endpoints commonly accept.
 actor OAuth2Tokens {
-    private let client: HTTPClient
-    private let timeout: TimeAmount
+    private let sender: WebhookSender
     private var cached: [OAuth2ClientCredentials: (token: String, until: Date)] = [:]
     private var fetching: [OAuth2ClientCredentials: Task<(token: String, until: Date), any Error>] = [:]
 
@@ -24,16 +20,15 @@ actor OAuth2Tokens {
         var description: String
     }
 
-    init(client: HTTPClient, timeout: TimeAmount) {
-        self.client = client
-        self.timeout = timeout
+    init(sender: WebhookSender) {
+        self.sender = sender
     }
 
     /// A token for `credentials`, fetched when there is none still good.
     func token(for credentials: OAuth2ClientCredentials) async throws -> String {
         if let entry = cached[credentials], entry.until > Date() { return entry.token }
         if let task = fetching[credentials] { return try await task.value.token }
-        let task = Task { [client, timeout] in try await Self.fetch(credentials, client: client, timeout: timeout) }
+        let task = Task { [sender] in try await Self.fetch(credentials, sender: sender) }
         fetching[credentials] = task
         defer { fetching[credentials] = nil }
         let entry = try await task.value
@@ -46,32 +41,29 @@ actor OAuth2Tokens {
         if cached[credentials]?.token == token { cached[credentials] = nil }
     }
 
-    private static func fetch(
-        _ credentials: OAuth2ClientCredentials, client: HTTPClient, timeout: TimeAmount
-    ) async throws -> (token: String, until: Date) {
+    private static func fetch(_ credentials: OAuth2ClientCredentials, sender: WebhookSender) async throws -> (token: String, until: Date) {
         var fields = JSONObject([
             "grant_type": .string("client_credentials"), "client_id": .string(credentials.clientID),
             "client_secret": .string(credentials.clientSecret),
         ])
         if let scope = credentials.scope { fields.append("scope", .string(scope)) }
         if let audience = credentials.audience { fields.append("audience", .string(audience)) }
-        var request = HTTPClientRequest(url: credentials.tokenURL)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: PayloadFormat.formContentType)
-        request.headers.add(name: "accept", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: FormEncoding.encode(.object(fields))))
         let started = Date()
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, timeout: timeout)
-        } catch {
-            throw Failure(description: "could not get an OAuth2 token from \(credentials.tokenURL): \(WebhookSender.describe(error))")
+        let response = await sender.send(
+            url: credentials.tokenURL, method: .post,
+            headers: [
+                HeaderField(name: "content-type", value: PayloadFormat.formContentType),
+                HeaderField(name: "accept", value: "application/json"),
+            ],
+            body: FormEncoding.encode(.object(fields))
+        )
+        guard let status = response.status else {
+            throw Failure(description: "could not get an OAuth2 token from \(credentials.tokenURL): \(response.error ?? "no answer")")
         }
-        let body = try await response.body.collect(upTo: 1 << 20)
-        guard (200...299).contains(Int(response.status.code)) else {
-            throw Failure(description: "the OAuth2 token endpoint answered \(response.status.code)")
+        guard (200...299).contains(status) else {
+            throw Failure(description: "the OAuth2 token endpoint answered \(status)")
         }
-        guard let object = (try? JSONParser.parse(Array(body.readableBytesView)))?.objectValue,
+        guard !response.bodyTruncated, let object = (try? JSONParser.parse(response.body))?.objectValue,
               let token = object["access_token"]?.stringValue, !token.isEmpty else {
             throw Failure(description: "the OAuth2 token endpoint's answer has no access_token")
         }

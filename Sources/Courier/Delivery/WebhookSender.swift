@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Sends one request to an endpoint and reports what happened, never throwing.
 ///
@@ -9,14 +10,20 @@ import NIOHTTP1
 /// a response body are read: a receiver cannot make Courier hold more than that per attempt.
 public struct WebhookSender: Sendable {
     public struct Configuration: Sendable {
-        /// How long to wait for a TCP (and TLS) connection.
+        /// How long to wait for a TCP connection.
         public var connectTimeout: TimeAmount
-        /// How long the whole request may take, response body included.
+        /// How long the whole request may take, connection and response body included.
         public var requestTimeout: TimeAmount
+        /// For https endpoints: by default the system's trust roots and full verification.
+        public var tls: TLSConfiguration
 
-        public init(connectTimeout: TimeAmount = .seconds(5), requestTimeout: TimeAmount = .seconds(15)) {
+        public init(
+            connectTimeout: TimeAmount = .seconds(5), requestTimeout: TimeAmount = .seconds(15),
+            tls: TLSConfiguration = .makeClientConfiguration()
+        ) {
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
+            self.tls = tls
         }
     }
 
@@ -31,61 +38,41 @@ public struct WebhookSender: Sendable {
         public var duration: TimeInterval
     }
 
-    public let client: HTTPClient
+    public let client: DeliveryHTTPClient
     public let configuration: Configuration
 
-    public init(client: HTTPClient, configuration: Configuration) {
+    public init(client: DeliveryHTTPClient, configuration: Configuration) {
         self.client = client
         self.configuration = configuration
     }
 
-    /// A client set up for delivery: no redirects, a pool large enough for many endpoints.
-    public static func makeClient(configuration: Configuration) -> HTTPClient {
-        var clientConfiguration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: configuration.connectTimeout, read: configuration.requestTimeout)
-        )
-        clientConfiguration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64
-        )
-        clientConfiguration.decompression = .disabled
-        // No spans per request: Courier keeps its own record of every attempt, and the default
-        // (no-op) tracer still costs a few percent of a delivery's CPU time.
-        clientConfiguration.tracing.tracer = nil
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    /// A client set up for delivery.
+    public static func makeClient(configuration: Configuration) -> DeliveryHTTPClient {
+        DeliveryHTTPClient(configuration: .init(connectTimeout: configuration.connectTimeout, tls: configuration.tls))
     }
 
     public func send(url: String, method: Endpoint.Method, headers: [HeaderField], body: [UInt8]) async -> Response {
+        await send(to: HTTPRequestTarget(url: url), method: method, headers: headers, body: body)
+    }
+
+    /// As ``send(url:method:headers:body:)``, to a URL already taken apart (see ``DeliveryTarget``).
+    public func send(to target: HTTPRequestTarget?, method: Endpoint.Method, headers: [HeaderField], body: [UInt8]) async -> Response {
         let startedAt = Date()
         let clock = ContinuousClock()
         let start = clock.now
-        var request = HTTPClientRequest(url: url)
-        request.method = method == .put ? .PUT : .POST
-        for header in headers {
-            request.headers.add(name: header.name, value: header.value)
-        }
-        request.body = .bytes(ByteBuffer(bytes: body))
         func elapsed() -> TimeInterval {
             let d = clock.now - start
             return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         }
         do {
-            let response = try await client.execute(request, timeout: configuration.requestTimeout)
-            var collected: [UInt8] = []
-            var truncated = false
-            for try await chunk in response.body {
-                let room = Attempt.bodyExcerptLimit - collected.count
-                if chunk.readableBytes > room {
-                    collected.append(contentsOf: chunk.readableBytesView.prefix(room))
-                    truncated = true
-                    break
-                }
-                collected.append(contentsOf: chunk.readableBytesView)
-            }
+            guard let target else { throw DeliveryHTTPError.invalidRequest("not an http or https URL") }
+            let response = try await client.execute(
+                target, method: method == .put ? .PUT : .POST, headers: headers, body: body,
+                deadline: .now() + configuration.requestTimeout
+            )
             return Response(
-                status: Int(response.status.code),
-                headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
-                body: collected, bodyTruncated: truncated, error: nil, startedAt: startedAt, duration: elapsed()
+                status: response.status, headers: response.headers, body: response.body, bodyTruncated: response.bodyTruncated,
+                error: nil, startedAt: startedAt, duration: elapsed()
             )
         } catch {
             return Response(
@@ -98,6 +85,7 @@ public struct WebhookSender: Sendable {
     /// A short, stable description of a transport failure, for the attempt record and for
     /// the command line's messages about a server it cannot reach.
     public static func describe(_ error: any Error) -> String {
+        if let error = error as? DeliveryHTTPError { return error.description }
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout: return "timeout: no complete response in time"

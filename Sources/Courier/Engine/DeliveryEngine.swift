@@ -74,7 +74,7 @@ public struct DeliveryEngine: Service {
         let tools = Tools(
             sender: sender, metrics: EngineMetrics(),
             targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets),
-            tokens: OAuth2Tokens(client: client, timeout: configuration.sender.requestTimeout), handlers: handlers
+            tokens: OAuth2Tokens(sender: sender), handlers: handlers
         )
         let (events, continuation) = AsyncStream<Event>.makeStream()
         // Subscribe before the first resync so no signal falls between the two.
@@ -205,7 +205,7 @@ public struct DeliveryEngine: Service {
             continuation.finish()
             group.cancelAll()
         }
-        try? await client.shutdown()
+        await client.shutdown()
     }
 
     /// What every attempt uses, made once per run.
@@ -249,7 +249,7 @@ public struct DeliveryEngine: Service {
         }
         let now = Date()
         let headers = message.headers(target: target, timestamp: Int64(now.timeIntervalSince1970), now: now, auth: auth)
-        var response = await tools.sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
+        var response = await tools.sender.send(to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body)
         if response.status == 401, let used = token {
             // The token may have been revoked before it expired: fetch a new one and try once more.
             await tools.tokens.refused(used.value, for: used.credentials)
@@ -258,7 +258,7 @@ public struct DeliveryEngine: Service {
                     target: target, timestamp: Int64(now.timeIntervalSince1970), now: now,
                     auth: HeaderField(name: "authorization", value: "Bearer \(fresh)")
                 )
-                response = await tools.sender.send(url: endpoint.url, method: endpoint.method, headers: headers, body: message.body)
+                response = await tools.sender.send(to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body)
             }
         }
         let ended = response.startedAt.addingTimeInterval(response.duration)

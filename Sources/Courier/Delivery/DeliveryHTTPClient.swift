@@ -1,0 +1,246 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The HTTP/1.1 client deliveries go out through: a pool of kept-alive connections per origin,
+/// and for each request one write and one promise on the connection's event loop.
+///
+/// It does only what delivery needs, which is why it is cheap: no redirects (a 3xx is an answer
+/// like any other), no decompression, no streaming of request bodies, and at most the first
+/// ``Attempt/bodyExcerptLimit`` bytes of a response (a connection whose answer is longer is
+/// closed rather than read to the end). The general-purpose client it replaced spent more CPU
+/// per request on its own machinery than Courier spent on everything else; see BENCHMARKS.md.
+///
+/// A request that finds its kept-alive connection closed by the receiver before any answer
+/// (the receiver's idle timeout won the race) is sent once more on a new connection, as
+/// browsers and Go's client do; deliveries are at least once and carry their id, so a
+/// receiver that did see the first copy can tell.
+public final class DeliveryHTTPClient: Sendable {
+    public struct Configuration: Sendable {
+        /// How long to wait for a TCP connection.
+        public var connectTimeout: TimeAmount
+        /// How long a connection may wait unused in the pool.
+        public var idleTimeout: TimeAmount
+        /// How many unused connections the pool keeps per origin; more are closed when freed.
+        public var maxIdlePerOrigin: Int
+        /// For https: by default the system's trust roots and full verification.
+        public var tls: TLSConfiguration
+
+        public init(
+            connectTimeout: TimeAmount = .seconds(5), idleTimeout: TimeAmount = .seconds(60), maxIdlePerOrigin: Int = 256,
+            tls: TLSConfiguration = .makeClientConfiguration()
+        ) {
+            self.connectTimeout = connectTimeout
+            self.idleTimeout = idleTimeout
+            self.maxIdlePerOrigin = maxIdlePerOrigin
+            self.tls = tls
+        }
+    }
+
+    private struct Idle {
+        var connection: HTTPConnection
+        var since: NIODeadline
+    }
+
+    private struct State {
+        var idle: [HTTPRequestTarget.Origin: [Idle]] = [:]
+        /// Every open connection, in use or idle, so that shutting down can close them all.
+        var open: [ObjectIdentifier: HTTPConnection] = [:]
+        var shutDown = false
+        var sweeper: RepeatedTask?
+    }
+
+    public let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let tlsContext: Result<NIOSSLContext, DeliveryHTTPError>
+    /// Held only for a few dictionary operations and never across an await: a request takes
+    /// and gives back its connection under it, on whatever thread it runs, which an actor
+    /// would turn into two more hops per request.
+    private let state = Mutex(State())
+
+    public init(configuration: Configuration = .init(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.group = group
+        do {
+            tlsContext = .success(try NIOSSLContext(configuration: configuration.tls))
+        } catch {
+            tlsContext = .failure(.tls("cannot set up TLS: \(error)"))
+        }
+        let sweep = TimeAmount.nanoseconds(max(configuration.idleTimeout.nanoseconds / 2, 100_000_000))
+        let sweeper = group.next().scheduleRepeatedTask(initialDelay: sweep, delay: sweep) { [weak self] _ in
+            self?.closeExpired()
+        }
+        state.withLock { $0.sweeper = sweeper }
+    }
+
+    /// Sends one request and returns the answer's status, headers and the start of its body.
+    ///
+    /// - Throws: ``DeliveryHTTPError`` when no complete answer came before `deadline`.
+    public func execute(
+        _ target: HTTPRequestTarget, method: HTTPMethod, headers: [HeaderField], body: [UInt8], deadline: NIODeadline
+    ) async throws -> HTTPExchangeResult {
+        let head = try Self.head(target, method: method, headers: headers, bodyLength: body.count)
+        let buffer = ByteBuffer(bytes: body)
+        if let connection = try takeIdle(target.origin) {
+            do {
+                return try await exchange(on: connection, head: head, body: buffer, deadline: deadline)
+            } catch DeliveryHTTPError.closedBeforeResponse, DeliveryHTTPError.reset {
+                // The receiver closed the kept-alive connection as the request went: once more, fresh.
+            }
+        }
+        let connection = try await connect(target.origin, deadline: deadline)
+        return try await exchange(on: connection, head: head, body: buffer, deadline: deadline)
+    }
+
+    /// Closes every connection; requests under way fail, and later ones are refused.
+    public func shutdown() async {
+        let (connections, sweeper) = state.withLock { state in
+            state.shutDown = true
+            state.idle = [:]
+            defer { state.sweeper = nil }
+            return (Array(state.open.values), state.sweeper)
+        }
+        sweeper?.cancel()
+        for connection in connections {
+            try? await connection.channel.close()
+        }
+    }
+
+    private func exchange(
+        on connection: HTTPConnection, head: HTTPRequestHead, body: ByteBuffer, deadline: NIODeadline
+    ) async throws -> HTTPExchangeResult {
+        let result = try await connection.exchange(head: head, body: body, deadline: deadline)
+        giveBack(connection)
+        return result
+    }
+
+    private func takeIdle(_ origin: HTTPRequestTarget.Origin) throws -> HTTPConnection? {
+        let now = NIODeadline.now()
+        var stale: [HTTPConnection] = []
+        defer { for connection in stale { connection.close() } }
+        return try state.withLock { state in
+            guard !state.shutDown else { throw DeliveryHTTPError.shutDown }
+            // Newest first: the connection most likely still open, and the old ones age out.
+            while let idle = state.idle[origin]?.popLast() {
+                if idle.connection.isReusable, now - idle.since < configuration.idleTimeout { return idle.connection }
+                stale.append(idle.connection)
+            }
+            return nil
+        }
+    }
+
+    private func giveBack(_ connection: HTTPConnection) {
+        guard connection.isReusable else { return }
+        let kept = state.withLock { state in
+            guard !state.shutDown, state.idle[connection.origin, default: []].count < configuration.maxIdlePerOrigin else { return false }
+            state.idle[connection.origin, default: []].append(Idle(connection: connection, since: .now()))
+            return true
+        }
+        if !kept { connection.close() }
+    }
+
+    /// Closes connections left unused for longer than the idle timeout.
+    private func closeExpired() {
+        let now = NIODeadline.now()
+        let expired = state.withLock { state in
+            var expired: [HTTPConnection] = []
+            for origin in Array(state.idle.keys) {
+                let (keep, drop) = state.idle[origin]!.reduce(into: ([Idle](), [HTTPConnection]())) { split, idle in
+                    if idle.connection.isReusable, now - idle.since < configuration.idleTimeout {
+                        split.0.append(idle)
+                    } else {
+                        split.1.append(idle.connection)
+                    }
+                }
+                state.idle[origin] = keep.isEmpty ? nil : keep
+                expired += drop
+            }
+            return expired
+        }
+        for connection in expired { connection.close() }
+    }
+
+    private func connect(_ origin: HTTPRequestTarget.Origin, deadline: NIODeadline) async throws -> HTTPConnection {
+        let tls: NIOSSLContext? = origin.secure ? try tlsContext.get() : nil
+        let serverName = Self.isAddressLiteral(origin.host) ? nil : origin.host
+        let reusable = ReusableFlag()
+        let left = deadline - .now()
+        guard left > .zero else { throw DeliveryHTTPError.timeout }
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(min(configuration.connectTimeout, left))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(HTTPConnectionHandler(reusable: reusable))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        } catch {
+            throw DeliveryHTTPError.from(error)
+        }
+        let handler = try await channel.eventLoop.submit {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: HTTPConnectionHandler.self), eventLoop: channel.eventLoop)
+        }.get()
+        let connection = HTTPConnection(origin: origin, channel: channel, handler: handler, reusable: reusable)
+        let id = ObjectIdentifier(connection)
+        let admitted = state.withLock { state in
+            guard !state.shutDown else { return false }
+            state.open[id] = connection
+            return true
+        }
+        guard admitted else {
+            connection.close()
+            throw DeliveryHTTPError.shutDown
+        }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.state.withLock { _ = $0.open.removeValue(forKey: id) }
+        }
+        return connection
+    }
+
+    /// The request's head. Header names and values are checked here: one with a line break in
+    /// it would let an endpoint's configuration write a request of its own.
+    static func head(_ target: HTTPRequestTarget, method: HTTPMethod, headers: [HeaderField], bodyLength: Int) throws -> HTTPRequestHead {
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(headers.count + 2)
+        fields.add(name: "host", value: target.hostHeader)
+        for header in headers {
+            guard isToken(header.name), isFieldValue(header.value) else {
+                throw DeliveryHTTPError.invalidRequest("the header \(isToken(header.name) ? header.name : "name") is not valid HTTP")
+            }
+            let name = header.name.lowercased()
+            if name == "host" || name == "content-length" || name == "transfer-encoding" || name == "connection" { continue }
+            fields.add(name: header.name, value: header.value)
+        }
+        fields.add(name: "content-length", value: String(bodyLength))
+        return HTTPRequestHead(version: .http1_1, method: method, uri: target.path, headers: fields)
+    }
+
+    private static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            default:
+                "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+
+    private static func isFieldValue(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
+    }
+
+    private static func isAddressLiteral(_ host: String) -> Bool {
+        host.contains(":") || host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}

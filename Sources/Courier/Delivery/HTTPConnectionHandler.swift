@@ -1,0 +1,184 @@
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// One HTTP/1.1 connection's exchanges, one at a time, on the connection's event loop.
+///
+/// The whole of an exchange lives here: the request is written and flushed in one go, the
+/// response's head and the first ``Attempt/bodyExcerptLimit`` bytes of its body are kept, and the
+/// promise is completed once, by whichever comes first of the response's end, the deadline, an
+/// error or the connection closing. There are no tasks, streams or state machines per request
+/// beyond this: that per-request machinery was most of a delivery's cost in the general-purpose
+/// client this replaces.
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private struct Exchange {
+        var promise: EventLoopPromise<HTTPExchangeResult>
+        var timeout: Scheduled<Void>?
+        var status: Int?
+        var headers: [HeaderField] = []
+        var keepAlive = true
+        var body: [UInt8] = []
+        var truncated = false
+    }
+
+    private enum State {
+        case idle
+        case exchanging(Exchange)
+        case closed
+    }
+
+    private var state: State = .idle
+    private var context: ChannelHandlerContext?
+    /// Read from other threads by the pool to tell whether the connection can take another request.
+    let reusable: ReusableFlag
+
+    init(reusable: ReusableFlag) {
+        self.reusable = reusable
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Writes `head` and `body` and completes `promise` with the answer, or fails it.
+    func start(head: HTTPRequestHead, body: ByteBuffer, deadline: NIODeadline, promise: EventLoopPromise<HTTPExchangeResult>) {
+        guard let context else {
+            promise.fail(DeliveryHTTPError.closedBeforeResponse)
+            return
+        }
+        switch state {
+        case .closed:
+            promise.fail(DeliveryHTTPError.closedBeforeResponse)
+            return
+        case .exchanging:
+            // The pool hands a connection to one request at a time; this is a bug, not a
+            // receiver's doing, and the request fails rather than corrupting the other one.
+            promise.fail(DeliveryHTTPError.invalidRequest("the connection is busy"))
+            return
+        case .idle:
+            break
+        }
+        reusable.set(false)
+        let timeout = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
+            self.fail(DeliveryHTTPError.timeout, closing: true)
+        }
+        state = .exchanging(Exchange(promise: promise, timeout: timeout))
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .exchanging(var exchange) = state else {
+            // Nothing was asked: a receiver talking out of turn gets the connection closed.
+            if case .idle = state { close(context) }
+            return
+        }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            exchange.status = Int(head.status.code)
+            exchange.headers = head.headers.map { HeaderField(name: $0.name, value: $0.value) }
+            exchange.keepAlive = head.isKeepAlive
+            state = .exchanging(exchange)
+        case .body(var buffer):
+            let room = Attempt.bodyExcerptLimit - exchange.body.count
+            if buffer.readableBytes > room {
+                exchange.body += buffer.readBytes(length: room) ?? []
+                exchange.truncated = true
+                // The rest is not read: the connection goes, with whatever else the receiver sends.
+                exchange.keepAlive = false
+                state = .exchanging(exchange)
+                finish(context)
+                return
+            }
+            exchange.body += buffer.readableBytesView
+            state = .exchanging(exchange)
+        case .end:
+            finish(context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        reusable.set(false)
+        if case .exchanging(let exchange) = state, exchange.status != nil {
+            fail(DeliveryHTTPError.invalidResponse("the connection closed part way through the response"), closing: false)
+        } else {
+            fail(DeliveryHTTPError.closedBeforeResponse, closing: false)
+        }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(DeliveryHTTPError.from(error), closing: true)
+    }
+
+    private func finish(_ context: ChannelHandlerContext) {
+        guard case .exchanging(let exchange) = state, let status = exchange.status else {
+            fail(DeliveryHTTPError.invalidResponse("the response ended without a head"), closing: true)
+            return
+        }
+        exchange.timeout?.cancel()
+        let result = HTTPExchangeResult(
+            status: status, headers: exchange.headers, body: exchange.body, bodyTruncated: exchange.truncated
+        )
+        if exchange.keepAlive {
+            state = .idle
+            reusable.set(true)
+        } else {
+            close(context)
+        }
+        exchange.promise.succeed(result)
+    }
+
+    /// Ends the exchange under way, if any, with `error`. A connection whose exchange failed
+    /// part way cannot be trusted with another, so it is closed.
+    private func fail(_ error: DeliveryHTTPError, closing: Bool) {
+        guard case .exchanging(let exchange) = state else {
+            if closing, let context { close(context) }
+            return
+        }
+        exchange.timeout?.cancel()
+        if let context, closing {
+            close(context)
+        } else {
+            state = .closed
+        }
+        exchange.promise.fail(error)
+    }
+
+    private func close(_ context: ChannelHandlerContext) {
+        state = .closed
+        reusable.set(false)
+        context.close(promise: nil)
+    }
+}
+
+/// What one exchange brought back: the status, the headers, and the start of the body.
+public struct HTTPExchangeResult: Sendable {
+    public var status: Int
+    public var headers: [HeaderField]
+    public var body: [UInt8]
+    public var bodyTruncated: Bool
+}
+
+/// Whether a connection can take another request, set on its event loop and read by the pool.
+final class ReusableFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var isSet: Bool { value.load(ordering: .acquiring) }
+
+    func set(_ reusable: Bool) {
+        value.store(reusable, ordering: .releasing)
+    }
+}
