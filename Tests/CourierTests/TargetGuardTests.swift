@@ -1,4 +1,5 @@
 import Courier
+import CourierTesting
 import Foundation
 import Testing
 
@@ -40,5 +41,35 @@ import Testing
         let problem = await strict.problemSending(to: "http://localhost:9/h")
         #expect(problem?.contains("localhost") == true)
         #expect(await TargetGuard(allowsPrivateTargets: true).problemSending(to: "http://localhost:9/h") == nil)
+    }
+
+    @Test func aNameIsJudgedByTheAddressesItResolvesTo() async {
+        // Spelled so that the literal check passes it: only its resolution gives it away.
+        let verdict = await TargetGuard(allowsPrivateTargets: false).verdict(forHost: "LocalHost")
+        #expect(verdict.problem?.contains("127.0.0.1") == true, "\(verdict)")
+        #expect(await TargetGuard(allowsPrivateTargets: false).verdict(forHost: "93.184.216.34") == .allowed(addresses: nil))
+        #expect(await TargetGuard(allowsPrivateTargets: true).verdict(forHost: "LocalHost") == .allowed(addresses: nil))
+    }
+
+    /// The client connects to the addresses the guard checked and does not resolve the name again,
+    /// which is what closes the window for DNS rebinding.
+    @Test func aRequestGoesToTheAddressesTheGuardChecked() async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let client = DeliveryHTTPClient()
+        let sender = WebhookSender(client: client, configuration: .init())
+        // The name resolves nowhere: the request can only arrive through the address given.
+        let url = "http://courier-rebinding.invalid:\(receiver.port)/hook"
+        let response = await sender.send(url: url, method: .post, headers: [], body: Array("{}".utf8), addresses: [[127, 0, 0, 1]])
+        #expect(response.status == 200, "\(response.error ?? "")")
+        let request = try #require(try await receiver.waitForRequests(1).first)
+        #expect(request.path == "/hook")
+        await client.shutdown()
+
+        let fresh = DeliveryHTTPClient()
+        let unresolved = await WebhookSender(client: fresh, configuration: .init()).send(url: url, method: .post, headers: [], body: [])
+        #expect(unresolved.status == nil)
+        #expect(unresolved.error?.contains("courier-rebinding.invalid") == true, "\(unresolved.error ?? "")")
+        await fresh.shutdown()
     }
 }

@@ -77,9 +77,13 @@ public final class DeliveryHTTPClient: Sendable {
 
     /// Sends one request and returns the answer's status, headers and the start of its body.
     ///
+    /// - Parameter addresses: when given, a new connection goes to one of these (4 or 16 bytes
+    ///   each, tried in order) instead of to the host as it resolves now: the addresses
+    ///   ``TargetGuard`` checked.
     /// - Throws: ``DeliveryHTTPError`` when no complete answer came before `deadline`.
     public func execute(
-        _ target: HTTPRequestTarget, method: HTTPMethod, headers: [HeaderField], body: [UInt8], deadline: NIODeadline
+        _ target: HTTPRequestTarget, method: HTTPMethod, headers: [HeaderField], body: [UInt8], deadline: NIODeadline,
+        addresses: [[UInt8]]? = nil
     ) async throws -> HTTPExchangeResult {
         let head = try Self.head(target, method: method, headers: headers, bodyLength: body.count)
         let buffer = ByteBuffer(bytes: body)
@@ -90,7 +94,7 @@ public final class DeliveryHTTPClient: Sendable {
                 // The receiver closed the kept-alive connection as the request went: once more, fresh.
             }
         }
-        let connection = try await connect(target.origin, deadline: deadline)
+        let connection = try await connect(target.origin, addresses: addresses, deadline: deadline)
         return try await exchange(on: connection, head: head, body: buffer, deadline: deadline)
     }
 
@@ -162,7 +166,7 @@ public final class DeliveryHTTPClient: Sendable {
         for connection in expired { connection.close() }
     }
 
-    private func connect(_ origin: HTTPRequestTarget.Origin, deadline: NIODeadline) async throws -> HTTPConnection {
+    private func connect(_ origin: HTTPRequestTarget.Origin, addresses: [[UInt8]]?, deadline: NIODeadline) async throws -> HTTPConnection {
         let tls: NIOSSLContext? = origin.secure ? try tlsContext.get() : nil
         let serverName = Self.isAddressLiteral(origin.host) ? nil : origin.host
         let reusable = ReusableFlag()
@@ -183,7 +187,11 @@ public final class DeliveryHTTPClient: Sendable {
             }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+            if let addresses, !addresses.isEmpty {
+                channel = try await Self.connect(bootstrap, toFirstOf: addresses, port: origin.port)
+            } else {
+                channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+            }
         } catch {
             throw DeliveryHTTPError.from(error)
         }
@@ -205,6 +213,20 @@ public final class DeliveryHTTPClient: Sendable {
             self?.state.withLock { _ = $0.open.removeValue(forKey: id) }
         }
         return connection
+    }
+
+    /// Tries each address in turn and returns the first connection made, or the last error.
+    private static func connect(_ bootstrap: ClientBootstrap, toFirstOf addresses: [[UInt8]], port: Int) async throws -> any Channel {
+        var lastError: any Error = DeliveryHTTPError.connectFailed("no address to connect to")
+        for bytes in addresses {
+            do {
+                let address = try SocketAddress(packedIPAddress: ByteBuffer(bytes: bytes), port: port)
+                return try await bootstrap.connect(to: address).get()
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
     }
 
     /// The request's head. Header names and values are checked here: one with a line break in

@@ -24,11 +24,12 @@ actor OAuth2Tokens {
         self.sender = sender
     }
 
-    /// A token for `credentials`, fetched when there is none still good.
-    func token(for credentials: OAuth2ClientCredentials) async throws -> String {
+    /// A token for `credentials`, fetched when there is none still good; a fetch connects to
+    /// one of `addresses` when they are given (those ``TargetGuard`` checked).
+    func token(for credentials: OAuth2ClientCredentials, addresses: [[UInt8]]?) async throws -> String {
         if let entry = cached[credentials], entry.until > Date() { return entry.token }
         if let task = fetching[credentials] { return try await task.value.token }
-        let task = Task { [sender] in try await Self.fetch(credentials, sender: sender) }
+        let task = Task { [sender] in try await Self.fetch(credentials, sender: sender, addresses: addresses) }
         fetching[credentials] = task
         defer { fetching[credentials] = nil }
         let entry = try await task.value
@@ -41,7 +42,9 @@ actor OAuth2Tokens {
         if cached[credentials]?.token == token { cached[credentials] = nil }
     }
 
-    private static func fetch(_ credentials: OAuth2ClientCredentials, sender: WebhookSender) async throws -> (token: String, until: Date) {
+    private static func fetch(
+        _ credentials: OAuth2ClientCredentials, sender: WebhookSender, addresses: [[UInt8]]?
+    ) async throws -> (token: String, until: Date) {
         var fields = JSONObject([
             "grant_type": .string("client_credentials"), "client_id": .string(credentials.clientID),
             "client_secret": .string(credentials.clientSecret),
@@ -55,7 +58,7 @@ actor OAuth2Tokens {
                 HeaderField(name: "content-type", value: PayloadFormat.formContentType),
                 HeaderField(name: "accept", value: "application/json"),
             ],
-            body: FormEncoding.encode(.object(fields))
+            body: FormEncoding.encode(.object(fields)), addresses: addresses
         )
         guard let status = response.status else {
             throw Failure(description: "could not get an OAuth2 token from \(credentials.tokenURL): \(response.error ?? "no answer")")

@@ -15,12 +15,13 @@ import Glibc
 /// (refused when the endpoint is saved) nor as the host name resolves at send time (the
 /// attempt is rejected without a request). Resolutions are cached for ``cacheLifetime``.
 ///
-/// The HTTP client resolves the name again when it connects, so a name whose answers change
-/// within that moment (DNS rebinding) could still slip through; a deployment that must rule
-/// that out puts Courier behind an egress proxy or firewall as well.
+/// A name is resolved once for both the check and the connection: the guard hands the
+/// addresses it checked to ``DeliveryHTTPClient``, which connects to one of them instead of
+/// resolving the name again, so a name whose answers change between the two (DNS rebinding)
+/// cannot slip a private address through.
 public final class TargetGuard: Sendable {
     public let allowsPrivateTargets: Bool
-    private let resolved = Mutex<[String: (at: ContinuousClock.Instant, problem: String?)]>([:])
+    private let resolved = Mutex<[String: (at: ContinuousClock.Instant, verdict: Verdict)]>([:])
     public static let cacheLifetime: Duration = .seconds(30)
 
     public init(allowsPrivateTargets: Bool) {
@@ -38,27 +39,52 @@ public final class TargetGuard: Sendable {
         return Self.literalProblem(host: host)
     }
 
-    /// Why a request to `url` may not go now, resolving its host; nil when it may.
-    public func problemSending(to url: String) async -> String? {
-        await problemSending(toHost: Self.host(of: url))
+    /// What the guard says of a request to a host.
+    public enum Verdict: Sendable, Equatable {
+        /// Send, connecting to one of these addresses (4 or 16 bytes each) when they are given,
+        /// or to the host as it resolves then when they are not (private targets allowed, an IP
+        /// literal, or a name that did not resolve, whose connection then fails on its own).
+        case allowed(addresses: [[UInt8]]?)
+        case refused(String)
+
+        public var problem: String? {
+            if case .refused(let problem) = self { return problem }
+            return nil
+        }
+
+        public var addresses: [[UInt8]]? {
+            if case .allowed(let addresses) = self { return addresses }
+            return nil
+        }
     }
 
-    /// As ``problemSending(to:)``, for a host already taken from its URL (see ``DeliveryTarget``).
-    public func problemSending(toHost host: String?) async -> String? {
-        guard !allowsPrivateTargets, let host else { return nil }
-        if let problem = Self.literalProblem(host: host) { return problem }
+    /// Why a request to `url` may not go now, resolving its host; nil when it may.
+    public func problemSending(to url: String) async -> String? {
+        await verdict(forHost: Self.host(of: url)).problem
+    }
+
+    /// Whether a request to `host` (taken from its URL, see ``DeliveryTarget``) may go now, and
+    /// to which addresses.
+    public func verdict(forHost host: String?) async -> Verdict {
+        guard !allowsPrivateTargets, let host else { return .allowed(addresses: nil) }
+        if let problem = Self.literalProblem(host: host) { return .refused(problem) }
+        if Self.addressBytes(Self.bare(host)) != nil { return .allowed(addresses: nil) }
         let now = ContinuousClock.now
-        if let cached = resolved.withLock({ $0[host] }), now - cached.at < Self.cacheLifetime { return cached.problem }
-        let problem = await Self.resolutionProblem(host: host)
+        if let cached = resolved.withLock({ $0[host] }), now - cached.at < Self.cacheLifetime { return cached.verdict }
+        let verdict = await Self.resolutionVerdict(host: host)
         resolved.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[host] = (now, problem)
+            cache[host] = (now, verdict)
         }
-        return problem
+        return verdict
+    }
+
+    private static func bare(_ host: String) -> String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
     }
 
     static func literalProblem(host: String) -> String? {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let bare = Self.bare(host)
         if bare == "localhost" || bare.hasSuffix(".localhost") {
             return "\(host) is this machine; private targets are not allowed (start the server with --allow-private-targets)"
         }
@@ -66,15 +92,17 @@ public final class TargetGuard: Sendable {
         return "\(bare) is not a public address; private targets are not allowed (start the server with --allow-private-targets)"
     }
 
-    private static func resolutionProblem(host: String) async -> String? {
+    private static func resolutionVerdict(host: String) async -> Verdict {
         let addresses: [[UInt8]]
         do {
             addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(host) }
         } catch {
-            return nil  // The request itself will fail to connect and say why, and be retried.
+            return .allowed(addresses: nil)  // The request itself will fail to connect and say why, and be retried.
         }
-        guard let bad = addresses.first(where: { !isPublic($0) }) else { return nil }
-        return "\(host) resolves to \(describe(bad)), which is not a public address; private targets are not allowed"
+        if let bad = addresses.first(where: { !isPublic($0) }) {
+            return .refused("\(host) resolves to \(describe(bad)), which is not a public address; private targets are not allowed")
+        }
+        return .allowed(addresses: addresses.isEmpty ? nil : addresses)
     }
 
     private static func resolve(_ host: String) throws -> [[UInt8]] {
@@ -86,13 +114,13 @@ public final class TargetGuard: Sendable {
         var addresses: [[UInt8]] = []
         var next: UnsafeMutablePointer<addrinfo>? = first
         while let info = next {
-            if info.pointee.ai_family == AF_INET, let address = info.pointee.ai_addr {
-                address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                    addresses.append(withUnsafeBytes(of: v4.pointee.sin_addr) { Array($0) })
-                }
-            } else if info.pointee.ai_family == AF_INET6, let address = info.pointee.ai_addr {
-                address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                    addresses.append(withUnsafeBytes(of: v6.pointee.sin6_addr) { Array($0) })
+            // Read by offset rather than through sockaddr_in(6): those C types come from more than
+            // one module here, and which one the compiler picks is not stable.
+            if let address = info.pointee.ai_addr.map(UnsafeRawPointer.init) {
+                if info.pointee.ai_family == AF_INET {
+                    addresses.append(Array(UnsafeRawBufferPointer(start: address + 4, count: 4)))  // sin_addr
+                } else if info.pointee.ai_family == AF_INET6 {
+                    addresses.append(Array(UnsafeRawBufferPointer(start: address + 8, count: 16)))  // sin6_addr
                 }
             }
             next = info.pointee.ai_next
@@ -102,10 +130,9 @@ public final class TargetGuard: Sendable {
 
     /// The 4 or 16 bytes of an IP literal, or nil for a name.
     static func addressBytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: v4) { Array($0) } }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: v6) { Array($0) } }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET, text, &bytes) == 1 { return Array(bytes.prefix(4)) }
+        if inet_pton(AF_INET6, text, &bytes) == 1 { return bytes }
         return nil
     }
 

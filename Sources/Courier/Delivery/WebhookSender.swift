@@ -51,12 +51,17 @@ public struct WebhookSender: Sendable {
         DeliveryHTTPClient(configuration: .init(connectTimeout: configuration.connectTimeout, tls: configuration.tls))
     }
 
-    public func send(url: String, method: Endpoint.Method, headers: [HeaderField], body: [UInt8]) async -> Response {
-        await send(to: HTTPRequestTarget(url: url), method: method, headers: headers, body: body)
+    public func send(
+        url: String, method: Endpoint.Method, headers: [HeaderField], body: [UInt8], addresses: [[UInt8]]? = nil
+    ) async -> Response {
+        await send(to: HTTPRequestTarget(url: url), method: method, headers: headers, body: body, addresses: addresses)
     }
 
-    /// As ``send(url:method:headers:body:)``, to a URL already taken apart (see ``DeliveryTarget``).
-    public func send(to target: HTTPRequestTarget?, method: Endpoint.Method, headers: [HeaderField], body: [UInt8]) async -> Response {
+    /// As ``send(url:method:headers:body:addresses:)``, to a URL already taken apart (see ``DeliveryTarget``).
+    /// `addresses` are those ``TargetGuard`` checked, for a new connection to go to.
+    public func send(
+        to target: HTTPRequestTarget?, method: Endpoint.Method, headers: [HeaderField], body: [UInt8], addresses: [[UInt8]]? = nil
+    ) async -> Response {
         let startedAt = Date()
         let clock = ContinuousClock()
         let start = clock.now
@@ -68,7 +73,7 @@ public struct WebhookSender: Sendable {
             guard let target else { throw DeliveryHTTPError.invalidRequest("not an http or https URL") }
             let response = try await client.execute(
                 target, method: method == .put ? .PUT : .POST, headers: headers, body: body,
-                deadline: .now() + configuration.requestTimeout
+                deadline: .now() + configuration.requestTimeout, addresses: addresses
             )
             return Response(
                 status: response.status, headers: response.headers, body: response.body, bodyTruncated: response.bodyTruncated,

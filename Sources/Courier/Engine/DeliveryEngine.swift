@@ -229,18 +229,20 @@ public struct DeliveryEngine: Service {
                 delivery, to: target, outcome: .empty, reason: "nothing to send: the endpoint's format made an empty body", metrics: metrics
             )
         }
-        if let problem = await tools.targetGuard.problemSending(toHost: target.host) {
+        let guardVerdict = await tools.targetGuard.verdict(forHost: target.host)
+        if let problem = guardVerdict.problem {
             return notSent(delivery, to: target, outcome: .rejected, reason: "not sent: \(problem)", metrics: metrics)
         }
         var auth = endpoint.auth?.staticHeader
-        var token: (value: String, credentials: OAuth2ClientCredentials)?
+        var token: (value: String, credentials: OAuth2ClientCredentials, addresses: [[UInt8]]?)?
         if case .oauth2(let credentials)? = endpoint.auth {
-            if let problem = await tools.targetGuard.problemSending(toHost: target.tokenHost) {
+            let tokenVerdict = await tools.targetGuard.verdict(forHost: target.tokenHost)
+            if let problem = tokenVerdict.problem {
                 return notSent(delivery, to: target, outcome: .rejected, reason: "not sent: the token URL: \(problem)", metrics: metrics)
             }
             do {
-                let value = try await tools.tokens.token(for: credentials)
-                token = (value, credentials)
+                let value = try await tools.tokens.token(for: credentials, addresses: tokenVerdict.addresses)
+                token = (value, credentials, tokenVerdict.addresses)
                 auth = HeaderField(name: "authorization", value: "Bearer \(value)")
             } catch {
                 // Like a connection error: retried, and counted against the endpoint's health.
@@ -249,16 +251,20 @@ public struct DeliveryEngine: Service {
         }
         let now = Date()
         let headers = message.headers(target: target, timestamp: Int64(now.timeIntervalSince1970), now: now, auth: auth)
-        var response = await tools.sender.send(to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body)
+        var response = await tools.sender.send(
+            to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body, addresses: guardVerdict.addresses
+        )
         if response.status == 401, let used = token {
             // The token may have been revoked before it expired: fetch a new one and try once more.
             await tools.tokens.refused(used.value, for: used.credentials)
-            if let fresh = try? await tools.tokens.token(for: used.credentials), fresh != used.value {
+            if let fresh = try? await tools.tokens.token(for: used.credentials, addresses: used.addresses), fresh != used.value {
                 let headers = message.headers(
                     target: target, timestamp: Int64(now.timeIntervalSince1970), now: now,
                     auth: HeaderField(name: "authorization", value: "Bearer \(fresh)")
                 )
-                response = await tools.sender.send(to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body)
+                response = await tools.sender.send(
+                    to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body, addresses: guardVerdict.addresses
+                )
             }
         }
         let ended = response.startedAt.addingTimeInterval(response.duration)
