@@ -102,7 +102,7 @@ struct APIConnection: Sendable {
             status = Int(response.status.code)
             bytes = Array(try await response.body.collect(upTo: 256 << 20).readableBytesView)
         } catch {
-            throw CommandFailure("cannot reach the Courier server at \(baseURL): \(WebhookSender.describe(error))")
+            throw CommandFailure("cannot reach the Courier server at \(baseURL): \(Self.describe(error))")
         }
         guard (200..<300).contains(status) else { throw CommandFailure(status: status, body: bytes) }
         if bytes.isEmpty { return Answer(bytes: bytes, json: .null) }
@@ -118,5 +118,19 @@ struct APIConnection: Sendable {
             value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: unreserved) ?? $0)" }
         }
         return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
+    }
+}
+
+extension APIConnection {
+    /// What went wrong reaching the server, in the words attempt records use for the same failures.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? HTTPClientError else { return WebhookSender.describe(error) }
+        switch error {
+        case .deadlineExceeded, .readTimeout: return DeliveryHTTPError.timeout.description
+        case .connectTimeout: return DeliveryHTTPError.connectTimeout.description
+        case .remoteConnectionClosed: return DeliveryHTTPError.closedBeforeResponse.description
+        case .cancelled: return "cancelled"
+        default: return "request failed: \(error)"
+        }
     }
 }

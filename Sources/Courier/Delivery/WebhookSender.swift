@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -88,18 +87,10 @@ public struct WebhookSender: Sendable {
     }
 
     /// A short, stable description of a transport failure, for the attempt record and for
-    /// the command line's messages about a server it cannot reach.
+    /// the command line's messages about a server it cannot reach (which adds its own client's
+    /// errors).
     public static func describe(_ error: any Error) -> String {
         if let error = error as? DeliveryHTTPError { return error.description }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout: return "timeout: no complete response in time"
-            case .connectTimeout: return "timeout: could not connect in time"
-            case .remoteConnectionClosed: return "connection closed by the receiver"
-            case .cancelled: return "cancelled"
-            default: return "request failed: \(error)"
-            }
-        }
         if error is CancellationError { return "cancelled" }
         let text = String(describing: error)
         if text.contains("connectionRefused") || text.contains("Connection refused") {
