@@ -167,6 +167,8 @@ public final class DeliveryHTTPClient: Sendable {
     }
 
     private func connect(_ origin: HTTPRequestTarget.Origin, addresses: [[UInt8]]?, deadline: NIODeadline) async throws -> HTTPConnection {
+        // Not even a TCP connection once shut down (a retry of a request the shutdown ended).
+        guard !state.withLock({ $0.shutDown }) else { throw DeliveryHTTPError.shutDown }
         let tls: NIOSSLContext? = origin.secure ? try tlsContext.get() : nil
         let serverName = Self.isAddressLiteral(origin.host) ? nil : origin.host
         let reusable = ReusableFlag()
@@ -195,9 +197,17 @@ public final class DeliveryHTTPClient: Sendable {
         } catch {
             throw DeliveryHTTPError.from(error)
         }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: HTTPConnectionHandler.self), eventLoop: channel.eventLoop)
-        }.get()
+        let handler: NIOLoopBound<HTTPConnectionHandler>
+        do {
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: HTTPConnectionHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            // The connection closed already (a TLS handshake refused, a receiver that closes at
+            // once) and its handlers are gone.
+            channel.close(promise: nil)
+            throw reusable.setupFailure ?? DeliveryHTTPError.closedBeforeResponse
+        }
         let connection = HTTPConnection(origin: origin, channel: channel, handler: handler, reusable: reusable)
         let id = ObjectIdentifier(connection)
         let admitted = state.withLock { state in

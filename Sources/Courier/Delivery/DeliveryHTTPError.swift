@@ -54,6 +54,9 @@ public enum DeliveryHTTPError: Error, Hashable, CustomStringConvertible {
             return .tls("\(error)")
         case let error as BoringSSLError:
             return .tls("\(error)")
+        case let error as NIOSSLExtraError:
+            // A certificate that does not name the host asked for, among others.
+            return .tls("\(error)")
         case ChannelError.connectTimeout:
             return .connectTimeout
         case let error as NIOConnectionError:

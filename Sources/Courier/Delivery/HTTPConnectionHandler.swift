@@ -32,6 +32,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     private var state: State = .idle
     private var context: ChannelHandlerContext?
+    /// Whether an exchange ever started here: until then, an error that closes the connection
+    /// (a TLS handshake refused) is kept for the request it was opened for.
+    private var used = false
     /// Read from other threads by the pool to tell whether the connection can take another request.
     let reusable: ReusableFlag
 
@@ -50,12 +53,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Writes `head` and `body` and completes `promise` with the answer, or fails it.
     func start(head: HTTPRequestHead, body: ByteBuffer, deadline: NIODeadline, promise: EventLoopPromise<HTTPExchangeResult>) {
         guard let context else {
-            promise.fail(DeliveryHTTPError.closedBeforeResponse)
+            promise.fail(reusable.setupFailure ?? DeliveryHTTPError.closedBeforeResponse)
             return
         }
         switch state {
         case .closed:
-            promise.fail(DeliveryHTTPError.closedBeforeResponse)
+            promise.fail(reusable.setupFailure ?? DeliveryHTTPError.closedBeforeResponse)
             return
         case .exchanging:
             // The pool hands a connection to one request at a time; this is a bug, not a
@@ -65,6 +68,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .idle:
             break
         }
+        used = true
         reusable.set(false)
         let timeout = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
@@ -145,6 +149,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// part way cannot be trusted with another, so it is closed.
     private func fail(_ error: DeliveryHTTPError, closing: Bool) {
         guard case .exchanging(let exchange) = state else {
+            if !used { reusable.recordSetupFailure(error) }
             if closing, let context { close(context) }
             return
         }
@@ -175,10 +180,20 @@ public struct HTTPExchangeResult: Sendable {
 /// Whether a connection can take another request, set on its event loop and read by the pool.
 final class ReusableFlag: Sendable {
     private let value = Atomic<Bool>(false)
+    private let failure = Mutex<DeliveryHTTPError?>(nil)
 
     var isSet: Bool { value.load(ordering: .acquiring) }
 
     func set(_ reusable: Bool) {
         value.store(reusable, ordering: .releasing)
+    }
+
+    /// Why the connection closed before its first exchange started, if it did: a TLS handshake
+    /// can fail before the request that opened the connection reaches it.
+    var setupFailure: DeliveryHTTPError? { failure.withLock { $0 } }
+
+    /// Keeps the first such reason.
+    func recordSetupFailure(_ error: DeliveryHTTPError) {
+        failure.withLock { if $0 == nil { $0 = error } }
     }
 }
