@@ -376,6 +376,29 @@ import Glibc
         await server.stop()
     }
 
+    /// An engine past its shutdown grace period cancels its attempts: they end at once, not at
+    /// their deadline, and a late answer cannot be taken for another request's.
+    @Test(.timeLimit(.minutes(1))) func cancellingTheWaitingTaskEndsTheExchangeAndItsConnection() async throws {
+        let server = try await ByteServer.start { request in
+            if request.connection == 1 { return [.pause(.seconds(30)), .send(answer(200, body: Array("late".utf8)))] }
+            return [.send(answer(200, body: Array("fresh".utf8)))]
+        }
+        let client = DeliveryHTTPClient()
+        let target = try #require(HTTPRequestTarget(url: server.url + "/slow"))
+        let waiting = Task {
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(60))
+        }
+        #expect(await eventually { server.requests.count == 1 })
+        waiting.cancel()
+        let error = await #expect(throws: DeliveryHTTPError.self) { try await waiting.value }
+        #expect(error == .cancelled)
+        #expect(await eventually { server.closed == 1 }, "the cancelled exchange's connection is closed")
+        let next = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        #expect(next.body == Array("fresh".utf8))
+        await client.shutdown()
+        await server.stop()
+    }
+
     @Test func timeoutWhileTheBodyTrickles() async throws {
         let server = try await ByteServer.start { _ in
             [.send(Array("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc".utf8)), .pause(.seconds(5)), .close]
@@ -758,6 +781,7 @@ extension DeliveryHTTPError {
         case .tls: "tls"
         case .invalidRequest: "invalidRequest"
         case .shutDown: "shutDown"
+        case .cancelled: "cancelled"
         case .other: "other"
         }
     }

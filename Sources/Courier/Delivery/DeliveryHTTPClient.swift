@@ -75,6 +75,10 @@ public final class DeliveryHTTPClient: Sendable {
         state.withLock { $0.sweeper = sweeper }
     }
 
+    deinit {
+        state.withLock { $0.sweeper?.cancel() }
+    }
+
     /// Sends one request and returns the answer's status, headers and the start of its body.
     ///
     /// - Parameter addresses: when given, a new connection goes to one of these (4 or 16 bytes

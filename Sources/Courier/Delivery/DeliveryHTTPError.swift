@@ -21,6 +21,8 @@ public enum DeliveryHTTPError: Error, Hashable, CustomStringConvertible {
     case tls(String)
     case invalidRequest(String)
     case shutDown
+    /// The task waiting for the answer was cancelled (an engine past its shutdown grace period).
+    case cancelled
     case other(String)
 
     public var description: String {
@@ -35,6 +37,7 @@ public enum DeliveryHTTPError: Error, Hashable, CustomStringConvertible {
         case .tls(let reason): "TLS failed: \(reason)"
         case .invalidRequest(let reason): "invalid request: \(reason)"
         case .shutDown: "cancelled: the client is shut down"
+        case .cancelled: "cancelled"
         case .other(let reason): "request failed: \(reason)"
         }
     }

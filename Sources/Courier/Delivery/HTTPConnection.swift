@@ -23,7 +23,11 @@ final class HTTPConnection: Sendable {
         channel.eventLoop.execute { [handler] in
             handler.value.start(head: head, body: body, deadline: deadline, promise: promise)
         }
-        return try await promise.futureResult.get()
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: { [handler, channel] in
+            channel.eventLoop.execute { handler.value.cancel(promise) }
+        }
     }
 
     func close() {

@@ -82,6 +82,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
+    /// Ends the exchange `promise` belongs to as cancelled, if it is still under way; the
+    /// connection goes with it, since the answer may still come. A cancellation that arrives
+    /// after its exchange ended leaves alone whatever exchange the connection has now.
+    func cancel(_ promise: EventLoopPromise<HTTPExchangeResult>) {
+        guard case .exchanging(let exchange) = state, exchange.promise.futureResult === promise.futureResult else { return }
+        fail(DeliveryHTTPError.cancelled, closing: true)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .exchanging(var exchange) = state else {
             // Nothing was asked: a receiver talking out of turn gets the connection closed.
