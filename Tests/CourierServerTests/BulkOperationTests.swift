@@ -27,7 +27,8 @@ import Testing
 
             let requeue = try await run(server, #"{"action":"requeue","filter":{"state":"cancelled"}}"#, total: count)
             #expect(requeue["matched"] == .integer(count) && requeue["changed"] == .integer(count), "\(requeue)")
-            let requests = try await receiver.waitForRequests(count, path: "/hook")
+            // Generous: the whole suite runs at once on two cores, and 1,100 deliveries share them.
+            let requests = try await receiver.waitForRequests(count, path: "/hook", timeout: .seconds(180))
             try await eventually("every delivery succeeded") {
                 try await server.store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .succeeded)) == count
             }
@@ -132,9 +133,9 @@ import Testing
         }
     }
 
-    /// Waits up to 60 s for `condition`, polling.
+    /// Waits up to 180 s for `condition`, polling (the whole suite shares two cores).
     private func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(180)
         while ContinuousClock.now < deadline {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(50))

@@ -827,7 +827,7 @@ private func responseBody(_ seq: Int) -> [UInt8] {
 }
 
 /// Polls `condition` for up to `limit`; never a tight timing.
-private func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+private func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
     let end = ContinuousClock.now + limit
     while ContinuousClock.now < end {
         if condition() { return true }
