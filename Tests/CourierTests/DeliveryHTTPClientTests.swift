@@ -13,7 +13,11 @@ import Glibc
 #endif
 
 /// DeliveryHTTPClient against real TCP servers on loopback whose every byte the test decides.
-@Suite(.timeLimit(.minutes(1))) struct DeliveryHTTPClientTests {
+@Suite(.timeLimit(.minutes(3))) struct DeliveryHTTPClientTests {
+    /// The deadline of exchanges that are meant to succeed: long, because the whole test suite
+    /// shares two cores and only a broken exchange should ever reach it.
+    static let generous = TimeAmount.seconds(30)
+
     // MARK: Keep-alive and concurrency
 
     @Test func sequentialRequestsShareOneConnectionAndArriveIntact() async throws {
@@ -37,7 +41,7 @@ import Glibc
                     HeaderField(name: "X-Twice", value: "two"),
                     HeaderField(name: "Content-Type", value: "application/json; charset=utf-8"),
                 ],
-                body: requestBody(seq), deadline: .now() + .seconds(10)
+                body: requestBody(seq), deadline: .now() + Self.generous
             )
             #expect(result.status == statuses[seq % statuses.count])
             #expect(result.body == responseBody(seq))
@@ -82,7 +86,7 @@ import Glibc
                     HeaderField(name: "Connection", value: "close"),
                     HeaderField(name: "X-Kept", value: "yes"),
                 ],
-                body: Array("abc".utf8), deadline: .now() + .seconds(10)
+                body: Array("abc".utf8), deadline: .now() + Self.generous
             )
             #expect(result.status == 200)
         }
@@ -159,7 +163,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/stale"))
         for expected in 1...3 {
-            let result = try await client.execute(target, method: .POST, headers: [], body: [1, 2, 3], deadline: .now() + .seconds(10))
+            let result = try await client.execute(target, method: .POST, headers: [], body: [1, 2, 3], deadline: .now() + Self.generous)
             #expect(result.status == 200)
             #expect(result.body == Array("c\(expected)".utf8), "request \(expected) answered on connection \(expected)")
         }
@@ -176,7 +180,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/once"))
         for expected in 1...5 {
-            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
             #expect(result.body == Array("c\(expected)".utf8))
         }
         #expect(server.accepted == 5)
@@ -196,11 +200,11 @@ import Glibc
         }
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/retry"))
-        let first = try await client.execute(target, method: .POST, headers: [], body: Array("first".utf8), deadline: .now() + .seconds(10))
+        let first = try await client.execute(target, method: .POST, headers: [], body: Array("first".utf8), deadline: .now() + Self.generous)
         #expect(first.body == Array("c1".utf8))
         let second = try await client.execute(
             target, method: .POST, headers: [HeaderField(name: "x-n", value: "2")], body: Array("second".utf8),
-            deadline: .now() + .seconds(10)
+            deadline: .now() + Self.generous
         )
         #expect(second.status == 200)
         #expect(second.body == Array("c2".utf8))
@@ -220,9 +224,9 @@ import Glibc
         }
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
-        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         let error = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(error == .closedBeforeResponse)
         #expect(server.accepted == 2, "the pooled connection and one new one")
@@ -236,7 +240,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
         let error = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(error == .closedBeforeResponse)
         #expect(server.accepted == 1)
@@ -259,7 +263,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/chunked"))
         for _ in 0..<3 {
-            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
             #expect(result.status == 200)
             #expect(result.body == Array("hello world".utf8))
             #expect(!result.bodyTruncated)
@@ -281,7 +285,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/legacy"))
         for expected in 1...2 {
-            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
             #expect(result.status == 200)
             #expect(result.body == Array("until the end \(expected)".utf8))
             #expect(!result.bodyTruncated)
@@ -296,7 +300,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/nothing"))
         for _ in 0..<3 {
-            let result = try await client.execute(target, method: .POST, headers: [], body: [1], deadline: .now() + .seconds(10))
+            let result = try await client.execute(target, method: .POST, headers: [], body: [1], deadline: .now() + Self.generous)
             #expect(result.status == 204)
             #expect(result.body.isEmpty)
             #expect(result.headers.values("x-b") == ["2"])
@@ -316,7 +320,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/big"))
         for _ in 0..<2 {
-            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
             #expect(result.body.count == 65536)
             #expect(result.body == body)
             #expect(!result.bodyTruncated)
@@ -337,14 +341,14 @@ import Glibc
         }
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/huge"))
-        let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         #expect(result.status == 200)
         #expect(result.body.count == 65536)
         #expect(result.body == Array(long.prefix(65536)))
         #expect(result.bodyTruncated)
         #expect(await eventually { server.closed == 1 }, "the rest is not read: the client closes the connection")
 
-        let next = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        let next = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         #expect(next.status == 201)
         #expect(next.body == Array("next".utf8))
         #expect(!next.bodyTruncated)
@@ -369,7 +373,7 @@ import Glibc
         }
         #expect(error == .timeout)
         #expect(await eventually { server.closed == 1 }, "the client closes a connection whose exchange timed out")
-        let next = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        let next = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         #expect(next.body == Array("fresh".utf8))
         #expect(server.accepted == 2)
         await client.shutdown()
@@ -378,7 +382,7 @@ import Glibc
 
     /// An engine past its shutdown grace period cancels its attempts: they end at once, not at
     /// their deadline, and a late answer cannot be taken for another request's.
-    @Test(.timeLimit(.minutes(1))) func cancellingTheWaitingTaskEndsTheExchangeAndItsConnection() async throws {
+    @Test func cancellingTheWaitingTaskEndsTheExchangeAndItsConnection() async throws {
         let server = try await ByteServer.start { request in
             if request.connection == 1 { return [.pause(.seconds(30)), .send(answer(200, body: Array("late".utf8)))] }
             return [.send(answer(200, body: Array("fresh".utf8)))]
@@ -393,7 +397,7 @@ import Glibc
         let error = await #expect(throws: DeliveryHTTPError.self) { try await waiting.value }
         #expect(error == .cancelled)
         #expect(await eventually { server.closed == 1 }, "the cancelled exchange's connection is closed")
-        let next = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        let next = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         #expect(next.body == Array("fresh".utf8))
         await client.shutdown()
         await server.stop()
@@ -419,7 +423,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: port.url + "/nobody"))
         let error = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(error == .connectionRefused)
         await client.shutdown()
@@ -431,7 +435,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
         let error = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(error?.kind == "invalidResponse", "\(String(describing: error))")
         #expect(await eventually { server.closed == 1 }, "the client closes the connection")
@@ -445,7 +449,7 @@ import Glibc
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
         for _ in 0..<3 {
             let error = await #expect(throws: DeliveryHTTPError.self) {
-                try await client.execute(target, method: .POST, headers: [], body: Array("x".utf8), deadline: .now() + .seconds(10))
+                try await client.execute(target, method: .POST, headers: [], body: Array("x".utf8), deadline: .now() + Self.generous)
             }
             #expect(error == .reset)
         }
@@ -461,7 +465,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
         let error = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(error?.kind == "invalidResponse", "\(String(describing: error))")
         #expect(server.accepted == 1, "a connection that failed part way through an answer is not retried")
@@ -478,7 +482,7 @@ import Glibc
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
         for _ in 0..<10 {
             let error = await #expect(throws: DeliveryHTTPError.self) {
-                try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+                try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
             }
             // A reset can come before the client has seen its connect finish: then it is a connect failure.
             #expect(["closedBeforeResponse", "reset", "connectFailed"].contains(error?.kind), "\(String(describing: error))")
@@ -493,7 +497,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
         let error = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(error?.kind == "invalidResponse", "\(String(describing: error))")
         await client.shutdown()
@@ -521,19 +525,19 @@ import Glibc
         let error = await #expect(throws: DeliveryHTTPError.self) {
             try await client.execute(
                 target, method: .POST, headers: [HeaderField(name: "X-Fine", value: "1"), header], body: [],
-                deadline: .now() + .seconds(10)
+                deadline: .now() + Self.generous
             )
         }
         #expect(error?.kind == "invalidRequest", "\(String(describing: error))")
         #expect(server.accepted == 0, "no connection for a refused request")
 
         // On a pooled connection too nothing goes out, and the connection stays usable.
-        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         let again = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [header], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [header], body: [], deadline: .now() + Self.generous)
         }
         #expect(again?.kind == "invalidRequest")
-        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         #expect(server.accepted == 1)
         #expect(server.requests.count == 2)
         #expect(server.requests.allSatisfy { $0.values("x-injected").isEmpty })
@@ -555,7 +559,7 @@ import Glibc
             for _ in 0..<2 {
                 let result = try await client.execute(
                     target, method: .POST, headers: [HeaderField(name: "x-a", value: "1")], body: Array("hello".utf8),
-                    deadline: .now() + .seconds(10)
+                    deadline: .now() + Self.generous
                 )
                 #expect(result.status == 200, "\(url)")
                 #expect(result.body == Array("secure".utf8), "\(url)")
@@ -578,7 +582,7 @@ import Glibc
         // Several times: the handshake can fail before or after the request is handed to the connection.
         for _ in 0..<5 {
             let error = await #expect(throws: DeliveryHTTPError.self) {
-                try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+                try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
             }
             #expect(error?.kind == "tls", "\(String(describing: error))")
         }
@@ -600,12 +604,12 @@ import Glibc
         let client = DeliveryHTTPClient(configuration: .init(tls: tls))
         if !right.isEmpty {
             let good = try #require(HTTPRequestTarget(url: "https://\(right):\(server.port)/"))
-            let result = try await client.execute(good, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            let result = try await client.execute(good, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
             #expect(result.body == Array("secure".utf8), "the certificate is good for what it names")
         }
         let target = try #require(HTTPRequestTarget(url: "https://\(wrong):\(server.port)/"))
         let error = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(error?.kind == "tls", "\(String(describing: error))")
         #expect(server.requests.count == (right.isEmpty ? 0 : 1))
@@ -619,16 +623,16 @@ import Glibc
         let server = try await ByteServer.start { _ in [.send(answer(200, body: []))] }
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
-        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         await client.shutdown()
         #expect(await eventually { server.closed == 1 }, "the pooled connection is closed")
         let error = await #expect(throws: DeliveryHTTPError.self) {
-            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(error == .shutDown)
         let other = try #require(HTTPRequestTarget(url: "http://127.0.0.1:\(server.port)/other-path"))
         await #expect(throws: DeliveryHTTPError.shutDown) {
-            try await client.execute(other, method: .GET, headers: [], body: [], deadline: .now() + .seconds(10))
+            try await client.execute(other, method: .GET, headers: [], body: [], deadline: .now() + Self.generous)
         }
         #expect(server.accepted == 1)
         await server.stop()
@@ -642,7 +646,7 @@ import Glibc
         let client = DeliveryHTTPClient()
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
         if pooled {
-            _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+            _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         }
         let request = Task {
             try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(40))
@@ -664,11 +668,11 @@ import Glibc
         let server = try await ByteServer.start { _ in [.send(answer(200, body: Array("ok".utf8)))] }
         let client = DeliveryHTTPClient(configuration: .init(idleTimeout: .milliseconds(200)))
         let target = try #require(HTTPRequestTarget(url: server.url + "/"))
-        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        _ = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         #expect(server.accepted == 1)
         try await Task.sleep(for: .seconds(1))
         #expect(await eventually { server.closed == 1 }, "the client closed the idle connection")
-        let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + .seconds(10))
+        let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
         #expect(result.body == Array("ok".utf8))
         #expect(server.accepted == 2)
         await client.shutdown()
