@@ -250,6 +250,29 @@ import Glibc
 
     // MARK: Response framings
 
+    /// Interim answers (103 Early Hints, 102 Processing) come before the answer and are not it.
+    @Test func interimAnswersAreSkipped() async throws {
+        let server = try await ByteServer.start { _ in
+            [
+                .send(Array("HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n".utf8)),
+                .pause(.milliseconds(20)),
+                .send(Array("HTTP/1.1 102 Processing\r\n\r\n".utf8)),
+                .send(answer(201, body: Array("made".utf8))),
+            ]
+        }
+        let client = DeliveryHTTPClient()
+        let target = try #require(HTTPRequestTarget(url: server.url + "/interim"))
+        for _ in 0..<2 {
+            let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
+            #expect(result.status == 201)
+            #expect(result.body == Array("made".utf8))
+            #expect(!result.headers.contains { $0.name.lowercased() == "link" }, "the interim answer's headers are not the answer's")
+        }
+        #expect(server.accepted == 1, "the connection is kept after interim answers")
+        await client.shutdown()
+        await server.stop()
+    }
+
     @Test func chunkedResponseInPieces() async throws {
         let server = try await ByteServer.start { _ in
             [

@@ -22,6 +22,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var keepAlive = true
         var body: [UInt8] = []
         var truncated = false
+        /// An interim (1xx) answer is under way: its end is not the exchange's.
+        var interim = false
     }
 
     private enum State {
@@ -97,6 +99,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         switch unwrapInboundIn(data) {
+        case .head(let head) where (100..<200).contains(head.status.code) && head.status.code != 101:
+            // 103 Early Hints, 102 Processing and the like come before the answer; they are not it.
+            exchange.interim = true
+            state = .exchanging(exchange)
         case .head(let head):
             exchange.status = Int(head.status.code)
             exchange.headers = head.headers.map { HeaderField(name: $0.name, value: $0.value) }
@@ -114,6 +120,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 return
             }
             exchange.body += buffer.readableBytesView
+            state = .exchanging(exchange)
+        case .end where exchange.interim:
+            exchange.interim = false
             state = .exchanging(exchange)
         case .end:
             finish(context)
