@@ -105,6 +105,26 @@ import Glibc
         await server.stop()
     }
 
+    /// Many endpoints can share one receiver's host: past the cap, requests wait for a
+    /// connection to come free instead of opening more.
+    @Test func connectionsPerOriginAreCapped() async throws {
+        let server = try await ByteServer.start { _ in [.pause(.milliseconds(100)), .send(answer(200, body: Array("ok".utf8)))] }
+        let client = DeliveryHTTPClient(configuration: .init(maxConnectionsPerOrigin: 2))
+        let target = try #require(HTTPRequestTarget(url: server.url + "/capped"))
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous).status
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 8))
+        #expect(server.accepted == 2, "never more than the cap: \(server.accepted)")
+        await client.shutdown()
+        await server.stop()
+    }
+
     @Test func concurrentRequestsEachGetTheirOwnConnectionAndReuseThem() async throws {
         // The server holds every answer until 16 requests are waiting, so that the 16 really
         // are under way at once and need 16 connections.

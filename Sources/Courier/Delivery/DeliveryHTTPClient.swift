@@ -25,16 +25,21 @@ public final class DeliveryHTTPClient: Sendable {
         public var idleTimeout: TimeAmount
         /// How many unused connections the pool keeps per origin; more are closed when freed.
         public var maxIdlePerOrigin: Int
+        /// How many connections may be open to one origin at once. Many endpoints can share a
+        /// receiver's host; past this, a request waits (within its deadline) for a connection to
+        /// come free rather than open one more socket.
+        public var maxConnectionsPerOrigin: Int
         /// For https: by default the system's trust roots and full verification.
         public var tls: TLSConfiguration
 
         public init(
             connectTimeout: TimeAmount = .seconds(5), idleTimeout: TimeAmount = .seconds(60), maxIdlePerOrigin: Int = 256,
-            tls: TLSConfiguration = .makeClientConfiguration()
+            maxConnectionsPerOrigin: Int = 512, tls: TLSConfiguration = .makeClientConfiguration()
         ) {
             self.connectTimeout = connectTimeout
             self.idleTimeout = idleTimeout
             self.maxIdlePerOrigin = maxIdlePerOrigin
+            self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
             self.tls = tls
         }
     }
@@ -48,6 +53,8 @@ public final class DeliveryHTTPClient: Sendable {
         var idle: [HTTPRequestTarget.Origin: [Idle]] = [:]
         /// Every open connection, in use or idle, so that shutting down can close them all.
         var open: [ObjectIdentifier: HTTPConnection] = [:]
+        /// Connections open or being opened, per origin, for ``Configuration/maxConnectionsPerOrigin``.
+        var perOrigin: [HTTPRequestTarget.Origin: Int] = [:]
         var shutDown = false
         var sweeper: RepeatedTask?
     }
@@ -91,15 +98,43 @@ public final class DeliveryHTTPClient: Sendable {
     ) async throws -> HTTPExchangeResult {
         let head = try Self.head(target, method: method, headers: headers, bodyLength: body.count)
         let buffer = ByteBuffer(bytes: body)
-        if let connection = try takeIdle(target.origin) {
+        var fresh = false
+        while true {
+            let (connection, reused) = try await connection(to: target.origin, fresh: fresh, addresses: addresses, deadline: deadline)
             do {
                 return try await exchange(on: connection, head: head, body: buffer, deadline: deadline)
-            } catch DeliveryHTTPError.closedBeforeResponse, DeliveryHTTPError.reset {
-                // The receiver closed the kept-alive connection as the request went: once more, fresh.
+            } catch let error as DeliveryHTTPError where reused && !fresh && (error == .closedBeforeResponse || error == .reset) {
+                // The receiver closed the kept-alive connection as the request went: once more, on a new one.
+                fresh = true
             }
         }
-        let connection = try await connect(target.origin, addresses: addresses, deadline: deadline)
-        return try await exchange(on: connection, head: head, body: buffer, deadline: deadline)
+    }
+
+    /// A kept-alive connection to `origin` (unless `fresh`), or a new one once the origin has
+    /// room for it; at the cap, the request looks again every few milliseconds until its deadline.
+    private func connection(
+        to origin: HTTPRequestTarget.Origin, fresh: Bool, addresses: [[UInt8]]?, deadline: NIODeadline
+    ) async throws -> (connection: HTTPConnection, reused: Bool) {
+        while true {
+            switch try take(origin, fresh: fresh) {
+            case .idle(let connection):
+                return (connection, true)
+            case .room:
+                do {
+                    return (try await connect(origin, addresses: addresses, deadline: deadline), false)
+                } catch {
+                    state.withLock { $0.perOrigin[origin, default: 1] -= 1 }
+                    throw error
+                }
+            case .full:
+                guard NIODeadline.now() < deadline else { throw DeliveryHTTPError.timeout }
+                do {
+                    try await Task.sleep(for: .milliseconds(5))
+                } catch {
+                    throw DeliveryHTTPError.cancelled
+                }
+            }
+        }
     }
 
     /// Closes every connection; requests under way fail, and later ones are refused.
@@ -124,18 +159,27 @@ public final class DeliveryHTTPClient: Sendable {
         return result
     }
 
-    private func takeIdle(_ origin: HTTPRequestTarget.Origin) throws -> HTTPConnection? {
+    private enum Take {
+        case idle(HTTPConnection)
+        /// A new connection may be opened; it is counted already.
+        case room
+        case full
+    }
+
+    private func take(_ origin: HTTPRequestTarget.Origin, fresh: Bool) throws -> Take {
         let now = NIODeadline.now()
         var stale: [HTTPConnection] = []
         defer { for connection in stale { connection.close() } }
         return try state.withLock { state in
             guard !state.shutDown else { throw DeliveryHTTPError.shutDown }
             // Newest first: the connection most likely still open, and the old ones age out.
-            while let idle = state.idle[origin]?.popLast() {
-                if idle.connection.isReusable, now - idle.since < configuration.idleTimeout { return idle.connection }
+            while !fresh, let idle = state.idle[origin]?.popLast() {
+                if idle.connection.isReusable, now - idle.since < configuration.idleTimeout { return .idle(idle.connection) }
                 stale.append(idle.connection)
             }
-            return nil
+            guard state.perOrigin[origin, default: 0] < configuration.maxConnectionsPerOrigin else { return .full }
+            state.perOrigin[origin, default: 0] += 1
+            return .room
         }
     }
 
@@ -224,7 +268,11 @@ public final class DeliveryHTTPClient: Sendable {
             throw DeliveryHTTPError.shutDown
         }
         channel.closeFuture.whenComplete { [weak self] _ in
-            self?.state.withLock { _ = $0.open.removeValue(forKey: id) }
+            self?.state.withLock { state in
+                state.open.removeValue(forKey: id)
+                state.perOrigin[origin, default: 1] -= 1
+                if state.perOrigin[origin] == 0 { state.perOrigin[origin] = nil }
+            }
         }
         return connection
     }
