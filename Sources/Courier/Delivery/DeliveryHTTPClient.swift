@@ -123,7 +123,7 @@ public final class DeliveryHTTPClient: Sendable {
                 do {
                     return (try await connect(origin, addresses: addresses, deadline: deadline), false)
                 } catch {
-                    state.withLock { $0.perOrigin[origin, default: 1] -= 1 }
+                    state.withLock { Self.release(origin, in: &$0) }
                     throw error
                 }
             case .full:
@@ -183,6 +183,12 @@ public final class DeliveryHTTPClient: Sendable {
         }
     }
 
+    /// Gives back the place a connection to `origin` held under the per-origin cap.
+    private static func release(_ origin: HTTPRequestTarget.Origin, in state: inout State) {
+        let left = state.perOrigin[origin, default: 1] - 1
+        state.perOrigin[origin] = left > 0 ? left : nil
+    }
+
     private func giveBack(_ connection: HTTPConnection) {
         guard connection.isReusable else { return }
         let kept = state.withLock { state in
@@ -218,7 +224,8 @@ public final class DeliveryHTTPClient: Sendable {
         // Not even a TCP connection once shut down (a retry of a request the shutdown ended).
         guard !state.withLock({ $0.shutDown }) else { throw DeliveryHTTPError.shutDown }
         let tls: NIOSSLContext? = origin.secure ? try tlsContext.get() : nil
-        let serverName = Self.isAddressLiteral(origin.host) ? nil : origin.host
+        // SNI names a host, never an address.
+        let serverName = TargetGuard.addressBytes(origin.host) == nil ? origin.host : nil
         let reusable = ReusableFlag()
         let left = deadline - .now()
         guard left > .zero else { throw DeliveryHTTPError.timeout }
@@ -270,8 +277,7 @@ public final class DeliveryHTTPClient: Sendable {
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.state.withLock { state in
                 state.open.removeValue(forKey: id)
-                state.perOrigin[origin, default: 1] -= 1
-                if state.perOrigin[origin] == 0 { state.perOrigin[origin] = nil }
+                Self.release(origin, in: &state)
             }
         }
         return connection
@@ -322,9 +328,5 @@ public final class DeliveryHTTPClient: Sendable {
 
     private static func isFieldValue(_ value: String) -> Bool {
         value.utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
-    }
-
-    private static func isAddressLiteral(_ host: String) -> Bool {
-        host.contains(":") || host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 }
