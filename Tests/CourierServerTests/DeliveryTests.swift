@@ -404,19 +404,21 @@ import Testing
                 try await server.waitForDelivery(delivery.string("id")!, timeout: .seconds(30)) { $0.state == "succeeded" }
             }
             let times = receiver.requests().map(\.receivedAt)
+            // For a failure's message: each request's time from the cool-down's end, in seconds.
+            let timeline = times.map { String(format: "%.3f", $0.timeIntervalSince(until)) }
             // Requests already under way when it began may still land; after that, nothing until
             // the cool-down ends. The first request then is the probe, alone: the next one
             // starts only once it has been answered (200 ms).
             #expect(until.timeIntervalSince(fifthFailure) > 4.5, "a cool-down of about 5 s from the fifth failure")
             let during = times.filter { $0 > observedAt.addingTimeInterval(0.5) && $0 < until.addingTimeInterval(-0.05) }
-            #expect(during.isEmpty, "nothing sent while cooling down: \(during)")
+            #expect(during.isEmpty, "nothing sent while cooling down: \(timeline)")
             let probe = try #require(times.firstIndex { $0 >= until.addingTimeInterval(-0.05) })
             #expect(probe + 1 < times.count, "more after the probe")
-            #expect(times[probe + 1].timeIntervalSince(times[probe]) >= 0.19, "the probe went alone")
+            #expect(times[probe + 1].timeIntervalSince(times[probe]) >= 0.19, "the probe went alone: \(timeline)")
             // Then the backlog flows again, several at once.
             let afterProbe = Array(times.suffix(from: probe + 1))
             let together = zip(afterProbe, afterProbe.dropFirst()).contains { $1.timeIntervalSince($0) < 0.1 }
-            #expect(together, "requests side by side again after the probe: \(afterProbe)")
+            #expect(together, "requests side by side again after the probe: \(timeline), observed \(String(describing: cooling)) at \(observedAt.timeIntervalSince(until))")
             let healthy = try await server.api.get("/v1/endpoints/\(endpointID)")["health"]?.objectValue
             #expect(healthy?["state"]?.stringValue == "healthy" && healthy?["failureStreak"] == .integer(0))
             #expect(healthy?["lastSuccessAt"]?.stringValue != nil)

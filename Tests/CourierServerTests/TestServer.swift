@@ -115,7 +115,7 @@ struct TestServer {
             }
         )
         let runner: [any Service] = runsOperations ? [BulkOperationRunner(store: store, logger: logger)] : []
-        try await running(runner + [engine, app], logger: logger) {
+        try await running(runner + [engine, app], logger: logger, onEnd: { portContinuation.finish() }) {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             let baseURL = "http://127.0.0.1:\(port)"
@@ -124,9 +124,16 @@ struct TestServer {
     }
 
     /// Runs `body` while `services` run, then shuts them down gracefully and waits for them.
-    static func running(_ services: [any Service], logger: Logger, _ body: () async throws -> Void) async throws {
+    /// `onEnd` is called once the services have ended, early (one failed to start) or not, so
+    /// that nothing waits forever for a server that never ran.
+    static func running(
+        _ services: [any Service], logger: Logger, onEnd: @escaping @Sendable () -> Void = {}, _ body: () async throws -> Void
+    ) async throws {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
-        let running = Task { try await group.run() }
+        let running = Task {
+            defer { onEnd() }
+            try await group.run()
+        }
         do {
             try await body()
         } catch {
