@@ -93,7 +93,10 @@ struct MultiNodeTests {
         let accepted = try await Self.publish(api!, batches: 1, size: 60)
         let delivered = try await Self.waitForAll(accepted, at: receiver)
         #expect(delivered == accepted)
-        #expect(receiver.peakConcurrency <= 3, "peak \(receiver.peakConcurrency) with maxInFlight 3 on three nodes")
+        #expect(
+            receiver.peakConcurrency <= 3,
+            "peak \(receiver.peakConcurrency) with maxInFlight 3 on three nodes; \(receiver.requests().count) requests for \(accepted.count) events"
+        )
         #expect(receiver.peakConcurrency >= 2, "the nodes should have sent in parallel")
         for node in nodes { node.kill(SIGTERM) }
         for node in nodes { #expect(try await node.waitForExit() == 0) }
