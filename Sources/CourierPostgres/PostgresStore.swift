@@ -21,13 +21,21 @@ public final class PostgresStore: Store {
     private let hub = SignalHub()
     private let logger: Logger
     private let runTask: Task<Void, Never>
+    /// Ends once the run task has begun, so that the first query does not race the pool's start
+    /// (PostgresNIO warns of every lease asked for before `run()`).
+    private let running: AsyncStream<Void>
     private let listenTask: Mutex<Task<Void, Never>?> = Mutex(nil)
 
     private init(client: PostgresClient, operationTimeout: Duration, logger: Logger) {
         self.client = client
         self.operationTimeout = operationTimeout
         self.logger = logger
-        runTask = Task { await client.run() }
+        let (running, started) = AsyncStream<Void>.makeStream()
+        self.running = running
+        runTask = Task {
+            started.finish()
+            await client.run()
+        }
     }
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), applies the schema
@@ -42,6 +50,7 @@ public final class PostgresStore: Store {
         configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let store = PostgresStore(client: client, operationTimeout: operationTimeout, logger: logger)
+        for await _ in store.running {}
         do {
             if migrate { try await store.migrate() }
             try await store.wrap { try await $0.query("SELECT 1", logger: Self.queryLogger) }
