@@ -499,7 +499,10 @@ public final class SQLiteStore: Store {
 
     /// The WHERE clause and binds for a filter.
     static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [SQLiteValue]) {
-        whereClause(filter.conditions(tenantID: tenantID))
+        var conditions = filter.conditions(tenantID: tenantID)
+        // Said out loud, or SQLite would not use the partial index of states for the filter.
+        if let state = filter.state, SQLiteSchema.isIndexed(state) { conditions.append((SQLiteSchema.indexedStates, [])) }
+        return whereClause(conditions)
     }
 
     /// The WHERE clause and binds for conditions shared with the PostgreSQL store.
@@ -1284,7 +1287,7 @@ public final class SQLiteStore: Store {
                 for state in [DeliveryState.pending, .retrying] {
                     // A range of the (tenant_id, state, id) index: as long as that state's backlog.
                     let count = try db.queryFirst(
-                        "SELECT COUNT(*) FROM deliveries WHERE tenant_id = ? AND state = ?",
+                        "SELECT COUNT(*) FROM deliveries WHERE tenant_id = ? AND state = ? AND \(SQLiteSchema.indexedStates)",
                         [.text(tenant), .integer(Int64(state.storageCode))], { Int($0.int(0)) }
                     ) ?? 0
                     if count > 0 { byState.append(Backlog.Count(tenantID: tenant, key: state.rawValue, count: count)) }

@@ -591,6 +591,24 @@ public enum StoreConformance {
             "type and endpoint together"
         )
         try expect(try await store.countDeliveries(tenantID: "other", filter: DeliveryFilter(eventKey: "case-7")) == 0, "key scoped")
+
+        // By the state it ended in: succeeded (which the SQLite store's index of states leaves
+        // out) and rejected (which it holds), each found and counted, and the rest still pending.
+        let epA = try endpoint("ep_a", types: ["a.*"])
+        let now = t0.addingTimeInterval(600)
+        let ended = try await store.claim(endpointID: "ep_a", limit: 2, now: now, leaseUntil: now.addingTimeInterval(60)).deliveries
+        try expect(ended.count == 2, "two claimed to end: \(ended.count)")
+        _ = try await record(store, ended[0], endpoint: epA, status: 204, at: now)
+        _ = try await record(store, ended[1], endpoint: epA, status: 400, at: now)
+        for (state, delivery) in [(DeliveryState.succeeded, ended[0]), (.rejected, ended[1])] {
+            let found = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: state), page: PageRequest(limit: 50))
+            try expect(found.items.map(\.id) == [delivery.deliveryID], "by state \(state): \(found.items.map(\.id))")
+            try expect(try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: state)) == 1, "count by \(state)")
+            let withEndpoint = DeliveryFilter(endpointID: "ep_a", state: state)
+            try expect(try await store.countDeliveries(tenantID: Tenant.defaultID, filter: withEndpoint) == 1, "by endpoint and \(state)")
+            try expect(try await store.countDeliveries(tenantID: "other", filter: DeliveryFilter(state: state)) == 0, "\(state) scoped")
+        }
+        try expect(try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .pending)) == 7, "the rest pending")
     }
 
     static func actions(_ store: any Store) async throws {

@@ -27,6 +27,23 @@ import Testing
         try await Self.withStore { store, _ in try await check.run(store) }
     }
 
+    /// A list or count by a state that the index of states holds goes through that index (SQLite
+    /// uses a partial index only for a query that states its condition), and the states most
+    /// deliveries pass through are left out of it.
+    @Test func queriesByStateUseThePartialIndexOfStates() async throws {
+        try await Self.withStore { _, path in
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            for state in DeliveryState.allCases {
+                let (clause, binds) = SQLiteStore.whereClause(tenantID: Tenant.defaultID, filter: DeliveryFilter(state: state))
+                let plan = try connection.query("EXPLAIN QUERY PLAN SELECT COUNT(*) FROM deliveries WHERE \(clause)", binds) { $0.text(3) }
+                #expect(plan.joined().contains("deliveries_state") == SQLiteSchema.isIndexed(state), "\(state): \(plan)")
+            }
+            #expect(!SQLiteSchema.isIndexed(.succeeded) && !SQLiteSchema.isIndexed(.batched) && SQLiteSchema.isIndexed(.exhausted))
+            let index = try connection.queryFirst("SELECT sql FROM sqlite_master WHERE name = 'deliveries_state'") { $0.text(0) }
+            #expect(index?.hasSuffix("WHERE " + SQLiteSchema.indexedStates) == true, "\(index ?? "no index")")
+        }
+    }
+
     /// Sessions saved before each kept a count of its failed instances are counted by the
     /// migration that added the count, so a list of the failed ones finds them.
     @Test func theMigrationCountsTheFailedInstancesOfSessionsSavedBeforeIt() async throws {
