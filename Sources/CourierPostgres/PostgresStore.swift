@@ -1003,7 +1003,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [String]) async throws -> Claim {
         try await transaction(durable: false) { connection in
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
             // is what lets maxInFlight count every node's leases, and batches form whole.
@@ -1014,16 +1014,23 @@ public final class PostgresStore: Store {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
             let nowMillis = Timestamp.millis(now)
-            let leased = try await connection.first(
-                "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1)",
-                [.text(endpointID), .integer(nowMillis)]
-            ) { try $0.int(0) } ?? 0
             var capacity = endpoint.effectiveMaxInFlight
+            var uncounted = answered
             switch endpoint.health.state(at: now) {
             case .healthy: break
             case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
-            case .probing: capacity = 1
+            case .probing:
+                capacity = 1
+                uncounted = []
             }
+            // Every node's leases count, except the caller's answered ones.
+            let leased = try await connection.first(
+                """
+                SELECT COUNT(*) FROM deliveries
+                WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1) AND NOT (id = ANY($3::text[]))
+                """,
+                [.text(endpointID), .integer(nowMillis), .texts(uncounted)]
+            ) { try $0.int(0) } ?? 0
             let allowed = min(limit, capacity - Int(leased))
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))

@@ -802,30 +802,34 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
-        try await database.write(durable: false) { db in
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [String]) async throws -> Claim {
+        let answeredList = StoredForm.jsonList(answered)
+        return try await database.write(durable: false) { db in
             guard let endpoint = try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
                 Self.endpoint
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
-            // maxInFlight counts every lease still running, not only this claim's. By the index
-            // of leased rows: without statistics SQLite would pick the index of all active ones
-            // and count through the whole backlog.
-            let leased = try db.queryFirst(
-                """
-                SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_leased
-                WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)
-                """,
-                [.text(endpointID), .integer(Timestamp.millis(now))]
-            ) { Int($0.int(0)) } ?? 0
             var capacity = endpoint.effectiveMaxInFlight
+            var uncounted = answeredList
             switch endpoint.health.state(at: now) {
             case .healthy: break
             case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
-            case .probing: capacity = 1
+            case .probing:
+                capacity = 1
+                uncounted = "[]"
             }
+            // maxInFlight counts every lease still running, not only this claim's, but not the
+            // caller's answered ones. By the index of leased rows: without statistics SQLite
+            // would pick the index of all active ones and count through the whole backlog.
+            let leased = try db.queryFirst(
+                """
+                SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_leased
+                WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1) AND id NOT IN (SELECT value FROM json_each(?))
+                """,
+                [.text(endpointID), .integer(Timestamp.millis(now)), .text(uncounted)]
+            ) { Int($0.int(0)) } ?? 0
             let allowed = min(limit, capacity - leased)
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
@@ -881,7 +885,7 @@ public final class SQLiteStore: Store {
                 events.reserveCapacity(eventIDs.count)
                 for event in try db.query(
                     "SELECT \(StoredForm.eventColumns) FROM events WHERE id IN (SELECT value FROM json_each(?))",
-                    [.text(String(decoding: JSONValue.array(eventIDs.map(JSONValue.string)).bytes, as: UTF8.self))], Self.event
+                    [.text(StoredForm.jsonList(eventIDs))], Self.event
                 ) {
                     events[event.id] = event
                 }

@@ -146,6 +146,10 @@ public enum StoreConformance {
         claim = try await store.claim(endpointID: "ep_a", limit: 10, now: probeAt, leaseUntil: probeAt.addingTimeInterval(60))
         try expect(claim.deliveries.count == 1, "one probe: \(claim.deliveries.count)")
         try expect(try await store.claim(endpointID: "ep_a", limit: 10, now: probeAt, leaseUntil: probeAt.addingTimeInterval(60)).deliveries.isEmpty, "one at a time")
+        let answeredProbe = try await store.claim(
+            endpointID: "ep_a", limit: 10, now: probeAt, leaseUntil: probeAt.addingTimeInterval(60), answered: [claim.deliveries[0].deliveryID]
+        )
+        try expect(answeredProbe.deliveries.isEmpty, "an answered probe still holds its slot until its outcome is recorded")
         _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 500, at: probeAt)
         health = try unwrap(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a"), "endpoint").health
         let secondRest = try unwrap(health.cooldownUntil, "cool-down").timeIntervalSince(probeAt)
@@ -378,6 +382,15 @@ public enum StoreConformance {
         _ = try await record(store, first.deliveries[0], endpoint: ep, status: 200, at: now)
         let freed = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
         try expect(freed.deliveries.count == 1, "one slot freed: \(freed.deliveries.count)")
+        // So does an answer not yet recorded, for the claimer that names it: nothing of it is at
+        // the receiver. Named or not, the answered delivery itself is not claimed again.
+        let answered = second.deliveries[0]
+        let unnamed = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(unnamed.deliveries.isEmpty, "an answer still counts for a claimer that does not name it")
+        let named = try await store.claim(
+            endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60), answered: [answered.deliveryID, "dlv_unknown"]
+        )
+        try expect(named.deliveries.count == 1 && named.deliveries[0].deliveryID != answered.deliveryID, "its slot is free for the claimer that names it")
         // So does a lease that ran out.
         let later = now.addingTimeInterval(61)
         let expired = try await store.claim(endpointID: "ep_a", limit: 10, now: later, leaseUntil: later.addingTimeInterval(60))

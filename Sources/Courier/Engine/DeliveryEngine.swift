@@ -44,7 +44,8 @@ public struct DeliveryEngine: Service {
         case claimed(endpointID: String, Claim)
         case claimFailed(endpointID: String, any Error)
         case sent(endpointID: String, AttemptRecord)
-        case recorded([String: Int])
+        /// The deliveries whose outcomes were recorded, by endpoint.
+        case recorded([String: [String]])
         case tick
         case shutdown
         case graceOver
@@ -85,7 +86,7 @@ public struct DeliveryEngine: Service {
             }
             group.addTask { [store, logger] in
                 await recorder.run(store: store, logger: logger) { batch in
-                    continuation.yield(.recorded(batch.reduce(into: [:]) { $0[$1.endpointID, default: 0] += 1 }))
+                    continuation.yield(.recorded(batch.reduce(into: [:]) { $0[$1.endpointID, default: []].append($1.attempt.deliveryID) }))
                 }
             }
             group.addTask { [store, logger, configuration] in
@@ -125,13 +126,13 @@ public struct DeliveryEngine: Service {
                         state.claimFailed(endpointID: endpointID, retryAt: Date().addingTimeInterval(1))
                     case .sent(let endpointID, let record):
                         released = state.sent(
-                            endpointID: endpointID,
+                            endpointID: endpointID, deliveryID: record.attempt.deliveryID,
                             nextAttemptAt: record.transition.state.isActive ? record.transition.nextAttemptAt : nil,
                             disabled: record.transition.disableEndpointReason != nil
                         )
                         await recorder.append(record)
-                    case .recorded(let counts):
-                        for (endpointID, count) in counts { state.recorded(endpointID: endpointID, count: count) }
+                    case .recorded(let recorded):
+                        for (endpointID, deliveryIDs) in recorded { state.recorded(endpointID: endpointID, deliveryIDs: deliveryIDs) }
                     case .tick:
                         timerAt = nil
                     case .shutdown:
@@ -163,11 +164,13 @@ public struct DeliveryEngine: Service {
 
                     let now = Date()
                     let actions = state.nextActions(now: now)
-                    for (endpointID, limit) in actions.claims {
+                    for (endpointID, limit, answered) in actions.claims {
                         let leaseUntil = now.addingTimeInterval(configuration.lease)
                         group.addTask { [store] in
                             do {
-                                let claim = try await store.claim(endpointID: endpointID, limit: limit, now: now, leaseUntil: leaseUntil)
+                                let claim = try await store.claim(
+                                    endpointID: endpointID, limit: limit, now: now, leaseUntil: leaseUntil, answered: answered
+                                )
                                 continuation.yield(.claimed(endpointID: endpointID, claim))
                             } catch {
                                 continuation.yield(.claimFailed(endpointID: endpointID, error))

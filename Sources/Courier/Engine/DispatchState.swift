@@ -18,8 +18,10 @@ public struct DispatchState: Sendable {
         /// Claimed, waiting for a free slot.
         var queued: Deque<ClaimedDelivery> = []
         var inFlight = 0
-        /// Sent, but the store has not yet recorded the outcome: the lease still counts there.
-        var unrecorded = 0
+        /// Sent and answered, but not yet recorded: the store still holds their leases. Nothing
+        /// of theirs is at the receiver any more, so their slots are free again, and a claim
+        /// names them for the store to leave out of its count (see ``Store/claim(endpointID:limit:now:leaseUntil:answered:)``).
+        var answered: Set<String> = []
         /// The earliest retry among outcomes not yet recorded. A claim made before the record
         /// lands finds the delivery still leased (and is told it is due when the lease ends),
         /// so the retry is asked for again once the record is in.
@@ -38,11 +40,11 @@ public struct DispatchState: Sendable {
         var maxInFlight: Int { endpoint?.effectiveMaxInFlight ?? Endpoint.defaultMaxInFlight }
 
         var isIdle: Bool {
-            queued.isEmpty && inFlight == 0 && unrecorded == 0 && !claiming && nextDueAt == nil && scheduledWake == nil
+            queued.isEmpty && inFlight == 0 && answered.isEmpty && !claiming && nextDueAt == nil && scheduledWake == nil
         }
 
-        /// Leases this engine holds for the endpoint, as the store counts them.
-        var held: Int { inFlight + queued.count + unrecorded }
+        /// Slots this engine fills at the endpoint: requests under way, and claimed deliveries waiting for one.
+        var busy: Int { inFlight + queued.count }
     }
 
     struct Wake: Comparable, Sendable {
@@ -53,7 +55,8 @@ public struct DispatchState: Sendable {
 
     /// What the engine should do now.
     public struct Actions: Sendable {
-        public var claims: [(endpointID: String, limit: Int)] = []
+        /// Each with the lane's answered deliveries, for the store to leave out of its count.
+        public var claims: [(endpointID: String, limit: Int, answered: [String])] = []
         public var sends: [(endpoint: Endpoint, delivery: ClaimedDelivery)] = []
         /// When to call ``nextActions(now:)`` again if nothing else happens first.
         public var wakeAt: Date?
@@ -149,13 +152,13 @@ public struct DispatchState: Sendable {
         schedule(endpointID, at: retryAt)
     }
 
-    /// A request finished; `nextAttemptAt` is when its delivery is due again, if it is.
-    /// `disabled` tells that the attempt disabled the endpoint (410 Gone).
+    /// The request for `deliveryID` finished; `nextAttemptAt` is when its delivery is due again,
+    /// if it is. `disabled` tells that the attempt disabled the endpoint (410 Gone).
     /// - Returns: leases to give back because the endpoint stopped taking work.
-    public mutating func sent(endpointID: String, nextAttemptAt: Date?, disabled: Bool) -> [Lease] {
+    public mutating func sent(endpointID: String, deliveryID: String, nextAttemptAt: Date?, disabled: Bool) -> [Lease] {
         guard var lane = lanes[endpointID] else { return [] }
         lane.inFlight -= 1
-        lane.unrecorded += 1
+        lane.answered.insert(deliveryID)
         var released: [Lease] = []
         if disabled {
             released = lane.queued.map(\.lease)
@@ -169,12 +172,12 @@ public struct DispatchState: Sendable {
         return released
     }
 
-    /// The store has recorded `count` outcomes for the endpoint: their leases are gone there too.
-    public mutating func recorded(endpointID: String, count: Int) {
+    /// The store has recorded the outcomes of `deliveryIDs` for the endpoint: their leases are gone there too.
+    public mutating func recorded(endpointID: String, deliveryIDs: some Sequence<String>) {
         guard var lane = lanes[endpointID] else { return }
-        lane.unrecorded = max(0, lane.unrecorded - count)
+        lane.answered.subtract(deliveryIDs)
         let retry = lane.retryAfterRecord
-        if lane.unrecorded == 0 { lane.retryAfterRecord = nil }
+        if lane.answered.isEmpty { lane.retryAfterRecord = nil }
         lanes[endpointID] = lane
         if let retry { due(endpointID: endpointID, at: retry) }
         dirty.insert(endpointID)
@@ -219,13 +222,13 @@ public struct DispatchState: Sendable {
             // free slots only, and only once a few are free so that claims come in batches.
             // Until the endpoint is known (its maxInFlight, and whether it is active), claim one.
             let known = lane.endpoint != nil
-            let wanted = (known ? lane.maxInFlight : 1) - lane.held
+            let wanted = (known ? lane.maxInFlight : 1) - lane.busy
             let batch = known ? max(1, lane.maxInFlight / 4) : 1
             if !isDraining, !lane.claiming, wanted >= batch, let due = lane.nextDueAt, due <= now {
                 lane.claiming = true
                 lane.claimLimit = wanted
                 lane.nextDueAt = nil
-                actions.claims.append((id, wanted))
+                actions.claims.append((id, wanted, Array(lane.answered)))
             }
             if lane.isIdle {
                 lanes[id] = nil

@@ -137,8 +137,15 @@ public protocol Store: Sendable {
     /// Every endpoint with work that is due now or later, with the earliest time; used when a
     /// worker starts and as a periodic safety net behind ``signals()``.
     func dueEndpoints() async throws -> [DueWork]
-    /// Leases up to `limit` due deliveries of one active endpoint, oldest due first.
-    func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim
+    /// Leases up to `limit` due deliveries of one active endpoint, oldest due first, never
+    /// more than the endpoint's `maxInFlight` leases in all (every node's).
+    ///
+    /// `answered` names deliveries the caller sent and had answered whose records may not have
+    /// landed yet. While the endpoint is healthy their leases do not count against its
+    /// `maxInFlight`, since nothing of theirs is at the receiver any more: a slot is free again
+    /// when its answer comes, not once its record commits. While it is probing they count,
+    /// so that nothing more goes before the probe's outcome is known.
+    func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [String]) async throws -> Claim
     /// Records attempts and their transitions. An attempt is always kept; a transition is
     /// applied only while the record's lease token is still the delivery's current one.
     func record(_ records: [AttemptRecord]) async throws
@@ -161,6 +168,13 @@ public protocol Store: Sendable {
     /// What is waiting, store-wide, for the metrics. Reads indexes of active deliveries only,
     /// so its cost follows the backlog, not the history.
     func backlog(now: Date) async throws -> Backlog
+}
+
+extension Store {
+    /// A claim by a caller with no answered deliveries awaiting their records.
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
+        try await claim(endpointID: endpointID, limit: limit, now: now, leaseUntil: leaseUntil, answered: [])
+    }
 }
 
 /// How many attempts ended in one outcome during one minute.

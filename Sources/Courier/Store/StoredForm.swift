@@ -89,6 +89,11 @@ public enum StoredForm {
     }
 
     /// Response headers as `[[name, value], ...]`, keeping order and duplicates.
+    /// A JSON array of strings: a list bound as one parameter (SQLite reads it with `json_each`).
+    public static func jsonList(_ strings: [String]) -> String {
+        text(.array(strings.map(JSONValue.string)))
+    }
+
     public static func responseHeaders(_ headers: [HeaderField]) -> String {
         text(.array(headers.map { .array([.string($0.name), .string($0.value)]) }))
     }
