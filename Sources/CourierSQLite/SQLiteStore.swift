@@ -839,23 +839,25 @@ public final class SQLiteStore: Store {
             // dead worker's); its events' deliveries wait to be gathered into new ones below.
             // An ordered endpoint's only candidate is its oldest active delivery, due or not.
             // Task runs are never batched: a batching endpoint claims them one by one beside its batches.
+            // Candidates by rowid: the update then reaches each row directly, not through the
+            // index of text ids.
             let candidates = endpoint.ordered
-                ? "SELECT id FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 AND rowid = (\(Self.headRowid)) LIMIT ?4"
+                ? "SELECT rowid FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 AND rowid = (\(Self.headRowid)) LIMIT ?4"
                 : endpoint.batch == nil
-                    ? "SELECT id FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 ORDER BY due_at, rowid LIMIT ?4"
+                    ? "SELECT rowid FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 ORDER BY due_at, rowid LIMIT ?4"
                     : """
-                    SELECT id FROM (
-                        SELECT id, due_at, rowid AS r FROM deliveries
+                    SELECT r FROM (
+                        SELECT due_at, rowid AS r FROM deliveries
                         WHERE endpoint_id = ?2 AND state IN (0, 1) AND event_id IS NULL AND due_at <= ?3
                         UNION ALL
-                        SELECT id, due_at, rowid AS r FROM deliveries
+                        SELECT due_at, rowid AS r FROM deliveries
                         WHERE endpoint_id = ?2 AND state IN (0, 1) AND session_uid IS NOT NULL AND due_at <= ?3
                     ) ORDER BY due_at, r LIMIT ?4
                     """
             var rows = try db.query(
                 """
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
-                WHERE id IN (\(candidates))
+                WHERE rowid IN (\(candidates))
                 RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
                     single_shot, lease_token, session_uid, instance, message_id, next_attempt_at
                 """,
@@ -970,8 +972,8 @@ public final class SQLiteStore: Store {
         try db.run(
             """
             UPDATE deliveries SET state = ?1, batch_id = ?2, due_at = NULL, next_attempt_at = NULL, updated_at = ?3
-            WHERE id IN (
-                SELECT id FROM deliveries
+            WHERE rowid IN (
+                SELECT rowid FROM deliveries
                 WHERE endpoint_id = ?4 AND state IN (0, 1) AND due_at <= ?3 AND event_id IS NOT NULL AND session_uid IS NULL
                 ORDER BY due_at, rowid LIMIT ?5
             )
