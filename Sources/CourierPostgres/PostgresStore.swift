@@ -1003,7 +1003,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [String]) async throws -> Claim {
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
         try await transaction(durable: false) { connection in
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
             // is what lets maxInFlight count every node's leases, and batches form whole.
@@ -1027,9 +1027,10 @@ public final class PostgresStore: Store {
             let leased = try await connection.first(
                 """
                 SELECT COUNT(*) FROM deliveries
-                WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1) AND NOT (id = ANY($3::text[]))
+                WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1)
+                    AND NOT (lease_token || ' ' || id = ANY($3::text[]))
                 """,
-                [.text(endpointID), .integer(nowMillis), .texts(uncounted)]
+                [.text(endpointID), .integer(nowMillis), .texts(uncounted.map(StoredForm.leaseKey))]
             ) { try $0.int(0) } ?? 0
             let allowed = min(limit, capacity - Int(leased))
             guard allowed > 0 else {

@@ -802,8 +802,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [String]) async throws -> Claim {
-        let answeredList = StoredForm.jsonList(answered)
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
+        let answeredList = StoredForm.jsonList(answered.map(StoredForm.leaseKey))
         return try await database.write(durable: false) { db in
             guard let endpoint = try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
@@ -826,7 +826,8 @@ public final class SQLiteStore: Store {
             let leased = try db.queryFirst(
                 """
                 SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_leased
-                WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1) AND id NOT IN (SELECT value FROM json_each(?))
+                WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)
+                    AND lease_token || ' ' || id NOT IN (SELECT value FROM json_each(?))
                 """,
                 [.text(endpointID), .integer(Timestamp.millis(now)), .text(uncounted)]
             ) { Int($0.int(0)) } ?? 0

@@ -147,7 +147,7 @@ public enum StoreConformance {
         try expect(claim.deliveries.count == 1, "one probe: \(claim.deliveries.count)")
         try expect(try await store.claim(endpointID: "ep_a", limit: 10, now: probeAt, leaseUntil: probeAt.addingTimeInterval(60)).deliveries.isEmpty, "one at a time")
         let answeredProbe = try await store.claim(
-            endpointID: "ep_a", limit: 10, now: probeAt, leaseUntil: probeAt.addingTimeInterval(60), answered: [claim.deliveries[0].deliveryID]
+            endpointID: "ep_a", limit: 10, now: probeAt, leaseUntil: probeAt.addingTimeInterval(60), answered: [claim.deliveries[0].lease]
         )
         try expect(answeredProbe.deliveries.isEmpty, "an answered probe still holds its slot until its outcome is recorded")
         _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 500, at: probeAt)
@@ -387,8 +387,15 @@ public enum StoreConformance {
         let answered = second.deliveries[0]
         let unnamed = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
         try expect(unnamed.deliveries.isEmpty, "an answer still counts for a claimer that does not name it")
+        var stale = answered.lease
+        stale.token -= 1
+        let staleNamed = try await store.claim(
+            endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60), answered: [stale]
+        )
+        try expect(staleNamed.deliveries.isEmpty, "a lease that is no longer the delivery's current one still counts")
         let named = try await store.claim(
-            endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60), answered: [answered.deliveryID, "dlv_unknown"]
+            endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60),
+            answered: [answered.lease, Lease(deliveryID: "dlv_unknown", token: 1)]
         )
         try expect(named.deliveries.count == 1 && named.deliveries[0].deliveryID != answered.deliveryID, "its slot is free for the claimer that names it")
         // So does a lease that ran out.

@@ -75,7 +75,7 @@ import Testing
     @Test func sentFreesASlot() {
         var s = claimedThree()
         _ = s.nextActions(now: t0)
-        let released = s.sent(endpointID: endpointID, deliveryID: "dlv_1", nextAttemptAt: nil, disabled: false)
+        let released = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: nil, disabled: false)
         #expect(released.isEmpty)
         let a = s.nextActions(now: t0)
         #expect(sentIDs(a) == ["dlv_3"])
@@ -83,7 +83,7 @@ import Testing
         #expect(s.inFlightCount == 2)
         #expect(s.heldCount == 2)
         // Nothing left to send.
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_2", nextAttemptAt: nil, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_2", token: 102), nextAttemptAt: nil, disabled: false)
         #expect(s.nextActions(now: t0).sends.isEmpty)
         #expect(s.inFlightCount == 1)
     }
@@ -96,7 +96,7 @@ import Testing
         #expect(s.isDraining)
         #expect(s.heldCount == 2)
         // A slot frees and new work is due: neither a send nor a claim follows.
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_1", nextAttemptAt: t0, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: t0, disabled: false)
         s.due(endpointID: "ep_2", at: t0)
         let a = s.nextActions(now: t0.addingTimeInterval(1))
         #expect(a.claims.isEmpty)
@@ -147,13 +147,13 @@ import Testing
         let a = s.nextActions(now: t0)
         #expect(a.sends.isEmpty)
         #expect(a.claims.isEmpty)
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_1", nextAttemptAt: nil, disabled: false)
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_2", nextAttemptAt: nil, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: nil, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_2", token: 102), nextAttemptAt: nil, disabled: false)
         // Answered, so their slots are free; the claim names them, since the store holds their
         // leases until the outcomes are recorded.
         let b = s.nextActions(now: t0)
         #expect(claimsOf(b) == ["ep_1:1"])
-        #expect(b.claims.first?.answered.sorted() == ["dlv_1", "dlv_2"])
+        #expect(b.claims.first?.answered.map(\.deliveryID).sorted() == ["dlv_1", "dlv_2"])
     }
 
     @Test func endpointChangedForUnknownEndpointReturnsNothing() {
@@ -164,7 +164,7 @@ import Testing
     @Test func goneDisablesAndHandsBackQueued() {
         var s = claimedThree()
         _ = s.nextActions(now: t0)
-        let released = s.sent(endpointID: endpointID, deliveryID: "dlv_1", nextAttemptAt: t0, disabled: true)
+        let released = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: t0, disabled: true)
         #expect(released == [Lease(deliveryID: "dlv_3", token: 103)])
         #expect(s.nextActions(now: t0).sends.isEmpty)
     }
@@ -205,19 +205,19 @@ import Testing
         #expect(claimsOf(a) == ["ep_1:1"] && a.claims.first?.answered == [])
         _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [delivery(2)], nextDueAt: t0), now: t0)
         _ = s.nextActions(now: t0)
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_1", nextAttemptAt: nil, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: nil, disabled: false)
         let b = s.nextActions(now: t0)
-        #expect(claimsOf(b) == ["ep_1:1"] && b.claims.first?.answered == ["dlv_1"], "the slot is free before the record")
+        #expect(claimsOf(b) == ["ep_1:1"] && b.claims.first?.answered == [Lease(deliveryID: "dlv_1", token: 101)], "the slot is free before the record")
         _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [delivery(3)], nextDueAt: t0), now: t0)
         #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_3"])
         // Once recorded, the store no longer holds its lease, and claims stop naming it.
         s.recorded(endpointID: endpointID, deliveryIDs: ["dlv_1"])
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_2", nextAttemptAt: nil, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_2", token: 102), nextAttemptAt: nil, disabled: false)
         let c = s.nextActions(now: t0)
-        #expect(claimsOf(c) == ["ep_1:1"] && c.claims.first?.answered == ["dlv_2"])
+        #expect(claimsOf(c) == ["ep_1:1"] && c.claims.first?.answered == [Lease(deliveryID: "dlv_2", token: 102)])
         // Every answer recorded, nothing under way, nothing due: the lane is forgotten.
         _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 2), deliveries: [], nextDueAt: nil), now: t0)
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_3", nextAttemptAt: nil, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_3", token: 103), nextAttemptAt: nil, disabled: false)
         s.recorded(endpointID: endpointID, deliveryIDs: ["dlv_2", "dlv_3"])
         _ = s.nextActions(now: t0)
         #expect(s.heldCount == 0 && s.outstandingCount == 0)
@@ -233,7 +233,7 @@ import Testing
         _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1)], nextDueAt: nil), now: t0)
         #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_1"])
         let retryAt = t0.addingTimeInterval(0.2)
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_1", nextAttemptAt: retryAt, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: retryAt, disabled: false)
         #expect(claimsOf(s.nextActions(now: retryAt)) == ["ep_1:4"])
         let leaseEnd = t0.addingTimeInterval(60)
         _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [], nextDueAt: leaseEnd), now: retryAt)
@@ -257,7 +257,7 @@ import Testing
         _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1), delivery(2), delivery(3), delivery(4)], nextDueAt: t0), now: retryAt)
         let b = s.nextActions(now: retryAt)
         #expect(sentIDs(b).count == 4)
-        _ = s.sent(endpointID: endpointID, deliveryID: "dlv_1", nextAttemptAt: nil, disabled: false)
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: nil, disabled: false)
         s.recorded(endpointID: endpointID, deliveryIDs: ["dlv_1"])
         #expect(claimsOf(s.nextActions(now: retryAt)) == ["ep_1:1"])
     }

@@ -86,7 +86,7 @@ public struct DeliveryEngine: Service {
             }
             group.addTask { [store, logger] in
                 await recorder.run(store: store, logger: logger) { batch in
-                    continuation.yield(.recorded(batch.reduce(into: [:]) { $0[$1.endpointID, default: []].append($1.attempt.deliveryID) }))
+                    continuation.yield(.recorded(batch.reduce(into: [:]) { $0[$1.endpointID, default: []].append($1.lease.deliveryID) }))
                 }
             }
             group.addTask { [store, logger, configuration] in
@@ -126,7 +126,7 @@ public struct DeliveryEngine: Service {
                         state.claimFailed(endpointID: endpointID, retryAt: Date().addingTimeInterval(1))
                     case .sent(let endpointID, let record):
                         released = state.sent(
-                            endpointID: endpointID, deliveryID: record.attempt.deliveryID,
+                            endpointID: endpointID, lease: record.lease,
                             nextAttemptAt: record.transition.state.isActive ? record.transition.nextAttemptAt : nil,
                             disabled: record.transition.disableEndpointReason != nil
                         )

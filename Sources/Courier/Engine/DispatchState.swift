@@ -21,7 +21,7 @@ public struct DispatchState: Sendable {
         /// Sent and answered, but not yet recorded: the store still holds their leases. Nothing
         /// of theirs is at the receiver any more, so their slots are free again, and a claim
         /// names them for the store to leave out of its count (see ``Store/claim(endpointID:limit:now:leaseUntil:answered:)``).
-        var answered: Set<String> = []
+        var answered: [String: Lease] = [:]
         /// The earliest retry among outcomes not yet recorded. A claim made before the record
         /// lands finds the delivery still leased (and is told it is due when the lease ends),
         /// so the retry is asked for again once the record is in.
@@ -56,7 +56,7 @@ public struct DispatchState: Sendable {
     /// What the engine should do now.
     public struct Actions: Sendable {
         /// Each with the lane's answered deliveries, for the store to leave out of its count.
-        public var claims: [(endpointID: String, limit: Int, answered: [String])] = []
+        public var claims: [(endpointID: String, limit: Int, answered: [Lease])] = []
         public var sends: [(endpoint: Endpoint, delivery: ClaimedDelivery)] = []
         /// When to call ``nextActions(now:)`` again if nothing else happens first.
         public var wakeAt: Date?
@@ -152,13 +152,13 @@ public struct DispatchState: Sendable {
         schedule(endpointID, at: retryAt)
     }
 
-    /// The request for `deliveryID` finished; `nextAttemptAt` is when its delivery is due again,
-    /// if it is. `disabled` tells that the attempt disabled the endpoint (410 Gone).
+    /// The request made under `lease` finished; `nextAttemptAt` is when its delivery is due
+    /// again, if it is. `disabled` tells that the attempt disabled the endpoint (410 Gone).
     /// - Returns: leases to give back because the endpoint stopped taking work.
-    public mutating func sent(endpointID: String, deliveryID: String, nextAttemptAt: Date?, disabled: Bool) -> [Lease] {
+    public mutating func sent(endpointID: String, lease: Lease, nextAttemptAt: Date?, disabled: Bool) -> [Lease] {
         guard var lane = lanes[endpointID] else { return [] }
         lane.inFlight -= 1
-        lane.answered.insert(deliveryID)
+        lane.answered[lease.deliveryID] = lease
         var released: [Lease] = []
         if disabled {
             released = lane.queued.map(\.lease)
@@ -175,7 +175,7 @@ public struct DispatchState: Sendable {
     /// The store has recorded the outcomes of `deliveryIDs` for the endpoint: their leases are gone there too.
     public mutating func recorded(endpointID: String, deliveryIDs: some Sequence<String>) {
         guard var lane = lanes[endpointID] else { return }
-        lane.answered.subtract(deliveryIDs)
+        for id in deliveryIDs { lane.answered[id] = nil }
         let retry = lane.retryAfterRecord
         if lane.answered.isEmpty { lane.retryAfterRecord = nil }
         lanes[endpointID] = lane
@@ -228,7 +228,7 @@ public struct DispatchState: Sendable {
                 lane.claiming = true
                 lane.claimLimit = wanted
                 lane.nextDueAt = nil
-                actions.claims.append((id, wanted, Array(lane.answered)))
+                actions.claims.append((id, wanted, Array(lane.answered.values)))
             }
             if lane.isIdle {
                 lanes[id] = nil

@@ -140,12 +140,14 @@ public protocol Store: Sendable {
     /// Leases up to `limit` due deliveries of one active endpoint, oldest due first, never
     /// more than the endpoint's `maxInFlight` leases in all (every node's).
     ///
-    /// `answered` names deliveries the caller sent and had answered whose records may not have
-    /// landed yet. While the endpoint is healthy their leases do not count against its
-    /// `maxInFlight`, since nothing of theirs is at the receiver any more: a slot is free again
-    /// when its answer comes, not once its record commits. While it is probing they count,
-    /// so that nothing more goes before the probe's outcome is known.
-    func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [String]) async throws -> Claim
+    /// `answered` names the leases of deliveries the caller sent and had answered whose records
+    /// may not have landed yet. While the endpoint is healthy those leases do not count against
+    /// its `maxInFlight`, since nothing of theirs is at the receiver any more: a slot is free
+    /// again when its answer comes, not once its record commits. A lease counts again once it
+    /// is no longer the delivery's current one (it ran out and another claim took the delivery).
+    /// While the endpoint is probing they count, so that nothing more goes before the probe's
+    /// outcome is known.
+    func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim
     /// Records attempts and their transitions. An attempt is always kept; a transition is
     /// applied only while the record's lease token is still the delivery's current one.
     func record(_ records: [AttemptRecord]) async throws

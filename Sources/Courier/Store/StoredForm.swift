@@ -89,6 +89,12 @@ public enum StoredForm {
     }
 
     /// Response headers as `[[name, value], ...]`, keeping order and duplicates.
+    /// A lease as one string, the same as SQL's `lease_token || ' ' || id` of its delivery's
+    /// row: a list of leases binds as a list of strings.
+    public static func leaseKey(_ lease: Lease) -> String {
+        "\(lease.token) \(lease.deliveryID)"
+    }
+
     /// A JSON array of strings: a list bound as one parameter (SQLite reads it with `json_each`).
     public static func jsonList(_ strings: [String]) -> String {
         text(.array(strings.map(JSONValue.string)))
