@@ -37,6 +37,25 @@ import Testing
         }
     }
 
+    /// The receiver never has more than `maxInFlight` requests at once, though a slot is taken
+    /// again as soon as its answer comes, before the attempt's record lands.
+    @Test(arguments: StoreKind.all) func maxInFlightHoldsAtTheReceiverWhileSlotsAreReusedOnAnswer(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(20)) }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""maxInFlight":3"#)
+            let events = (0..<120).map { #"{"type":"case.updated","payload":{"i":\#($0)}}"# }.joined(separator: ",")
+            let answer = try await server.api.post("/v1/events", "[\(events)]")
+            #expect(answer.status == 202, "\(answer.text)")
+            let requests = try await receiver.waitForRequests(120)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(receiver.requests().count == 120, "each sent once")
+            #expect(Set(requests.compactMap { $0.header("webhook-id") }).count == 120)
+            #expect(receiver.peakConcurrency <= 3, "peak \(receiver.peakConcurrency) with maxInFlight 3")
+            #expect(receiver.peakConcurrency >= 2, "the slots were used side by side")
+        }
+    }
+
     @Test(arguments: StoreKind.all) func signaturesVerifyWithTheEndpointSecret(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start()
         defer { Task { await receiver.stop() } }
