@@ -427,7 +427,9 @@ import Testing
             }
             let times = receiver.requests().map(\.receivedAt)
             // For a failure's message: each request's time from the cool-down's end, in seconds.
-            let timeline = times.map { String(format: "%.3f", $0.timeIntervalSince(until)) }
+            let timeline = receiver.requests().map {
+                String(format: "%.3f", $0.receivedAt.timeIntervalSince(until)) + " " + String(($0.header("webhook-id") ?? "?").suffix(4))
+            }
             // Requests already under way when it began may still land; after that, nothing until
             // the cool-down ends. The first request then is the probe, alone: the next one
             // starts only once it has been answered (200 ms).
