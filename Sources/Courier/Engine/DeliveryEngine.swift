@@ -46,6 +46,8 @@ public struct DeliveryEngine: Service {
         case sent(endpointID: String, AttemptRecord)
         /// The deliveries whose outcomes were recorded, by endpoint.
         case recorded([String: [String]])
+        /// Leases the endpoint's lane gave back are back in the store.
+        case released(endpointID: String)
         case tick
         case shutdown
         case graceOver
@@ -107,12 +109,15 @@ public struct DeliveryEngine: Service {
                 var shuttingDown = false
                 for await event in events {
                     var released: [Lease] = []
+                    /// The lane whose leases go back; nil when every lane's do (shutdown).
+                    var releasedBy: String?
                     switch event {
                     case .signal(.due(let endpointID, let at)):
                         state.due(endpointID: endpointID, at: at)
                     case .signal(.endpointChanged(let endpointID)):
                         targets[endpointID] = nil
                         released = state.endpointChanged(endpointID: endpointID)
+                        releasedBy = endpointID
                     case .signal(.operationStarted):
                         break  // the bulk operation runner's business
                     case .resync(let work):
@@ -121,6 +126,7 @@ public struct DeliveryEngine: Service {
                         let now = Date()
                         for delivery in claim.deliveries { tools.metrics.claimed(dueAt: delivery.dueAt, at: now) }
                         released = state.claimed(endpointID: endpointID, claim: claim, now: now)
+                        releasedBy = endpointID
                     case .claimFailed(let endpointID, let error):
                         logger.warning("claim failed", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
                         state.claimFailed(endpointID: endpointID, retryAt: Date().addingTimeInterval(1))
@@ -130,9 +136,13 @@ public struct DeliveryEngine: Service {
                             nextAttemptAt: record.transition.state.isActive ? record.transition.nextAttemptAt : nil,
                             disabled: record.transition.disableEndpointReason != nil
                         )
+                        releasedBy = endpointID
                         await recorder.append(record)
                     case .recorded(let recorded):
                         for (endpointID, deliveryIDs) in recorded { state.recorded(endpointID: endpointID, deliveryIDs: deliveryIDs) }
+                    case .released(let endpointID):
+                        // A claim made while they were going back found them still leased.
+                        state.due(endpointID: endpointID, at: .distantPast)
                     case .tick:
                         timerAt = nil
                     case .shutdown:
@@ -149,11 +159,24 @@ public struct DeliveryEngine: Service {
                         ])
                     }
                     if !released.isEmpty {
-                        do {
-                            try await store.release(released)
-                        } catch {
-                            // The leases expire on their own; the deliveries are only late, not lost.
-                            logger.warning("cannot release leases", metadata: ["error": "\(error)"])
+                        let release: @Sendable () async -> Void = { [store, logger, released] in
+                            do {
+                                try await store.release(released)
+                            } catch {
+                                // The leases expire on their own; the deliveries are only late, not lost.
+                                logger.warning("cannot release leases", metadata: ["error": "\(error)"])
+                            }
+                        }
+                        if let endpointID = releasedBy {
+                            // Off the loop: a slow database must not hold up every endpoint's
+                            // work (claims' answers, signals such as a cool-down's start).
+                            group.addTask {
+                                await release()
+                                continuation.yield(.released(endpointID: endpointID))
+                            }
+                        } else {
+                            // Shutting down: before the engine ends, so other nodes need not wait out the leases.
+                            await release()
                         }
                     }
                     if shuttingDown {
