@@ -109,7 +109,7 @@ public struct DeliveryEngine: Service {
                 var shuttingDown = false
                 for await event in events {
                     var released: [Lease] = []
-                    /// The lane whose leases go back; nil when every lane's do (shutdown).
+                    // The lane whose leases go back; nil when every lane's do (shutdown).
                     var releasedBy: String?
                     switch event {
                     case .signal(.due(let endpointID, let at)):

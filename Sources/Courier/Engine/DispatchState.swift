@@ -55,7 +55,7 @@ public struct DispatchState: Sendable {
 
     /// What the engine should do now.
     public struct Actions: Sendable {
-        /// Each with the lane's answered deliveries, for the store to leave out of its count.
+        /// Each with the leases of the lane's answered deliveries, for the store to leave out of its count.
         public var claims: [(endpointID: String, limit: Int, answered: [Lease])] = []
         public var sends: [(endpoint: Endpoint, delivery: ClaimedDelivery)] = []
         /// When to call ``nextActions(now:)`` again if nothing else happens first.

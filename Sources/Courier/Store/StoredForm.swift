@@ -88,7 +88,6 @@ public enum StoredForm {
         try text.map { try StatusOverrides(json: try JSONParser.parse($0)) } ?? .none
     }
 
-    /// Response headers as `[[name, value], ...]`, keeping order and duplicates.
     /// A lease as one string, the same as SQL's `lease_token || ' ' || id` of its delivery's
     /// row: a list of leases binds as a list of strings.
     public static func leaseKey(_ lease: Lease) -> String {
@@ -100,6 +99,7 @@ public enum StoredForm {
         text(.array(strings.map(JSONValue.string)))
     }
 
+    /// Response headers as `[[name, value], ...]`, keeping order and duplicates.
     public static func responseHeaders(_ headers: [HeaderField]) -> String {
         text(.array(headers.map { .array([.string($0.name), .string($0.value)]) }))
     }
