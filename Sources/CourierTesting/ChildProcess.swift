@@ -53,18 +53,6 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Runs a program to its end on the calling thread, with standard output and standard
-    /// error together, for callers that cannot wait asynchronously.
-    public static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> (termination: Termination, output: String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).out").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let pid = try spawn(executable, arguments, environment: environment, input: nil, output: path, errors: nil)
-        let termination = reap(pid)
-        return (termination, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
-    }
-
     private static func spawn(
         _ executable: String, _ arguments: [String], environment: [String: String], input: String?, output: String, errors: String?
     ) throws -> pid_t {

@@ -23,11 +23,4 @@ public enum ExternalCommand {
         let termination = await child.termination()
         return Output(status: termination.status, text: (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
     }
-
-    /// The same on the calling thread, for what must finish before a synchronous caller goes
-    /// on and takes a moment (psql creating a database).
-    public static func runBlocking(_ arguments: [String]) throws -> Output {
-        let (termination, text) = try ChildProcess.run("/usr/bin/env", arguments)
-        return Output(status: termination.status, text: text)
-    }
 }

@@ -22,40 +22,42 @@ public enum PostgresTestDatabase {
     public static let maximumConnections = 8
 
     /// Creates an empty database and returns its URL.
-    public static func create() throws -> String {
+    public static func create() async throws -> String {
         guard let server = serverURL, var components = URLComponents(string: server) else {
             throw TestDatabaseError(message: "COURIER_TEST_POSTGRES_URL is not set")
         }
         let name = "courier_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        try psql(server, "CREATE DATABASE \(name)")
+        try await psql(server, "CREATE DATABASE \(name)")
         components.path = "/\(name)"
         return components.string!
     }
 
-    /// Drops a database made by ``create()``.
+    /// Drops a database made by ``create()``, in the background: nothing waits for it, so a
+    /// test's `defer` can ask for it.
     public static func drop(_ url: String) {
         guard let server = serverURL, let name = URLComponents(string: url)?.path.dropFirst() else { return }
-        try? psql(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        Task { try? await psql(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
     }
 
     /// Runs `sql` with the `psql` client (Debian's postgresql-client, installed with the server).
-    public static func psql(_ url: String, _ sql: String) throws {
-        let output = try ExternalCommand.runBlocking(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+    public static func psql(_ url: String, _ sql: String) async throws {
+        let output = try await ExternalCommand.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
         guard output.status == 0 else {
             throw TestDatabaseError(message: "psql failed: \(output.text)")
         }
     }
 
     /// Runs a shell command and waits for the shell itself (``ChildProcess`` reaps it with
-    /// `waitpid`).
+    /// `waitpid`), without holding a thread of Swift's cooperative pool: `initdb` takes seconds,
+    /// and on two cores a blocked thread is half of every other test's time.
     ///
     /// Not `Foundation.Process`: it notices that a child ended only when every descendant has
     /// let go of an inherited descriptor, and a server the command starts in the background
     /// never does.
-    public static func shell(_ command: String) throws {
-        let (termination, output) = try ChildProcess.run("/bin/sh", ["-c", "(\(command))"])
-        guard termination == .exited(0) else {
-            throw TestDatabaseError(message: "\(command) failed (\(termination)): \(output)")
+    public static func shell(_ command: String) async throws {
+        let output = try await ExternalCommand.run(["/bin/sh", "-c", "(\(command))"])
+        guard output.status == 0 else {
+            throw TestDatabaseError(message: "\(command) failed (\(output.status)): \(output.text)")
         }
     }
 }
@@ -78,7 +80,7 @@ public final class PrivatePostgresCluster: Sendable {
         ProcessInfo.processInfo.environment["COURIER_TEST_POSTGRES_BIN"] != nil
     }
 
-    public init() throws {
+    public init() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let bin = environment["COURIER_TEST_POSTGRES_BIN"] else {
             throw TestDatabaseError(message: "COURIER_TEST_POSTGRES_BIN is not set")
@@ -90,30 +92,30 @@ public final class PrivatePostgresCluster: Sendable {
         // is stopped for a restart no outgoing connection can take its port.
         port = Int.random(in: 20000...29999)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if !runAs.isEmpty { try PostgresTestDatabase.shell("chown postgres \(directory)") }
-        try PostgresTestDatabase.shell("\(runAs) \(bin)/initdb -D \(directory) -A trust -U courier > /dev/null")
+        if !runAs.isEmpty { try await PostgresTestDatabase.shell("chown postgres \(directory)") }
+        try await PostgresTestDatabase.shell("\(runAs) \(bin)/initdb -D \(directory) -A trust -U courier > /dev/null")
         url = "postgres://courier@127.0.0.1:\(port)/courier"
         do {
-            try start()
-            try PostgresTestDatabase.shell("\(bin)/createdb -h 127.0.0.1 -p \(port) -U courier courier")
+            try await start()
+            try await PostgresTestDatabase.shell("\(bin)/createdb -h 127.0.0.1 -p \(port) -U courier courier")
         } catch {
-            destroy()
+            await destroy()
             throw error
         }
     }
 
-    public func start() throws {
+    public func start() async throws {
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off"
-        try PostgresTestDatabase.shell("\(runAs) \(bin)/pg_ctl -D \(directory) -o '\(options)' -l \(directory)/server.log -w start > /dev/null")
+        try await PostgresTestDatabase.shell("\(runAs) \(bin)/pg_ctl -D \(directory) -o '\(options)' -l \(directory)/server.log -w start > /dev/null")
     }
 
     /// Stops the server at once, as a crash would (`-m immediate`).
-    public func stop() throws {
-        try PostgresTestDatabase.shell("\(runAs) \(bin)/pg_ctl -D \(directory) -m immediate -w stop > /dev/null")
+    public func stop() async throws {
+        try await PostgresTestDatabase.shell("\(runAs) \(bin)/pg_ctl -D \(directory) -m immediate -w stop > /dev/null")
     }
 
-    public func destroy() {
-        try? stop()
+    public func destroy() async {
+        try? await stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -8,7 +8,7 @@ import Testing
 @Suite(.enabled(if: PostgresTestDatabase.isAvailable, "needs PostgreSQL (scripts/test starts one)"))
 struct PostgresStoreTests {
     static func withStore(_ body: (PostgresStore, String) async throws -> Void) async throws {
-        let url = try PostgresTestDatabase.create()
+        let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
         let store = try await PostgresStore.connect(
                 url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
@@ -73,7 +73,7 @@ struct PostgresStoreTests {
     }
 
     @Test func migrationsAreSafeFromSeveralNodesAtOnce() async throws {
-        let url = try PostgresTestDatabase.create()
+        let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
         let stores = try await withThrowingTaskGroup(of: PostgresStore.self, returning: [PostgresStore].self) { group in
             for _ in 0..<4 {
@@ -92,7 +92,7 @@ struct PostgresStoreTests {
     /// migration that added the count (from their state as `json`: one holds a U+0000), so a
     /// list of the failed ones finds them.
     @Test func theMigrationCountsTheFailedInstancesOfSessionsSavedBeforeIt() async throws {
-        let url = try PostgresTestDatabase.create()
+        let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
         let counted = try #require(PostgresSchema.migrations.firstIndex { $0.contains { $0.contains("ADD COLUMN failed_instances") } })
         let before = try await PostgresStore.connect(

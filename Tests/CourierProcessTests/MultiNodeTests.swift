@@ -39,7 +39,7 @@ struct MultiNodeTests {
     }
 
     @Test func threeNodesOneKilledEveryEventDelivered() async throws {
-        let url = try PostgresTestDatabase.create()
+        let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
         // A slow receiver keeps every node holding requests when the kill lands.
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(200)) }
@@ -78,7 +78,7 @@ struct MultiNodeTests {
     }
 
     @Test func maxInFlightHoldsAcrossNodesAtTheReceiver() async throws {
-        let url = try PostgresTestDatabase.create()
+        let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(100)) }
         defer { Task { await receiver.stop() } }
@@ -104,8 +104,17 @@ struct MultiNodeTests {
 
     @Test(.enabled(if: PrivatePostgresCluster.isAvailable))
     func aDatabaseOutageIsSurvivedAndNothingAcceptedIsLost() async throws {
-        let cluster = try PrivatePostgresCluster()
-        defer { cluster.destroy() }
+        let cluster = try await PrivatePostgresCluster()
+        do {
+            try await survivesAnOutage(of: cluster)
+        } catch {
+            await cluster.destroy()
+            throw error
+        }
+        await cluster.destroy()
+    }
+
+    private func survivesAnOutage(of cluster: PrivatePostgresCluster) async throws {
         // Slow enough that requests and their records are under way when the database goes.
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(100)) }
         defer { Task { await receiver.stop() } }
@@ -115,13 +124,13 @@ struct MultiNodeTests {
         var accepted = try await Self.publish(api, batches: 2, size: 50)
         try await receiver.waitForRequests(10)
 
-        try cluster.stop()
+        try await cluster.stop()
         // While the database is away, the API says so with 503, never 500, and stores nothing.
         let during = try await api.post("/v1/events", #"{"type":"during.outage"}"#)
         #expect(during.status == 503, "\(during.status) \(during.text)")
         #expect(during.errorCode == "store_unavailable")
         #expect(try await api.get("/v1/deliveries").status == 503)
-        try cluster.start()
+        try await cluster.start()
 
         // Once it is back, the node reconnects by itself.
         let deadline = ContinuousClock.now + .seconds(30)

@@ -65,7 +65,7 @@ struct TestServer {
             store = sqlite
             close = { await sqlite.close() }
         case .postgres:
-            let url = try PostgresTestDatabase.create()
+            let url = try await PostgresTestDatabase.create()
             let postgres = try await PostgresStore.connect(
                 url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
             )
