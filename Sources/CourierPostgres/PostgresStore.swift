@@ -1014,14 +1014,10 @@ public final class PostgresStore: Store {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
             let nowMillis = Timestamp.millis(now)
-            var capacity = endpoint.effectiveMaxInFlight
-            var uncounted = answered
-            switch endpoint.health.state(at: now) {
-            case .healthy: break
+            let (capacity, uncounted): (Int, [Lease])
+            switch endpoint.claimAllowance(at: now, answered: answered) {
             case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
-            case .probing:
-                capacity = 1
-                uncounted = []
+            case .slots(let slots, let leases): (capacity, uncounted) = (slots, leases)
             }
             // Every node's leases count, except the caller's answered ones.
             let leased = try await connection.first(

@@ -803,22 +803,17 @@ public final class SQLiteStore: Store {
     }
 
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
-        let answeredList = StoredForm.jsonList(answered.map(StoredForm.leaseKey))
-        return try await database.write(durable: false) { db in
+        try await database.write(durable: false) { db in
             guard let endpoint = try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
                 Self.endpoint
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
-            var capacity = endpoint.effectiveMaxInFlight
-            var uncounted = answeredList
-            switch endpoint.health.state(at: now) {
-            case .healthy: break
+            let (capacity, uncounted): (Int, [Lease])
+            switch endpoint.claimAllowance(at: now, answered: answered) {
             case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
-            case .probing:
-                capacity = 1
-                uncounted = "[]"
+            case .slots(let slots, let leases): (capacity, uncounted) = (slots, leases)
             }
             // maxInFlight counts every lease still running, not only this claim's, but not the
             // caller's answered ones. By the index of leased rows: without statistics SQLite
@@ -829,7 +824,7 @@ public final class SQLiteStore: Store {
                 WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)
                     AND lease_token || ' ' || id NOT IN (SELECT value FROM json_each(?))
                 """,
-                [.text(endpointID), .integer(Timestamp.millis(now)), .text(uncounted)]
+                [.text(endpointID), .integer(Timestamp.millis(now)), .text(StoredForm.jsonList(uncounted.map(StoredForm.leaseKey)))]
             ) { Int($0.int(0)) } ?? 0
             let allowed = min(limit, capacity - leased)
             guard allowed > 0 else {
