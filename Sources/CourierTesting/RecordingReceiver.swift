@@ -151,6 +151,7 @@ public final class RecordingReceiver: Sendable {
     @discardableResult
     public func waitForRequests(_ count: Int, path: String? = nil, timeout: Duration = .seconds(60)) async throws -> [Request] {
         let deadline = ContinuousClock.now + timeout
+        let started = Date()
         while ContinuousClock.now < deadline {
             let found = requests(path: path)
             if found.count >= count { return found }
@@ -160,7 +161,22 @@ public final class RecordingReceiver: Sendable {
         throw CourierError(
             .unavailable, code: "timeout",
             message: "expected \(count) requests\(path.map { " to \($0)" } ?? ""), got \(found.count) in \(timeout)"
+                + Self.arrivals(found.map(\.receivedAt), since: started)
         )
+    }
+
+    /// When requests came, for a timeout's message: a steady trickle means a slow machine, a
+    /// long gap means something stalled. Times are from the start of the wait (requests before
+    /// it count, at negative times).
+    static func arrivals(_ times: [Date], since start: Date) -> String {
+        guard let first = times.first, let last = times.last else { return "" }
+        var gap = (length: 0.0, after: first)
+        for (earlier, later) in zip(times, times.dropFirst()) where later.timeIntervalSince(earlier) > gap.length {
+            gap = (later.timeIntervalSince(earlier), earlier)
+        }
+        func offset(_ date: Date) -> String { String(format: "%+.2f s", date.timeIntervalSince(start)) }
+        return "; they came from \(offset(first)) to \(offset(last)) from the start of the wait, the longest gap "
+            + String(format: "%.2f s", gap.length) + " after \(offset(gap.after))"
     }
 
     public func stop() async {
