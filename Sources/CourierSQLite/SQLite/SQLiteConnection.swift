@@ -24,7 +24,8 @@ struct SQLiteError: Error, CustomStringConvertible {
 /// Preparing a statement costs more than running a small one, so the hot paths (claims,
 /// attempt records, publishes) reuse theirs.
 final class SQLiteConnection {
-    private let handle: OpaquePointer
+    /// For the calls this wrapper does not cover, such as the WAL hook and checkpoints.
+    let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
     /// Work to do once the current transaction commits (see ``SQLiteDatabase``).
     var afterCommit: [@Sendable () -> Void] = []

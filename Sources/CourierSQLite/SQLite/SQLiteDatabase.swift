@@ -12,7 +12,8 @@ import Synchronization
 /// Only what is acknowledged to someone needs `fsync`: a transaction made only of work that can
 /// be redone (claims, attempt records, released leases: losing one to a power cut means a
 /// delivery goes once more, which at-least-once allows) commits without it, and the next
-/// durable commit's `fsync` covers it too, since the WAL is written in order.
+/// durable commit's `fsync` covers it too, since the WAL is written in order. The log is copied
+/// back into the file on a thread of its own (``SQLiteCheckpointer``), not inside a commit.
 final class SQLiteDatabase: Sendable {
     /// How many jobs one transaction takes at most, so one commit cannot grow without bound.
     static let maximumJobsPerTransaction = 512
@@ -34,21 +35,11 @@ final class SQLiteDatabase: Sendable {
         var draining = false
     }
 
-    /// Holds a connection so it can cross into the thread pool's closures; only the pool's
-    /// threads touch it, one at a time.
-    private final class ConnectionBox: @unchecked Sendable {
-        let connection: SQLiteConnection
-        /// The writer's `synchronous` setting as last set.
-        var synchronous: String
-        init(_ connection: SQLiteConnection, synchronous: String = "") {
-            self.connection = connection
-            self.synchronous = synchronous
-        }
-    }
-
     private let writerPool: NIOThreadPool
     private let readerPool: NIOThreadPool
     private let writer: ConnectionBox
+    /// Copies the writer's log back into the file (its WAL hook points here).
+    let checkpointer: SQLiteCheckpointer
     private let readers: Mutex<[ConnectionBox]>
     private let state = Mutex(WriterState())
     /// Called on the writer thread when a whole transaction is rolled back, so caches that
@@ -59,7 +50,11 @@ final class SQLiteDatabase: Sendable {
 
     /// Opens (creating if needed) the file and prepares the connections.
     /// - Parameter synchronous: SQLite's `synchronous` setting: `FULL` survives power loss, `NORMAL` a process crash.
-    init(path: String, readers readerCount: Int = 2, synchronous: String = "FULL", onRollback: @escaping @Sendable () -> Void = {}) throws {
+    /// - Parameter checkpoints: when the log is copied back into the file (see ``SQLiteCheckpointer``).
+    init(
+        path: String, readers readerCount: Int = 2, synchronous: String = "FULL",
+        checkpoints: SQLiteCheckpointer.Settings = .init(), onRollback: @escaping @Sendable () -> Void = {}
+    ) throws {
         self.onRollback = onRollback
         self.synchronous = synchronous
         let writerConnection = try SQLiteConnection(path: path, readOnly: false)
@@ -71,6 +66,8 @@ final class SQLiteDatabase: Sendable {
             PRAGMA foreign_keys = OFF;
             """)
         writer = ConnectionBox(writerConnection, synchronous: synchronous)
+        checkpointer = try SQLiteCheckpointer(path: path, synchronous: synchronous, settings: checkpoints)
+        checkpointer.attach(to: writerConnection)
         var readerBoxes: [ConnectionBox] = []
         for _ in 0..<max(1, readerCount) {
             let reader = try SQLiteConnection(path: path, readOnly: true)
@@ -87,6 +84,7 @@ final class SQLiteDatabase: Sendable {
     func shutdown() async {
         try? await writerPool.shutdownGracefully()
         try? await readerPool.shutdownGracefully()
+        await checkpointer.shutdown()
     }
 
     /// Runs `body` on the writer connection inside a transaction it may share with other jobs;
@@ -223,5 +221,17 @@ final class SQLiteDatabase: Sendable {
         connection.afterCommit = []
         for hook in hooks { hook() }
         for (job, result) in zip(jobs, results) { job.complete(result) }
+    }
+}
+
+/// Holds a connection so it can cross into a thread pool's closures; only that pool's threads
+/// touch it, one at a time.
+final class ConnectionBox: @unchecked Sendable {
+    let connection: SQLiteConnection
+    /// The writer's `synchronous` setting as last set.
+    var synchronous: String
+    init(_ connection: SQLiteConnection, synchronous: String = "") {
+        self.connection = connection
+        self.synchronous = synchronous
     }
 }

@@ -1,0 +1,82 @@
+@testable import CourierSQLite
+import Foundation
+import Synchronization
+import Testing
+
+/// The write-ahead log is copied back into the file off the writer's thread, and stays bounded.
+@Suite struct SQLiteCheckpointerTests {
+    /// Writes `transactions` commits of about a page each into a fresh file and returns the
+    /// database (still open) with the size of its log.
+    static func fill(
+        _ settings: SQLiteCheckpointer.Settings, transactions: Int, in directory: URL
+    ) async throws -> (SQLiteDatabase, walBytes: () throws -> Int) {
+        let path = directory.appendingPathComponent("courier.db").path
+        let database = try SQLiteDatabase(path: path, synchronous: "NORMAL", checkpoints: settings)
+        try await database.write { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
+        for i in 0..<transactions {
+            try await database.write { try $0.run("INSERT INTO rows (id, body) VALUES (?, ?)", [.integer(Int64(i)), .blob(Array(repeating: 7, count: 3_000))]) }
+        }
+        let walBytes = {
+            (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        }
+        return (database, walBytes)
+    }
+
+    static func withDirectory(_ body: (URL) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-wal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(directory)
+    }
+
+    /// A log frame: a 4 KB page and its 24-byte header.
+    static let frameBytes = 4_096 + 24
+
+    @Test func theCheckpointerThreadCopiesTheLogIntoTheFile() async throws {
+        try await Self.withDirectory { directory in
+            // 400 commits of a page or two; the limit is out of reach, so only the thread copies.
+            let (database, _) = try await Self.fill(.init(threshold: 16, limit: 100_000), transactions: 400, in: directory)
+            let path = directory.appendingPathComponent("courier.db").path
+            // Without a checkpoint the rows would all still be in the log, and the file a few pages.
+            var fileBytes = 0
+            for _ in 0..<500 where fileBytes < 400 * 3_000 {
+                try await Task.sleep(for: .milliseconds(10))
+                fileBytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            }
+            #expect(fileBytes >= 400 * 3_000, "the file holds \(fileBytes) bytes")
+            #expect(database.checkpointer.checkpoints.load(ordering: .relaxed) > 0, "the checkpointer's thread ran")
+            #expect(database.checkpointer.writerCheckpoints.load(ordering: .relaxed) == 0, "the writer never had to")
+            let count = try await database.read { try $0.queryFirst("SELECT COUNT(*) FROM rows", []) { $0.int(0) } }
+            #expect(count == 400)
+            await database.shutdown()
+        }
+    }
+
+    @Test func theWriterCheckpointsItselfPastTheLimit() async throws {
+        try await Self.withDirectory { directory in
+            // The thread is never asked (its threshold is out of reach): only the limit keeps the log
+            // in bounds. (A writer that never pauses leaves the thread no moment at which the whole
+            // log is copied, so the log starts over only after the writer's own checkpoint.)
+            let (database, walBytes) = try await Self.fill(.init(threshold: 100_000, limit: 40), transactions: 400, in: directory)
+            #expect(database.checkpointer.checkpoints.load(ordering: .relaxed) == 0)
+            #expect(database.checkpointer.writerCheckpoints.load(ordering: .relaxed) > 0)
+            let bytes = try walBytes()
+            #expect(bytes < 60 * Self.frameBytes, "log of \(bytes / Self.frameBytes) pages")
+            let count = try await database.read { try $0.queryFirst("SELECT COUNT(*) FROM rows", []) { $0.int(0) } }
+            #expect(count == 400)
+            await database.shutdown()
+        }
+    }
+
+    @Test func whatWasCheckpointedIsReadAfterReopening() async throws {
+        try await Self.withDirectory { directory in
+            let (database, _) = try await Self.fill(.init(threshold: 16, limit: 10_000), transactions: 100, in: directory)
+            await database.shutdown()
+            let path = directory.appendingPathComponent("courier.db").path
+            let reopened = try SQLiteDatabase(path: path, synchronous: "NORMAL")
+            let sum = try await reopened.read { try $0.queryFirst("SELECT COUNT(*), SUM(length(body)) FROM rows", []) { [$0.int(0), $0.int(1)] } }
+            #expect(sum == [100, 300_000])
+            await reopened.shutdown()
+        }
+    }
+}
