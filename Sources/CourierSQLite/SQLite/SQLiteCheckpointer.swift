@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// SQLite's automatic checkpoint runs inside the commit that takes the log past 1,000 pages, on
 /// the writer's thread: every write queued behind that commit waits while pages are copied and
-/// the file is `fsync`ed. On the batched drain that was about 60% of the writer's commit time,
+/// the file is `fsync`ed. On the batched drain that was a third to 60% of the writer's commit time,
 /// and it is the kind of stall that shows in a publish's p99. Here the writer only notes the
 /// log's size after each commit (SQLite's WAL hook, which replaces the automatic checkpoint);
 /// past ``Settings/threshold`` pages this thread runs a `PASSIVE` checkpoint, which waits for no
