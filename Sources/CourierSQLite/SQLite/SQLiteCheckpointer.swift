@@ -7,11 +7,11 @@ import Synchronization
 ///
 /// SQLite's automatic checkpoint runs inside the commit that takes the log past 1,000 pages, on
 /// the writer's thread: every write queued behind that commit waits while pages are copied and
-/// the file is `fsync`ed. On the batched drain that was a third to 60% of the writer's commit time,
-/// and it is the kind of stall that shows in a publish's p99. Here the writer only notes the
-/// log's size after each commit (SQLite's WAL hook, which replaces the automatic checkpoint);
-/// past ``Settings/threshold`` pages this thread runs a `PASSIVE` checkpoint, which waits for no
-/// reader or writer. Durability does not change: a commit is as durable as the log it is in.
+/// the file is `fsync`ed. On the batched drain that was a third to 60% of the writer's commit
+/// time. Here the writer only notes the log's size after each commit (SQLite's WAL hook, which
+/// replaces the automatic checkpoint); each time the log has grown by ``Settings/threshold``
+/// pages, this thread runs a `PASSIVE` checkpoint, which waits for no reader or writer.
+/// Durability does not change: a commit is as durable as the log it is in.
 ///
 /// The log starts over only once a checkpoint has copied all of it and the writer begins again,
 /// so a writer that never pauses could outrun this thread. Past ``Settings/limit`` pages the
