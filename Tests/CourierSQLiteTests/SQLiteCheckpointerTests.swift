@@ -29,6 +29,15 @@ import Testing
         try await body(directory)
     }
 
+    /// Who checkpointed, and how many rows a reader sees; then closes the database.
+    static func outcome(_ database: SQLiteDatabase) async throws -> (byThread: Int, byWriter: Int, rows: Int64?) {
+        let rows = try await database.read { try $0.queryFirst("SELECT COUNT(*) FROM rows", []) { $0.int(0) } }
+        await database.shutdown()
+        return (
+            database.checkpointer.checkpoints.load(ordering: .relaxed), database.checkpointer.writerCheckpoints.load(ordering: .relaxed), rows
+        )
+    }
+
     /// A log frame: a 4 KB page and its 24-byte header.
     static let frameBytes = 4_096 + 24
 
@@ -44,11 +53,10 @@ import Testing
                 fileBytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             }
             #expect(fileBytes >= 400 * 3_000, "the file holds \(fileBytes) bytes")
-            #expect(database.checkpointer.checkpoints.load(ordering: .relaxed) > 0, "the checkpointer's thread ran")
-            #expect(database.checkpointer.writerCheckpoints.load(ordering: .relaxed) == 0, "the writer never had to")
-            let count = try await database.read { try $0.queryFirst("SELECT COUNT(*) FROM rows", []) { $0.int(0) } }
-            #expect(count == 400)
-            await database.shutdown()
+            let outcome = try await Self.outcome(database)
+            #expect(outcome.byThread > 0, "the checkpointer's thread ran")
+            #expect(outcome.byWriter == 0, "the writer never had to")
+            #expect(outcome.rows == 400)
         }
     }
 
@@ -58,13 +66,12 @@ import Testing
             // in bounds. (A writer that never pauses leaves the thread no moment at which the whole
             // log is copied, so the log starts over only after the writer's own checkpoint.)
             let (database, walBytes) = try await Self.fill(.init(threshold: 100_000, limit: 40), transactions: 400, in: directory)
-            #expect(database.checkpointer.checkpoints.load(ordering: .relaxed) == 0)
-            #expect(database.checkpointer.writerCheckpoints.load(ordering: .relaxed) > 0)
             let bytes = try walBytes()
             #expect(bytes < 60 * Self.frameBytes, "log of \(bytes / Self.frameBytes) pages")
-            let count = try await database.read { try $0.queryFirst("SELECT COUNT(*) FROM rows", []) { $0.int(0) } }
-            #expect(count == 400)
-            await database.shutdown()
+            let outcome = try await Self.outcome(database)
+            #expect(outcome.byThread == 0)
+            #expect(outcome.byWriter > 0)
+            #expect(outcome.rows == 400)
         }
     }
 
