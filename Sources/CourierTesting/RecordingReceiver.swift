@@ -51,7 +51,7 @@ public final class RecordingReceiver: Sendable {
     public typealias Responder = @Sendable (_ request: Request, _ count: Int) async -> Reply
 
     private let recorded = Mutex<[Request]>([])
-    private let concurrency = Mutex<(current: Int, peak: Int)>((0, 0))
+    private let concurrency = Mutex(Concurrency())
     private let responder: Mutex<Responder>
     private let serviceGroup: ServiceGroup
     private let runTask: Task<Void, any Error>
@@ -116,8 +116,8 @@ public final class RecordingReceiver: Sendable {
             requests.append(recordedRequest)
             return count
         }
-        concurrency.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) }
-        defer { concurrency.withLock { $0.current -= 1 } }
+        let slot = concurrency.withLock { $0.begin(recordedRequest) }
+        defer { concurrency.withLock { $0.end(slot) } }
         let respond = responder.withLock { $0 }
         let reply = await respond(recordedRequest, count)
         if let delay = reply.delay { try? await Task.sleep(for: delay) }
@@ -134,7 +134,37 @@ public final class RecordingReceiver: Sendable {
 
     /// The most requests that were being answered at one moment: what `maxInFlight` bounds.
     public var peakConcurrency: Int {
-        concurrency.withLock { $0.peak }
+        concurrency.withLock { $0.atPeak.count }
+    }
+
+    /// The requests being answered when the peak was first reached, for a failure's message: the
+    /// same `webhook-id` twice among them means a delivery was sent again while its first request
+    /// was still here (a lease that ran out, or a client that gave up), not a count gone wrong.
+    public var requestsAtPeak: String {
+        let requests = concurrency.withLock { $0.atPeak }.sorted { $0.receivedAt < $1.receivedAt }
+        let ids = requests.map { $0.header("webhook-id") ?? "-" }
+        let repeated = Set(ids.filter { id in ids.filter { $0 == id }.count > 1 })
+        let start = requests.first?.receivedAt ?? Date()
+        return requests.map { String(format: "%@ at +%.3f s", $0.header("webhook-id") ?? "-", $0.receivedAt.timeIntervalSince(start)) }
+            .joined(separator: ", ") + (repeated.isEmpty ? "; no id twice" : "; twice: \(repeated.sorted().joined(separator: ", "))")
+    }
+
+    /// Requests being answered now, and those at the peak.
+    private struct Concurrency {
+        var current: [Int: Request] = [:]
+        var next = 0
+        var atPeak: [Request] = []
+
+        mutating func begin(_ request: Request) -> Int {
+            next += 1
+            current[next] = request
+            if current.count > atPeak.count { atPeak = Array(current.values) }
+            return next
+        }
+
+        mutating func end(_ slot: Int) {
+            current[slot] = nil
+        }
     }
 
     /// Replaces the responder for requests from now on.

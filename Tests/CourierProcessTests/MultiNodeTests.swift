@@ -70,7 +70,7 @@ struct MultiNodeTests {
         let duplicates = receiver.requests().count - delivered.count
         #expect(duplicates <= 8, "\(duplicates) duplicates")
         // maxInFlight held across the nodes all along.
-        #expect(receiver.peakConcurrency <= 8, "peak \(receiver.peakConcurrency)")
+        #expect(receiver.peakConcurrency <= 8, "peak \(receiver.peakConcurrency): \(receiver.requestsAtPeak)")
 
         for node in [server, workers[1]] { node.kill(SIGTERM) }
         #expect(try await server.waitForExit() == 0, "\(server.output)")
@@ -95,7 +95,7 @@ struct MultiNodeTests {
         #expect(delivered == accepted)
         #expect(
             receiver.peakConcurrency <= 3,
-            "peak \(receiver.peakConcurrency) with maxInFlight 3 on three nodes; \(receiver.requests().count) requests for \(accepted.count) events"
+            "peak \(receiver.peakConcurrency) with maxInFlight 3 on three nodes; \(receiver.requests().count) requests for \(accepted.count) events; at the peak: \(receiver.requestsAtPeak)"
         )
         #expect(receiver.peakConcurrency >= 2, "the nodes should have sent in parallel")
         for node in nodes { node.kill(SIGTERM) }

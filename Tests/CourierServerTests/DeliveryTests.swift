@@ -59,7 +59,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(receiver.requests().count == 120, "each sent once")
             #expect(Set(requests.compactMap { $0.header("webhook-id") }).count == 120)
-            #expect(receiver.peakConcurrency <= 3, "peak \(receiver.peakConcurrency) with maxInFlight 3")
+            #expect(receiver.peakConcurrency <= 3, "peak \(receiver.peakConcurrency) with maxInFlight 3: \(receiver.requestsAtPeak)")
             #expect(receiver.peakConcurrency >= 2, "the slots were used side by side")
         }
     }
