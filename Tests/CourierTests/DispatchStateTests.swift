@@ -223,6 +223,30 @@ import Testing
         #expect(s.heldCount == 0 && s.outstandingCount == 0)
     }
 
+    /// A failure that counts against the endpoint's health keeps its slot until its record
+    /// lands, since that record may start a cool-down: the lane claims nothing in between, and
+    /// never names the failed lease.
+    @Test func aFailedAnswerKeepsItsSlotUntilRecorded() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 1), deliveries: [delivery(1)], nextDueAt: t0), now: t0)
+        #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_1"])
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: nil, disabled: false, failed: true)
+        let a = s.nextActions(now: t0)
+        #expect(a.claims.isEmpty && a.sends.isEmpty, "the slot stays taken until the record")
+        #expect(s.outstandingCount == 0)
+        s.recorded(endpointID: endpointID, deliveryIDs: ["dlv_1"])
+        let b = s.nextActions(now: t0)
+        #expect(claimsOf(b) == ["ep_1:1"] && b.claims.first?.answered == [], "free once recorded, and never named")
+        // A success, by contrast, frees its slot at once.
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 1), deliveries: [delivery(2)], nextDueAt: t0), now: t0)
+        #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_2"])
+        _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_2", token: 102), nextAttemptAt: nil, disabled: false)
+        let c = s.nextActions(now: t0)
+        #expect(claimsOf(c) == ["ep_1:1"] && c.claims.first?.answered == [Lease(deliveryID: "dlv_2", token: 102)])
+    }
+
     /// A retry claimed before its failed attempt was recorded finds the delivery still leased,
     /// and the store says it is due when the lease ends. Once the record lands, the lane asks
     /// again at the retry's own time instead of waiting out the lease.

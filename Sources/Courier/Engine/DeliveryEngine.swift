@@ -134,7 +134,8 @@ public struct DeliveryEngine: Service {
                         released = state.sent(
                             endpointID: endpointID, lease: record.lease,
                             nextAttemptAt: record.transition.state.isActive ? record.transition.nextAttemptAt : nil,
-                            disabled: record.transition.disableEndpointReason != nil
+                            disabled: record.transition.disableEndpointReason != nil,
+                            failed: record.attempt.outcome == .failed
                         )
                         releasedBy = endpointID
                         await recorder.append(record)

@@ -18,10 +18,16 @@ public struct DispatchState: Sendable {
         /// Claimed, waiting for a free slot.
         var queued: Deque<ClaimedDelivery> = []
         var inFlight = 0
-        /// Sent and answered, but not yet recorded: the store still holds their leases. Nothing
-        /// of theirs is at the receiver any more, so their slots are free again, and a claim
-        /// names them for the store to leave out of its count (see ``Store/claim(endpointID:limit:now:leaseUntil:answered:)``).
+        /// Sent and answered, other than by a failure (see below), but not yet recorded: the
+        /// store still holds their leases. Nothing of theirs is at the receiver any more, so
+        /// their slots are free again, and a claim names them for the store to leave out of its
+        /// count (see ``Store/claim(endpointID:limit:now:leaseUntil:answered:)``).
         var answered: [String: Lease] = [:]
+        /// Answered with a failure that counts against the endpoint's health, and not yet
+        /// recorded. Their slots stay taken until the record lands: it may be the one that
+        /// starts a cool-down, and a claim before it would send another request to an endpoint
+        /// that is failing.
+        var failuresAwaitingRecord: Set<String> = []
         /// The earliest retry among outcomes not yet recorded. A claim made before the record
         /// lands finds the delivery still leased (and is told it is due when the lease ends),
         /// so the retry is asked for again once the record is in.
@@ -40,11 +46,13 @@ public struct DispatchState: Sendable {
         var maxInFlight: Int { endpoint?.effectiveMaxInFlight ?? Endpoint.defaultMaxInFlight }
 
         var isIdle: Bool {
-            queued.isEmpty && inFlight == 0 && answered.isEmpty && !claiming && nextDueAt == nil && scheduledWake == nil
+            queued.isEmpty && inFlight == 0 && answered.isEmpty && failuresAwaitingRecord.isEmpty && !claiming && nextDueAt == nil
+                && scheduledWake == nil
         }
 
-        /// Slots this engine fills at the endpoint: requests under way, and claimed deliveries waiting for one.
-        var busy: Int { inFlight + queued.count }
+        /// Slots this engine fills at the endpoint: requests under way, claimed deliveries
+        /// waiting for one, and failures whose records have not landed.
+        var busy: Int { inFlight + queued.count + failuresAwaitingRecord.count }
     }
 
     struct Wake: Comparable, Sendable {
@@ -153,12 +161,18 @@ public struct DispatchState: Sendable {
     }
 
     /// The request made under `lease` finished; `nextAttemptAt` is when its delivery is due
-    /// again, if it is. `disabled` tells that the attempt disabled the endpoint (410 Gone).
+    /// again, if it is. `disabled` tells that the attempt disabled the endpoint (410 Gone);
+    /// `failed` that it counts against the endpoint's health (its slot then stays taken until
+    /// the record lands).
     /// - Returns: leases to give back because the endpoint stopped taking work.
-    public mutating func sent(endpointID: String, lease: Lease, nextAttemptAt: Date?, disabled: Bool) -> [Lease] {
+    public mutating func sent(endpointID: String, lease: Lease, nextAttemptAt: Date?, disabled: Bool, failed: Bool = false) -> [Lease] {
         guard var lane = lanes[endpointID] else { return [] }
         lane.inFlight -= 1
-        lane.answered[lease.deliveryID] = lease
+        if failed {
+            lane.failuresAwaitingRecord.insert(lease.deliveryID)
+        } else {
+            lane.answered[lease.deliveryID] = lease
+        }
         var released: [Lease] = []
         if disabled {
             released = lane.queued.map(\.lease)
@@ -175,9 +189,12 @@ public struct DispatchState: Sendable {
     /// The store has recorded the outcomes of `deliveryIDs` for the endpoint: their leases are gone there too.
     public mutating func recorded(endpointID: String, deliveryIDs: some Sequence<String>) {
         guard var lane = lanes[endpointID] else { return }
-        for id in deliveryIDs { lane.answered[id] = nil }
+        for id in deliveryIDs {
+            lane.answered[id] = nil
+            lane.failuresAwaitingRecord.remove(id)
+        }
         let retry = lane.retryAfterRecord
-        if lane.answered.isEmpty { lane.retryAfterRecord = nil }
+        if lane.answered.isEmpty && lane.failuresAwaitingRecord.isEmpty { lane.retryAfterRecord = nil }
         lanes[endpointID] = lane
         if let retry { due(endpointID: endpointID, at: retry) }
         dirty.insert(endpointID)
