@@ -223,15 +223,22 @@ import Testing
         #expect(s.heldCount == 0 && s.outstandingCount == 0)
     }
 
+    /// A lane that has claimed `dlv_1` and sent it.
+    func oneSent(maxInFlight: Int, nextDueAt: Date?) -> DispatchState {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        let claim = Claim(endpoint: endpoint(maxInFlight: maxInFlight), deliveries: [delivery(1)], nextDueAt: nextDueAt)
+        _ = s.claimed(endpointID: endpointID, claim: claim, now: t0)
+        #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_1"])
+        return s
+    }
+
     /// A failure that counts against the endpoint's health keeps its slot until its record
     /// lands, since that record may start a cool-down: the lane claims nothing in between, and
     /// never names the failed lease.
     @Test func aFailedAnswerKeepsItsSlotUntilRecorded() {
-        var s = DispatchState()
-        s.due(endpointID: endpointID, at: t0)
-        _ = s.nextActions(now: t0)
-        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 1), deliveries: [delivery(1)], nextDueAt: t0), now: t0)
-        #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_1"])
+        var s = oneSent(maxInFlight: 1, nextDueAt: t0)
         _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: nil, disabled: false, failed: true)
         let a = s.nextActions(now: t0)
         #expect(a.claims.isEmpty && a.sends.isEmpty, "the slot stays taken until the record")
@@ -251,11 +258,7 @@ import Testing
     /// and the store says it is due when the lease ends. Once the record lands, the lane asks
     /// again at the retry's own time instead of waiting out the lease.
     @Test func aRetryIsClaimedAgainOnceItsRecordLands() {
-        var s = DispatchState()
-        s.due(endpointID: endpointID, at: t0)
-        _ = s.nextActions(now: t0)
-        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1)], nextDueAt: nil), now: t0)
-        #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_1"])
+        var s = oneSent(maxInFlight: 4, nextDueAt: nil)
         let retryAt = t0.addingTimeInterval(0.2)
         _ = s.sent(endpointID: endpointID, lease: Lease(deliveryID: "dlv_1", token: 101), nextAttemptAt: retryAt, disabled: false)
         #expect(claimsOf(s.nextActions(now: retryAt)) == ["ep_1:4"])
