@@ -143,5 +143,14 @@ enum PostgresSchema {
             "CREATE INDEX sessions_updated ON sessions (tenant_id, updated_at, uid)",
             "CREATE INDEX sessions_failed ON sessions (tenant_id, updated_at, uid) WHERE failed_instances > 0",
         ],
+        // A paused or disabled endpoint's deliveries keep their due times from now on (claims and the list of due work pass
+        // over an endpoint that is not active), so a pause or a resume no longer rewrites every delivery. Those held before,
+        // with no due time, get theirs back: their next attempt, or the end of a lease they were under.
+        [
+            """
+            UPDATE deliveries SET due_at = GREATEST(COALESCE(next_attempt_at, updated_at), COALESCE(lease_until, 0))
+            WHERE state IN (0, 1) AND due_at IS NULL
+            """,
+        ],
     ]
 }

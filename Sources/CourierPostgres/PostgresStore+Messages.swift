@@ -74,14 +74,13 @@ extension PostgresStore {
         for batch in new.batches(size: { backends[$0]?.batch?.maxSize ?? Message.defaultBatchSize }) {
             guard let endpoint = backends[batch.backend] else { continue }
             let deliveryID = Identifier.make("dlv", now: now)
-            let active = endpoint.status == .active
             try await connection.run(
                 """
                 INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at,
                     message_id)
                 VALUES ($1, $2, NULL, $3, 0, $4, $5, $4, $4, $6)
                 """,
-                [.text(deliveryID), .text(tenantID), .text(endpoint.id), .integer(millis), .integer(active ? millis : nil),
+                [.text(deliveryID), .text(tenantID), .text(endpoint.id), .integer(millis), .integer(millis),
                  .text(message.id)]
             )
             let ids = batch.identities.map { _ in Identifier.make("trm", now: now) }
@@ -94,7 +93,7 @@ extension PostgresStore {
                 [.texts(ids), .text(message.id), .text(tenantID), .text(batch.backend), .text(endpoint.id), .text(deliveryID),
                  .integer(millis), .texts(batch.identities)]
             )
-            if active { due.insert(endpoint.id) }
+            if endpoint.status == .active { due.insert(endpoint.id) }
         }
         for endpointID in due { try await notify(connection, .due(endpointID: endpointID, at: now)) }
         return message

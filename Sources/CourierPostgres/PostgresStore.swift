@@ -432,29 +432,11 @@ public final class PostgresStore: Store {
                 throw CourierError.notFound("endpoint")
             }
             try await Self.notify(connection, .endpointChanged(endpointID: id))
-            if status == .active {
-                try await connection.run(
-                    """
-                    UPDATE deliveries SET due_at = GREATEST(COALESCE(next_attempt_at, $1), COALESCE(lease_until, 0))
-                    WHERE endpoint_id = $2 AND state IN (0, 1) AND due_at IS NULL
-                    """,
-                    [.integer(Timestamp.millis(now)), .text(id)]
-                )
-                if let due = try await Self.nextDue(connection, endpointID: id) {
-                    try await Self.notify(connection, .due(endpointID: id, at: due))
-                }
-            } else {
-                try await Self.hold(connection, endpointID: id)
+            if status == .active, let due = try await Self.nextDue(connection, endpointID: id) {
+                try await Self.notify(connection, .due(endpointID: id, at: due))
             }
             return endpoint
         }
-    }
-
-    private static func hold(_ connection: PostgresConnection, endpointID: String) async throws {
-        try await connection.run(
-            "UPDATE deliveries SET due_at = NULL WHERE endpoint_id = $1 AND state IN (0, 1) AND due_at IS NOT NULL",
-            [.text(endpointID)]
-        )
     }
 
     public func deleteEndpoint(tenantID: String, id: String, now: Date) async throws {
@@ -550,12 +532,11 @@ public final class PostgresStore: Store {
             }
             var fanOut = 0
             for endpoint in endpoints where endpoint.subscribes(to: event.type) {
-                let active = endpoint.status == .active
                 deliveryRows.append([
                     .text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
-                    .integer(millis), .integer(active ? millis : nil),
+                    .integer(millis), .integer(millis),
                 ])
-                if active { due.insert(endpoint.id) }
+                if endpoint.status == .active { due.insert(endpoint.id) }
                 fanOut += 1
             }
             results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
@@ -618,7 +599,6 @@ public final class PostgresStore: Store {
             let eventID = Identifier.make("evt", now: now)
             let deliveryID = Identifier.make("dlv", now: now)
             let millis = Timestamp.millis(now)
-            let active = endpoint.status == .active
             try await connection.run(
                 "INSERT INTO events (id, tenant_id, type, payload, occurred_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)",
                 [.text(eventID), .text(tenantID), .text(event.type), .bytes(event.payload), .integer(millis)]
@@ -628,9 +608,9 @@ public final class PostgresStore: Store {
                 INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
                 VALUES ($1, $2, $3, $4, 0, $5, $6, $5, $5)
                 """,
-                [.text(deliveryID), .text(tenantID), .text(eventID), .text(endpointID), .integer(millis), .integer(active ? millis : nil)]
+                [.text(deliveryID), .text(tenantID), .text(eventID), .text(endpointID), .integer(millis), .integer(millis)]
             )
-            if active { try await Self.notify(connection, .due(endpointID: endpointID, at: now)) }
+            if endpoint.status == .active { try await Self.notify(connection, .due(endpointID: endpointID, at: now)) }
             return Delivery(id: deliveryID, tenantID: tenantID, eventID: eventID, endpointID: endpointID, state: .pending,
                             nextAttemptAt: now, createdAt: now, updatedAt: now)
         }
@@ -786,8 +766,7 @@ public final class PostgresStore: Store {
         try await connection.run(
             """
             UPDATE deliveries SET state = $1, next_attempt_at = $2,
-                due_at = CASE WHEN $2::BIGINT IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
-                                                               AND e.deleted_at IS NULL) = 'active' THEN $2::BIGINT ELSE NULL END,
+                due_at = $2::BIGINT,
                 budget_base = $3, budget_first_at = $4, single_shot = $5, updated_at = $6
             WHERE id = $7
             """,
@@ -950,7 +929,6 @@ public final class PostgresStore: Store {
                 """,
                 [.text(eventID), .text(tenantID), .text(Session.taskEventType), .text(uid), .bytes(run.payload), .integer(millis)]
             )
-            let active = run.endpoint.status == .active
             try await connection.run(
                 """
                 INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at,
@@ -958,9 +936,9 @@ public final class PostgresStore: Store {
                 VALUES ($1, $2, $3, $4, 0, $5, $6, $5, $5, $7, $8)
                 """,
                 [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(run.endpoint.id),
-                 .integer(millis), .integer(active ? millis : nil), .text(uid), .text(run.instance)]
+                 .integer(millis), .integer(millis), .text(uid), .text(run.instance)]
             )
-            if active { try await Self.notify(connection, .due(endpointID: run.endpoint.id, at: now)) }
+            if run.endpoint.status == .active { try await Self.notify(connection, .due(endpointID: run.endpoint.id, at: now)) }
         }
         for instance in work.cancels {
             try await connection.run(
@@ -1288,10 +1266,7 @@ public final class PostgresStore: Store {
                         state = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $6 ELSE state END,
                         next_attempt_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $7::BIGINT ELSE next_attempt_at END,
                         lease_until = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN NULL ELSE lease_until END,
-                        due_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN
-                                     CASE WHEN $7::BIGINT IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
-                                                                           AND e.deleted_at IS NULL) = 'active' THEN $7::BIGINT ELSE NULL END
-                                 ELSE due_at END,
+                        due_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $7::BIGINT ELSE due_at END,
                         budget_base = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $8 ELSE budget_base END,
                         budget_first_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $9::BIGINT ELSE budget_first_at END,
                         single_shot = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $10 ELSE single_shot END
@@ -1332,7 +1307,6 @@ public final class PostgresStore: Store {
                         [.text(reason), .integer(ended), .text(record.endpointID)]
                     )
                     if disabled == 1 {
-                        try await Self.hold(connection, endpointID: record.endpointID)
                         try await Self.notify(connection, .endpointChanged(endpointID: record.endpointID))
                     }
                 }
@@ -1395,8 +1369,7 @@ public final class PostgresStore: Store {
                 """
                 UPDATE deliveries SET state = $1, next_attempt_at = $2, attempt_count = attempt_count + 1, last_attempt_at = $7,
                     last_status = $8, last_error = 'the receiver listed it as failed', updated_at = $9,
-                    due_at = CASE WHEN $2::BIGINT IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
-                                                                   AND e.deleted_at IS NULL) = 'active' THEN $2::BIGINT ELSE NULL END,
+                    due_at = $2::BIGINT,
                     budget_base = $3, budget_first_at = $4, single_shot = $5
                 WHERE id = $6
                 """,
@@ -1490,9 +1463,7 @@ public final class PostgresStore: Store {
             for lease in leases {
                 try await connection.run(
                     """
-                    UPDATE deliveries SET lease_until = NULL,
-                        due_at = CASE WHEN (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
-                                            AND e.deleted_at IS NULL) = 'active' THEN next_attempt_at ELSE NULL END
+                    UPDATE deliveries SET lease_until = NULL, due_at = next_attempt_at
                     WHERE id = $1 AND lease_token = $2 AND state IN (0, 1)
                     """,
                     [.text(lease.deliveryID), .integer(lease.token)]

@@ -157,6 +157,14 @@ enum SQLiteSchema {
         DROP INDEX deliveries_state;
         CREATE INDEX deliveries_state ON deliveries (tenant_id, state, id) WHERE state NOT IN (2, 7);
         """,
+        """
+        -- A paused or disabled endpoint's deliveries keep their due times from now on (claims
+        -- and the list of due work pass over an endpoint that is not active), so a pause or a
+        -- resume no longer rewrites every delivery. Those held before, with no due time, get
+        -- theirs back: their next attempt, or the end of a lease they were under.
+        UPDATE deliveries SET due_at = MAX(COALESCE(next_attempt_at, updated_at), COALESCE(lease_until, 0))
+        WHERE state IN (0, 1) AND due_at IS NULL;
+        """,
     ]
 
     /// The states the `deliveries_state` index leaves out. A query for one of them reads the

@@ -75,14 +75,13 @@ extension SQLiteStore {
         for batch in new.batches(size: { backends[$0]?.batch?.maxSize ?? Message.defaultBatchSize }) {
             guard let endpoint = backends[batch.backend] else { continue }
             let deliveryID = Identifier.make("dlv", now: now)
-            let active = endpoint.status == .active
             try db.run(
                 """
                 INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at,
                     message_id)
                 VALUES (?, ?, NULL, ?, 0, ?, ?, ?, ?, ?)
                 """,
-                [.text(deliveryID), .text(tenantID), .text(endpoint.id), .integer(millis), active ? .integer(millis) : .null,
+                [.text(deliveryID), .text(tenantID), .text(endpoint.id), .integer(millis), .integer(millis),
                  .integer(millis), .integer(millis), .text(message.id)]
             )
             for identity in batch.identities {
@@ -96,7 +95,7 @@ extension SQLiteStore {
                      .text(endpoint.id), .text(identity), .text(deliveryID), .integer(millis), .integer(millis)]
                 )
             }
-            if active { due.insert(endpoint.id) }
+            if endpoint.status == .active { due.insert(endpoint.id) }
         }
         return (message, due.map { StoreSignal.due(endpointID: $0, at: now) })
     }

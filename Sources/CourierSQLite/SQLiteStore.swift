@@ -54,21 +54,7 @@ public final class SQLiteStore: Store {
             try SQLiteSchema.migrate(setup, now: Timestamp.millis(now))
             // A killed process's leases: only this process can hold the file now, so they are void.
             try setup.run(
-                """
-                UPDATE deliveries SET lease_until = NULL,
-                    due_at = CASE WHEN (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id) = 'active'
-                                  THEN next_attempt_at ELSE NULL END
-                WHERE state IN (0, 1) AND lease_until IS NOT NULL
-                """
-            )
-            // An active endpoint's deliveries left held by a resume that stopped between chunks.
-            try setup.run(
-                """
-                UPDATE deliveries SET due_at = COALESCE(next_attempt_at, ?)
-                WHERE state IN (0, 1) AND due_at IS NULL AND lease_until IS NULL
-                    AND endpoint_id IN (SELECT id FROM endpoints WHERE status = 'active' AND deleted_at IS NULL)
-                """,
-                [.integer(Timestamp.millis(now))]
+                "UPDATE deliveries SET lease_until = NULL, due_at = next_attempt_at WHERE state IN (0, 1) AND lease_until IS NOT NULL"
             )
             database = try SQLiteDatabase(path: path, synchronous: durability.rawValue, onRollback: fanOutCache.invalidateAll)
         } catch {
@@ -264,75 +250,19 @@ public final class SQLiteStore: Store {
     public func setEndpointStatus(
         tenantID: String, id: String, status: Endpoint.Status, reason: String?, now: Date
     ) async throws -> Endpoint {
-        let endpoint = try await database.write { [fanOutCache, hub] db in
+        try await database.write { [fanOutCache, hub] db in
             let changed = try db.run(
                 "UPDATE endpoints SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                 [.text(status.rawValue), .optionalText(reason), .integer(Timestamp.millis(now)), .text(id), .text(tenantID)]
             )
             guard changed == 1 else { throw CourierError.notFound("endpoint") }
             fanOutCache.invalidate(tenantID)
-            db.afterCommit.append { hub.emit([.endpointChanged(endpointID: id)]) }
+            let due = status == .active ? try Self.nextDue(db, endpointID: id) : nil
+            db.afterCommit.append { hub.emit([.endpointChanged(endpointID: id)] + (due.map { [.due(endpointID: id, at: $0)] } ?? [])) }
             return try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], Self.endpoint
             )!
         }
-        try await moveDeliveries(of: id, active: status == .active, now: now)
-        if status == .active, let due = try await database.read({ db in try Self.nextDue(db, endpointID: id) }) {
-            hub.emit([.due(endpointID: id, at: due)])
-        }
-        return endpoint
-    }
-
-    /// Holds an endpoint's deliveries (or releases them, for an active one) in chunks, each
-    /// its own transaction: an endpoint may hold millions, and one transaction over all of them
-    /// would keep every other writer waiting and cost memory in proportion. Each chunk checks
-    /// the status again, so a pause and a resume that race end as the last one says; a crash
-    /// between chunks is mended when the store opens (see `open`).
-    private func moveDeliveries(of id: String, active: Bool, now: Date) async throws {
-        while true {
-            let moved = try await database.write { db -> Int in
-                guard let current = try db.queryFirst(
-                    "SELECT status FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(id)], { $0.text(0) }
-                ), (current == Endpoint.Status.active.rawValue) == active else { return 0 }
-                return active
-                    ? try Self.releaseHeld(db, endpointID: id, now: now, limit: Self.holdChunk)
-                    : try Self.hold(db, endpointID: id, limit: Self.holdChunk)
-            }
-            if moved < Self.holdChunk { break }
-        }
-    }
-
-    /// How many deliveries one transaction holds or releases.
-    static let holdChunk = 5_000
-
-    /// Makes up to `limit` held deliveries of an active endpoint due: each at its own time, or
-    /// when its lease ends.
-    private static func releaseHeld(_ db: SQLiteConnection, endpointID: String, now: Date, limit: Int) throws -> Int {
-        try db.run(
-            """
-            UPDATE deliveries SET due_at = MAX(COALESCE(next_attempt_at, ?1), COALESCE(lease_until, 0))
-            WHERE rowid IN (
-                SELECT rowid FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at IS NULL LIMIT ?3
-            )
-            """,
-            [.integer(Timestamp.millis(now)), .text(endpointID), .integer(Int64(limit))]
-        )
-    }
-
-    /// Takes up to `limit` of an endpoint's deliveries out of the due index without losing them
-    /// (all of them without a limit). Claims never take a held endpoint's work either way: this
-    /// keeps the index to work that can go.
-    @discardableResult
-    private static func hold(_ db: SQLiteConnection, endpointID: String, limit: Int = -1) throws -> Int {
-        try db.run(
-            """
-            UPDATE deliveries SET due_at = NULL
-            WHERE rowid IN (
-                SELECT rowid FROM deliveries WHERE endpoint_id = ? AND state IN (0, 1) AND due_at IS NOT NULL LIMIT ?
-            )
-            """,
-            [.text(endpointID), .integer(Int64(limit))]
-        )
     }
 
     public func deleteEndpoint(tenantID: String, id: String, now: Date) async throws {
@@ -416,16 +346,15 @@ public final class SQLiteStore: Store {
             )
             var fanOut = 0
             for endpoint in endpoints where endpoint.subscribes(to: event.type) {
-                let active = endpoint.status == .active
                 try db.run(
                     """
                     INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
                     """,
                     [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
-                     .integer(millis), active ? .integer(millis) : .null, .integer(millis), .integer(millis)]
+                     .integer(millis), .integer(millis), .integer(millis), .integer(millis)]
                 )
-                if active { due.insert(endpoint.id) }
+                if endpoint.status == .active { due.insert(endpoint.id) }
                 fanOut += 1
             }
             results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
@@ -443,7 +372,6 @@ public final class SQLiteStore: Store {
             let eventID = Identifier.make("evt", now: now)
             let deliveryID = Identifier.make("dlv", now: now)
             let millis = Timestamp.millis(now)
-            let active = endpoint.status == .active
             try db.run(
                 "INSERT INTO events (id, tenant_id, type, payload, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [.text(eventID), .text(tenantID), .text(event.type), .blob(event.payload), .integer(millis), .integer(millis)]
@@ -454,9 +382,9 @@ public final class SQLiteStore: Store {
                 VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
                 """,
                 [.text(deliveryID), .text(tenantID), .text(eventID), .text(endpointID), .integer(millis),
-                 active ? .integer(millis) : .null, .integer(millis), .integer(millis)]
+                 .integer(millis), .integer(millis), .integer(millis)]
             )
-            if active { db.afterCommit.append { hub.emit([.due(endpointID: endpointID, at: now)]) } }
+            if endpoint.status == .active { db.afterCommit.append { hub.emit([.due(endpointID: endpointID, at: now)]) } }
             return Delivery(id: deliveryID, tenantID: tenantID, eventID: eventID, endpointID: endpointID, state: .pending,
                             nextAttemptAt: now, createdAt: now, updatedAt: now)
         }
@@ -606,12 +534,11 @@ public final class SQLiteStore: Store {
         try db.run(
             """
             UPDATE deliveries SET state = ?, next_attempt_at = ?,
-                due_at = CASE WHEN ? IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
-                                                      AND e.deleted_at IS NULL) = 'active' THEN ? ELSE NULL END,
+                due_at = ?,
                 budget_base = ?, budget_first_at = ?, single_shot = ?, updated_at = ?
             WHERE id = ?
             """,
-            [.integer(Int64(effect.state.storageCode)), .optionalInteger(next), .optionalInteger(next), .optionalInteger(next),
+            [.integer(Int64(effect.state.storageCode)), .optionalInteger(next), .optionalInteger(next),
              .integer(Int64(effect.budget.base)), .optionalInteger(effect.budget.firstAttemptAt.map(Timestamp.millis)),
              .integer(effect.budget.singleShot ? 1 : 0), .integer(Timestamp.millis(now)), .text(delivery.id)]
         )
@@ -746,7 +673,6 @@ public final class SQLiteStore: Store {
                 [.text(eventID), .text(tenantID), .text(Session.taskEventType), .text(uid), .blob(run.payload),
                  .integer(millis), .integer(millis)]
             )
-            let active = run.endpoint.status == .active
             try db.run(
                 """
                 INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at,
@@ -754,10 +680,10 @@ public final class SQLiteStore: Store {
                 VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(run.endpoint.id),
-                 .integer(millis), active ? .integer(millis) : .null, .integer(millis), .integer(millis), .text(uid),
+                 .integer(millis), .integer(millis), .integer(millis), .integer(millis), .text(uid),
                  .text(run.instance)]
             )
-            if active { signals.append(.due(endpointID: run.endpoint.id, at: now)) }
+            if run.endpoint.status == .active { signals.append(.due(endpointID: run.endpoint.id, at: now)) }
         }
         for instance in work.cancels {
             try db.run(
@@ -1056,10 +982,7 @@ public final class SQLiteStore: Store {
 
     public func record(_ records: [AttemptRecord]) async throws {
         guard !records.isEmpty else { return }
-        // Endpoints this record disabled whose deliveries are not all held yet: the record's
-        // transaction holds one chunk, and the rest follow in chunks of their own.
-        let stillToHold = try await database.write(durable: false) { [fanOutCache, hub] db -> Set<String> in
-            var stillToHold: Set<String> = []
+        try await database.write(durable: false) { [fanOutCache, hub] db in
             var signals: [StoreSignal] = []
             var healths: [String: (stored: EndpointHealth, current: EndpointHealth)] = [:]
             for record in records {
@@ -1094,14 +1017,13 @@ public final class SQLiteStore: Store {
                     """
                     UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = ?, last_status = ?,
                         last_error = ?, updated_at = ?, state = ?, next_attempt_at = ?, lease_until = NULL,
-                        due_at = CASE WHEN ? IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
-                                                              AND e.deleted_at IS NULL) = 'active' THEN ? ELSE NULL END,
+                        due_at = ?,
                         budget_base = ?, budget_first_at = ?, single_shot = ?
                     WHERE id = ? AND lease_token = ? AND state IN (0, 1)
                     """,
                     counted + [
                         .integer(Int64(transition.state.storageCode)), .optionalInteger(next), .optionalInteger(next),
-                        .optionalInteger(next), .integer(Int64(transition.budget.base)),
+                        .integer(Int64(transition.budget.base)),
                         .optionalInteger(transition.budget.firstAttemptAt.map(Timestamp.millis)),
                         .integer(transition.budget.singleShot ? 1 : 0), .text(attempt.deliveryID), .integer(record.lease.token),
                     ]
@@ -1145,9 +1067,6 @@ public final class SQLiteStore: Store {
                         [.text(reason), .integer(ended), .text(record.endpointID)]
                     )
                     if disabled == 1 {
-                        if try Self.hold(db, endpointID: record.endpointID, limit: Self.holdChunk) == Self.holdChunk {
-                            stillToHold.insert(record.endpointID)
-                        }
                         fanOutCache.invalidate(attempt.tenantID)
                         signals.append(.endpointChanged(endpointID: record.endpointID))
                     }
@@ -1170,12 +1089,6 @@ public final class SQLiteStore: Store {
                 let emitted = signals
                 db.afterCommit.append { hub.emit(emitted) }
             }
-            return stillToHold
-        }
-        // The record stands whatever happens here: a delivery left unheld is never claimed (its
-        // endpoint is disabled), and a later pause or resume moves it.
-        for endpointID in stillToHold {
-            try? await moveDeliveries(of: endpointID, active: false, now: Date())
         }
     }
 
@@ -1216,13 +1129,12 @@ public final class SQLiteStore: Store {
                 """
                 UPDATE deliveries SET state = ?, next_attempt_at = ?, attempt_count = attempt_count + 1, last_attempt_at = ?,
                     last_status = ?, last_error = 'the receiver listed it as failed', updated_at = ?,
-                    due_at = CASE WHEN ? IS NOT NULL AND (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
-                                                          AND e.deleted_at IS NULL) = 'active' THEN ? ELSE NULL END,
+                    due_at = ?,
                     budget_base = ?, budget_first_at = ?, single_shot = ?
                 WHERE id = ?
                 """,
                 [.integer(Int64(transition.state.storageCode)), .optionalInteger(next), .integer(started),
-                 .optionalInteger(status), .integer(ended), .optionalInteger(next), .optionalInteger(next),
+                 .optionalInteger(status), .integer(ended), .optionalInteger(next),
                  .integer(Int64(transition.budget.base)), .optionalInteger(transition.budget.firstAttemptAt.map(Timestamp.millis)),
                  .integer(transition.budget.singleShot ? 1 : 0), .text(member.id)]
             )
@@ -1310,9 +1222,7 @@ public final class SQLiteStore: Store {
             for lease in leases {
                 try db.run(
                     """
-                    UPDATE deliveries SET lease_until = NULL,
-                        due_at = CASE WHEN (SELECT status FROM endpoints e WHERE e.id = deliveries.endpoint_id
-                                            AND e.deleted_at IS NULL) = 'active' THEN next_attempt_at ELSE NULL END
+                    UPDATE deliveries SET lease_until = NULL, due_at = next_attempt_at
                     WHERE id = ? AND lease_token = ? AND state IN (0, 1)
                     """,
                     [.text(lease.deliveryID), .integer(lease.token)]

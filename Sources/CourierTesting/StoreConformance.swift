@@ -28,6 +28,7 @@ public enum StoreConformance {
         Check(name: "recording the same attempt twice applies it once", run: recordTwice),
         Check(name: "released leases are claimable at once", run: releases),
         Check(name: "paused endpoints hold their deliveries; resume releases them", run: pauseAndResume),
+        Check(name: "a pause and a resume keep each delivery's own time: a retry's, and a lease's end", run: pauseKeepsDueTimes),
         Check(name: "410 disables the endpoint and holds its deliveries", run: goneDisables),
         Check(name: "410 holds every delivery of the endpoint, however many, and a resume releases them all", run: goneHoldsALargeBacklog),
         Check(name: "delivery filters and cursors", run: filters),
@@ -507,6 +508,73 @@ public enum StoreConformance {
         try expect(released.deliveries.map(\.deliveryID) == ids, "all held deliveries go at once, oldest first")
     }
 
+    static func pauseKeepsDueTimes(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a", retry: .delays([10, 20]))
+        try await store.insertEndpoint(ep)
+        let ids = try await publishSeries(store, count: 3)
+        let now = t0.addingTimeInterval(5)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 2, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(claim.deliveries.map(\.deliveryID) == Array(ids[..<2]), "the two oldest claimed")
+        let transition = try await record(store, claim.deliveries[0], endpoint: ep, status: 500, at: now)
+        try expect(transition.nextAttemptAt == now.addingTimeInterval(10), "the first retries in 10 s")
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .paused, reason: nil, now: now)
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: now.addingTimeInterval(1))
+        let due = try await store.dueEndpoints().first { $0.endpointID == "ep_a" }
+        try expect(due?.dueAt == t0.addingTimeInterval(2), "the third is due since it was published: \(String(describing: due))")
+        var at = now.addingTimeInterval(1)
+        var claimed = try await store.claim(endpointID: "ep_a", limit: 10, now: at, leaseUntil: at.addingTimeInterval(600))
+        try expect(claimed.deliveries.map(\.deliveryID) == [ids[2]], "only the one whose time has come: \(claimed.deliveries.map(\.deliveryID))")
+        at = now.addingTimeInterval(10)
+        claimed = try await store.claim(endpointID: "ep_a", limit: 10, now: at, leaseUntil: at.addingTimeInterval(600))
+        try expect(claimed.deliveries.map(\.deliveryID) == [ids[0]], "the retry at its time")
+        at = now.addingTimeInterval(60)
+        claimed = try await store.claim(endpointID: "ep_a", limit: 10, now: at, leaseUntil: at.addingTimeInterval(600))
+        try expect(claimed.deliveries.map(\.deliveryID) == [ids[1]], "the leased one once its lease ends")
+    }
+
+    /// What an earlier version left of a paused endpoint's deliveries, no due time at all, made
+    /// due again by the migration that lets a pause keep due times. `rewind` gets a closed
+    /// store's file or database and must clear the due times of its active deliveries, and step
+    /// its schema back to before that migration. One of the deliveries is under a lease when the
+    /// store closes: `leasesOutliveTheStore` says whether it still is when the store opens again
+    /// (SQLite, one node to a file, ends every lease at opening).
+    public static func deliveriesHeldByAnEarlierVersion<S: Store>(
+        leasesOutliveTheStore: Bool, open: () async throws -> S, close: (S) async -> Void, rewind: () async throws -> Void
+    ) async throws {
+        var store = try await open()
+        do {
+            try await store.insertEndpoint(try endpoint("ep_a"))
+            _ = try await publishSeries(store, count: 3)
+            let now = t0.addingTimeInterval(5)
+            _ = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(60))
+            _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .paused, reason: nil, now: now)
+        } catch {
+            await close(store)
+            throw error
+        }
+        await close(store)
+        try await rewind()
+        store = try await open()
+        do {
+            let now = t0.addingTimeInterval(6)
+            _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: now)
+            let claim = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(600))
+            guard leasesOutliveTheStore else {
+                try expect(claim.deliveries.count == 3, "all three are due once resumed: \(claim.deliveries.count)")
+                await close(store)
+                return
+            }
+            try expect(claim.deliveries.count == 2, "the two not under a lease are due once resumed: \(claim.deliveries.count)")
+            let later = t0.addingTimeInterval(65)
+            let leased = try await store.claim(endpointID: "ep_a", limit: 10, now: later, leaseUntil: later.addingTimeInterval(600))
+            try expect(leased.deliveries.count == 1, "the leased one once its lease ends: \(leased.deliveries.count)")
+        } catch {
+            await close(store)
+            throw error
+        }
+        await close(store)
+    }
+
     static func goneDisables(_ store: any Store) async throws {
         let ep = try endpoint("ep_a")
         try await store.insertEndpoint(ep)
@@ -529,7 +597,7 @@ public enum StoreConformance {
     }
 
     static func goneHoldsALargeBacklog(_ store: any Store) async throws {
-        // More than one chunk of the SQLite store's holds (5,000), and room to claim them all.
+        // Enough that holding them one by one would show, and room to claim them all.
         let count = 6_000
         var ep = try endpoint("ep_a")
         ep.maxInFlight = count

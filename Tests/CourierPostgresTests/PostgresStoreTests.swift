@@ -88,6 +88,38 @@ struct PostgresStoreTests {
         for store in stores { await store.close() }
     }
 
+    /// Deliveries that an earlier version held at a pause, with no due time, are due again
+    /// after the migration that lets a pause keep due times.
+    @Test func theMigrationGivesHeldDeliveriesTheirDueTimesBack() async throws {
+        let url = try await PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        let kept = try #require(PostgresSchema.migrations.firstIndex { $0.contains { $0.contains("due_at = GREATEST") } })
+        func connect(migrate: Bool) async throws -> PostgresStore {
+            try await PostgresStore.connect(
+                url: url, migrate: migrate, operationTimeout: PostgresTestDatabase.operationTimeout,
+                maximumConnections: PostgresTestDatabase.maximumConnections
+            )
+        }
+        try await StoreConformance.deliveriesHeldByAnEarlierVersion(
+            leasesOutliveTheStore: true,
+            open: { try await connect(migrate: true) },
+            close: { await $0.close() },
+            rewind: {
+                let store = try await connect(migrate: false)
+                do {
+                    try await store.transaction { connection in
+                        try await connection.run("UPDATE deliveries SET due_at = NULL WHERE state IN (0, 1)")
+                        try await connection.run("DELETE FROM courier_migrations WHERE version > $1", [.integer(Int64(kept))])
+                    }
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                await store.close()
+            }
+        )
+    }
+
     /// Sessions saved before each kept a count of its failed instances are counted by the
     /// migration that added the count (from their state as `json`: one holds a U+0000), so a
     /// list of the failed ones finds them.

@@ -71,61 +71,23 @@ import Testing
         #expect(Set(all.items.map(\.uid)) == ["legacy:failed", "legacy:fine"])
     }
 
-    /// More held deliveries than one release transaction takes: every one of them is released.
-    @Test func resumingReleasesAHoldLargerThanOneChunk() async throws {
-        try await Self.withStore { store, _ in
-            try await store.insertEndpoint(try StoreConformance.endpoint("ep_a", status: .paused))
-            let count = 5_001
-            for start in stride(from: 0, to: count, by: 1000) {
-                let events = try (start..<min(start + 1000, count)).map { try NewEvent(type: "a", payload: .integer($0)) }
-                _ = try await store.publish(events, tenantID: Tenant.defaultID, now: Date())
-            }
-            let now = Date().addingTimeInterval(1)
-            let held = try await store.claim(endpointID: "ep_a", limit: 1000, now: now, leaseUntil: now.addingTimeInterval(60))
-            #expect(held.deliveries.isEmpty)
-            _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: Date())
-            var claimed = 0
-            while true {
-                let claim = try await store.claim(endpointID: "ep_a", limit: 1000, now: now, leaseUntil: now.addingTimeInterval(60))
-                if claim.deliveries.isEmpty { break }
-                claimed += claim.deliveries.count
-                try await store.record(claim.deliveries.map {
-                    AttemptRecord(
-                        endpointID: "ep_a", lease: $0.lease,
-                        attempt: Attempt(
-                            id: Identifier.make("att"), deliveryID: $0.deliveryID, tenantID: $0.tenantID, startedAt: now, duration: 0,
-                            request: "POST /", responseStatus: 200, responseHeaders: [], responseBody: "", responseBodyTruncated: false,
-                            error: nil, outcome: .succeeded
-                        ),
-                        transition: .init(state: .succeeded, nextAttemptAt: nil, budget: RetryBudget())
-                    )
-                })
-            }
-            #expect(claimed == count)
-        }
-    }
-
-    /// A resume that stopped between its chunks (a crash) leaves an active endpoint's deliveries
-    /// held; opening the store releases them.
-    @Test func openingReleasesWhatAnInterruptedResumeLeftHeld() async throws {
+    /// Deliveries that an earlier version held at a pause, with no due time, are due again
+    /// after the migration that lets a pause keep due times.
+    @Test func theMigrationGivesHeldDeliveriesTheirDueTimesBack() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("courier.db").path
-        var store = try await SQLiteStore.open(path: path, durability: .normal)
-        try await store.insertEndpoint(try StoreConformance.endpoint("ep_a", status: .paused))
-        _ = try await store.publish(try (0..<10).map { try NewEvent(type: "a", payload: .integer($0)) }, tenantID: Tenant.defaultID, now: Date())
-        await store.close()
-        // What the crash left: the status committed, the deliveries not yet released.
-        let edit = try await ExternalCommand.run([
-            "python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE endpoints SET status='active'\"); c.commit()", path,
-        ])
-        #expect(edit.status == 0, "\(edit.text)")
-        store = try await SQLiteStore.open(path: path, durability: .normal)
-        let now = Date().addingTimeInterval(1)
-        let claim = try await store.claim(endpointID: "ep_a", limit: 100, now: now, leaseUntil: now.addingTimeInterval(60))
-        #expect(claim.deliveries.count == 10)
-        await store.close()
+        let kept = try #require(SQLiteSchema.migrations.firstIndex { $0.contains("keep their due times") })
+        try await StoreConformance.deliveriesHeldByAnEarlierVersion(
+            leasesOutliveTheStore: false,
+            open: { try await SQLiteStore.open(path: path, durability: .normal) },
+            close: { await $0.close() },
+            rewind: {
+                let connection = try SQLiteConnection(path: path, readOnly: false)
+                try connection.execute("UPDATE deliveries SET due_at = NULL WHERE state IN (0, 1); PRAGMA user_version = \(kept);")
+            }
+        )
     }
 
     /// An operation the store cannot advance (here its stored filter no longer reads) is

@@ -33,8 +33,10 @@ public protocol Store: Sendable {
     func endpoints(tenantID: String, page: PageRequest) async throws -> Page<Endpoint>
     /// Replaces an endpoint's settings (not its status); not found, or a conflict on its name.
     func updateEndpoint(_ endpoint: Endpoint) async throws
-    /// Pauses, disables or resumes an endpoint. Holding keeps its deliveries; releasing makes
-    /// every one whose time has come due at once.
+    /// Pauses, disables or resumes an endpoint. Its deliveries stay where they are, each with
+    /// its own due time: claims and the list of due work pass over an endpoint that is not
+    /// active, so a pause or a resume costs the same for ten deliveries or ten million, and a
+    /// resume makes every one whose time has come due at once.
     func setEndpointStatus(
         tenantID: String, id: String, status: Endpoint.Status, reason: String?, now: Date
     ) async throws -> Endpoint
