@@ -729,153 +729,126 @@ public final class SQLiteStore: Store {
     }
 
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
-        let claimed = try await database.write(durable: false) { db in
-            try Self.claim(db, endpointID: endpointID, limit: limit, now: now, leaseUntil: leaseUntil, answered: answered)
-        }
-        var claim = claimed.claim
-        let gathered = claimed.gathered
-        // The batches this claim gathered carry their events once it has committed, read on a
-        // reader's thread: a batch's 200 events would otherwise take the writer about a sixth
-        // of what gathering them does. An event cancelled in between drops out, as it would
-        // from a batch read later; a batch left with none is not sent, and once its lease runs
-        // out the next claim ends it (see below).
-        guard !gathered.isEmpty else { return claim }
-        let events = try await database.read { db in try Self.batchEvents(db, batchIDs: gathered) }
-        claim.deliveries = claim.deliveries.compactMap { delivery in
-            guard gathered.contains(delivery.deliveryID) else { return delivery }
-            guard let carried = events[delivery.deliveryID] else { return nil }
-            var filled = delivery
-            filled.content = .batch(carried)
-            return filled
-        }
-        return claim
-    }
-
-    /// Claims in the writer's transaction; returns the claim and the batches it gathered, whose
-    /// events are still to be read.
-    private static func claim(
-        _ db: SQLiteConnection, endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]
-    ) throws -> (claim: Claim, gathered: Set<String>) {
-        guard let endpoint = try db.queryFirst(
-            "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
-            Self.endpoint
-        ), endpoint.status == .active else {
-            return (Claim(endpoint: nil, deliveries: [], nextDueAt: nil), [])
-        }
-        let (capacity, uncounted): (Int, [Lease])
-        switch endpoint.claimAllowance(at: now, answered: answered) {
-        case .coolingDown(let until): return (Claim(endpoint: endpoint, deliveries: [], nextDueAt: until), [])
-        case .slots(let slots, let leases): (capacity, uncounted) = (slots, leases)
-        }
-        // maxInFlight counts every lease still running, not only this claim's, but not the
-        // caller's answered ones. By the index of leased rows: without statistics SQLite
-        // would pick the index of all active ones and count through the whole backlog.
-        let leased = try db.queryFirst(
-            """
-            SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_leased
-            WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)
-                AND lease_token || ' ' || id NOT IN (SELECT value FROM json_each(?))
-            """,
-            [.text(endpointID), .integer(Timestamp.millis(now)), .text(StoredForm.jsonList(uncounted.map(StoredForm.leaseKey)))]
-        ) { Int($0.int(0)) } ?? 0
-        let allowed = min(limit, capacity - leased)
-        guard allowed > 0 else {
-            return (Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now)), [])
-        }
-        let lease = Timestamp.millis(leaseUntil)
-        // At a batching endpoint only batches are claimed as they are (retries, resends, a
-        // dead worker's); its events' deliveries wait to be gathered into new ones below.
-        // An ordered endpoint's only candidate is its oldest active delivery, due or not.
-        // Task runs are never batched: a batching endpoint claims them one by one beside its batches.
-        // Candidates by rowid: the update then reaches each row directly, not through the
-        // index of text ids.
-        let candidates = endpoint.ordered
-            ? "SELECT rowid FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 AND rowid = (\(Self.headRowid)) LIMIT ?4"
-            : endpoint.batch == nil
-                ? "SELECT rowid FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 ORDER BY due_at, rowid LIMIT ?4"
-                : """
-                SELECT r FROM (
-                    SELECT due_at, rowid AS r FROM deliveries
-                    WHERE endpoint_id = ?2 AND state IN (0, 1) AND event_id IS NULL AND due_at <= ?3
-                    UNION ALL
-                    SELECT due_at, rowid AS r FROM deliveries
-                    WHERE endpoint_id = ?2 AND state IN (0, 1) AND session_uid IS NOT NULL AND due_at <= ?3
-                ) ORDER BY due_at, r LIMIT ?4
+        try await database.write(durable: false) { db in
+            guard let endpoint = try db.queryFirst(
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
+                Self.endpoint
+            ), endpoint.status == .active else {
+                return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
+            }
+            let (capacity, uncounted): (Int, [Lease])
+            switch endpoint.claimAllowance(at: now, answered: answered) {
+            case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
+            case .slots(let slots, let leases): (capacity, uncounted) = (slots, leases)
+            }
+            // maxInFlight counts every lease still running, not only this claim's, but not the
+            // caller's answered ones. By the index of leased rows: without statistics SQLite
+            // would pick the index of all active ones and count through the whole backlog.
+            let leased = try db.queryFirst(
                 """
-        var rows = try db.query(
-            """
-            UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
-            WHERE rowid IN (\(candidates))
-            RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                single_shot, lease_token, session_uid, instance, message_id, next_attempt_at
-            """,
-            [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))]
-        ) { row in
-            (
-                id: row.text(0), tenantID: row.text(1), eventID: row.optionalText(2),
-                progress: DeliveryStateMachine.Progress(
-                    state: DeliveryState(storageCode: Int(row.int(3))) ?? .pending, attemptCount: Int(row.int(4)),
-                    lastAttemptAt: row.optionalInt(5).map(Timestamp.date),
-                    budget: RetryBudget(
-                        base: Int(row.int(6)), firstAttemptAt: row.optionalInt(7).map(Timestamp.date),
-                        singleShot: row.int(8) != 0
-                    )
-                ),
-                token: row.int(9),
-                task: row.optionalText(10).map { TaskRef(session: $0, instance: row.optionalText(11) ?? "") },
-                messageID: row.optionalText(12),
-                dueAt: row.optionalInt(13).map(Timestamp.date)
-            )
-        }
-        rows.sort { $0.id < $1.id }
-        // The plain events' bodies in one statement rather than one each.
-        let eventIDs = rows.compactMap { $0.messageID == nil ? $0.eventID : nil }
-        var events: [String: Event] = [:]
-        if !eventIDs.isEmpty {
-            events.reserveCapacity(eventIDs.count)
-            for event in try db.query(
-                "SELECT \(StoredForm.eventColumns) FROM events WHERE id IN (SELECT value FROM json_each(?))",
-                [.text(StoredForm.jsonList(eventIDs))], Self.event
-            ) {
-                events[event.id] = event
+                SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_leased
+                WHERE endpoint_id = ? AND lease_until > ? AND state IN (0, 1)
+                    AND lease_token || ' ' || id NOT IN (SELECT value FROM json_each(?))
+                """,
+                [.text(endpointID), .integer(Timestamp.millis(now)), .text(StoredForm.jsonList(uncounted.map(StoredForm.leaseKey)))]
+            ) { Int($0.int(0)) } ?? 0
+            let allowed = min(limit, capacity - leased)
+            guard allowed > 0 else {
+                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
             }
-        }
-        var claimed: [ClaimedDelivery] = []
-        claimed.reserveCapacity(rows.count)
-        for row in rows {
-            let content: ClaimedDelivery.Content
-            if let messageID = row.messageID {
-                guard let batch = try Self.claimTransmissions(deliveryID: row.id, messageID: messageID, db: db, now: now) else {
-                    try Self.end(row.id, .succeeded, reason: "every transmission it carries was already sent", db: db, now: now)
-                    continue
+            let lease = Timestamp.millis(leaseUntil)
+            // At a batching endpoint only batches are claimed as they are (retries, resends, a
+            // dead worker's); its events' deliveries wait to be gathered into new ones below.
+            // An ordered endpoint's only candidate is its oldest active delivery, due or not.
+            // Task runs are never batched: a batching endpoint claims them one by one beside its batches.
+            // Candidates by rowid: the update then reaches each row directly, not through the
+            // index of text ids.
+            let candidates = endpoint.ordered
+                ? "SELECT rowid FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 AND rowid = (\(Self.headRowid)) LIMIT ?4"
+                : endpoint.batch == nil
+                    ? "SELECT rowid FROM deliveries WHERE endpoint_id = ?2 AND state IN (0, 1) AND due_at <= ?3 ORDER BY due_at, rowid LIMIT ?4"
+                    : """
+                    SELECT r FROM (
+                        SELECT due_at, rowid AS r FROM deliveries
+                        WHERE endpoint_id = ?2 AND state IN (0, 1) AND event_id IS NULL AND due_at <= ?3
+                        UNION ALL
+                        SELECT due_at, rowid AS r FROM deliveries
+                        WHERE endpoint_id = ?2 AND state IN (0, 1) AND session_uid IS NOT NULL AND due_at <= ?3
+                    ) ORDER BY due_at, r LIMIT ?4
+                    """
+            var rows = try db.query(
+                """
+                UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
+                WHERE rowid IN (\(candidates))
+                RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
+                    single_shot, lease_token, session_uid, instance, message_id, next_attempt_at
+                """,
+                [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))]
+            ) { row in
+                (
+                    id: row.text(0), tenantID: row.text(1), eventID: row.optionalText(2),
+                    progress: DeliveryStateMachine.Progress(
+                        state: DeliveryState(storageCode: Int(row.int(3))) ?? .pending, attemptCount: Int(row.int(4)),
+                        lastAttemptAt: row.optionalInt(5).map(Timestamp.date),
+                        budget: RetryBudget(
+                            base: Int(row.int(6)), firstAttemptAt: row.optionalInt(7).map(Timestamp.date),
+                            singleShot: row.int(8) != 0
+                        )
+                    ),
+                    token: row.int(9),
+                    task: row.optionalText(10).map { TaskRef(session: $0, instance: row.optionalText(11) ?? "") },
+                    messageID: row.optionalText(12),
+                    dueAt: row.optionalInt(13).map(Timestamp.date)
+                )
+            }
+            rows.sort { $0.id < $1.id }
+            // The plain events' bodies in one statement rather than one each.
+            let eventIDs = rows.compactMap { $0.messageID == nil ? $0.eventID : nil }
+            var events: [String: Event] = [:]
+            if !eventIDs.isEmpty {
+                events.reserveCapacity(eventIDs.count)
+                for event in try db.query(
+                    "SELECT \(StoredForm.eventColumns) FROM events WHERE id IN (SELECT value FROM json_each(?))",
+                    [.text(StoredForm.jsonList(eventIDs))], Self.event
+                ) {
+                    events[event.id] = event
                 }
-                content = .message(batch)
-            } else if let eventID = row.eventID {
-                guard let event = events[eventID] else { continue }
-                content = row.task.map { .task(event, $0) } ?? .event(event)
-            } else {
-                let events = try Self.batchEvents(db, batchID: row.id)
-                guard !events.isEmpty else {
-                    // Every event it carried was cancelled while it waited: nothing to send.
-                    try Self.end(row.id, .cancelled, reason: "every event it carried was cancelled", db: db, now: now)
-                    continue
+            }
+            var claimed: [ClaimedDelivery] = []
+            claimed.reserveCapacity(rows.count)
+            for row in rows {
+                let content: ClaimedDelivery.Content
+                if let messageID = row.messageID {
+                    guard let batch = try Self.claimTransmissions(deliveryID: row.id, messageID: messageID, db: db, now: now) else {
+                        try Self.end(row.id, .succeeded, reason: "every transmission it carries was already sent", db: db, now: now)
+                        continue
+                    }
+                    content = .message(batch)
+                } else if let eventID = row.eventID {
+                    guard let event = events[eventID] else { continue }
+                    content = row.task.map { .task(event, $0) } ?? .event(event)
+                } else {
+                    let events = try Self.batchEvents(db, batchID: row.id)
+                    guard !events.isEmpty else {
+                        // Every event it carried was cancelled while it waited: nothing to send.
+                        try Self.end(row.id, .cancelled, reason: "every event it carried was cancelled", db: db, now: now)
+                        continue
+                    }
+                    content = .batch(events)
                 }
-                content = .batch(events)
+                claimed.append(ClaimedDelivery(
+                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token,
+                    dueAt: row.dueAt
+                ))
             }
-            claimed.append(ClaimedDelivery(
-                deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token,
-                dueAt: row.dueAt
-            ))
-        }
-        var gathered: Set<String> = []
-        if let policy = endpoint.batch {
-            while claimed.count < allowed,
-                  let batch = try Self.formBatch(db, endpoint: endpoint, policy: policy, now: now, leaseUntil: leaseUntil) {
-                claimed.append(batch)
-                gathered.insert(batch.deliveryID)
+            if let policy = endpoint.batch {
+                while claimed.count < allowed,
+                      let batch = try Self.formBatch(db, endpoint: endpoint, policy: policy, now: now, leaseUntil: leaseUntil) {
+                    claimed.append(batch)
+                }
             }
+            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
         }
-        return (Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now)), gathered)
     }
 
     /// Ends a claimed delivery that turned out to have nothing to send, with the reason.
@@ -940,7 +913,7 @@ public final class SQLiteStore: Store {
              .integer(millis), .integer(lease), .integer(lease), .integer(millis), .integer(millis)]
         )
         return ClaimedDelivery(
-            deliveryID: batchID, tenantID: endpoint.tenantID, content: .batch([]),
+            deliveryID: batchID, tenantID: endpoint.tenantID, content: .batch(try batchEvents(db, batchID: batchID)),
             progress: DeliveryStateMachine.Progress(state: .pending, attemptCount: 0, lastAttemptAt: nil, budget: RetryBudget()),
             leaseToken: 1
         )
@@ -967,24 +940,13 @@ public final class SQLiteStore: Store {
 
     /// The events a batch carries now (those cancelled meanwhile drop out), oldest first.
     private static func batchEvents(_ db: SQLiteConnection, batchID: String) throws -> [Event] {
-        try batchEvents(db, batchIDs: [batchID])[batchID] ?? []
-    }
-
-    /// The events each batch carries now, oldest first; a batch that carries none is left out.
-    private static func batchEvents(_ db: SQLiteConnection, batchIDs: some Collection<String>) throws -> [String: [Event]] {
-        let batchColumn = Int32(StoredForm.eventColumns.split(separator: ",").count)
-        var events: [String: [Event]] = [:]
-        for (batchID, event) in try db.query(
+        try db.query(
             """
-            SELECT \(qualifiedEventColumns), d.batch_id FROM deliveries d JOIN events e ON e.id = d.event_id
-            WHERE d.batch_id IN (SELECT value FROM json_each(?)) AND d.state = ? ORDER BY d.batch_id, d.id
+            SELECT \(qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.batch_id = ? AND d.state = ? ORDER BY d.id
             """,
-            [.text(StoredForm.jsonList(Array(batchIDs))), .integer(Int64(DeliveryState.batched.storageCode))],
-            { ($0.text(batchColumn), Self.event($0)) }
-        ) {
-            events[batchID, default: []].append(event)
-        }
-        return events
+            [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
+        )
     }
 
     /// When the endpoint next has something to claim: for a batching endpoint, the earliest of
