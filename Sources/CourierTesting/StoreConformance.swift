@@ -453,12 +453,21 @@ public enum StoreConformance {
         try expect(delivery.attemptCount == 3 && delivery.nextAttemptAt == nil, "exhausted after three attempts")
     }
 
-    static func recordTwice(_ store: any Store) async throws {
+    /// Endpoint `ep_a` (retries after 10 and 20 s) with `count` deliveries published a second
+    /// apart from `t0`, and the oldest `claiming` of them claimed at `t0 + 5 s` for a minute.
+    static func claimedSeries(
+        _ store: any Store, count: Int, claiming: Int
+    ) async throws -> (endpoint: Endpoint, ids: [String], now: Date, claim: Claim) {
         let ep = try endpoint("ep_a", retry: .delays([10, 20]))
         try await store.insertEndpoint(ep)
-        let ids = try await publishSeries(store, count: 1)
+        let ids = try await publishSeries(store, count: count)
         let now = t0.addingTimeInterval(5)
-        let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(60))
+        let claim = try await store.claim(endpointID: "ep_a", limit: claiming, now: now, leaseUntil: now.addingTimeInterval(60))
+        return (ep, ids, now, claim)
+    }
+
+    static func recordTwice(_ store: any Store) async throws {
+        let (ep, ids, now, claim) = try await claimedSeries(store, count: 1, claiming: 1)
         let claimed = try unwrap(claim.deliveries.first, "claim")
         let transition = DeliveryStateMachine.afterAttempt(
             claimed.progress, verdict: .init(outcome: .failed), policy: ep.retry, startedAt: now, now: now, jitter: 0.5
@@ -509,11 +518,7 @@ public enum StoreConformance {
     }
 
     static func pauseKeepsDueTimes(_ store: any Store) async throws {
-        let ep = try endpoint("ep_a", retry: .delays([10, 20]))
-        try await store.insertEndpoint(ep)
-        let ids = try await publishSeries(store, count: 3)
-        let now = t0.addingTimeInterval(5)
-        let claim = try await store.claim(endpointID: "ep_a", limit: 2, now: now, leaseUntil: now.addingTimeInterval(60))
+        let (ep, ids, now, claim) = try await claimedSeries(store, count: 3, claiming: 2)
         try expect(claim.deliveries.map(\.deliveryID) == Array(ids[..<2]), "the two oldest claimed")
         let transition = try await record(store, claim.deliveries[0], endpoint: ep, status: 500, at: now)
         try expect(transition.nextAttemptAt == now.addingTimeInterval(10), "the first retries in 10 s")
