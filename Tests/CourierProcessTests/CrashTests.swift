@@ -82,6 +82,8 @@ import Testing
         try await receiver.waitForRequests(1)
         server.kill(SIGTERM)
         #expect(try await server.waitForExit(timeout: .seconds(20)) == 0, "\(server.output)")
+        // Its connections closed: the log was copied into the file and deleted.
+        #expect(!FileManager.default.fileExists(atPath: database + "-wal"), "the log is left behind")
 
         // The request under way was answered and recorded before exit: nothing is sent again.
         let again = try CourierProcess(database: database)

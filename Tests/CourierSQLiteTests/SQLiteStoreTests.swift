@@ -71,6 +71,29 @@ import Testing
         #expect(Set(all.items.map(\.uid)) == ["legacy:failed", "legacy:fine"])
     }
 
+    /// A closed store leaves its data whole in its one file, the log copied in and deleted: a
+    /// backup that copies that file alone has every event.
+    @Test func closingLeavesEverythingInTheOneFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("courier.db").path
+        let store = try await SQLiteStore.open(path: path, durability: .normal)
+        let published = try await store.publish(
+            try (0..<100).map { try NewEvent(type: "a", payload: .integer($0)) }, tenantID: Tenant.defaultID, now: Date()
+        )
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the log exists while the store is open")
+        await store.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "the log is gone once the store is closed")
+
+        let copy = directory.appendingPathComponent("backup.db").path
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let restored = try await SQLiteStore.open(path: copy, durability: .normal)
+        let last = try await restored.event(tenantID: Tenant.defaultID, id: try #require(published.last?.id))
+        await restored.close()
+        #expect(last != nil, "the file alone holds the last event")
+    }
+
     /// Deliveries that an earlier version held at a pause, with no due time, are due again
     /// after the migration that lets a pause keep due times.
     @Test func theMigrationGivesHeldDeliveriesTheirDueTimesBack() async throws {

@@ -63,8 +63,10 @@ final class SQLiteCheckpointer: Sendable {
         sqlite3_wal_hook(writer.handle, walHook, Unmanaged.passUnretained(self).toOpaque())
     }
 
+    /// Waits for a checkpoint under way, then closes this thread's connection.
     func shutdown() async {
         try? await pool.shutdownGracefully()
+        connection.connection.close()
     }
 
     /// On the writer's thread, after each commit, with the log's size in pages.

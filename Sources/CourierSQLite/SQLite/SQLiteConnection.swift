@@ -45,9 +45,21 @@ final class SQLiteConnection {
         sqlite3_extended_result_codes(db, 1)
     }
 
-    deinit {
+    private var isClosed = false
+
+    /// Closes the connection now rather than whenever it is freed. The last connection to a
+    /// file to close copies the log into it and deletes the log, so a server that stopped
+    /// leaves its data whole in the one file (which is what a backup that copies it needs).
+    /// The caller must be the only user of the connection, and nobody may use it afterwards.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
         statements.removeAll()
         sqlite3_close_v2(handle)
+    }
+
+    deinit {
+        close()
     }
 
     func error(_ code: Int32) -> SQLiteError {

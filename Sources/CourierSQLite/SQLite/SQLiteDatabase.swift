@@ -81,10 +81,17 @@ final class SQLiteDatabase: Sendable {
         readerPool.start()
     }
 
+    /// Lets the jobs under way finish, then closes every connection, the writer last: its close
+    /// copies the log into the file and deletes it. Jobs that come later fail (the pools have
+    /// stopped), so no connection is used once closed.
     func shutdown() async {
         try? await writerPool.shutdownGracefully()
         try? await readerPool.shutdownGracefully()
         await checkpointer.shutdown()
+        readers.withLock { readers in
+            for reader in readers { reader.connection.close() }
+        }
+        writer.connection.close()
     }
 
     /// Runs `body` on the writer connection inside a transaction it may share with other jobs;
