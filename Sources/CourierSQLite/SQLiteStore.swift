@@ -65,6 +65,9 @@ public final class SQLiteStore: Store {
     }
 
     /// Closes the file and gives up its lock.
+    /// The writer's statements, timed while switched on (see ``SQLiteStatementTimes``).
+    public var writerStatementTimes: SQLiteStatementTimes { database.writerStatementTimes }
+
     public func close() async {
         hub.finish()
         await database.shutdown()

@@ -62,6 +62,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "First measure the receiver's ceiling with wrk (same connection count).")
     var ceiling = false
 
+    @Flag(help: "Time the SQLite writer's statements during the scenario and list those that took the most.")
+    var statements = false
+
     @Option(help: "Deliver to this URL instead of the built-in receiver (latency is then not measured).")
     var url: String?
 
@@ -149,6 +152,7 @@ struct BenchCommand: AsyncParsableCommand {
         let bench = Bench(store: store, receiver: receiver, publisher: publisher, measuresArrival: url == nil)
 
         let usageBefore = Usage.now()
+        if statements { store.writerStatementTimes.start() }
         var delivered = events
         switch scenario {
         case .unbatched:
@@ -183,6 +187,7 @@ struct BenchCommand: AsyncParsableCommand {
                        label: "backlog / empty", text: String(format: "%.2f", drained.deliveredRate / empty.deliveredRate))
         }
         let usageAfter = Usage.now()
+        if statements { report.statements(store.writerStatementTimes.stop(), per: delivered) }
         let cpu = (usageAfter.cpu - usageBefore.cpu) / Double(delivered) * 1000
         report.add("cpuSecondsPer1000", .double((cpu * 1000).rounded() / 1000), label: "CPU per 1,000",
                    text: String(format: "%.3f s (all in this process: receiver%@ included)", cpu, http ? ", HTTP client" : ""))

@@ -1,4 +1,5 @@
 import Courier
+import CourierSQLite
 import Foundation
 import Histogram
 
@@ -26,6 +27,23 @@ struct BenchReport {
         figures.append("max", .integer(Int(histogram.maxRecorded)))
         let text = figures.fields.map { String(format: "%@ %.2f", $0.key, ($0.value.doubleValue ?? 0) / 1000) }
         add(key, .object(figures), label: label + " (ms)", text: text.joined(separator: "  "))
+    }
+
+    /// The writer's statements during the scenario, the most time first: the ten largest in
+    /// the table (each with its time per delivered event), every one in the JSON.
+    mutating func statements(_ entries: [SQLiteStatementTimes.Entry], per events: Int) {
+        let total = entries.reduce(0) { $0 + $1.seconds }
+        line("writer statements", String(format: "%.3f s in all, the most time first:", total))
+        for entry in entries.prefix(10) {
+            let sql = entry.sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let text = String(format: "%8.3f s %8d×  %5.2f µs/event  ", entry.seconds, entry.count, entry.seconds * 1e6 / Double(events))
+            line("", text + sql.prefix(70))
+        }
+        object.append("writerStatements", .array(entries.map { entry in
+            .object(JSONObject([
+                "sql": .string(entry.sql), "count": .integer(entry.count), "seconds": .double((entry.seconds * 1e6).rounded() / 1e6),
+            ]))
+        }))
     }
 
     mutating func line(_ label: String, _ text: String) {

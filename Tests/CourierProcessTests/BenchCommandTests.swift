@@ -7,12 +7,17 @@ import Testing
 /// here, never how fast: benchmarks are not tests.
 @Suite struct BenchCommandTests {
     @Test func unbatchedReportsRateLatencyAndCeiling() async throws {
-        let results = try await bench(["--scenario", "unbatched", "--events", "300", "--ceiling"])
+        let results = try await bench(["--scenario", "unbatched", "--events", "300", "--ceiling", "--statements"])
         #expect(results["scenario"]?.stringValue == "unbatched")
         #expect(results["events"] == .integer(300))
         #expect((results["deliveredPerSecond"]?.doubleValue ?? 0) > 0)
         #expect((results["publishPerSecond"]?.doubleValue ?? 0) > 0)
         try expectPercentiles(results["latencyMicroseconds"])
+        // With --statements: the writer's statements, among them one insert per event.
+        let listed = try #require(results["writerStatements"]?.arrayValue)
+        let statements = listed.compactMap(\.objectValue)
+        let inserts = try #require(statements.first { $0["sql"]?.stringValue?.hasPrefix("INSERT INTO events") == true })
+        #expect(inserts["count"] == .integer(300), "\(inserts)")
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") {
             #expect((results["ceilingPerSecond"]?.doubleValue ?? 0) > 0)
             #expect((results["ofCeiling"]?.doubleValue ?? 0) > 0)

@@ -71,6 +71,24 @@ import Testing
         #expect(Set(all.items.map(\.uid)) == ["legacy:failed", "legacy:fine"])
     }
 
+    /// The writer's statements are timed only between `start` and `stop`, each by its text.
+    @Test func theWritersStatementsAreTimedOnlyWhileSwitchedOn() async throws {
+        try await Self.withStore { store, _ in
+            let events = { (count: Int) in try (0..<count).map { try NewEvent(type: "a", payload: .integer($0)) } }
+            _ = try await store.publish(try events(5), tenantID: Tenant.defaultID, now: Date())
+            store.writerStatementTimes.start()
+            _ = try await store.publish(try events(10), tenantID: Tenant.defaultID, now: Date())
+            let timed = store.writerStatementTimes.stop()
+            let inserts = try #require(timed.first { $0.sql.hasPrefix("INSERT INTO events") })
+            #expect(inserts.count == 10 && inserts.seconds > 0, "\(inserts)")
+            #expect(timed.first { $0.sql == "COMMIT" }?.count == 1, "\(timed.map(\.sql))")
+            #expect(timed == timed.sorted { $0.seconds > $1.seconds }, "the most time first")
+            _ = try await store.publish(try events(3), tenantID: Tenant.defaultID, now: Date())
+            store.writerStatementTimes.start()
+            #expect(store.writerStatementTimes.stop().isEmpty, "nothing counted while off, and each start begins afresh")
+        }
+    }
+
     /// A closed store leaves its data whole in its one file, the log copied in and deleted: a
     /// backup that copies that file alone has every event.
     @Test func closingLeavesEverythingInTheOneFile() async throws {

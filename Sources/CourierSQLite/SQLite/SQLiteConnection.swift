@@ -29,6 +29,8 @@ final class SQLiteConnection {
     private var statements: [String: SQLiteStatement] = [:]
     /// Work to do once the current transaction commits (see ``SQLiteDatabase``).
     var afterCommit: [@Sendable () -> Void] = []
+    /// Where this connection's statements are timed, if anywhere (the writer's are).
+    var times: SQLiteStatementTimes?
 
     init(path: String, readOnly: Bool) throws {
         var db: OpaquePointer?
@@ -68,6 +70,11 @@ final class SQLiteConnection {
 
     /// Runs SQL text that may hold several statements and takes no parameters (schema, pragmas).
     func execute(_ sql: String) throws {
+        guard let times else { return try executeUntimed(sql) }
+        try times.measure(sql) { try executeUntimed(sql) }
+    }
+
+    private func executeUntimed(_ sql: String) throws {
         var message: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &message)
         if rc != SQLITE_OK {
@@ -93,6 +100,11 @@ final class SQLiteConnection {
     /// Runs one statement for its effect; returns the number of rows it changed.
     @discardableResult
     func run(_ sql: String, _ binds: [SQLiteValue] = []) throws -> Int {
+        guard let times else { return try runUntimed(sql, binds) }
+        return try times.measure(sql) { try runUntimed(sql, binds) }
+    }
+
+    private func runUntimed(_ sql: String, _ binds: [SQLiteValue]) throws -> Int {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(binds)
@@ -102,6 +114,11 @@ final class SQLiteConnection {
 
     /// Runs one statement and maps each row.
     func query<T>(_ sql: String, _ binds: [SQLiteValue] = [], _ row: (SQLiteStatement) throws -> T) throws -> [T] {
+        guard let times else { return try queryUntimed(sql, binds, row) }
+        return try times.measure(sql) { try queryUntimed(sql, binds, row) }
+    }
+
+    private func queryUntimed<T>(_ sql: String, _ binds: [SQLiteValue], _ row: (SQLiteStatement) throws -> T) throws -> [T] {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(binds)
@@ -113,6 +130,11 @@ final class SQLiteConnection {
     }
 
     func queryFirst<T>(_ sql: String, _ binds: [SQLiteValue] = [], _ row: (SQLiteStatement) throws -> T) throws -> T? {
+        guard let times else { return try queryFirstUntimed(sql, binds, row) }
+        return try times.measure(sql) { try queryFirstUntimed(sql, binds, row) }
+    }
+
+    private func queryFirstUntimed<T>(_ sql: String, _ binds: [SQLiteValue], _ row: (SQLiteStatement) throws -> T) throws -> T? {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(binds)

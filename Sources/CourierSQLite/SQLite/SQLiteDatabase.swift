@@ -40,6 +40,8 @@ final class SQLiteDatabase: Sendable {
     private let writer: ConnectionBox
     /// Copies the writer's log back into the file (its WAL hook points here).
     let checkpointer: SQLiteCheckpointer
+    /// The writer's statements, timed while switched on.
+    let writerStatementTimes = SQLiteStatementTimes()
     private let readers: Mutex<[ConnectionBox]>
     private let state = Mutex(WriterState())
     /// Called on the writer thread when a whole transaction is rolled back, so caches that
@@ -65,6 +67,7 @@ final class SQLiteDatabase: Sendable {
             PRAGMA cache_size = -32000;
             PRAGMA foreign_keys = OFF;
             """)
+        writerConnection.times = writerStatementTimes
         writer = ConnectionBox(writerConnection, synchronous: synchronous)
         checkpointer = try SQLiteCheckpointer(path: path, synchronous: synchronous, settings: checkpoints)
         checkpointer.attach(to: writerConnection)
