@@ -546,38 +546,27 @@ public enum StoreConformance {
     public static func deliveriesHeldByAnEarlierVersion<S: Store>(
         leasesOutliveTheStore: Bool, open: () async throws -> S, close: (S) async -> Void, rewind: () async throws -> Void
     ) async throws {
-        var store = try await open()
-        do {
+        try await withClosing(try await open(), close: close) { store in
             try await store.insertEndpoint(try endpoint("ep_a"))
             _ = try await publishSeries(store, count: 3)
             let now = t0.addingTimeInterval(5)
             _ = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(60))
             _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .paused, reason: nil, now: now)
-        } catch {
-            await close(store)
-            throw error
         }
-        await close(store)
         try await rewind()
-        store = try await open()
-        do {
+        try await withClosing(try await open(), close: close) { store in
             let now = t0.addingTimeInterval(6)
             _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: now)
             let claim = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(600))
             guard leasesOutliveTheStore else {
                 try expect(claim.deliveries.count == 3, "all three are due once resumed: \(claim.deliveries.count)")
-                await close(store)
                 return
             }
             try expect(claim.deliveries.count == 2, "the two not under a lease are due once resumed: \(claim.deliveries.count)")
             let later = t0.addingTimeInterval(65)
             let leased = try await store.claim(endpointID: "ep_a", limit: 10, now: later, leaseUntil: later.addingTimeInterval(600))
             try expect(leased.deliveries.count == 1, "the leased one once its lease ends: \(leased.deliveries.count)")
-        } catch {
-            await close(store)
-            throw error
         }
-        await close(store)
     }
 
     static func goneDisables(_ store: any Store) async throws {

@@ -11,15 +11,9 @@ struct PostgresStoreTests {
         let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
         let store = try await PostgresStore.connect(
-                url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
-            )
-        do {
-            try await body(store, url)
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
+            url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
+        )
+        try await withClosing(store, close: { await $0.close() }) { try await body($0, url) }
     }
 
     /// `count` nodes' stores on one fresh database, all closed afterwards.
@@ -105,17 +99,12 @@ struct PostgresStoreTests {
             open: { try await connect(migrate: true) },
             close: { await $0.close() },
             rewind: {
-                let store = try await connect(migrate: false)
-                do {
+                try await withClosing(try await connect(migrate: false), close: { await $0.close() }) { store in
                     try await store.transaction { connection in
                         try await connection.run("UPDATE deliveries SET due_at = NULL WHERE state IN (0, 1)")
                         try await connection.run("DELETE FROM courier_migrations WHERE version > $1", [.integer(Int64(kept))])
                     }
-                } catch {
-                    await store.close()
-                    throw error
                 }
-                await store.close()
             }
         )
     }
@@ -131,7 +120,7 @@ struct PostgresStoreTests {
             url: url, migrate: false, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: 2
         )
         let sessions = try StoreConformance.sessionsSavedBeforeTheFailedCount()
-        do {
+        try await withClosing(before, close: { await $0.close() }) { before in
             try await before.transaction { connection in
                 try await connection.run("CREATE TABLE courier_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
                 for (index, migration) in PostgresSchema.migrations[..<counted].enumerated() {
@@ -145,23 +134,15 @@ struct PostgresStoreTests {
                     )
                 }
             }
-        } catch {
-            await before.close()
-            throw error
         }
-        await before.close()
         let store = try await PostgresStore.connect(
             url: url, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: PostgresTestDatabase.maximumConnections
         )
-        do {
+        try await withClosing(store, close: { await $0.close() }) { store in
             let failed = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(failedOnly: true), page: PageRequest())
             #expect(failed.items.map(\.uid) == ["legacy:failed"])
             #expect(failed.items.first?.instanceCounts == [.failed: 1])
-        } catch {
-            await store.close()
-            throw error
         }
-        await store.close()
     }
 
     @Test func signalsReachOtherNodesThroughNotify() async throws {

@@ -8,18 +8,19 @@ import Testing
 @Suite struct SQLiteStoreTests {
     /// A fresh store in its own temporary file.
     static func withStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
+        try await withDatabasePath { path in
+            try await withClosing(try await SQLiteStore.open(path: path, durability: .normal), close: { await $0.close() }) { store in
+                try await body(store, path)
+            }
+        }
+    }
+
+    /// The path of a database file in a fresh temporary folder, removed afterwards.
+    static func withDatabasePath(_ body: (String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("courier.db").path
-        let store = try await SQLiteStore.open(path: path, durability: .normal)
-        do {
-            try await body(store, path)
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
+        try await body(directory.appendingPathComponent("courier.db").path)
     }
 
     @Test(arguments: StoreConformance.checks)
@@ -47,28 +48,26 @@ import Testing
     /// Sessions saved before each kept a count of its failed instances are counted by the
     /// migration that added the count, so a list of the failed ones finds them.
     @Test func theMigrationCountsTheFailedInstancesOfSessionsSavedBeforeIt() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("courier.db").path
-        let counted = try #require(SQLiteSchema.migrations.firstIndex { $0.contains("ADD COLUMN failed_instances") })
-        do {
-            let before = try SQLiteConnection(path: path, readOnly: false)
-            for migration in SQLiteSchema.migrations[..<counted] { try before.execute(migration) }
-            try before.execute("PRAGMA user_version = \(counted)")
-            for session in try StoreConformance.sessionsSavedBeforeTheFailedCount() {
-                try before.run(
-                    "INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES (?, ?, ?, ?)",
-                    [.text(Tenant.defaultID), .text(session.uid), .text(session.state), .integer(1)]
-                )
+        try await Self.withDatabasePath { path in
+            let counted = try #require(SQLiteSchema.migrations.firstIndex { $0.contains("ADD COLUMN failed_instances") })
+            do {
+                let before = try SQLiteConnection(path: path, readOnly: false)
+                for migration in SQLiteSchema.migrations[..<counted] { try before.execute(migration) }
+                try before.execute("PRAGMA user_version = \(counted)")
+                for session in try StoreConformance.sessionsSavedBeforeTheFailedCount() {
+                    try before.run(
+                        "INSERT INTO sessions (tenant_id, uid, state, updated_at) VALUES (?, ?, ?, ?)",
+                        [.text(Tenant.defaultID), .text(session.uid), .text(session.state), .integer(1)]
+                    )
+                }
             }
+            let store = try await SQLiteStore.open(path: path, durability: .normal)
+            let failed = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(failedOnly: true), page: PageRequest())
+            let all = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(), page: PageRequest())
+            await store.close()
+            #expect(failed.items.map(\.uid) == ["legacy:failed"])
+            #expect(Set(all.items.map(\.uid)) == ["legacy:failed", "legacy:fine"])
         }
-        let store = try await SQLiteStore.open(path: path, durability: .normal)
-        let failed = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(failedOnly: true), page: PageRequest())
-        let all = try await store.sessions(tenantID: Tenant.defaultID, filter: SessionFilter(), page: PageRequest())
-        await store.close()
-        #expect(failed.items.map(\.uid) == ["legacy:failed"])
-        #expect(Set(all.items.map(\.uid)) == ["legacy:failed", "legacy:fine"])
     }
 
     /// The writer's statements are timed only between `start` and `stop`, each by its text.
@@ -92,43 +91,39 @@ import Testing
     /// A closed store leaves its data whole in its one file, the log copied in and deleted: a
     /// backup that copies that file alone has every event.
     @Test func closingLeavesEverythingInTheOneFile() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("courier.db").path
-        let store = try await SQLiteStore.open(path: path, durability: .normal)
-        let published = try await store.publish(
-            try (0..<100).map { try NewEvent(type: "a", payload: .integer($0)) }, tenantID: Tenant.defaultID, now: Date()
-        )
-        #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the log exists while the store is open")
-        await store.close()
-        #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "the log is gone once the store is closed")
+        try await Self.withDatabasePath { path in
+            let store = try await SQLiteStore.open(path: path, durability: .normal)
+            let published = try await store.publish(
+                try (0..<100).map { try NewEvent(type: "a", payload: .integer($0)) }, tenantID: Tenant.defaultID, now: Date()
+            )
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the log exists while the store is open")
+            await store.close()
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "the log is gone once the store is closed")
 
-        let copy = directory.appendingPathComponent("backup.db").path
-        try FileManager.default.copyItem(atPath: path, toPath: copy)
-        let restored = try await SQLiteStore.open(path: copy, durability: .normal)
-        let last = try await restored.event(tenantID: Tenant.defaultID, id: try #require(published.last?.id))
-        await restored.close()
-        #expect(last != nil, "the file alone holds the last event")
+            let copy = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("backup.db").path
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            let restored = try await SQLiteStore.open(path: copy, durability: .normal)
+            let last = try await restored.event(tenantID: Tenant.defaultID, id: try #require(published.last?.id))
+            await restored.close()
+            #expect(last != nil, "the file alone holds the last event")
+        }
     }
 
     /// Deliveries that an earlier version held at a pause, with no due time, are due again
     /// after the migration that lets a pause keep due times.
     @Test func theMigrationGivesHeldDeliveriesTheirDueTimesBack() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("courier.db").path
-        let kept = try #require(SQLiteSchema.migrations.firstIndex { $0.contains("keep their due times") })
-        try await StoreConformance.deliveriesHeldByAnEarlierVersion(
-            leasesOutliveTheStore: false,
-            open: { try await SQLiteStore.open(path: path, durability: .normal) },
-            close: { await $0.close() },
-            rewind: {
-                let connection = try SQLiteConnection(path: path, readOnly: false)
-                try connection.execute("UPDATE deliveries SET due_at = NULL WHERE state IN (0, 1); PRAGMA user_version = \(kept);")
-            }
-        )
+        try await Self.withDatabasePath { path in
+            let kept = try #require(SQLiteSchema.migrations.firstIndex { $0.contains("keep their due times") })
+            try await StoreConformance.deliveriesHeldByAnEarlierVersion(
+                leasesOutliveTheStore: false,
+                open: { try await SQLiteStore.open(path: path, durability: .normal) },
+                close: { await $0.close() },
+                rewind: {
+                    let connection = try SQLiteConnection(path: path, readOnly: false)
+                    try connection.execute("UPDATE deliveries SET due_at = NULL WHERE state IN (0, 1); PRAGMA user_version = \(kept);")
+                }
+            )
+        }
     }
 
     /// An operation the store cannot advance (here its stored filter no longer reads) is
@@ -199,22 +194,20 @@ import Testing
     }
 
     @Test func reopeningReleasesTheLeasesOfAKilledProcess() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("courier.db").path
-        let now = Date()
-        var store = try await SQLiteStore.open(path: path, durability: .full)
-        try await store.insertEndpoint(try StoreConformance.endpoint("ep_a"))
-        _ = try await store.publish([try NewEvent(type: "a", payload: .null)], tenantID: Tenant.defaultID, now: now)
-        let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(3600))
-        #expect(claim.deliveries.count == 1)
-        await store.close()
-        store = try await SQLiteStore.open(path: path)
-        let again = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(3600))
-        #expect(again.deliveries.count == 1, "the lease died with its process")
-        #expect(again.deliveries.first.map { $0.leaseToken > claim.deliveries[0].leaseToken } == true)
-        await store.close()
+        try await Self.withDatabasePath { path in
+            let now = Date()
+            var store = try await SQLiteStore.open(path: path, durability: .full)
+            try await store.insertEndpoint(try StoreConformance.endpoint("ep_a"))
+            _ = try await store.publish([try NewEvent(type: "a", payload: .null)], tenantID: Tenant.defaultID, now: now)
+            let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(3600))
+            #expect(claim.deliveries.count == 1)
+            await store.close()
+            store = try await SQLiteStore.open(path: path)
+            let again = try await store.claim(endpointID: "ep_a", limit: 1, now: now, leaseUntil: now.addingTimeInterval(3600))
+            #expect(again.deliveries.count == 1, "the lease died with its process")
+            #expect(again.deliveries.first.map { $0.leaseToken > claim.deliveries[0].leaseToken } == true)
+            await store.close()
+        }
     }
 
     @Test func aSecondOpenOfTheSameFileIsRefused() async throws {
