@@ -31,6 +31,7 @@ final class SQLiteConnection {
     var afterCommit: [@Sendable () -> Void] = []
     /// Where this connection's statements are timed, if anywhere (the writer's are).
     var times: SQLiteStatementTimes?
+    private var isClosed = false
 
     init(path: String, readOnly: Bool) throws {
         var db: OpaquePointer?
@@ -46,8 +47,6 @@ final class SQLiteConnection {
         sqlite3_busy_timeout(db, 10_000)
         sqlite3_extended_result_codes(db, 1)
     }
-
-    private var isClosed = false
 
     /// Closes the connection now rather than whenever it is freed. The last connection to a
     /// file to close copies the log into it and deletes the log, so a server that stopped
