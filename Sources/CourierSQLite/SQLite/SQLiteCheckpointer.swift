@@ -24,7 +24,7 @@ final class SQLiteCheckpointer: Sendable {
         /// competes with the commits' own. At 1,000 events/s (each event's publish, claim and
         /// record dirty some twenty pages between them, by a count of the rows and indexes
         /// they touch) SQLite's 1,000 pages meant about twenty of them a second; four times
-        /// fewer gave a lower `POST` p99 in twelve of twelve alternating pairs of runs
+        /// fewer gave a lower `POST` p99 in 18 of 20 alternating pairs of runs
         /// (BENCHMARKS.md). Ten times fewer, 40 MB at a time, stalled one run for 0.4 s.
         var threshold: Int32 = 4_000
         /// Log pages past which the writer checkpoints itself: 128 MB, reached only by a writer
