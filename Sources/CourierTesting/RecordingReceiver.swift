@@ -143,10 +143,10 @@ public final class RecordingReceiver: Sendable {
     public var requestsAtPeak: String {
         let requests = concurrency.withLock { $0.atPeak }.sorted { $0.receivedAt < $1.receivedAt }
         let ids = requests.map { $0.header("webhook-id") ?? "-" }
-        let repeated = Set(ids.filter { id in ids.filter { $0 == id }.count > 1 })
+        let repeated = Dictionary(ids.map { ($0, 1) }, uniquingKeysWith: +).filter { $0.value > 1 }.keys.sorted()
         let start = requests.first?.receivedAt ?? Date()
-        return requests.map { String(format: "%@ at +%.3f s", $0.header("webhook-id") ?? "-", $0.receivedAt.timeIntervalSince(start)) }
-            .joined(separator: ", ") + (repeated.isEmpty ? "; no id twice" : "; twice: \(repeated.sorted().joined(separator: ", "))")
+        return zip(ids, requests).map { String(format: "%@ at +%.3f s", $0, $1.receivedAt.timeIntervalSince(start)) }
+            .joined(separator: ", ") + (repeated.isEmpty ? "; no id twice" : "; twice: \(repeated.joined(separator: ", "))")
     }
 
     /// Requests being answered now, and those at the peak.
