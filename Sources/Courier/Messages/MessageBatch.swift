@@ -40,7 +40,7 @@ public struct MessageBatch: Sendable, Hashable {
     public func webhookID(deliveryID: String) -> String {
         var hasher = SHA256()
         for item in items { hasher.update(data: Array(item.transmissionID.utf8) + [0]) }
-        let digest = hasher.finalize().prefix(6).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(hasher.finalize().prefix(6))
         return "\(deliveryID)_\(digest)"
     }
 }
