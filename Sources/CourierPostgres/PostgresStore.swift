@@ -1074,13 +1074,7 @@ public final class PostgresStore: Store {
                     guard let event = events[eventID] else { continue }
                     content = row.task.map { .task(event, $0) } ?? .event(event)
                 } else {
-                    let carried = try await Self.batchEvents(connection, batchID: row.id)
-                    guard !carried.isEmpty else {
-                        // Every event it carried was cancelled while it waited: nothing to send.
-                        try await Self.end(row.id, .cancelled, reason: "every event it carried was cancelled", connection: connection, now: now)
-                        continue
-                    }
-                    content = .batch(carried)
+                    content = .unreadBatch
                 }
                 claimed.append(ClaimedDelivery(
                     deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token,
@@ -1161,7 +1155,7 @@ public final class PostgresStore: Store {
              .integer(millis), .integer(lease)]
         )
         return ClaimedDelivery(
-            deliveryID: batchID, tenantID: endpoint.tenantID, content: .batch(try await batchEvents(connection, batchID: batchID)),
+            deliveryID: batchID, tenantID: endpoint.tenantID, content: .unreadBatch,
             progress: DeliveryStateMachine.Progress(state: .pending, attemptCount: 0, lastAttemptAt: nil, budget: RetryBudget()),
             leaseToken: 1
         )
@@ -1184,15 +1178,18 @@ public final class PostgresStore: Store {
 
     private static let qualifiedEventColumns = StoredForm.eventColumns.split(separator: ", ").map { "e.\($0)" }.joined(separator: ", ")
 
-    /// The events a batch carries now (those cancelled meanwhile drop out), oldest first.
-    private static func batchEvents(_ connection: PostgresConnection, batchID: String) async throws -> [Event] {
-        try await connection.rows(
-            """
-            SELECT \(qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
-            WHERE d.batch_id = $1 AND d.state = $2 ORDER BY d.id
-            """,
-            [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
-        )
+    /// The events a batch carries now (those cancelled meanwhile drop out), oldest first;
+    /// outside the claim's transaction (see ``Store/batchEvents(batchID:)``).
+    public func batchEvents(batchID: String) async throws -> [Event] {
+        try await wrap { connection in
+            try await connection.rows(
+                """
+                SELECT \(Self.qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
+                WHERE d.batch_id = $1 AND d.state = $2 ORDER BY d.id
+                """,
+                [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
+            )
+        }
     }
 
     /// When the endpoint next has something to claim: for a batching endpoint, the earliest of

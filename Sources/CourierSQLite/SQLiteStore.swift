@@ -831,13 +831,7 @@ public final class SQLiteStore: Store {
                     guard let event = events[eventID] else { continue }
                     content = row.task.map { .task(event, $0) } ?? .event(event)
                 } else {
-                    let events = try Self.batchEvents(db, batchID: row.id)
-                    guard !events.isEmpty else {
-                        // Every event it carried was cancelled while it waited: nothing to send.
-                        try Self.end(row.id, .cancelled, reason: "every event it carried was cancelled", db: db, now: now)
-                        continue
-                    }
-                    content = .batch(events)
+                    content = .unreadBatch
                 }
                 claimed.append(ClaimedDelivery(
                     deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token,
@@ -916,7 +910,7 @@ public final class SQLiteStore: Store {
              .integer(millis), .integer(lease), .integer(lease), .integer(millis), .integer(millis)]
         )
         return ClaimedDelivery(
-            deliveryID: batchID, tenantID: endpoint.tenantID, content: .batch(try batchEvents(db, batchID: batchID)),
+            deliveryID: batchID, tenantID: endpoint.tenantID, content: .unreadBatch,
             progress: DeliveryStateMachine.Progress(state: .pending, attemptCount: 0, lastAttemptAt: nil, budget: RetryBudget()),
             leaseToken: 1
         )
@@ -941,15 +935,18 @@ public final class SQLiteStore: Store {
 
     private static let qualifiedEventColumns = StoredForm.eventColumns.split(separator: ", ").map { "e.\($0)" }.joined(separator: ", ")
 
-    /// The events a batch carries now (those cancelled meanwhile drop out), oldest first.
-    private static func batchEvents(_ db: SQLiteConnection, batchID: String) throws -> [Event] {
-        try db.query(
-            """
-            SELECT \(qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
-            WHERE d.batch_id = ? AND d.state = ? ORDER BY d.id
-            """,
-            [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
-        )
+    /// The events a batch carries now (those cancelled meanwhile drop out), oldest first; on
+    /// a reader, outside the claim's transaction (see ``Store/batchEvents(batchID:)``).
+    public func batchEvents(batchID: String) async throws -> [Event] {
+        try await database.read { db in
+            try db.query(
+                """
+                SELECT \(Self.qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
+                WHERE d.batch_id = ? AND d.state = ? ORDER BY d.id
+                """,
+                [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
+            )
+        }
     }
 
     /// When the endpoint next has something to claim: for a batching endpoint, the earliest of

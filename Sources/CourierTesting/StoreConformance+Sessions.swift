@@ -198,12 +198,14 @@ extension StoreConformance {
             session.configure([TaskConfig(name: "create", after: ["start"], run: "crm")], now: t0) + session.fire("start", now: t0)
         }
         let claim = try await store.claim(endpointID: "ep_crm", limit: 10, now: t0, leaseUntil: t0.addingTimeInterval(60))
-        let kinds = claim.deliveries.map { delivery -> String in
+        var kinds: [String] = []
+        for delivery in claim.deliveries {
             switch delivery.content {
-            case .task: "task"
-            case .batch(let events): "batch of \(events.count)"
-            case .event: "event"
-            case .message: "message"
+            case .task: kinds.append("task")
+            case .batch(let events): kinds.append("read batch of \(events.count)")
+            case .unreadBatch: kinds.append("batch of \(try await batchEventIDs(store, delivery).count)")
+            case .event: kinds.append("event")
+            case .message: kinds.append("message")
             }
         }
         try expect(kinds.sorted() == ["batch of 2", "task"], "the run alone, the events batched: \(kinds)")

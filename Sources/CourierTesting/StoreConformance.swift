@@ -45,6 +45,7 @@ public enum StoreConformance {
         Check(name: "a 2xx listing failed events retries only those, in a later batch", run: batchPartialFailure),
         Check(name: "an expired batch lease gives the same batch again, fenced", run: batchLeaseExpiry),
         Check(name: "cancelling takes a delivery out of its batch; cancelling a batch takes the rest", run: batchCancel),
+        Check(name: "a batch's events are read after its claim, without those cancelled since", run: batchReadAfterTheClaim),
         Check(name: "an ordered endpoint sends its oldest delivery alone, and a failing one holds back the rest", run: ordered),
         Check(name: "a failing endpoint cools down, then one probe decides; five days of failure disable it", run: health),
         Check(name: "sessions are kept whole, per tenant", run: sessionsRoundTrip),

@@ -269,8 +269,11 @@ struct PostgresStoreTests {
                 for i in 0..<12 {
                     let store = stores[i % stores.count]
                     group.addTask {
-                        try await store.claim(endpointID: "ep_a", limit: 5, now: now, leaseUntil: now.addingTimeInterval(60))
-                            .deliveries.map { $0.events.map(\.id) }
+                        var carried: [[String]] = []
+                        for batch in try await store.claim(endpointID: "ep_a", limit: 5, now: now, leaseUntil: now.addingTimeInterval(60)).deliveries {
+                            carried.append(try await store.batchEvents(batchID: batch.deliveryID).map(\.id))
+                        }
+                        return carried
                     }
                 }
                 return try await group.reduce(into: []) { $0 += $1 }

@@ -36,7 +36,7 @@ public struct WebhookMessage: Sendable {
     }
 
     /// The message for what a claim carries in the endpoint's format, or nil when the format
-    /// makes no body of it (there is nothing to send).
+    /// makes no body of it (there is nothing to send). A batch must have been read first.
     public static func message(for delivery: ClaimedDelivery, format: PayloadFormat = .envelope) -> WebhookMessage? {
         switch delivery.content {
         case .event(let event):
@@ -44,6 +44,8 @@ public struct WebhookMessage: Sendable {
             return WebhookMessage(body: rendered.body, contentType: rendered.contentType, id: event.id)
         case .batch(let events):
             return batch(id: delivery.deliveryID, events: events, raw: format == .raw)
+        case .unreadBatch:
+            return nil
         case .task(let event, _):
             // A task's run is the same JSON whatever the endpoint's format: it needs an answer.
             return WebhookMessage(body: event.payload, contentType: "application/json", id: event.id)

@@ -250,6 +250,26 @@ public struct DeliveryEngine: Service {
         if let name = TaskHandlers.name(inURL: endpoint.url) {
             return await runHandler(name, delivery, target: target, tools: tools)
         }
+        var delivery = delivery
+        if case .unreadBatch = delivery.content {
+            do {
+                let events = try await store.batchEvents(batchID: delivery.deliveryID)
+                guard !events.isEmpty else {
+                    // Every event it carried was cancelled after the claim gathered it.
+                    return notSent(
+                        delivery, to: target, outcome: .empty, reason: "nothing to send: every event the batch carried was cancelled",
+                        metrics: metrics
+                    )
+                }
+                delivery.content = .batch(events)
+            } catch {
+                // Retried like a connection error (and counted against the endpoint's health,
+                // as an outcome does not say where it failed); the attempt says why.
+                return notSent(
+                    delivery, to: target, outcome: .failed, reason: "not sent: cannot read the batch's events: \(error)", metrics: metrics
+                )
+            }
+        }
         guard let message = WebhookMessage.message(for: delivery, format: endpoint.format) else {
             return notSent(
                 delivery, to: target, outcome: .empty, reason: "nothing to send: the endpoint's format made an empty body", metrics: metrics
@@ -343,7 +363,7 @@ public struct DeliveryEngine: Service {
             responseBodyTruncated: response.bodyTruncated, error: response.error, outcome: verdict.outcome
         )
         var batch: BatchOutcome?
-        if case .batch = delivery.content {
+        if delivery.isBatch {
             let failed = verdict.outcome == .succeeded ? Self.listedAsFailed(in: response.body) : []
             batch = BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: Double.random(in: 0..<1))
         }
