@@ -263,8 +263,9 @@ public struct DeliveryEngine: Service {
                 }
                 delivery.content = .batch(events)
             } catch {
-                // Retried like a connection error (and counted against the endpoint's health,
-                // as an outcome does not say where it failed); the attempt says why.
+                // Retried like a connection error, and the attempt says why. It counts against
+                // the endpoint's health too (an outcome does not say where it failed): a store
+                // unreadable for several batches in a row can start the first, 5 s cool-down.
                 return notSent(
                     delivery, to: target, outcome: .failed, reason: "not sent: cannot read the batch's events: \(error)", metrics: metrics
                 )
