@@ -21,7 +21,9 @@ public final class SQLiteStore: Store {
 
     let database: SQLiteDatabase
     let hub = SignalHub()
-    private let lockDescriptor: Int32
+    let lockDescriptor: Int32
+    /// The close under way or done (see ``close()``).
+    private let closing = Mutex<Task<Void, Never>?>(nil)
     /// Each tenant's endpoints for fan-out, kept by the writer thread only (see `endpointsForFanOut`).
     let fanOutCache: FanOutCache
 
@@ -64,15 +66,26 @@ public final class SQLiteStore: Store {
         return SQLiteStore(database: database, lockDescriptor: descriptor, fanOutCache: fanOutCache)
     }
 
-    /// Closes the file and gives up its lock.
     /// The writer's statements, timed while switched on (see ``SQLiteStatementTimes``).
     public var writerStatementTimes: SQLiteStatementTimes { database.writerStatementTimes }
 
+    /// Closes the file and gives up its lock, once: a later call waits for the first to finish
+    /// and does nothing more. Closing the lock's descriptor twice would close whatever file or
+    /// socket the process had opened under that number since (it did, in the tests: another
+    /// store's PostgreSQL connection).
     public func close() async {
-        hub.finish()
-        await database.shutdown()
-        flock(lockDescriptor, LOCK_UN)
-        Glibc.close(lockDescriptor)
+        let closing = closing.withLock { closing in
+            if let closing { return closing }
+            let task = Task { [hub, database, lockDescriptor] in
+                hub.finish()
+                await database.shutdown()
+                flock(lockDescriptor, LOCK_UN)
+                Glibc.close(lockDescriptor)
+            }
+            closing = task
+            return task
+        }
+        await closing.value
     }
 
     public func signals() -> AsyncStream<StoreSignal> {

@@ -109,6 +109,28 @@ import Testing
         }
     }
 
+    /// A second close does nothing: it used to close the lock's descriptor again, and with it
+    /// whatever the process had opened under that number since (a PostgreSQL connection of
+    /// another test, which then crashed the process in NIO).
+    @Test func closingTwiceLeavesOtherFilesOpen() async throws {
+        try await Self.withDatabasePath { path in
+            let store = try await SQLiteStore.open(path: path, durability: .normal)
+            await store.close()
+            // Most likely under the lock's old number (the lowest free one). If not, a copy goes
+            // there, unless another test's thread took it just now.
+            let file = Glibc.open(path + ".other", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            try #require(file >= 0)
+            defer { Glibc.close(file) }
+            let copy = fcntl(file, F_DUPFD_CLOEXEC, store.lockDescriptor)
+            try #require(copy >= 0)
+            defer { Glibc.close(copy) }
+            await store.close()
+            for descriptor in [file, copy] {
+                #expect(fcntl(descriptor, F_GETFD) != -1, "\(descriptor), opened after the first close, is still open")
+            }
+        }
+    }
+
     /// Deliveries that an earlier version held at a pause, with no due time, are due again
     /// after the migration that lets a pause keep due times.
     @Test func theMigrationGivesHeldDeliveriesTheirDueTimesBack() async throws {
