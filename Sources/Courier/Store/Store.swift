@@ -154,10 +154,11 @@ public protocol Store: Sendable {
     /// is left out, so a batch may come back empty.
     ///
     /// A claim hands batches over unread (``ClaimedDelivery/Content/unreadBatch``) and the engine
-    /// reads each just before sending it. Reading 200 events is a quarter of what gathering them
-    /// costs, and in the claim it ran inside the transaction every other write waits for (on
-    /// SQLite, the one writer): read here, beside the next claim, the batched drain gains about
-    /// an eighth (see BENCHMARKS.md).
+    /// reads each just before sending it. Reading 200 events costs about a third of what
+    /// gathering them does, and in the claim it ran inside the transaction every other write
+    /// waits for (on SQLite, the one writer); here it runs beside the next claim. The batched
+    /// drain's rate did not measurably change (see BENCHMARKS.md), but every write waits less
+    /// behind a claim, and an event cancelled while its batch waits to go is not sent.
     func batchEvents(batchID: String) async throws -> [Event]
     /// Records attempts and their transitions. An attempt is always kept; a transition is
     /// applied only while the record's lease token is still the delivery's current one.
