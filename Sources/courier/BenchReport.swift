@@ -30,18 +30,22 @@ struct BenchReport {
     }
 
     /// The writer's statements during the scenario, the most time first: the ten largest in
-    /// the table (each with its time per delivered event), every one in the JSON.
+    /// the table (each with its time per delivered event and its longest run), every one in the JSON.
     mutating func statements(_ entries: [SQLiteStatementTimes.Entry], per events: Int) {
         let total = entries.reduce(0) { $0 + $1.seconds }
         line("writer statements", String(format: "%.3f s in all, the most time first:", total))
         for entry in entries.prefix(10) {
             let sql = entry.sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            let text = String(format: "%8.3f s %8d×  %5.2f µs/event  ", entry.seconds, entry.count, entry.seconds * 1e6 / Double(events))
+            let text = String(
+                format: "%8.3f s %8d×  %5.2f µs/event  longest %7.2f ms  ", entry.seconds, entry.count, entry.seconds * 1e6 / Double(events),
+                entry.longest * 1e3
+            )
             line("", text + sql.prefix(70))
         }
         object.append("writerStatements", .array(entries.map { entry in
             .object(JSONObject([
                 "sql": .string(entry.sql), "count": .integer(entry.count), "seconds": .double((entry.seconds * 1e6).rounded() / 1e6),
+                "longestSeconds": .double((entry.longest * 1e6).rounded() / 1e6),
             ]))
         }))
     }

@@ -18,6 +18,8 @@ import Testing
         let statements = listed.compactMap(\.objectValue)
         let inserts = try #require(statements.first { $0["sql"]?.stringValue?.hasPrefix("INSERT INTO events") == true })
         #expect(inserts["count"] == .integer(300), "\(inserts)")
+        let longest = try #require(inserts["longestSeconds"]?.doubleValue)
+        #expect(longest > 0 && longest <= (inserts["seconds"]?.doubleValue ?? 0), "\(inserts)")
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") {
             #expect((results["ceilingPerSecond"]?.doubleValue ?? 0) > 0)
             #expect((results["ofCeiling"]?.doubleValue ?? 0) > 0)

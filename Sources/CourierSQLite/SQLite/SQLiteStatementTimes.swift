@@ -7,15 +7,17 @@ import Synchronization
 /// take the time is where a profile of the store starts (`courier bench --statements` prints
 /// it). Switched off, as it is unless a benchmark asks, it costs one atomic load per statement.
 public final class SQLiteStatementTimes: Sendable {
-    /// One statement's share: how often it ran and the wall-clock time it took in all.
+    /// One statement's share: how often it ran, the wall-clock time it took in all, and its
+    /// longest single run (a `COMMIT` that stalled shows there, and in no total).
     public struct Entry: Sendable, Equatable {
         public var sql: String
         public var count: Int
         public var seconds: Double
+        public var longest: Double
     }
 
     private let on = Atomic<Bool>(false)
-    private let totals = Mutex<[String: (count: Int, nanoseconds: UInt64)]>([:])
+    private let totals = Mutex<[String: (count: Int, nanoseconds: UInt64, longest: UInt64)]>([:])
 
     init() {}
 
@@ -29,7 +31,9 @@ public final class SQLiteStatementTimes: Sendable {
     public func stop() -> [Entry] {
         on.store(false, ordering: .relaxed)
         return totals.withLock { $0 }
-            .map { Entry(sql: $0.key, count: $0.value.count, seconds: Double($0.value.nanoseconds) / 1e9) }
+            .map {
+                Entry(sql: $0.key, count: $0.value.count, seconds: Double($0.value.nanoseconds) / 1e9, longest: Double($0.value.longest) / 1e9)
+            }
             .sorted { ($0.seconds, $1.sql) > ($1.seconds, $0.sql) }
     }
 
@@ -40,8 +44,8 @@ public final class SQLiteStatementTimes: Sendable {
             let took = ContinuousClock.now - start
             let nanoseconds = UInt64(took.components.seconds) * 1_000_000_000 + UInt64(took.components.attoseconds / 1_000_000_000)
             totals.withLock { totals in
-                let entry = totals[sql] ?? (0, 0)
-                totals[sql] = (entry.count + 1, entry.nanoseconds + nanoseconds)
+                let entry = totals[sql] ?? (0, 0, 0)
+                totals[sql] = (entry.count + 1, entry.nanoseconds + nanoseconds, max(entry.longest, nanoseconds))
             }
         }
         return try body()
