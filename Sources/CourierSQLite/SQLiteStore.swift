@@ -21,6 +21,7 @@ public final class SQLiteStore: Store {
 
     let database: SQLiteDatabase
     let hub = SignalHub()
+    /// The lock file's descriptor, held (with its exclusive lock) until ``close()``.
     let lockDescriptor: Int32
     /// The close under way or done (see ``close()``).
     private let closing = Mutex<Task<Void, Never>?>(nil)
