@@ -44,12 +44,7 @@ import Testing
     static func attempt(_ batch: ClaimedDelivery, to target: DeliveryTarget, store: any Store) async -> AttemptRecord {
         let engine = DeliveryEngine(store: store, configuration: .init(allowsPrivateTargets: true))
         let client = WebhookSender.makeClient(configuration: engine.configuration.sender)
-        let sender = WebhookSender(client: client, configuration: engine.configuration.sender)
-        let tools = DeliveryEngine.Tools(
-            sender: sender, metrics: EngineMetrics(), targetGuard: TargetGuard(allowsPrivateTargets: true),
-            tokens: OAuth2Tokens(sender: sender), handlers: TaskHandlers()
-        )
-        let record = await engine.attempt(batch, to: target, tools: tools)
+        let record = await engine.attempt(batch, to: target, tools: engine.makeTools(client: client))
         await client.shutdown()
         return record
     }
@@ -88,13 +83,10 @@ import Testing
     /// A store that cannot be read (here a SQLite store already closed) fails the attempt
     /// without a request, so that the batch is retried, and the attempt says why.
     @Test func aBatchThatCannotBeReadIsNotSentAndFails() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("courier.db").path, durability: .normal)
-        try await withClosing(store, close: { await $0.close() }) { store in
+        try await TestServer.withStore(.sqlite) { store in
+            let sqlite = try #require(store as? SQLiteStore)
             try await Self.withClaimedBatch(store) { batch, target, _, receiver in
-                await store.close()
+                await sqlite.close()
                 let record = await Self.attempt(batch, to: target, store: store)
                 #expect(record.attempt.outcome == .failed)
                 #expect(record.attempt.error?.hasPrefix("not sent: cannot read the batch's events: ") == true, "\(record.attempt.error ?? "")")

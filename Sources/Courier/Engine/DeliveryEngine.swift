@@ -71,13 +71,8 @@ public struct DeliveryEngine: Service {
 
     public func run() async throws {
         let client = WebhookSender.makeClient(configuration: configuration.sender)
-        let sender = WebhookSender(client: client, configuration: configuration.sender)
+        let tools = makeTools(client: client)
         let recorder = Recorder()
-        let tools = Tools(
-            sender: sender, metrics: EngineMetrics(),
-            targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets),
-            tokens: OAuth2Tokens(sender: sender), handlers: handlers
-        )
         let (events, continuation) = AsyncStream<Event>.makeStream()
         // Subscribe before the first resync so no signal falls between the two.
         let signals = store.signals()
@@ -241,6 +236,16 @@ public struct DeliveryEngine: Service {
         let targetGuard: TargetGuard
         let tokens: OAuth2Tokens
         let handlers: TaskHandlers
+    }
+
+    /// The tools of a run whose requests go through `client` (which the caller shuts down).
+    func makeTools(client: DeliveryHTTPClient) -> Tools {
+        let sender = WebhookSender(client: client, configuration: configuration.sender)
+        return Tools(
+            sender: sender, metrics: EngineMetrics(),
+            targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets),
+            tokens: OAuth2Tokens(sender: sender), handlers: handlers
+        )
     }
 
     /// Sends one delivery and works out its transition; never throws.
