@@ -78,8 +78,10 @@ public struct APIClient: Sendable {
         }
         // As long as the test stores' own operation deadline: with the whole suite on two cores,
         // one request that stores 10,000 rows on PostgreSQL has taken more than 30 s.
-        let response = try await Self.client.execute(request, timeout: .seconds(60))
-        let buffer = try await response.body.collect(upTo: 64 << 20)
+        let (response, buffer) = try await reportingStall("\(method) \(baseURL)\(path)") {
+            let response = try await Self.client.execute(request, timeout: .seconds(60))
+            return (response, try await response.body.collect(upTo: 64 << 20))
+        }
         return Answer(
             status: Int(response.status.code),
             headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },

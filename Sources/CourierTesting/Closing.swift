@@ -7,9 +7,9 @@ public func withClosing<Resource, Result>(
     do {
         result = try await body(resource)
     } catch {
-        await close(resource)
+        await reportingStall("closing a \(Resource.self)") { await close(resource) }
         throw error
     }
-    await close(resource)
+    await reportingStall("closing a \(Resource.self)") { await close(resource) }
     return result
 }

@@ -211,7 +211,7 @@ public final class RecordingReceiver: Sendable {
 
     public func stop() async {
         await serviceGroup.triggerGracefulShutdown()
-        _ = try? await runTask.value
+        _ = await reportingStall("stopping the recording receiver at \(url)") { try? await runTask.value }
     }
 }
 

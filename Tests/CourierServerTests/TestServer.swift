@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// Which store a test server runs on; the API tests run on each one available.
@@ -75,13 +76,14 @@ struct TestServer {
                 PostgresTestDatabase.drop(url)
             }
         }
+        let closeReported: @Sendable () async -> Void = { await reportingStall("closing the \(kind) store") { await close() } }
         do {
             try await body(store)
         } catch {
-            await close()
+            await closeReported()
             throw error
         }
-        await close()
+        await closeReported()
     }
 
     /// Without `runsOperations` no bulk operation advances: a test can see one running.
@@ -129,20 +131,23 @@ struct TestServer {
     static func running(
         _ services: [any Service], logger: Logger, onEnd: @escaping @Sendable () -> Void = {}, _ body: () async throws -> Void
     ) async throws {
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
+        let unfinished = UnfinishedServices()
+        let tracked = services.map { TrackedService(base: $0, unfinished: unfinished) }
+        let group = ServiceGroup(configuration: .init(services: tracked, gracefulShutdownSignals: [], logger: logger))
         let running = Task {
             defer { onEnd() }
             try await group.run()
         }
+        let shutdown = { (what: String) in "the graceful shutdown of \(what) (still running: \(unfinished.names))" }
         do {
             try await body()
         } catch {
             await group.triggerGracefulShutdown()
-            _ = try? await running.value
+            _ = await reportingStall(shutdown(tracked.map(\.name).joined(separator: ", "))) { try? await running.value }
             throw error
         }
         await group.triggerGracefulShutdown()
-        try await running.value
+        try await reportingStall(shutdown(tracked.map(\.name).joined(separator: ", "))) { try await running.value }
     }
 
     /// Creates an endpoint and returns its id; `extra` is more JSON fields (`"retry": {...}`).
@@ -183,6 +188,29 @@ struct TestServer {
         let answer = try await (api ?? self.api).get("/v1/events/\(eventID)")
         #expect(answer.status == 200, "\(answer.text)")
         return answer["deliveries"]?.arrayValue?.compactMap(\.objectValue) ?? []
+    }
+}
+
+/// Runs a service and keeps its name in `unfinished` until it returns, so that a shutdown that
+/// never ends can say which service it waits for (see ``reportingStall(_:after:_:)``).
+private struct TrackedService: Service {
+    let base: any Service
+    let unfinished: UnfinishedServices
+    var name: String { String(describing: type(of: base)) }
+
+    func run() async throws {
+        unfinished.add(name)
+        defer { unfinished.remove(name) }
+        try await base.run()
+    }
+}
+
+private final class UnfinishedServices: Sendable {
+    private let running = Mutex<[String]>([])
+    var names: String { running.withLock { $0.isEmpty ? "none" : $0.joined(separator: ", ") } }
+    func add(_ name: String) { running.withLock { $0.append(name) } }
+    func remove(_ name: String) {
+        running.withLock { if let index = $0.firstIndex(of: name) { $0.remove(at: index) } }
     }
 }
 
