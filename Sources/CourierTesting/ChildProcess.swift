@@ -28,6 +28,8 @@ public final class ChildProcess: Sendable {
     }
 
     public let pid: pid_t
+    /// The command line, for reports.
+    private let commandLine: String
     private let ending: Ending
     /// Set once the child is reaped: its pid may then be another process's.
     private let reaped: ReapedFlag
@@ -41,6 +43,7 @@ public final class ChildProcess: Sendable {
     ) throws {
         let pid = try Self.spawn(executable, arguments, environment: environment, input: input, output: output, errors: errors)
         self.pid = pid
+        commandLine = ([executable] + arguments).joined(separator: " ")
         let ending = Ending()
         self.ending = ending
         let reaped = ReapedFlag()
@@ -104,7 +107,7 @@ public final class ChildProcess: Sendable {
 
     /// How it ended, once it has.
     public func termination() async -> Termination {
-        await ending.wait()
+        await reportingStall("waiting for process \(pid) to end (\(commandLine))") { await ending.wait() }
     }
 
     /// How it ended, or nil while it still runs.

@@ -20,9 +20,7 @@ public enum ExternalCommand {
         let child = try ChildProcess(
             executable: "/usr/bin/env", arguments: arguments, environment: ProcessInfo.processInfo.environment, output: path
         )
-        let termination = await reportingStall("\(arguments.joined(separator: " ")) (pid \(child.pid))") {
-            await child.termination()
-        }
+        let termination = await child.termination()
         return Output(status: termination.status, text: (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
     }
 }
