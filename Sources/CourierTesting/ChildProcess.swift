@@ -107,7 +107,8 @@ public final class ChildProcess: Sendable {
 
     /// How it ended, once it has.
     public func termination() async -> Termination {
-        await reportingStall("waiting for process \(pid) to end (\(commandLine))") { await ending.wait() }
+        let waiting = "waiting for process \(pid) to end (\(commandLine))"
+        return await reportingStall(waiting) { await ending.wait() }
     }
 
     /// How it ended, or nil while it still runs.

@@ -3,13 +3,14 @@
 public func withClosing<Resource, Result>(
     _ resource: Resource, close: (Resource) async -> Void, _ body: (Resource) async throws -> Result
 ) async throws -> Result {
+    let name = "\(Resource.self)"
     let result: Result
     do {
         result = try await body(resource)
     } catch {
-        await reportingStall("closing a \(Resource.self)") { await close(resource) }
+        await reportingStall("closing a \(name)") { await close(resource) }
         throw error
     }
-    await reportingStall("closing a \(Resource.self)") { await close(resource) }
+    await reportingStall("closing a \(name)") { await close(resource) }
     return result
 }

@@ -211,7 +211,8 @@ public final class RecordingReceiver: Sendable {
 
     public func stop() async {
         await serviceGroup.triggerGracefulShutdown()
-        _ = await reportingStall("stopping the recording receiver at \(url)") { try? await runTask.value }
+        let stopping = "stopping the recording receiver at \(url)"
+        _ = await reportingStall(stopping) { try? await runTask.value }
     }
 }
 

@@ -9,14 +9,18 @@ import Foundation
 /// reports itself here, and the next hang names its place in the log that `scripts/test`'s
 /// watchdog prints. The limit is longer than any of those operations' own timeouts (60 s), so
 /// a report means a wait that nothing will end, not a slow machine.
+///
+/// `what` is read when the report is made, so it can say what is still outstanding then
+/// (which services have not yet stopped, say), not what was at the start.
 public func reportingStall<T>(
-    _ what: @autoclosure () -> String, after limit: Duration = .seconds(120), _ body: () async throws -> T
+    _ what: @escaping @Sendable @autoclosure () -> String, after limit: Duration = .seconds(120),
+    report: @escaping @Sendable (String) -> Void = StallReport.write, _ body: () async throws -> T
 ) async rethrows -> T {
-    let description = what()
-    let started = Date()
+    let started = ContinuousClock.now
     let reporter = Task {
         try await Task.sleep(for: limit)
-        StallReport.write("STALLED: \(description) has not returned after \(Int(Date().timeIntervalSince(started))) s")
+        let waited = (ContinuousClock.now - started).components.seconds
+        report("STALLED: \(what()) has not returned after \(waited) s")
     }
     defer { reporter.cancel() }
     return try await body()
@@ -26,7 +30,7 @@ public func reportingStall<T>(
 public enum StallReport {
     /// Writes `line` to standard error at once (unbuffered), so it is seen even if the
     /// process is killed next.
-    public static func write(_ line: String) {
+    @Sendable public static func write(_ line: String) {
         FileHandle.standardError.write(Data("\(line)\n".utf8))
     }
 }

@@ -138,16 +138,18 @@ struct TestServer {
             defer { onEnd() }
             try await group.run()
         }
-        let shutdown = { (what: String) in "the graceful shutdown of \(what) (still running: \(unfinished.names))" }
+        let names = tracked.map(\.name).joined(separator: ", ")
         do {
             try await body()
         } catch {
             await group.triggerGracefulShutdown()
-            _ = await reportingStall(shutdown(tracked.map(\.name).joined(separator: ", "))) { try? await running.value }
+            _ = await reportingStall("the graceful shutdown of \(names) (still running: \(unfinished.names))") {
+                try? await running.value
+            }
             throw error
         }
         await group.triggerGracefulShutdown()
-        try await reportingStall(shutdown(tracked.map(\.name).joined(separator: ", "))) { try await running.value }
+        try await reportingStall("the graceful shutdown of \(names) (still running: \(unfinished.names))") { try await running.value }
     }
 
     /// Creates an endpoint and returns its id; `extra` is more JSON fields (`"retry": {...}`).
@@ -192,7 +194,7 @@ struct TestServer {
 }
 
 /// Runs a service and keeps its name in `unfinished` until it returns, so that a shutdown that
-/// never ends can say which service it waits for (see ``reportingStall(_:after:_:)``).
+/// never ends can say which service it waits for (see ``reportingStall(_:after:report:_:)``).
 private struct TrackedService: Service {
     let base: any Service
     let unfinished: UnfinishedServices
