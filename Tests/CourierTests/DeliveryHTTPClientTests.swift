@@ -486,6 +486,51 @@ import Glibc
         await server.stop()
     }
 
+    /// Hundreds of damaged answers (every truncation of five well-formed ones, and seeded random
+    /// edits of them), each followed by a close: every exchange ends at once in an answer or a
+    /// `DeliveryHTTPError`, never in a crash or a wait for the deadline, and the client works
+    /// as before afterwards. A receiver may send anything.
+    @Test func damagedAnswersEndInAnAnswerOrAnError() async throws {
+        let samples = [
+            "HTTP/1.1 200 OK\r\ncontent-length: 5\r\nx-a: b\r\n\r\nhello",
+            "HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n3;x=y\r\nabc\r\n0\r\nx-t: t\r\n\r\n",
+            "HTTP/1.1 204 No Content\r\nx-empty:\r\n\r\n",
+            "HTTP/1.0 500 Internal Server Error\r\ncontent-type: text/plain\r\n\r\nuntil the close",
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 410 Gone\r\ncontent-length: 0\r\n\r\n",
+        ].map { Array($0.utf8) }
+        let answers = FuzzInput.truncations(of: samples)
+            + FuzzInput.edits(of: samples, count: 300, seed: 0x6874_7470, alphabet: Array("HTP/1.0 2345:\r\n;-chunkedtrasfol".utf8))
+        let server = try await ByteServer.start { request in
+            [.send(answers[(Int(request.value("x-seq") ?? "") ?? 0) % answers.count]), .close]
+        }
+        let client = DeliveryHTTPClient()
+        let target = try #require(HTTPRequestTarget(url: server.url + "/"))
+        var outcomes: [String: Int] = [:]
+        for seq in answers.indices {
+            do {
+                let result = try await client.execute(
+                    target, method: .POST, headers: [HeaderField(name: "x-seq", value: "\(seq)")], body: [], deadline: .now() + Self.generous
+                )
+                outcomes["answer \(result.status / 100)xx", default: 0] += 1
+            } catch let error as DeliveryHTTPError {
+                outcomes[error.kind, default: 0] += 1
+                #expect(error != .timeout, "answer \(seq) waited for the deadline: \(String(decoding: answers[seq], as: UTF8.self).debugDescription)")
+            } catch {
+                Issue.record("answer \(seq) ended in \(error), not a DeliveryHTTPError")
+            }
+        }
+        #expect(outcomes.keys.filter { $0.hasPrefix("answer") }.count >= 3 && (outcomes["invalidResponse"] ?? 0) > 50, "\(outcomes)")
+        await server.stop()
+
+        let healthy = try await ByteServer.start { _ in [.send(answer(200, body: Array("fine".utf8)))] }
+        let after = try await client.execute(
+            try #require(HTTPRequestTarget(url: healthy.url + "/")), method: .POST, headers: [], body: [], deadline: .now() + Self.generous
+        )
+        #expect(after.status == 200 && after.body == Array("fine".utf8))
+        await client.shutdown()
+        await healthy.stop()
+    }
+
     @Test func resetOnAFreshConnection() async throws {
         let server = try await ByteServer.start { _ in [.reset] }
         let client = DeliveryHTTPClient()
