@@ -43,7 +43,7 @@ import Testing
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("json-fuzz-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: file) }
-        let lines = verdicts.map { ($0.accepted ? "A " : "R ") + $0.document.map { String(format: "%02x", $0) }.joined() }
+        let lines = verdicts.map { ($0.accepted ? "A " : "R ") + Hex.encode($0.document) }
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         let output = try await ExternalCommand.run(["python3", "-c", Self.judge, file.path])
         #expect(output.status == 0 && output.text.hasPrefix("agree \(documents.count)"), "\(output.text)")
@@ -84,7 +84,7 @@ import Testing
                 value = json.loads(data.decode("utf-8"), parse_constant=refuse_constant, object_pairs_hook=pairs)
                 check(value, 0)
                 python = "A"
-            except (ValueError, RecursionError) as error:
+            except (ValueError, RecursionError):
                 python = "R"
             if python != verdict:
                 disagreements.append(f"ours {verdict}, python {python}: {data!r}")
