@@ -151,53 +151,63 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let bench = Bench(store: store, receiver: receiver, publisher: publisher, measuresArrival: url == nil)
 
-        let usageBefore = Usage.now()
-        if statements { store.writerStatementTimes.start() }
-        var delivered = events
-        switch scenario {
-        case .unbatched:
-            let burst = try await bench.burst(events, batch: publishBatch, from: 0)
-            report.rate("publishPerSecond", burst.publishRate, label: "publish", unit: "events")
-            report.rate("deliveredPerSecond", burst.deliveredRate, label: "delivered", unit: "deliveries")
-            if let ceilingRate {
-                report.add("ofCeiling", .double((burst.deliveredRate / ceilingRate * 100).rounded() / 100), label: "of the ceiling",
-                           text: String(format: "%.2f", burst.deliveredRate / ceilingRate))
-            }
-            if let latency = burst.latency { report.percentiles("latencyMicroseconds", latency, label: "publish → arrival") }
-        case .latency:
-            let steady = try await bench.steady(events, rate: rate)
-            report.rate("publishPerSecond", Double(rate), label: "rate", unit: "events")
-            report.percentiles("publishLatencyMicroseconds", steady.publishCall, label: http ? "POST /v1/events" : "publish call")
-            if let latency = steady.latency { report.percentiles("latencyMicroseconds", latency, label: "publish → arrival") }
-        case .batched:
-            let drained = try await bench.backlog(events, batch: publishBatch, from: 0, endpoint: endpoint, batchSize: batchSize)
-            report.rate("publishPerSecond", drained.publishRate, label: "publish", unit: "events")
-            report.rate("deliveredPerSecond", drained.deliveredRate, label: "delivered", unit: "events")
-            report.rate("requestsPerSecond", drained.deliveredRate / Double(batchSize), label: "requests", unit: "batches")
-        case .backlog:
-            let empty = try await bench.burst(events, batch: publishBatch, from: 0)
-            report.rate("emptyStorePerSecond", empty.deliveredRate, label: "drain, empty store", unit: "deliveries")
-            let drained = try await bench.backlog(backlog, batch: publishBatch, from: events, endpoint: endpoint)
-            delivered += backlog
-            report.rate("backlogPublishPerSecond", drained.publishRate, label: "fill backlog", unit: "events")
-            report.rate("backlogPerSecond", drained.deliveredRate, label: "drain, \(BenchReport.grouped(Double(backlog))) pending", unit: "deliveries")
-            report.line("  per tenth", drained.windows.map { BenchReport.grouped($0) }.joined(separator: " "))
-            report.object.append("backlogWindowsPerSecond", .array(drained.windows.map { .double($0.rounded()) }))
-            report.add("backlogRatio", .double((drained.deliveredRate / empty.deliveredRate * 100).rounded() / 100),
-                       label: "backlog / empty", text: String(format: "%.2f", drained.deliveredRate / empty.deliveredRate))
+        /// Ends what this command started, whether the scenario finished or failed: an
+        /// `HTTPClient` dropped without a shutdown stops a debug build (which then hid the
+        /// scenario's own error), and the store copies its log back into its file only on close.
+        func finish() async {
+            try? await client?.shutdown()
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+            await store.close()
         }
-        let usageAfter = Usage.now()
-        if statements { report.statements(store.writerStatementTimes.stop(), per: delivered) }
-        let cpu = (usageAfter.cpu - usageBefore.cpu) / Double(delivered) * 1000
-        report.add("cpuSecondsPer1000", .double((cpu * 1000).rounded() / 1000), label: "CPU per 1,000",
-                   text: String(format: "%.3f s (all in this process: receiver%@ included)", cpu, http ? ", HTTP client" : ""))
-        report.add("peakResidentMegabytes", .double(usageAfter.peakMegabytes.rounded()), label: "peak RSS",
-                   text: String(format: "%.0f MB", usageAfter.peakMegabytes))
-
-        try? await client?.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
-        await store.close()
+        do {
+            let usageBefore = Usage.now()
+            if statements { store.writerStatementTimes.start() }
+            var delivered = events
+            switch scenario {
+            case .unbatched:
+                let burst = try await bench.burst(events, batch: publishBatch, from: 0)
+                report.rate("publishPerSecond", burst.publishRate, label: "publish", unit: "events")
+                report.rate("deliveredPerSecond", burst.deliveredRate, label: "delivered", unit: "deliveries")
+                if let ceilingRate {
+                    report.add("ofCeiling", .double((burst.deliveredRate / ceilingRate * 100).rounded() / 100), label: "of the ceiling",
+                               text: String(format: "%.2f", burst.deliveredRate / ceilingRate))
+                }
+                if let latency = burst.latency { report.percentiles("latencyMicroseconds", latency, label: "publish → arrival") }
+            case .latency:
+                let steady = try await bench.steady(events, rate: rate)
+                report.rate("publishPerSecond", Double(rate), label: "rate", unit: "events")
+                report.percentiles("publishLatencyMicroseconds", steady.publishCall, label: http ? "POST /v1/events" : "publish call")
+                if let latency = steady.latency { report.percentiles("latencyMicroseconds", latency, label: "publish → arrival") }
+            case .batched:
+                let drained = try await bench.backlog(events, batch: publishBatch, from: 0, endpoint: endpoint, batchSize: batchSize)
+                report.rate("publishPerSecond", drained.publishRate, label: "publish", unit: "events")
+                report.rate("deliveredPerSecond", drained.deliveredRate, label: "delivered", unit: "events")
+                report.rate("requestsPerSecond", drained.deliveredRate / Double(batchSize), label: "requests", unit: "batches")
+            case .backlog:
+                let empty = try await bench.burst(events, batch: publishBatch, from: 0)
+                report.rate("emptyStorePerSecond", empty.deliveredRate, label: "drain, empty store", unit: "deliveries")
+                let drained = try await bench.backlog(backlog, batch: publishBatch, from: events, endpoint: endpoint)
+                delivered += backlog
+                report.rate("backlogPublishPerSecond", drained.publishRate, label: "fill backlog", unit: "events")
+                report.rate("backlogPerSecond", drained.deliveredRate, label: "drain, \(BenchReport.grouped(Double(backlog))) pending", unit: "deliveries")
+                report.line("  per tenth", drained.windows.map { BenchReport.grouped($0) }.joined(separator: " "))
+                report.object.append("backlogWindowsPerSecond", .array(drained.windows.map { .double($0.rounded()) }))
+                report.add("backlogRatio", .double((drained.deliveredRate / empty.deliveredRate * 100).rounded() / 100),
+                           label: "backlog / empty", text: String(format: "%.2f", drained.deliveredRate / empty.deliveredRate))
+            }
+            let usageAfter = Usage.now()
+            if statements { report.statements(store.writerStatementTimes.stop(), per: delivered) }
+            let cpu = (usageAfter.cpu - usageBefore.cpu) / Double(delivered) * 1000
+            report.add("cpuSecondsPer1000", .double((cpu * 1000).rounded() / 1000), label: "CPU per 1,000",
+                       text: String(format: "%.3f s (all in this process: receiver%@ included)", cpu, http ? ", HTTP client" : ""))
+            report.add("peakResidentMegabytes", .double(usageAfter.peakMegabytes.rounded()), label: "peak RSS",
+                       text: String(format: "%.0f MB", usageAfter.peakMegabytes))
+        } catch {
+            await finish()
+            throw error
+        }
+        await finish()
 
         print(report.table)
         if let json {
