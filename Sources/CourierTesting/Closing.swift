@@ -3,7 +3,8 @@
 public func withClosing<Resource, Result>(
     _ resource: Resource, close: (Resource) async -> Void, _ body: (Resource) async throws -> Result
 ) async throws -> Result {
-    let name = "\(Resource.self)"
+    // The dynamic type: for an `any Store`, the store's own (SQLiteStore, PostgresStore).
+    let name = "\(type(of: resource))"
     let result: Result
     do {
         result = try await body(resource)

@@ -5,11 +5,11 @@
 /// repeated exactly.
 public enum FuzzInput {
     /// SplitMix64: small, fast, and the same sequence on every platform.
-    public struct Random: Sendable {
+    struct Random {
         var state: UInt64
-        public init(seed: UInt64) { state = seed }
+        init(seed: UInt64) { state = seed }
 
-        public mutating func next() -> UInt64 {
+        mutating func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -18,7 +18,7 @@ public enum FuzzInput {
         }
 
         /// A number in `0..<n`.
-        public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     }
 
     /// Every proper prefix of each sample.

@@ -76,14 +76,7 @@ struct TestServer {
                 PostgresTestDatabase.drop(url)
             }
         }
-        let closeReported: @Sendable () async -> Void = { await reportingStall("closing the \(kind) store") { await close() } }
-        do {
-            try await body(store)
-        } catch {
-            await closeReported()
-            throw error
-        }
-        await closeReported()
+        try await withClosing(store, close: { _ in await close() }, body)
     }
 
     /// Without `runsOperations` no bulk operation advances: a test can see one running.
@@ -139,17 +132,16 @@ struct TestServer {
             try await group.run()
         }
         let names = tracked.map(\.name).joined(separator: ", ")
+        let shutdown: @Sendable () -> String = { "the graceful shutdown of \(names) (still running: \(unfinished.names))" }
         do {
             try await body()
         } catch {
             await group.triggerGracefulShutdown()
-            _ = await reportingStall("the graceful shutdown of \(names) (still running: \(unfinished.names))") {
-                try? await running.value
-            }
+            _ = await reportingStall(shutdown()) { try? await running.value }
             throw error
         }
         await group.triggerGracefulShutdown()
-        try await reportingStall("the graceful shutdown of \(names) (still running: \(unfinished.names))") { try await running.value }
+        try await reportingStall(shutdown()) { try await running.value }
     }
 
     /// Creates an endpoint and returns its id; `extra` is more JSON fields (`"retry": {...}`).
