@@ -176,6 +176,11 @@ enum SQLiteSchema {
     /// the two together). SQLite uses a partial index only for a query that states its
     /// condition word for word, so a query by state adds it when the state is one the index
     /// holds (``isIndexed(_:)``).
+    ///
+    /// Partial indexes here list at most two constants in an `IN`: SQLite evaluates the
+    /// condition at every insert and update of the table, and turns a list of three or more
+    /// into a temporary table built at each run of the statement. `NOT IN (0, 2, 7)` made a
+    /// delivery's `INSERT` a quarter slower (BENCHMARKS.md, "Upper bounds of the next steps").
     static let indexedStates = "state NOT IN (\(unindexedStates.map { String($0.storageCode) }.joined(separator: ", ")))"
 
     static func isIndexed(_ state: DeliveryState) -> Bool {
