@@ -75,6 +75,37 @@ import Testing
         }
     }
 
+    /// The defaults were tuned against the `POST` tail (BENCHMARKS.md, "Fewer checkpoints"):
+    /// the thread copies the log once it holds about 4,000 pages, and the writer, whose limit
+    /// is eight times that, is left alone.
+    @Test func byDefaultTheThreadCheckpointsAtFourThousandPagesAndTheWriterNever() async throws {
+        try await Self.withDirectory { directory in
+            let path = directory.appendingPathComponent("courier.db").path
+            let database = try SQLiteDatabase(path: path, synchronous: "NORMAL")
+            try await database.write { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
+            var written = 0
+            /// Commits rows of most of a page each (two or three pages of log a commit) until the log holds `pages`.
+            func write(untilTheLogHolds pages: Int) async throws {
+                while ((try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0) < pages * Self.frameBytes {
+                    try await database.write { [written] in
+                        try $0.run("INSERT INTO rows (id, body) VALUES (?, ?)", [.integer(Int64(written)), .blob(Array(repeating: 7, count: 3_000))])
+                    }
+                    written += 1
+                }
+            }
+            let checkpoints = { database.checkpointer.checkpoints.load(ordering: .relaxed) }
+            try await write(untilTheLogHolds: 3_800)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(checkpoints() == 0, "checkpointed below 3,800 pages")
+            try await write(untilTheLogHolds: 4_200)
+            for _ in 0..<3_000 where checkpoints() == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(checkpoints() > 0, "no checkpoint at 4,200 pages")
+            let outcome = try await Self.outcome(database)
+            #expect(outcome.byWriter == 0, "the writer checkpointed")
+            #expect(outcome.rows == Int64(written))
+        }
+    }
+
     @Test func whatWasCheckpointedIsReadAfterReopening() async throws {
         try await Self.withDirectory { directory in
             let (database, _) = try await Self.fill(.init(threshold: 16, limit: 10_000), transactions: 100, in: directory)
