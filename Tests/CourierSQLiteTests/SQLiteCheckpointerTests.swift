@@ -13,13 +13,16 @@ import Testing
         let path = directory.appendingPathComponent("courier.db").path
         let database = try SQLiteDatabase(path: path, synchronous: "NORMAL", checkpoints: settings)
         try await database.write { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
-        for i in 0..<transactions {
-            try await database.write { try $0.run("INSERT INTO rows (id, body) VALUES (?, ?)", [.integer(Int64(i)), .blob(Array(repeating: 7, count: 3_000))]) }
-        }
+        for i in 0..<transactions { try await insertRow(i, into: database) }
         let walBytes = {
             (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         }
         return (database, walBytes)
+    }
+
+    /// Commits a row of most of a page: two or three pages of log.
+    static func insertRow(_ id: Int, into database: SQLiteDatabase) async throws {
+        try await database.write { try $0.run("INSERT INTO rows (id, body) VALUES (?, ?)", [.integer(Int64(id)), .blob(Array(repeating: 7, count: 3_000))]) }
     }
 
     static func withDirectory(_ body: (URL) async throws -> Void) async throws {
@@ -80,16 +83,11 @@ import Testing
     /// is eight times that, is left alone.
     @Test func byDefaultTheThreadCheckpointsAtFourThousandPagesAndTheWriterNever() async throws {
         try await Self.withDirectory { directory in
-            let path = directory.appendingPathComponent("courier.db").path
-            let database = try SQLiteDatabase(path: path, synchronous: "NORMAL")
-            try await database.write { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
+            let (database, walBytes) = try await Self.fill(.init(), transactions: 0, in: directory)
             var written = 0
-            /// Commits rows of most of a page each (two or three pages of log a commit) until the log holds `pages`.
             func write(untilTheLogHolds pages: Int) async throws {
-                while ((try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0) < pages * Self.frameBytes {
-                    try await database.write { [written] in
-                        try $0.run("INSERT INTO rows (id, body) VALUES (?, ?)", [.integer(Int64(written)), .blob(Array(repeating: 7, count: 3_000))])
-                    }
+                while try walBytes() < pages * Self.frameBytes {
+                    try await Self.insertRow(written, into: database)
                     written += 1
                 }
             }
