@@ -39,6 +39,29 @@ import Testing
         #expect(single2 != Self.vectorSignature)
     }
 
+    /// A signer is keyed once and shared by every attempt to its endpoint, from many tasks at
+    /// once: each signature must start from the keyed state, never from another's message.
+    @Test func oneSignerSharedByManyTasksSignsEachMessageAlone() async throws {
+        let signer = WebhookSigner(secret: try WebhookSecret(Self.vectorSecret))
+        let other = Array(#"{"test": 1}"#.utf8)
+        let otherSignature = signer.signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: other)
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var mismatches = 0
+                    for round in 0..<500 {
+                        let (body, expected) = (task + round) % 2 == 0 ? (Self.vectorBody, Self.vectorSignature) : (other, otherSignature)
+                        if signer.signature(id: Self.vectorID, timestamp: Self.vectorTimestamp, body: body) != expected { mismatches += 1 }
+                    }
+                    return mismatches
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        #expect(otherSignature != Self.vectorSignature)
+    }
+
     @Test func noSecretsGiveAnEmptySignature() {
         #expect(WebhookSigner(secrets: []).signature(id: "a", timestamp: 1, body: [UInt8]()) == "")
     }

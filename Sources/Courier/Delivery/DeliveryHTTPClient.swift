@@ -238,7 +238,9 @@ public final class DeliveryHTTPClient: Sendable {
                     if let tls {
                         try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
-                    try pipeline.addHTTPClientHandlers()
+                    // `head` checks every header name and value already; NIO's check of
+                    // the same would cost a second pass over each request's headers.
+                    try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try pipeline.addHandler(HTTPConnectionHandler(reusable: reusable))
                 }
             }

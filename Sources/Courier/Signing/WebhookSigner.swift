@@ -7,10 +7,10 @@ import Foundation
 /// live (during a rotation) each gives one signature, space separated, and a verifier holding
 /// any one of the secrets accepts.
 public struct WebhookSigner: Sendable {
-    private let keys: [[UInt8]]
+    private let keys: [KeyedHMAC]
 
     public init(secrets: [WebhookSecret]) {
-        keys = secrets.map(\.key)
+        keys = secrets.map { KeyedHMAC(key: $0.key) }
     }
 
     public init(secret: WebhookSecret) {
@@ -20,7 +20,7 @@ public struct WebhookSigner: Sendable {
     /// The value of the `webhook-signature` header for one request.
     public func signature(id: String, timestamp: Int64, body: some Collection<UInt8>) -> String {
         let timestamp = String(timestamp)
-        return keys.map { "v1," + Data(Self.code(key: $0, id: id, timestamp: timestamp, body: body)).base64EncodedString() }
+        return keys.map { "v1," + Data($0.code(id: id, timestamp: timestamp, body: body)).base64EncodedString() }
             .joined(separator: " ")
     }
 
@@ -65,19 +65,40 @@ public struct WebhookSigner: Sendable {
         }
         guard !codes.isEmpty else { throw .noSignature }
         for key in keys {
-            let expected = Self.code(key: key, id: id, timestamp: timestamp, body: body)
+            let expected = key.code(id: id, timestamp: timestamp, body: body)
             // `==` against bytes is the constant-time comparison of swift-crypto.
             if codes.contains(where: { expected == $0 }) { return }
         }
         throw .noMatchingSignature
     }
 
+}
+
+/// An HMAC-SHA256 already keyed with one secret, copied for each message.
+///
+/// Keying pads the secret to a block and hashes it twice, which cost as much as hashing a small
+/// webhook body; a signer is made once per version of an endpoint, so that work is done once
+/// there and each signature starts from a copy. `@unchecked Sendable`: swift-crypto's hashers
+/// keep their state in a class that they copy before their first write when it is shared, and
+/// the keyed original is only ever read (copied), never written.
+private struct KeyedHMAC: @unchecked Sendable {
+    private let keyed: HMAC<SHA256>
+
+    init(key: [UInt8]) {
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
+    }
+
     /// The HMAC of `id.timestamp.body`, fed piece by piece: on the delivery path the body is
     /// not copied.
-    private static func code(key: [UInt8], id: String, timestamp: String, body: some Collection<UInt8>) -> HMAC<SHA256>.MAC {
-        let dot = [UInt8(ascii: ".")]
-        var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
-        hmac.update(data: Array(id.utf8) + dot + Array(timestamp.utf8) + dot)
+    func code(id: String, timestamp: String, body: some Collection<UInt8>) -> HMAC<SHA256>.MAC {
+        var hmac = keyed
+        var prefix: [UInt8] = []
+        prefix.reserveCapacity(id.utf8.count + timestamp.utf8.count + 2)
+        prefix += id.utf8
+        prefix.append(UInt8(ascii: "."))
+        prefix += timestamp.utf8
+        prefix.append(UInt8(ascii: "."))
+        hmac.update(data: prefix)
         if body.withContiguousStorageIfAvailable({ hmac.update(data: UnsafeRawBufferPointer($0)) }) == nil {
             hmac.update(data: Array(body))
         }
