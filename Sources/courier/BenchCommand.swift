@@ -85,6 +85,8 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // As `courier serve` logs, so that the API and the receiver cost here what they cost there.
+        StandardErrorLogHandler.bootstrap(level: .warning)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

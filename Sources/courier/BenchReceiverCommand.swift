@@ -1,4 +1,5 @@
 import ArgumentParser
+import Courier
 import Foundation
 import Logging
 import NIOCore
@@ -16,6 +17,7 @@ struct BenchReceiverCommand: AsyncParsableCommand {
     @OptionGroup var listen: ListenOptions
 
     func run() async throws {
+        StandardErrorLogHandler.bootstrap(level: .warning)
         let receiver = BenchReceiver()
         let host = listen.host
         let app = receiver.application(host: host, port: listen.port) { channel in

@@ -69,12 +69,7 @@ struct EngineOptions: ParsableArguments {
 
     /// Logs go to standard error, structured, at the chosen level; only the executable does this.
     func bootstrapLogging() {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StandardErrorLogHandler.bootstrap(level: logLevel)
     }
 }
 
