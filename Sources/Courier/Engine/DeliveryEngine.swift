@@ -53,14 +53,14 @@ public struct DeliveryEngine: Service {
         case graceOver
     }
 
-    let store: any Store
+    let store: any DeliveryQueue
     let configuration: Configuration
     let handlers: TaskHandlers
     let logger: Logger
 
     /// `handlers` run the tasks whose endpoint's URL is `handler:<name>` (see ``TaskHandlers``).
     public init(
-        store: any Store, configuration: Configuration = .init(), handlers: TaskHandlers = TaskHandlers(),
+        store: any DeliveryQueue, configuration: Configuration = .init(), handlers: TaskHandlers = TaskHandlers(),
         logger: Logger = Logger(label: "courier.engine")
     ) {
         self.store = store
@@ -532,7 +532,7 @@ actor Recorder {
     /// and its records tried one by one, so that one bad record cannot hold up the rest; a
     /// record refused on its own three times is logged and dropped (its lease then expires and
     /// the delivery is sent again: at least once still holds).
-    func run(store: any Store, logger: Logger, onRecorded: @Sendable ([AttemptRecord]) -> Void) async {
+    func run(store: any DeliveryQueue, logger: Logger, onRecorded: @Sendable ([AttemptRecord]) -> Void) async {
         while let batch = await take() {
             await write(batch, store: store, logger: logger)
             onRecorded(batch)
@@ -540,7 +540,7 @@ actor Recorder {
         markDone()
     }
 
-    private func write(_ batch: [AttemptRecord], store: any Store, logger: Logger) async {
+    private func write(_ batch: [AttemptRecord], store: any DeliveryQueue, logger: Logger) async {
         var delay: Double = 0.05
         var refusals = 0
         while true {

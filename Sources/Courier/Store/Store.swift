@@ -12,7 +12,7 @@ import Foundation
 ///   worker whose lease ran out cannot overwrite what a later claimant recorded;
 /// - `signals()` reports work that became due (and endpoints that changed) after the commit
 ///   that caused it, so idle workers wake without polling.
-public protocol Store: Sendable {
+public protocol Store: DeliveryQueue {
     // MARK: Tenants and tokens
 
     /// Creates a tenant; a conflict if the id is taken.
@@ -133,40 +133,6 @@ public protocol Store: Sendable {
     /// Applies a backend's delivery reports in one transaction and rolls their messages up.
     /// Ids that are not the backend's transmissions in the tenant come back as `unknown`.
     func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult
-
-    // MARK: The delivery engine
-
-    /// Every endpoint with work that is due now or later, with the earliest time; used when a
-    /// worker starts and as a periodic safety net behind ``signals()``.
-    func dueEndpoints() async throws -> [DueWork]
-    /// Leases up to `limit` due deliveries of one active endpoint, oldest due first, never
-    /// more than the endpoint's `maxInFlight` leases in all (every node's).
-    ///
-    /// `answered` names the leases of deliveries the caller sent and had answered whose records
-    /// may not have landed yet. While the endpoint is healthy those leases do not count against
-    /// its `maxInFlight`, since nothing of theirs is at the receiver any more: a slot is free
-    /// again when its answer comes, not once its record commits. A lease counts again once it
-    /// is no longer the delivery's current one (it ran out and another claim took the delivery).
-    /// While the endpoint is probing they count, so that nothing more goes before the probe's
-    /// outcome is known.
-    func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim
-    /// The events a claimed batch carries now, oldest first: an event cancelled since the claim
-    /// is left out, so a batch may come back empty.
-    ///
-    /// A claim hands batches over unread (``ClaimedDelivery/Content/unreadBatch``) and the engine
-    /// reads each just before sending it. Reading 200 events costs about a third of what
-    /// gathering them does, and in the claim it ran inside the transaction every other write
-    /// waits for (on SQLite, the one writer); here it runs beside the next claim. The batched
-    /// drain's rate did not measurably change (see BENCHMARKS.md), but every write waits less
-    /// behind a claim, and an event cancelled while its batch waits to go is not sent.
-    func batchEvents(batchID: String) async throws -> [Event]
-    /// Records attempts and their transitions. An attempt is always kept; a transition is
-    /// applied only while the record's lease token is still the delivery's current one.
-    func record(_ records: [AttemptRecord]) async throws
-    /// Gives claimed but unsent deliveries back, due at their own time.
-    func release(_ leases: [Lease]) async throws
-    /// Wake-ups for the engine: a new stream per caller, fed after each commit.
-    func signals() -> AsyncStream<StoreSignal>
 
     // MARK: Telemetry
 
