@@ -71,7 +71,6 @@ public struct WebhookSigner: Sendable {
         }
         throw .noMatchingSignature
     }
-
 }
 
 /// An HMAC-SHA256 already keyed with one secret, copied for each message.
