@@ -144,8 +144,8 @@ final class SQLiteDatabase: Sendable {
             }
             defer { self.readers.withLock { $0.append(box) } }
             // One read transaction, so a body's several statements see the same commit.
-            try box.connection.execute("BEGIN")
-            defer { try? box.connection.execute("COMMIT") }
+            try box.connection.run("BEGIN")
+            defer { _ = try? box.connection.run("COMMIT") }
             return try body(box.connection)
         }
     }
@@ -182,12 +182,15 @@ final class SQLiteDatabase: Sendable {
         results.reserveCapacity(jobs.count)
         connection.afterCommit = []
         let synchronous = jobs.contains(where: \.durable) ? self.synchronous : "NORMAL"
+        // Transaction statements run prepared, from the connection's cache: parsed each time,
+        // `BEGIN IMMEDIATE` took 11 µs instead of 8, `RELEASE` 6 instead of 3. The pragma stays
+        // parsed, which measured faster than its prepared form (8–10 against 11 µs).
         do {
             if writer.synchronous != synchronous {
                 try connection.execute("PRAGMA synchronous = \(synchronous)")
                 writer.synchronous = synchronous
             }
-            try connection.execute("BEGIN IMMEDIATE")
+            try connection.run("BEGIN IMMEDIATE")
         } catch {
             for job in jobs { job.complete(.failure(error)) }
             return
@@ -200,28 +203,28 @@ final class SQLiteDatabase: Sendable {
                 continue
             }
             do {
-                try connection.execute("SAVEPOINT job")
+                try connection.run("SAVEPOINT job")
                 try job.run(connection)
-                try connection.execute("RELEASE job")
+                try connection.run("RELEASE job")
                 results.append(.success(()))
             } catch {
-                try? connection.execute("ROLLBACK TO job")
-                try? connection.execute("RELEASE job")
+                _ = try? connection.run("ROLLBACK TO job")
+                _ = try? connection.run("RELEASE job")
                 connection.afterCommit.removeSubrange(hooks...)
                 results.append(.failure(error))
             }
         }
         if single, case .failure(let error) = results[0] {
-            try? connection.execute("ROLLBACK")
+            _ = try? connection.run("ROLLBACK")
             connection.afterCommit = []
             onRollback()
             jobs[0].complete(.failure(error))
             return
         }
         do {
-            try connection.execute("COMMIT")
+            try connection.run("COMMIT")
         } catch {
-            try? connection.execute("ROLLBACK")
+            _ = try? connection.run("ROLLBACK")
             connection.afterCommit = []
             onRollback()
             for job in jobs { job.complete(.failure(error)) }
