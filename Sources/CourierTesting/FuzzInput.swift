@@ -4,23 +4,6 @@
 /// The seed is fixed by the caller, so every run tries the same inputs and a failure can be
 /// repeated exactly.
 public enum FuzzInput {
-    /// SplitMix64: small, fast, and the same sequence on every platform.
-    struct Random {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// A number in `0..<n`.
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Every proper prefix of each sample.
     public static func truncations(of samples: [[UInt8]]) -> [[UInt8]] {
         samples.flatMap { sample in (0..<sample.count).map { Array(sample[..<$0]) } }
@@ -31,7 +14,7 @@ public enum FuzzInput {
     /// `alphabet`, bytes that mean something to the parser, so that many results are nearly
     /// valid; one in four is any byte.
     public static func edits(of samples: [[UInt8]], count: Int, seed: UInt64, alphabet: [UInt8]) -> [[UInt8]] {
-        var random = Random(seed: seed)
+        var random = SeededRandom(seed: seed)
         return (0..<count).map { _ in
             var bytes = samples[random.below(samples.count)]
             for _ in 0...random.below(4) {

@@ -37,6 +37,31 @@ import Testing
         }
     }
 
+    /// The time a publisher gives is the time the API shows and the envelope carries, to the
+    /// millisecond. These four were each written a millisecond early before times were kept
+    /// by rounding (see ``Timestamp``).
+    @Test(arguments: StoreKind.all) func occurredAtComesBackAsItWasSent(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/times")
+            let times = ["2024-11-25T09:07:00.123Z", "1994-03-13T15:57:56.106Z", "2044-09-15T07:14:07.792Z", "1969-12-31T23:59:59.999Z"]
+            var sent: [String: String] = [:]
+            for time in times {
+                let answer = try await server.api.post("/v1/events", #"{"type":"case.updated","occurredAt":"\#(time)","payload":{}}"#)
+                #expect(answer.status == 202, "\(answer.text)")
+                let id = try #require(answer["id"]?.stringValue)
+                sent[id] = time
+                #expect(try await server.api.get("/v1/events/\(id)")["occurredAt"]?.stringValue == time)
+            }
+            for request in try await receiver.waitForRequests(times.count) {
+                let envelope = request.json?.objectValue
+                let id = try #require(envelope?["id"]?.stringValue)
+                #expect(envelope?["timestamp"]?.stringValue == sent[id])
+            }
+        }
+    }
+
     /// The receiver never has more than `maxInFlight` requests at once, though a slot is taken
     /// again as soon as its answer comes, before the attempt's record lands.
     ///
