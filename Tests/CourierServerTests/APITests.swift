@@ -28,6 +28,22 @@ import Testing
         }
     }
 
+    /// HTTP allows spaces and tabs around a header's parts; the token is what is between them.
+    @Test func spacesAndTabsAroundTheTokenAreNotPartOfIt() async throws {
+        try await TestServer.with(.sqlite) { server in
+            let token = try #require(server.api.token)
+            let bare = server.api.withToken(nil)
+            for value in ["Bearer  \t\(token)", "Bearer \t \(token)\t ", "Bearer \(token)\t"] {
+                let answer = try await bare.send("GET", "/v1/endpoints", body: nil, headers: [HeaderField(name: "Authorization", value: value)])
+                #expect(answer.status == 200, "\(value.debugDescription): \(answer.text)")
+            }
+            for value in ["Bearer \t ", "Bearer \(token)x", "Bearer \(token.dropLast())"] {
+                let answer = try await bare.send("GET", "/v1/endpoints", body: nil, headers: [HeaderField(name: "Authorization", value: value)])
+                #expect(answer.status == 401, "\(value.debugDescription)")
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.all) func unknownRoutesAnswerAJSONError(_ store: StoreKind) async throws {
         try await TestServer.with(store) { server in
             let answer = try await server.api.get("/v1/nothing-here")

@@ -24,6 +24,15 @@ struct AuthMiddleware: RouterMiddleware {
         self.adminTokenHash = adminTokenHash
     }
 
+    /// The token without the spaces and tabs HTTP allows around it. Foundation's trimming by
+    /// character set took about 1% of the CPU of single-event publishes.
+    static func withoutOptionalWhitespace(_ text: Substring) -> String {
+        let isOptionalWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isOptionalWhitespace($0) }),
+              let last = text.lastIndex(where: { !isOptionalWhitespace($0) }) else { return "" }
+        return String(text[first...last])
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let authorization = request.headers[.authorization] else {
             throw CourierError(.unauthenticated, code: "unauthenticated", message: "send a token as 'Authorization: Bearer <token>'")
@@ -32,7 +41,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw CourierError(.unauthenticated, code: "unauthenticated", message: "the Authorization header must be 'Bearer <token>'")
         }
-        let hash = TokenSecret.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let hash = TokenSecret.hash(Self.withoutOptionalWhitespace(parts[1]))
         let principal: Principal
         if hash == adminTokenHash {
             principal = .admin
