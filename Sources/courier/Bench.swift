@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Courier
 import CourierSQLite
 import Foundation
@@ -10,25 +9,26 @@ import Synchronization
 /// Where benchmark events enter Courier: the library call, or the HTTP API in front of it.
 enum Publisher: Sendable {
     case library(SQLiteStore)
-    case http(HTTPClient, base: String, token: String)
+    case http(DeliveryHTTPClient, target: HTTPRequestTarget, token: String)
 
     /// Publishes `events` and returns their ids.
     func publish(_ events: [NewEvent], payloads: () -> JSONValue) async throws -> [String] {
         switch self {
         case .library(let store):
             return try await store.publish(events, tenantID: Tenant.defaultID, now: Date()).map(\.id)
-        case .http(let client, let base, let token):
-            var request = HTTPClientRequest(url: base + "/v1/events")
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: payloads().bytes))
-            let response = try await client.execute(request, timeout: .seconds(30))
-            let body = try await response.body.collect(upTo: 1 << 24)
-            guard response.status == .accepted else {
-                throw BenchFailure("POST /v1/events answered \(response.status.code): \(String(buffer: body))")
+        case .http(let client, let target, let token):
+            let response = try await client.execute(
+                target, method: .POST,
+                headers: [
+                    HeaderField(name: "authorization", value: "Bearer \(token)"),
+                    HeaderField(name: "content-type", value: "application/json"),
+                ],
+                body: payloads().bytes, deadline: .now() + .seconds(30)
+            )
+            guard response.status == 202, !response.bodyTruncated else {
+                throw BenchFailure("POST /v1/events answered \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))")
             }
-            let parsed = try JSONParser.parse(Array(body.readableBytesView))
+            let parsed = try JSONParser.parse(response.body)
             let items = parsed.arrayValue ?? [parsed]
             return items.compactMap { $0.objectValue?["id"]?.stringValue }
         }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Courier
 import CourierServer
 import CourierSQLite
@@ -143,21 +142,27 @@ struct BenchCommand: AsyncParsableCommand {
         )
         try await store.insertEndpoint(endpoint)
         let publisher: Publisher
-        let client: HTTPClient?
+        let client: DeliveryHTTPClient?
         if http {
-            client = HTTPClient(eventLoopGroupProvider: .singleton)
-            publisher = .http(client!, base: "http://127.0.0.1:\(listening["api"] ?? 0)", token: token)
+            // Courier's own client, whose per-request cost is a fraction of a general-purpose
+            // client's: on two cores the load generator's CPU is taken from the server it
+            // measures (BENCHMARKS.md, "The benchmark's own client").
+            let api = DeliveryHTTPClient(configuration: .init(responseBodyLimit: 1 << 24))
+            client = api
+            guard let target = HTTPRequestTarget(url: "http://127.0.0.1:\(listening["api"] ?? 0)/v1/events") else {
+                throw BenchFailure("cannot make the API's URL")
+            }
+            publisher = .http(api, target: target, token: token)
         } else {
             client = nil
             publisher = .library(store)
         }
         let bench = Bench(store: store, receiver: receiver, publisher: publisher, measuresArrival: url == nil)
 
-        /// Ends what this command started, whether the scenario finished or failed: an
-        /// `HTTPClient` dropped without a shutdown stops a debug build (which then hid the
-        /// scenario's own error), and the store copies its log back into its file only on close.
+        /// Ends what this command started, whether the scenario finished or failed: the client's
+        /// connections, and the store, which copies its log back into its file only on close.
         func finish() async {
-            try? await client?.shutdown()
+            await client?.shutdown()
             await group.triggerGracefulShutdown()
             _ = try? await running.value
             await store.close()

@@ -400,6 +400,22 @@ import Glibc
         await server.stop()
     }
 
+    /// A client that reads whole answers (the benchmark's, of `POST /v1/events` with a thousand
+    /// events) sets its own limit; the cut then falls there, above or below the default.
+    @Test(arguments: [1_000, 200 * 1024])
+    func configuredBodyLimitIsWhereTheCutFalls(limit: Int) async throws {
+        let long = pattern(150 * 1024)
+        let server = try await ByteServer.start { _ in [.send(chunkedAnswer(long, chunkSize: 7_000))] }
+        let client = DeliveryHTTPClient(configuration: .init(responseBodyLimit: limit))
+        let target = try #require(HTTPRequestTarget(url: server.url + "/events"))
+        let result = try await client.execute(target, method: .POST, headers: [], body: [], deadline: .now() + Self.generous)
+        #expect(result.status == 200)
+        #expect(result.body == Array(long.prefix(limit)))
+        #expect(result.bodyTruncated == (limit < long.count))
+        await client.shutdown()
+        await server.stop()
+    }
+
     // MARK: Failures
 
     @Test func receiverThatNeverAnswersTimesOutAndItsConnectionIsNotReused() async throws {

@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// It does only what delivery needs, which is why it is cheap: no redirects (a 3xx is an answer
 /// like any other), no decompression, no streaming of request bodies, and at most the first
-/// ``Attempt/bodyExcerptLimit`` bytes of a response (a connection whose answer is longer is
+/// ``Attempt/bodyExcerptLimit`` bytes of a response by default (a connection whose answer is longer is
 /// closed rather than read to the end). The general-purpose client it replaced spent more CPU
 /// per request on its own machinery than Courier spent on everything else; see BENCHMARKS.md.
 ///
@@ -31,16 +31,22 @@ public final class DeliveryHTTPClient: Sendable {
         public var maxConnectionsPerOrigin: Int
         /// For https: by default the system's trust roots and full verification.
         public var tls: TLSConfiguration
+        /// How much of an answer's body is kept; past it the answer is cut short and its
+        /// connection closed. Deliveries keep what an attempt's record holds; a client that
+        /// reads whole answers (the benchmark's, of `POST /v1/events`) sets more.
+        public var responseBodyLimit: Int
 
         public init(
             connectTimeout: TimeAmount = .seconds(5), idleTimeout: TimeAmount = .seconds(60), maxIdlePerOrigin: Int = 256,
-            maxConnectionsPerOrigin: Int = 512, tls: TLSConfiguration = .makeClientConfiguration()
+            maxConnectionsPerOrigin: Int = 512, tls: TLSConfiguration = .makeClientConfiguration(),
+            responseBodyLimit: Int = Attempt.bodyExcerptLimit
         ) {
             self.connectTimeout = connectTimeout
             self.idleTimeout = idleTimeout
             self.maxIdlePerOrigin = maxIdlePerOrigin
             self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
             self.tls = tls
+            self.responseBodyLimit = responseBodyLimit
         }
     }
 
@@ -227,6 +233,7 @@ public final class DeliveryHTTPClient: Sendable {
         // SNI names a host, never an address.
         let serverName = TargetGuard.addressBytes(origin.host) == nil ? origin.host : nil
         let reusable = ReusableFlag()
+        let bodyLimit = configuration.responseBodyLimit
         let left = deadline - .now()
         guard left > .zero else { throw DeliveryHTTPError.timeout }
         let bootstrap = ClientBootstrap(group: group)
@@ -241,7 +248,7 @@ public final class DeliveryHTTPClient: Sendable {
                     // `head` checks every header name and value already; NIO's check of
                     // the same would cost a second pass over each request's headers.
                     try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                    try pipeline.addHandler(HTTPConnectionHandler(reusable: reusable))
+                    try pipeline.addHandler(HTTPConnectionHandler(reusable: reusable, bodyLimit: bodyLimit))
                 }
             }
         let channel: any Channel

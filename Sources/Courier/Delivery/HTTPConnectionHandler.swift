@@ -5,7 +5,7 @@ import Synchronization
 /// One HTTP/1.1 connection's exchanges, one at a time, on the connection's event loop.
 ///
 /// The whole of an exchange lives here: the request is written and flushed in one go, the
-/// response's head and the first ``Attempt/bodyExcerptLimit`` bytes of its body are kept, and the
+/// response's head and the first `bodyLimit` bytes of its body are kept, and the
 /// promise is completed once, by whichever comes first of the response's end, the deadline, an
 /// error or the connection closing. There are no tasks, streams or state machines per request
 /// beyond this: that per-request machinery was most of a delivery's cost in the general-purpose
@@ -39,9 +39,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var used = false
     /// Read from other threads by the pool to tell whether the connection can take another request.
     let reusable: ReusableFlag
+    /// How many bytes of a body are kept (``DeliveryHTTPClient/Configuration/responseBodyLimit``).
+    private let bodyLimit: Int
 
-    init(reusable: ReusableFlag) {
+    init(reusable: ReusableFlag, bodyLimit: Int) {
         self.reusable = reusable
+        self.bodyLimit = bodyLimit
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -109,7 +112,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             exchange.keepAlive = head.isKeepAlive
             state = .exchanging(exchange)
         case .body(var buffer):
-            let room = Attempt.bodyExcerptLimit - exchange.body.count
+            let room = bodyLimit - exchange.body.count
             if buffer.readableBytes > room {
                 exchange.body += buffer.readBytes(length: room) ?? []
                 exchange.truncated = true
