@@ -13,7 +13,7 @@ enum PGValue: Sendable {
 }
 
 /// One row, read by column position.
-struct PGRow {
+struct PGRow: StoredRow {
     let row: PostgresRandomAccessRow
 
     func text(_ i: Int) throws -> String { try row[i].decode(String.self) }

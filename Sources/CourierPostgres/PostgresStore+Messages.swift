@@ -5,36 +5,6 @@ import PostgresNIO
 /// The message router's part of the PostgreSQL store: messages, their transmissions, and the
 /// deliveries that carry them in batches.
 extension PostgresStore {
-    static let messageColumns = """
-        id, tenant_id, direction, text, backend, identity, external_id, in_response_to, status, created_at, updated_at,
-        sent_at, delivered_at
-        """
-    static let transmissionColumns = """
-        id, message_id, tenant_id, backend, endpoint_id, identity, status, delivery_id, error, created_at, updated_at,
-        sent_at, delivered_at
-        """
-
-    static func message(_ row: PGRow) throws -> Message {
-        Message(
-            id: try row.text(0), tenantID: try row.text(1), direction: Message.Direction(rawValue: try row.text(2)) ?? .outbound,
-            text: try row.text(3), backend: try row.optionalText(4), identity: try row.optionalText(5),
-            externalID: try row.optionalText(6), inResponseTo: try row.optionalText(7),
-            status: MessageStatus(rawValue: try row.text(8)) ?? .queued, createdAt: Timestamp.date(millis: try row.int(9)),
-            updatedAt: Timestamp.date(millis: try row.int(10)), sentAt: try row.optionalInt(11).map(Timestamp.date),
-            deliveredAt: try row.optionalInt(12).map(Timestamp.date)
-        )
-    }
-
-    static func transmission(_ row: PGRow) throws -> Transmission {
-        Transmission(
-            id: try row.text(0), messageID: try row.text(1), tenantID: try row.text(2), backend: try row.text(3),
-            endpointID: try row.text(4), identity: try row.text(5),
-            status: TransmissionStatus(storageCode: Int(try row.int(6))) ?? .queued, deliveryID: try row.optionalText(7),
-            error: try row.optionalText(8), createdAt: Timestamp.date(millis: try row.int(9)),
-            updatedAt: Timestamp.date(millis: try row.int(10)), sentAt: try row.optionalInt(11).map(Timestamp.date),
-            deliveredAt: try row.optionalInt(12).map(Timestamp.date)
-        )
-    }
 
     public func createMessage(_ message: NewMessage, tenantID: String, now: Date) async throws -> Message {
         try await transaction { connection in
@@ -49,7 +19,7 @@ extension PostgresStore {
         for (index, recipient) in new.to.enumerated() where backends[recipient.backend] == nil {
             guard let endpoint = try await connection.first(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL",
-                [.text(tenantID), .text(recipient.backend)], Self.endpoint
+                [.text(tenantID), .text(recipient.backend)], StoredForm.endpoint
             ) else {
                 throw CourierError.invalid(
                     "to[\(index)].backend: no endpoint is named \(recipient.backend)", field: "to[\(index)].backend", code: "unknown_backend"
@@ -133,12 +103,12 @@ extension PostgresStore {
     public func message(tenantID: String, id: String) async throws -> (message: Message, transmissions: [Transmission])? {
         try await wrap { connection in
             guard let message = try await connection.first(
-                "SELECT \(Self.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
-                Self.message
+                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
+                StoredForm.message
             ) else { return nil }
             let transmissions = try await connection.rows(
-                "SELECT \(Self.transmissionColumns) FROM transmissions WHERE message_id = $1 ORDER BY id", [.text(id)],
-                Self.transmission
+                "SELECT \(StoredForm.transmissionColumns) FROM transmissions WHERE message_id = $1 ORDER BY id", [.text(id)],
+                StoredForm.transmission
             )
             return (message, transmissions)
         }
@@ -162,10 +132,10 @@ extension PostgresStore {
             values.append(.integer(Int64(page.limit + 1)))
             let rows = try await connection.rows(
                 """
-                SELECT \(Self.messageColumns) FROM messages WHERE \(conditions.joined(separator: " AND "))
+                SELECT \(StoredForm.messageColumns) FROM messages WHERE \(conditions.joined(separator: " AND "))
                 ORDER BY id DESC LIMIT $\(values.count)
                 """,
-                values, Self.message
+                values, StoredForm.message
             )
             return Page(fetched: rows, limit: page.limit, id: \.id)
         }
@@ -288,8 +258,8 @@ extension PostgresStore {
         case .received(let messageID, let replies):
             if record.transition.state.isActive { return }
             guard let inbound = try await connection.first(
-                "SELECT \(messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2 AND direction = 'in'",
-                [.text(messageID), .text(tenantID)], Self.message
+                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2 AND direction = 'in'",
+                [.text(messageID), .text(tenantID)], StoredForm.message
             ) else { return }
             var status = MessageStatus.errored
             if record.transition.state == .succeeded {

@@ -3,19 +3,6 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    static let operationColumns = """
-        id, tenant_id, action, filter, status, total, matched, changed, cursor, created_at, updated_at, finished_at
-        """
-
-    static func operation(_ row: PGRow) throws -> BulkOperation {
-        BulkOperation(
-            id: try row.text(0), tenantID: try row.text(1), action: DeliveryStateMachine.Action(rawValue: try row.text(2)) ?? .requeue,
-            filter: try StoredForm.filter(from: try row.text(3)), status: BulkOperation.Status(rawValue: try row.text(4)) ?? .finished,
-            total: Int(try row.int(5)), matched: Int(try row.int(6)), changed: Int(try row.int(7)), cursor: try row.optionalText(8),
-            createdAt: Timestamp.date(millis: try row.int(9)), updatedAt: Timestamp.date(millis: try row.int(10)),
-            finishedAt: try row.optionalInt(11).map(Timestamp.date)
-        )
-    }
 
     public func startOperation(
         _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
@@ -35,8 +22,8 @@ extension PostgresStore {
     public func operation(tenantID: String, id: String) async throws -> BulkOperation? {
         try await wrap { connection in
             try await connection.first(
-                "SELECT \(Self.operationColumns) FROM operations WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
-                Self.operation
+                "SELECT \(StoredForm.operationColumns) FROM operations WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
+                StoredForm.operation
             )
         }
     }
@@ -44,8 +31,8 @@ extension PostgresStore {
     public func operations(tenantID: String, page: PageRequest) async throws -> Page<BulkOperation> {
         try await wrap { connection in
             let rows = try await connection.rows(
-                "SELECT \(Self.operationColumns) FROM operations WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.operation
+                "SELECT \(StoredForm.operationColumns) FROM operations WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], StoredForm.operation
             )
             return Page(fetched: rows, limit: page.limit, id: \.id)
         }
@@ -62,7 +49,7 @@ extension PostgresStore {
             // The row lock makes advances of one operation from several nodes take turns, each
             // starting from the cursor the one before committed.
             guard let operation = try await connection.first(
-                "SELECT \(Self.operationColumns) FROM operations WHERE id = $1 FOR UPDATE", [.text(id)], Self.operation
+                "SELECT \(StoredForm.operationColumns) FROM operations WHERE id = $1 FOR UPDATE", [.text(id)], StoredForm.operation
             ) else { return nil }
             guard operation.status == .running else { return operation }
             let (result, last) = try await Self.applyChunk(
@@ -78,8 +65,8 @@ extension PostgresStore {
     public func cancelOperation(tenantID: String, id: String, now: Date) async throws -> BulkOperation {
         try await transaction { connection in
             guard let operation = try await connection.first(
-                "SELECT \(Self.operationColumns) FROM operations WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
-                [.text(id), .text(tenantID)], Self.operation
+                "SELECT \(StoredForm.operationColumns) FROM operations WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+                [.text(id), .text(tenantID)], StoredForm.operation
             ) else { throw CourierError.notFound("operation") }
             let cancelled = try operation.cancelled(now: now)
             try await Self.save(cancelled, connection: connection, inserting: false)

@@ -307,34 +307,6 @@ public final class PostgresStore: Store {
 
     // MARK: Endpoints
 
-    static func endpoint(_ row: PGRow) throws -> Endpoint {
-        Endpoint(
-            id: try row.text(0), tenantID: try row.text(1), name: try row.optionalText(2), description: try row.optionalText(3),
-            url: try row.text(4), method: Endpoint.Method(rawValue: try row.text(5)) ?? .post,
-            eventTypes: try StoredForm.eventTypes(from: try row.text(6)), secret: try row.text(7),
-            headers: try StoredForm.headers(from: try row.text(8)), retry: try StoredForm.retry(from: try row.text(9)),
-            batch: try StoredForm.batch(from: try row.optionalText(15)),
-            statusOverrides: try StoredForm.statusOverrides(from: try row.optionalText(18)), ordered: try row.int(19) != 0,
-            format: try StoredForm.format(from: try row.optionalText(25)), auth: try StoredForm.auth(from: try row.optionalText(26)),
-            maxInFlight: Int(try row.int(10)),
-            status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
-            statusReason: try row.optionalText(12), createdAt: Timestamp.date(millis: try row.int(13)),
-            updatedAt: Timestamp.date(millis: try row.int(14)),
-            previousSecret: try row.optionalText(16), previousSecretExpiresAt: try row.optionalInt(17).map(Timestamp.date),
-            health: try health(row, from: 20)
-        )
-    }
-
-    /// The five health columns from `column` on.
-    static func health(_ row: PGRow, from column: Int) throws -> EndpointHealth {
-        EndpointHealth(
-            failureStreak: Int(try row.int(column)), cooldownLevel: Int(try row.int(column + 1)),
-            cooldownUntil: try row.optionalInt(column + 2).map(Timestamp.date),
-            lastSuccessAt: try row.optionalInt(column + 3).map(Timestamp.date),
-            failingSince: try row.optionalInt(column + 4).map(Timestamp.date)
-        )
-    }
-
     static func healthValues(_ health: EndpointHealth) -> [PGValue] {
         [
             .integer(Int64(health.failureStreak)), .integer(Int64(health.cooldownLevel)),
@@ -375,7 +347,7 @@ public final class PostgresStore: Store {
         try await wrap { connection in
             try await connection.first(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
-                [.text(id), .text(tenantID)], Self.endpoint
+                [.text(id), .text(tenantID)], StoredForm.endpoint
             )
         }
     }
@@ -387,7 +359,7 @@ public final class PostgresStore: Store {
                 SELECT \(StoredForm.endpointColumns) FROM endpoints
                 WHERE tenant_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT $3
                 """,
-                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.endpoint
+                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], StoredForm.endpoint
             )
             return Page(fetched: items, limit: page.limit, id: \.id)
         }
@@ -427,7 +399,7 @@ public final class PostgresStore: Store {
                 WHERE id = $4 AND tenant_id = $5 AND deleted_at IS NULL RETURNING \(StoredForm.endpointColumns)
                 """,
                 [.text(status.rawValue), .text(reason), .integer(Timestamp.millis(now)), .text(id), .text(tenantID)],
-                Self.endpoint
+                StoredForm.endpoint
             ) else {
                 throw CourierError.notFound("endpoint")
             }
@@ -499,7 +471,7 @@ public final class PostgresStore: Store {
         let millis = Timestamp.millis(now)
         let endpoints = try await connection.rows(
             "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND deleted_at IS NULL AND status <> 'disabled'",
-            [.text(tenantID)], Self.endpoint
+            [.text(tenantID)], StoredForm.endpoint
         )
         var results: [PublishedEvent] = []
         results.reserveCapacity(events.count)
@@ -581,19 +553,11 @@ public final class PostgresStore: Store {
          .integer(event.occurredAt.map(Timestamp.millis) ?? millis), .text(event.idempotencyKey), .integer(millis)]
     }
 
-    static func event(_ row: PGRow) throws -> Event {
-        Event(
-            id: try row.text(0), tenantID: try row.text(1), type: try row.text(2), key: try row.optionalText(3),
-            payload: try row.bytes(4), occurredAt: Timestamp.date(millis: try row.int(5)),
-            idempotencyKey: try row.optionalText(6), createdAt: Timestamp.date(millis: try row.int(7))
-        )
-    }
-
     public func sendTestEvent(tenantID: String, endpointID: String, now: Date) async throws -> Delivery {
         try await transaction { connection in
             guard let endpoint = try await connection.first(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
-                [.text(endpointID), .text(tenantID)], Self.endpoint
+                [.text(endpointID), .text(tenantID)], StoredForm.endpoint
             ) else { throw CourierError.notFound("endpoint") }
             let event = NewEvent.test(endpointID: endpointID, now: now)
             let eventID = Identifier.make("evt", now: now)
@@ -619,29 +583,12 @@ public final class PostgresStore: Store {
     public func event(tenantID: String, id: String) async throws -> Event? {
         try await wrap { connection in
             try await connection.first(
-                "SELECT \(StoredForm.eventColumns) FROM events WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)], Self.event
+                "SELECT \(StoredForm.eventColumns) FROM events WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)], StoredForm.event
             )
         }
     }
 
     // MARK: Deliveries
-
-    static func delivery(_ row: PGRow) throws -> Delivery {
-        Delivery(
-            id: try row.text(0), tenantID: try row.text(1), eventID: try row.optionalText(2), batchID: try row.optionalText(15),
-            endpointID: try row.text(3),
-            state: DeliveryState(storageCode: Int(try row.int(4))) ?? .pending, attemptCount: Int(try row.int(5)),
-            nextAttemptAt: try row.optionalInt(6).map(Timestamp.date), lastAttemptAt: try row.optionalInt(7).map(Timestamp.date),
-            lastStatus: try row.optionalInt(8).map { Int($0) }, lastError: try row.optionalText(9),
-            createdAt: Timestamp.date(millis: try row.int(10)), updatedAt: Timestamp.date(millis: try row.int(11)),
-            budget: RetryBudget(
-                base: Int(try row.int(12)), firstAttemptAt: try row.optionalInt(13).map(Timestamp.date),
-                singleShot: try row.int(14) != 0
-            ),
-            task: try row.optionalText(16).map { TaskRef(session: $0, instance: try row.optionalText(17) ?? "") },
-            messageID: try row.optionalText(18)
-        )
-    }
 
     /// The WHERE clause for a filter and its values.
     static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [PGValue]) {
@@ -678,7 +625,7 @@ public final class PostgresStore: Store {
             let n = values.count
             let items = try await connection.rows(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1) ORDER BY id DESC LIMIT $\(n + 2)",
-                values + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.delivery
+                values + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], StoredForm.delivery
             )
             return Page(fetched: items, limit: page.limit, id: \.id)
         }
@@ -695,7 +642,7 @@ public final class PostgresStore: Store {
         try await wrap { connection in
             try await connection.first(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
-                Self.delivery
+                StoredForm.delivery
             )
         }
     }
@@ -710,7 +657,7 @@ public final class PostgresStore: Store {
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             guard let delivery = try await connection.first(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
-                Self.delivery
+                StoredForm.delivery
             ) else { return nil }
             return (delivery, try await Self.attempts(tenantID: tenantID, deliveryID: id, connection: connection))
         }
@@ -718,22 +665,9 @@ public final class PostgresStore: Store {
 
     static func attempts(tenantID: String, deliveryID: String, connection: PostgresConnection) async throws -> [Attempt] {
         try await connection.rows(
-            """
-            SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status, response_headers,
-                response_body, response_truncated, error, outcome
-            FROM attempts WHERE delivery_id = $1 AND tenant_id = $2 ORDER BY id
-            """,
-            [.text(deliveryID), .text(tenantID)]
-        ) { row in
-            Attempt(
-                id: try row.text(0), deliveryID: try row.text(1), tenantID: try row.text(2),
-                startedAt: Timestamp.date(millis: try row.int(3)), duration: try row.double(4) / 1000,
-                request: try row.text(5), responseStatus: try row.optionalInt(6).map { Int($0) },
-                responseHeaders: StoredForm.responseHeaders(from: try row.optionalText(7)),
-                responseBody: try row.optionalText(8), responseBodyTruncated: try row.int(9) != 0,
-                error: try row.optionalText(10), outcome: Attempt.Outcome(rawValue: try row.text(11)) ?? .failed
-            )
-        }
+            "SELECT \(StoredForm.attemptColumns) FROM attempts WHERE delivery_id = $1 AND tenant_id = $2 ORDER BY id",
+            [.text(deliveryID), .text(tenantID)], StoredForm.attempt
+        )
     }
 
     public func apply(
@@ -742,7 +676,7 @@ public final class PostgresStore: Store {
         try await transaction { connection in
             guard let delivery = try await connection.first(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
-                [.text(deliveryID), .text(tenantID)], Self.delivery
+                [.text(deliveryID), .text(tenantID)], StoredForm.delivery
             ) else {
                 throw CourierError.notFound("delivery")
             }
@@ -750,7 +684,7 @@ public final class PostgresStore: Store {
                 try await Self.notify(connection, signal)
             }
             return try await connection.first(
-                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1", [.text(deliveryID)], Self.delivery
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = $1", [.text(deliveryID)], StoredForm.delivery
             )!
         }
     }
@@ -822,7 +756,7 @@ public final class PostgresStore: Store {
             SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < $\(n + 1)
             ORDER BY id DESC LIMIT $\(n + 2) FOR UPDATE
             """,
-            values + [.text(cursor ?? "~"), .integer(Int64(BulkOperation.chunkSize))], delivery
+            values + [.text(cursor ?? "~"), .integer(Int64(BulkOperation.chunkSize))], StoredForm.delivery
         )
         var changed = 0
         var signals: [String: Date] = [:]
@@ -913,7 +847,7 @@ public final class PostgresStore: Store {
                 logger: Self.queryLogger
             )
             for try await row in sequence {
-                endpoints.append(try Self.endpoint(PGRow(row: row.makeRandomAccess())))
+                endpoints.append(try StoredForm.endpoint(PGRow(row: row.makeRandomAccess())))
             }
         }
         let work = try session.carryOut(effects, now: now) { target in
@@ -987,7 +921,7 @@ public final class PostgresStore: Store {
             // is what lets maxInFlight count every node's leases, and batches form whole.
             guard let endpoint = try await connection.first(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
-                [.text(endpointID)], Self.endpoint
+                [.text(endpointID)], StoredForm.endpoint
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
@@ -1027,41 +961,24 @@ public final class PostgresStore: Store {
                     SELECT id FROM deliveries WHERE endpoint_id = $2 AND \(due)
                     ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
                 )
-                RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                    single_shot, lease_token, session_uid, instance, message_id, next_attempt_at
+                RETURNING \(StoredForm.leasedColumns)
                 """,
-                [.integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(allowed))]
-            ) { row in
-                (
-                    id: try row.text(0), tenantID: try row.text(1), eventID: try row.optionalText(2),
-                    progress: DeliveryStateMachine.Progress(
-                        state: DeliveryState(storageCode: Int(try row.int(3))) ?? .pending, attemptCount: Int(try row.int(4)),
-                        lastAttemptAt: try row.optionalInt(5).map(Timestamp.date),
-                        budget: RetryBudget(
-                            base: Int(try row.int(6)), firstAttemptAt: try row.optionalInt(7).map(Timestamp.date),
-                            singleShot: try row.int(8) != 0
-                        )
-                    ),
-                    token: try row.int(9),
-                    task: try row.optionalText(10).map { TaskRef(session: $0, instance: try row.optionalText(11) ?? "") },
-                    messageID: try row.optionalText(12),
-                    dueAt: try row.optionalInt(13).map(Timestamp.date)
-                )
-            }
+                [.integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(allowed))],
+                StoredForm.LeasedRow.init
+            )
             var events: [String: Event] = [:]
-            let eventIDs = rows.compactMap(\.eventID)
+            let eventIDs = rows.compactMap(\.eventToRead)
             if !eventIDs.isEmpty {
                 let sequence = try await connection.query(
                     "SELECT \(unescaped: StoredForm.eventColumns) FROM events WHERE id = ANY(\(eventIDs))", logger: Self.queryLogger
                 )
                 for try await row in sequence {
-                    let event = try Self.event(PGRow(row: row.makeRandomAccess()))
+                    let event = try StoredForm.event(PGRow(row: row.makeRandomAccess()))
                     events[event.id] = event
                 }
             }
             var claimed: [ClaimedDelivery] = []
             for row in rows.sorted(by: { $0.id < $1.id }) {
-                let content: ClaimedDelivery.Content
                 if let messageID = row.messageID {
                     guard let batch = try await Self.claimTransmissions(
                         deliveryID: row.id, messageID: messageID, connection: connection, now: now
@@ -1069,17 +986,10 @@ public final class PostgresStore: Store {
                         try await Self.end(row.id, .succeeded, reason: "every transmission it carries was already sent", connection: connection, now: now)
                         continue
                     }
-                    content = .message(batch)
-                } else if let eventID = row.eventID {
-                    guard let event = events[eventID] else { continue }
-                    content = row.task.map { .task(event, $0) } ?? .event(event)
-                } else {
-                    content = .unreadBatch
+                    claimed.append(row.claimed(.message(batch)))
+                } else if let content = row.content(events: events) {
+                    claimed.append(row.claimed(content))
                 }
-                claimed.append(ClaimedDelivery(
-                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token,
-                    dueAt: row.dueAt
-                ))
             }
             if let policy = endpoint.batch {
                 while claimed.count < allowed,
@@ -1187,7 +1097,7 @@ public final class PostgresStore: Store {
                 SELECT \(Self.qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
                 WHERE d.batch_id = $1 AND d.state = $2 ORDER BY d.id
                 """,
-                [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
+                [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], StoredForm.event
             )
         }
     }
@@ -1293,7 +1203,7 @@ public final class PostgresStore: Store {
                 // The endpoint's health takes in every attempt, in order; it is written once below.
                 if healths[record.endpointID] == nil, let stored = try await connection.first(
                     "SELECT failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since FROM endpoints WHERE id = $1",
-                    [.text(record.endpointID)], { try Self.health($0, from: 0) }
+                    [.text(record.endpointID)], { try StoredForm.health($0, from: 0) }
                 ) {
                     healths[record.endpointID] = (stored, stored)
                 }

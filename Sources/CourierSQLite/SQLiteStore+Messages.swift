@@ -4,34 +4,6 @@ import Foundation
 /// The message router's part of the SQLite store: messages, their transmissions, and the
 /// deliveries that carry them in batches.
 extension SQLiteStore {
-    static let messageColumns = """
-        id, tenant_id, direction, text, backend, identity, external_id, in_response_to, status, created_at, updated_at,
-        sent_at, delivered_at
-        """
-    static let transmissionColumns = """
-        id, message_id, tenant_id, backend, endpoint_id, identity, status, delivery_id, error, created_at, updated_at,
-        sent_at, delivered_at
-        """
-
-    static func message(_ row: SQLiteStatement) -> Message {
-        Message(
-            id: row.text(0), tenantID: row.text(1), direction: Message.Direction(rawValue: row.text(2)) ?? .outbound,
-            text: row.text(3), backend: row.optionalText(4), identity: row.optionalText(5), externalID: row.optionalText(6),
-            inResponseTo: row.optionalText(7), status: MessageStatus(rawValue: row.text(8)) ?? .queued,
-            createdAt: Timestamp.date(millis: row.int(9)), updatedAt: Timestamp.date(millis: row.int(10)),
-            sentAt: row.optionalInt(11).map(Timestamp.date), deliveredAt: row.optionalInt(12).map(Timestamp.date)
-        )
-    }
-
-    static func transmission(_ row: SQLiteStatement) -> Transmission {
-        Transmission(
-            id: row.text(0), messageID: row.text(1), tenantID: row.text(2), backend: row.text(3), endpointID: row.text(4),
-            identity: row.text(5), status: TransmissionStatus(storageCode: Int(row.int(6))) ?? .queued,
-            deliveryID: row.optionalText(7), error: row.optionalText(8), createdAt: Timestamp.date(millis: row.int(9)),
-            updatedAt: Timestamp.date(millis: row.int(10)), sentAt: row.optionalInt(11).map(Timestamp.date),
-            deliveredAt: row.optionalInt(12).map(Timestamp.date)
-        )
-    }
 
     public func createMessage(_ message: NewMessage, tenantID: String, now: Date) async throws -> Message {
         try await database.write { [hub] db in
@@ -50,7 +22,7 @@ extension SQLiteStore {
         for (index, recipient) in new.to.enumerated() where backends[recipient.backend] == nil {
             guard let endpoint = try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL",
-                [.text(tenantID), .text(recipient.backend)], Self.endpoint
+                [.text(tenantID), .text(recipient.backend)], StoredForm.endpoint
             ) else {
                 throw CourierError.invalid(
                     "to[\(index)].backend: no endpoint is named \(recipient.backend)", field: "to[\(index)].backend", code: "unknown_backend"
@@ -135,10 +107,10 @@ extension SQLiteStore {
     public func message(tenantID: String, id: String) async throws -> (message: Message, transmissions: [Transmission])? {
         try await database.read { db in
             guard let message = try db.queryFirst(
-                "SELECT \(Self.messageColumns) FROM messages WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)], Self.message
+                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)], StoredForm.message
             ) else { return nil }
             let transmissions = try db.query(
-                "SELECT \(Self.transmissionColumns) FROM transmissions WHERE message_id = ? ORDER BY id", [.text(id)], Self.transmission
+                "SELECT \(StoredForm.transmissionColumns) FROM transmissions WHERE message_id = ? ORDER BY id", [.text(id)], StoredForm.transmission
             )
             return (message, transmissions)
         }
@@ -169,8 +141,8 @@ extension SQLiteStore {
                 binds.append(.text(cursor))
             }
             let rows = try db.query(
-                "SELECT \(Self.messageColumns) FROM messages WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?",
-                binds + [.integer(Int64(page.limit + 1))], Self.message
+                "SELECT \(StoredForm.messageColumns) FROM messages WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?",
+                binds + [.integer(Int64(page.limit + 1))], StoredForm.message
             )
             return Page(fetched: rows, limit: page.limit, id: \.id)
         }
@@ -288,8 +260,8 @@ extension SQLiteStore {
         case .received(let messageID, let replies):
             if record.transition.state.isActive { return [] }
             guard let inbound = try db.queryFirst(
-                "SELECT \(messageColumns) FROM messages WHERE id = ? AND tenant_id = ? AND direction = 'in'",
-                [.text(messageID), .text(tenantID)], Self.message
+                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = ? AND tenant_id = ? AND direction = 'in'",
+                [.text(messageID), .text(tenantID)], StoredForm.message
             ) else { return [] }
             var signals: [StoreSignal] = []
             var status = MessageStatus.errored

@@ -2,19 +2,6 @@ import Courier
 import Foundation
 
 extension SQLiteStore {
-    static let operationColumns = """
-        id, tenant_id, action, filter, status, total, matched, changed, cursor, created_at, updated_at, finished_at
-        """
-
-    static func operation(_ row: SQLiteStatement) throws -> BulkOperation {
-        BulkOperation(
-            id: row.text(0), tenantID: row.text(1), action: DeliveryStateMachine.Action(rawValue: row.text(2)) ?? .requeue,
-            filter: try StoredForm.filter(from: row.text(3)), status: BulkOperation.Status(rawValue: row.text(4)) ?? .finished,
-            total: Int(row.int(5)), matched: Int(row.int(6)), changed: Int(row.int(7)), cursor: row.optionalText(8),
-            createdAt: Timestamp.date(millis: row.int(9)), updatedAt: Timestamp.date(millis: row.int(10)),
-            finishedAt: row.optionalInt(11).map(Timestamp.date)
-        )
-    }
 
     public func startOperation(
         _ action: DeliveryStateMachine.Action, tenantID: String, filter: DeliveryFilter, now: Date
@@ -36,8 +23,8 @@ extension SQLiteStore {
     public func operation(tenantID: String, id: String) async throws -> BulkOperation? {
         try await database.read { db in
             try db.queryFirst(
-                "SELECT \(Self.operationColumns) FROM operations WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
-                Self.operation
+                "SELECT \(StoredForm.operationColumns) FROM operations WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
+                StoredForm.operation
             )
         }
     }
@@ -45,8 +32,8 @@ extension SQLiteStore {
     public func operations(tenantID: String, page: PageRequest) async throws -> Page<BulkOperation> {
         try await database.read { db in
             let rows = try db.query(
-                "SELECT \(Self.operationColumns) FROM operations WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.operation
+                "SELECT \(StoredForm.operationColumns) FROM operations WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], StoredForm.operation
             )
             return Page(fetched: rows, limit: page.limit, id: \.id)
         }
@@ -61,7 +48,7 @@ extension SQLiteStore {
     public func advanceOperation(id: String, now: Date) async throws -> BulkOperation? {
         try await database.write { [hub] db in
             guard let operation = try db.queryFirst(
-                "SELECT \(Self.operationColumns) FROM operations WHERE id = ?", [.text(id)], Self.operation
+                "SELECT \(StoredForm.operationColumns) FROM operations WHERE id = ?", [.text(id)], StoredForm.operation
             ) else { return nil }
             guard operation.status == .running else { return operation }
             let (result, last) = try Self.applyChunk(
@@ -77,8 +64,8 @@ extension SQLiteStore {
     public func cancelOperation(tenantID: String, id: String, now: Date) async throws -> BulkOperation {
         try await database.write { db in
             guard let operation = try db.queryFirst(
-                "SELECT \(Self.operationColumns) FROM operations WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
-                Self.operation
+                "SELECT \(StoredForm.operationColumns) FROM operations WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
+                StoredForm.operation
             ) else { throw CourierError.notFound("operation") }
             let cancelled = try operation.cancelled(now: now)
             try Self.save(cancelled, db: db, inserting: false)

@@ -151,33 +151,6 @@ public final class SQLiteStore: Store {
 
     // MARK: Endpoints
 
-    static func endpoint(_ row: SQLiteStatement) throws -> Endpoint {
-        Endpoint(
-            id: row.text(0), tenantID: row.text(1), name: row.optionalText(2), description: row.optionalText(3),
-            url: row.text(4), method: Endpoint.Method(rawValue: row.text(5)) ?? .post,
-            eventTypes: try StoredForm.eventTypes(from: row.text(6)), secret: row.text(7),
-            headers: try StoredForm.headers(from: row.text(8)), retry: try StoredForm.retry(from: row.text(9)),
-            batch: try StoredForm.batch(from: row.optionalText(15)),
-            statusOverrides: try StoredForm.statusOverrides(from: row.optionalText(18)), ordered: row.int(19) != 0,
-            format: try StoredForm.format(from: row.optionalText(25)), auth: try StoredForm.auth(from: row.optionalText(26)),
-            maxInFlight: Int(row.int(10)),
-            status: Endpoint.Status(rawValue: row.text(11)) ?? .active,
-            statusReason: row.optionalText(12), createdAt: Timestamp.date(millis: row.int(13)),
-            updatedAt: Timestamp.date(millis: row.int(14)),
-            previousSecret: row.optionalText(16), previousSecretExpiresAt: row.optionalInt(17).map(Timestamp.date),
-            health: health(row, from: 20)
-        )
-    }
-
-    /// The five health columns from `column` on.
-    static func health(_ row: SQLiteStatement, from column: Int32) -> EndpointHealth {
-        EndpointHealth(
-            failureStreak: Int(row.int(column)), cooldownLevel: Int(row.int(column + 1)),
-            cooldownUntil: row.optionalInt(column + 2).map(Timestamp.date), lastSuccessAt: row.optionalInt(column + 3).map(Timestamp.date),
-            failingSince: row.optionalInt(column + 4).map(Timestamp.date)
-        )
-    }
-
     static func healthBinds(_ health: EndpointHealth) -> [SQLiteValue] {
         [
             .integer(Int64(health.failureStreak)), .integer(Int64(health.cooldownLevel)),
@@ -220,7 +193,7 @@ public final class SQLiteStore: Store {
         try await database.read { db in
             try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
-                [.text(id), .text(tenantID)], Self.endpoint
+                [.text(id), .text(tenantID)], StoredForm.endpoint
             )
         }
     }
@@ -232,7 +205,7 @@ public final class SQLiteStore: Store {
                 SELECT \(StoredForm.endpointColumns) FROM endpoints
                 WHERE tenant_id = ? AND deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?
                 """,
-                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.endpoint
+                [.text(tenantID), .text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], StoredForm.endpoint
             )
             return Page(fetched: items, limit: page.limit, id: \.id)
         }
@@ -277,7 +250,7 @@ public final class SQLiteStore: Store {
             let due = status == .active ? try Self.nextDue(db, endpointID: id) : nil
             db.afterCommit.append { hub.emit([.endpointChanged(endpointID: id)] + (due.map { [.due(endpointID: id, at: $0)] } ?? [])) }
             return try db.queryFirst(
-                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], Self.endpoint
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ?", [.text(id)], StoredForm.endpoint
             )!
         }
     }
@@ -383,7 +356,7 @@ public final class SQLiteStore: Store {
         try await database.write { [hub] db in
             guard let endpoint = try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
-                [.text(endpointID), .text(tenantID)], Self.endpoint
+                [.text(endpointID), .text(tenantID)], StoredForm.endpoint
             ) else { throw CourierError.notFound("endpoint") }
             let event = NewEvent.test(endpointID: endpointID, now: now)
             let eventID = Identifier.make("evt", now: now)
@@ -411,36 +384,12 @@ public final class SQLiteStore: Store {
         try await database.read { db in
             try db.queryFirst(
                 "SELECT \(StoredForm.eventColumns) FROM events WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
-                Self.event
+                StoredForm.event
             )
         }
     }
 
-    static func event(_ row: SQLiteStatement) -> Event {
-        Event(
-            id: row.text(0), tenantID: row.text(1), type: row.text(2), key: row.optionalText(3), payload: row.blob(4),
-            occurredAt: Timestamp.date(millis: row.int(5)), idempotencyKey: row.optionalText(6),
-            createdAt: Timestamp.date(millis: row.int(7))
-        )
-    }
-
     // MARK: Deliveries
-
-    static func delivery(_ row: SQLiteStatement) -> Delivery {
-        Delivery(
-            id: row.text(0), tenantID: row.text(1), eventID: row.optionalText(2), batchID: row.optionalText(15),
-            endpointID: row.text(3),
-            state: DeliveryState(storageCode: Int(row.int(4))) ?? .pending, attemptCount: Int(row.int(5)),
-            nextAttemptAt: row.optionalInt(6).map(Timestamp.date), lastAttemptAt: row.optionalInt(7).map(Timestamp.date),
-            lastStatus: row.optionalInt(8).map { Int($0) }, lastError: row.optionalText(9),
-            createdAt: Timestamp.date(millis: row.int(10)), updatedAt: Timestamp.date(millis: row.int(11)),
-            budget: RetryBudget(
-                base: Int(row.int(12)), firstAttemptAt: row.optionalInt(13).map(Timestamp.date), singleShot: row.int(14) != 0
-            ),
-            task: row.optionalText(16).map { TaskRef(session: $0, instance: row.optionalText(17) ?? "") },
-            messageID: row.optionalText(18)
-        )
-    }
 
     /// The WHERE clause and binds for a filter.
     static func whereClause(tenantID: String, filter: DeliveryFilter) -> (String, [SQLiteValue]) {
@@ -466,7 +415,7 @@ public final class SQLiteStore: Store {
             let (clause, binds) = Self.whereClause(tenantID: tenantID, filter: filter)
             let items = try db.query(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
-                binds + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], Self.delivery
+                binds + [.text(page.cursor ?? "~"), .integer(Int64(page.limit + 1))], StoredForm.delivery
             )
             return Page(fetched: items, limit: page.limit, id: \.id)
         }
@@ -483,7 +432,7 @@ public final class SQLiteStore: Store {
         try await database.read { db in
             try db.queryFirst(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?",
-                [.text(id), .text(tenantID)], Self.delivery
+                [.text(id), .text(tenantID)], StoredForm.delivery
             )
         }
     }
@@ -496,7 +445,7 @@ public final class SQLiteStore: Store {
         try await database.read { db in
             guard let delivery = try db.queryFirst(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)],
-                Self.delivery
+                StoredForm.delivery
             ) else { return nil }
             return (delivery, try Self.attempts(tenantID: tenantID, deliveryID: id, db: db))
         }
@@ -504,21 +453,9 @@ public final class SQLiteStore: Store {
 
     static func attempts(tenantID: String, deliveryID: String, db: SQLiteConnection) throws -> [Attempt] {
         try db.query(
-            """
-            SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status, response_headers,
-                response_body, response_truncated, error, outcome
-            FROM attempts WHERE delivery_id = ? AND tenant_id = ? ORDER BY id
-            """,
-            [.text(deliveryID), .text(tenantID)]
-        ) { row in
-            Attempt(
-                id: row.text(0), deliveryID: row.text(1), tenantID: row.text(2),
-                startedAt: Timestamp.date(millis: row.int(3)), duration: row.double(4) / 1000, request: row.text(5),
-                responseStatus: row.optionalInt(6).map { Int($0) }, responseHeaders: StoredForm.responseHeaders(from: row.optionalText(7)),
-                responseBody: row.optionalText(8), responseBodyTruncated: row.int(9) != 0, error: row.optionalText(10),
-                outcome: Attempt.Outcome(rawValue: row.text(11)) ?? .failed
-            )
-        }
+            "SELECT \(StoredForm.attemptColumns) FROM attempts WHERE delivery_id = ? AND tenant_id = ? ORDER BY id",
+            [.text(deliveryID), .text(tenantID)], StoredForm.attempt
+        )
     }
 
     public func apply(
@@ -527,14 +464,14 @@ public final class SQLiteStore: Store {
         try await database.write { [hub] db in
             guard let delivery = try db.queryFirst(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ? AND tenant_id = ?",
-                [.text(deliveryID), .text(tenantID)], Self.delivery
+                [.text(deliveryID), .text(tenantID)], StoredForm.delivery
             ) else {
                 throw CourierError.notFound("delivery")
             }
             let signal = try Self.apply(action, to: delivery, db: db, now: now)
             if let signal { db.afterCommit.append { hub.emit([signal]) } }
             return try db.queryFirst(
-                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ?", [.text(deliveryID)], Self.delivery
+                "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ?", [.text(deliveryID)], StoredForm.delivery
             )!
         }
     }
@@ -603,7 +540,7 @@ public final class SQLiteStore: Store {
         let (clause, binds) = whereClause(tenantID: tenantID, filter: filter)
         let rows = try db.query(
             "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE \(clause) AND id < ? ORDER BY id DESC LIMIT ?",
-            binds + [.text(cursor ?? "~"), .integer(Int64(BulkOperation.chunkSize))], delivery
+            binds + [.text(cursor ?? "~"), .integer(Int64(BulkOperation.chunkSize))], StoredForm.delivery
         )
         var changed = 0
         var signals: [String: Date] = [:]
@@ -675,7 +612,7 @@ public final class SQLiteStore: Store {
                 SELECT \(StoredForm.endpointColumns) FROM endpoints
                 WHERE tenant_id = ? AND deleted_at IS NULL AND (id = ? OR name = ?) LIMIT 1
                 """,
-                [.text(tenantID), .text(target), .text(target)], Self.endpoint
+                [.text(tenantID), .text(target), .text(target)], StoredForm.endpoint
             )
         }
         let millis = Timestamp.millis(now)
@@ -749,7 +686,7 @@ public final class SQLiteStore: Store {
         try await database.write(durable: false) { db in
             guard let endpoint = try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
-                Self.endpoint
+                StoredForm.endpoint
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
@@ -797,36 +734,20 @@ public final class SQLiteStore: Store {
                 """
                 UPDATE deliveries SET lease_token = lease_token + 1, lease_until = ?1, due_at = ?1
                 WHERE rowid IN (\(candidates))
-                RETURNING id, tenant_id, event_id, state, attempt_count, last_attempt_at, budget_base, budget_first_at,
-                    single_shot, lease_token, session_uid, instance, message_id, next_attempt_at
+                RETURNING \(StoredForm.leasedColumns)
                 """,
-                [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))]
-            ) { row in
-                (
-                    id: row.text(0), tenantID: row.text(1), eventID: row.optionalText(2),
-                    progress: DeliveryStateMachine.Progress(
-                        state: DeliveryState(storageCode: Int(row.int(3))) ?? .pending, attemptCount: Int(row.int(4)),
-                        lastAttemptAt: row.optionalInt(5).map(Timestamp.date),
-                        budget: RetryBudget(
-                            base: Int(row.int(6)), firstAttemptAt: row.optionalInt(7).map(Timestamp.date),
-                            singleShot: row.int(8) != 0
-                        )
-                    ),
-                    token: row.int(9),
-                    task: row.optionalText(10).map { TaskRef(session: $0, instance: row.optionalText(11) ?? "") },
-                    messageID: row.optionalText(12),
-                    dueAt: row.optionalInt(13).map(Timestamp.date)
-                )
-            }
+                [.integer(lease), .text(endpointID), .integer(Timestamp.millis(now)), .integer(Int64(allowed))],
+                StoredForm.LeasedRow.init
+            )
             rows.sort { $0.id < $1.id }
             // The plain events' bodies in one statement rather than one each.
-            let eventIDs = rows.compactMap { $0.messageID == nil ? $0.eventID : nil }
+            let eventIDs = rows.compactMap(\.eventToRead)
             var events: [String: Event] = [:]
             if !eventIDs.isEmpty {
                 events.reserveCapacity(eventIDs.count)
                 for event in try db.query(
                     "SELECT \(StoredForm.eventColumns) FROM events WHERE id IN (SELECT value FROM json_each(?))",
-                    [.text(StoredForm.jsonList(eventIDs))], Self.event
+                    [.text(StoredForm.jsonList(eventIDs))], StoredForm.event
                 ) {
                     events[event.id] = event
                 }
@@ -834,23 +755,15 @@ public final class SQLiteStore: Store {
             var claimed: [ClaimedDelivery] = []
             claimed.reserveCapacity(rows.count)
             for row in rows {
-                let content: ClaimedDelivery.Content
                 if let messageID = row.messageID {
                     guard let batch = try Self.claimTransmissions(deliveryID: row.id, messageID: messageID, db: db, now: now) else {
                         try Self.end(row.id, .succeeded, reason: "every transmission it carries was already sent", db: db, now: now)
                         continue
                     }
-                    content = .message(batch)
-                } else if let eventID = row.eventID {
-                    guard let event = events[eventID] else { continue }
-                    content = row.task.map { .task(event, $0) } ?? .event(event)
-                } else {
-                    content = .unreadBatch
+                    claimed.append(row.claimed(.message(batch)))
+                } else if let content = row.content(events: events) {
+                    claimed.append(row.claimed(content))
                 }
-                claimed.append(ClaimedDelivery(
-                    deliveryID: row.id, tenantID: row.tenantID, content: content, progress: row.progress, leaseToken: row.token,
-                    dueAt: row.dueAt
-                ))
             }
             if let policy = endpoint.batch {
                 while claimed.count < allowed,
@@ -958,7 +871,7 @@ public final class SQLiteStore: Store {
                 SELECT \(Self.qualifiedEventColumns) FROM deliveries d JOIN events e ON e.id = d.event_id
                 WHERE d.batch_id = ? AND d.state = ? ORDER BY d.id
                 """,
-                [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], Self.event
+                [.text(batchID), .integer(Int64(DeliveryState.batched.storageCode))], StoredForm.event
             )
         }
     }
@@ -1070,7 +983,7 @@ public final class SQLiteStore: Store {
                 // The endpoint's health takes in every attempt, in order; it is written once below.
                 if healths[record.endpointID] == nil, let stored = try db.queryFirst(
                     "SELECT failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since FROM endpoints WHERE id = ?",
-                    [.text(record.endpointID)], { Self.health($0, from: 0) }
+                    [.text(record.endpointID)], { try StoredForm.health($0, from: 0) }
                 ) {
                     healths[record.endpointID] = (stored, stored)
                 }
@@ -1257,7 +1170,7 @@ final class FanOutCache: Sendable {
         if let cached = tenants.withLock({ $0[tenantID] }) { return cached }
         let loaded = try db.query(
             "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = ? AND deleted_at IS NULL AND status != 'disabled'",
-            [.text(tenantID)], SQLiteStore.endpoint
+            [.text(tenantID)], StoredForm.endpoint
         )
         tenants.withLock { $0[tenantID] = loaded }
         return loaded

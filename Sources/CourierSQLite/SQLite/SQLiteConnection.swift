@@ -1,4 +1,5 @@
 import CSQLite
+import Courier
 
 /// A value bound to a statement parameter.
 enum SQLiteValue: Sendable {
@@ -190,35 +191,37 @@ final class SQLiteStatement {
         }
     }
 
-    func isNull(_ column: Int32) -> Bool {
-        sqlite3_column_type(raw, column) == SQLITE_NULL
+    func isNull(_ column: Int) -> Bool {
+        sqlite3_column_type(raw, Int32(column)) == SQLITE_NULL
     }
 
-    func int(_ column: Int32) -> Int64 {
-        sqlite3_column_int64(raw, column)
+    func int(_ column: Int) -> Int64 {
+        sqlite3_column_int64(raw, Int32(column))
     }
 
-    func optionalInt(_ column: Int32) -> Int64? {
-        isNull(column) ? nil : sqlite3_column_int64(raw, column)
+    func optionalInt(_ column: Int) -> Int64? {
+        isNull(column) ? nil : sqlite3_column_int64(raw, Int32(column))
     }
 
-    func double(_ column: Int32) -> Double {
-        sqlite3_column_double(raw, column)
+    func double(_ column: Int) -> Double {
+        sqlite3_column_double(raw, Int32(column))
     }
 
-    func text(_ column: Int32) -> String {
-        guard let pointer = sqlite3_column_text(raw, column) else { return "" }
-        let count = Int(sqlite3_column_bytes(raw, column))
+    func text(_ column: Int) -> String {
+        guard let pointer = sqlite3_column_text(raw, Int32(column)) else { return "" }
+        let count = Int(sqlite3_column_bytes(raw, Int32(column)))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
-    func optionalText(_ column: Int32) -> String? {
+    func optionalText(_ column: Int) -> String? {
         isNull(column) ? nil : text(column)
     }
 
-    func blob(_ column: Int32) -> [UInt8] {
-        let count = Int(sqlite3_column_bytes(raw, column))
-        guard count > 0, let pointer = sqlite3_column_blob(raw, column) else { return [] }
+    func bytes(_ column: Int) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(raw, Int32(column)))
+        guard count > 0, let pointer = sqlite3_column_blob(raw, Int32(column)) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 }
+
+extension SQLiteStatement: StoredRow {}
