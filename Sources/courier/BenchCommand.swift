@@ -84,8 +84,10 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // As `courier serve` logs, so that the API and the receiver cost here what they cost there.
+        // As `courier serve` logs and keeps metrics, so that the API, the engine and the
+        // receiver cost here what they cost there.
         StandardErrorLogHandler.bootstrap(level: .warning)
+        _ = EngineOptions.bootstrapMetrics()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

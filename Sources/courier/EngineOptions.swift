@@ -60,8 +60,9 @@ struct EngineOptions: ParsableArguments {
         BacklogMetrics(store: store.store, interval: .milliseconds(Int64(metricsInterval * 1000)))
     }
 
-    /// Metrics go to a Prometheus registry that `/metrics` serves; only the executable does this.
-    func bootstrapMetrics() -> PrometheusCollectorRegistry {
+    /// Metrics go to a Prometheus registry that `/metrics` serves; only the executable does this
+    /// (`serve`, `worker`, and `bench`, so that it measures what a server pays for them).
+    static func bootstrapMetrics() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return registry

@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         engine.bootstrapLogging()
-        let metrics = engine.bootstrapMetrics()
+        let metrics = EngineOptions.bootstrapMetrics()
         let opened = try await store.open()
         let admin = try await CourierServer.prepareAdminToken(
             store: opened.store, configured: ProcessInfo.processInfo.environment["COURIER_ADMIN_TOKEN"]
@@ -72,7 +72,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         engine.bootstrapLogging()
-        let metrics = engine.bootstrapMetrics()
+        let metrics = EngineOptions.bootstrapMetrics()
         let opened = try await store.open()
         let host = listen.host
         let app = CourierServer.makeHealthApplication(
