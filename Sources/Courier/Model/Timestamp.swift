@@ -23,35 +23,36 @@ public enum Timestamp {
     private static let writtenByHand: ClosedRange<Int64> = -12_212_553_600_000...253_402_300_799_999
 
     /// `yyyy-MM-ddTHH:mm:ss.SSSZ` from milliseconds since 1970, in the proleptic Gregorian
-    /// calendar. Every delivery's envelope carries one, and Foundation's formatter cost a
-    /// hundred times as much.
+    /// calendar. Every delivery's envelope carries one; Foundation's formatter took five to ten
+    /// times as long (0.8–1.3 µs against 0.1–0.2 µs a time in a release build on this machine).
     private static func format(millis: Int64) -> String {
         let (days, inDay) = floorDivision(millis, 86_400_000)
         let (year, month, day) = civil(days: days)
         let ms = Int(inDay)
-        var bytes = [UInt8](repeating: 0, count: 24)
-        func put(_ value: Int, at index: Int, digits: Int) {
-            var value = value
-            for offset in stride(from: digits - 1, through: 0, by: -1) {
-                bytes[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
+        return String(unsafeUninitializedCapacity: 24) { bytes in
+            func put(_ value: Int, at index: Int, digits: Int) {
+                var value = value
+                for offset in stride(from: digits - 1, through: 0, by: -1) {
+                    bytes[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
             }
+            put(Int(year), at: 0, digits: 4)
+            bytes[4] = UInt8(ascii: "-")
+            put(month, at: 5, digits: 2)
+            bytes[7] = UInt8(ascii: "-")
+            put(day, at: 8, digits: 2)
+            bytes[10] = UInt8(ascii: "T")
+            put(ms / 3_600_000, at: 11, digits: 2)
+            bytes[13] = UInt8(ascii: ":")
+            put(ms / 60_000 % 60, at: 14, digits: 2)
+            bytes[16] = UInt8(ascii: ":")
+            put(ms / 1000 % 60, at: 17, digits: 2)
+            bytes[19] = UInt8(ascii: ".")
+            put(ms % 1000, at: 20, digits: 3)
+            bytes[23] = UInt8(ascii: "Z")
+            return 24
         }
-        put(Int(year), at: 0, digits: 4)
-        bytes[4] = UInt8(ascii: "-")
-        put(month, at: 5, digits: 2)
-        bytes[7] = UInt8(ascii: "-")
-        put(day, at: 8, digits: 2)
-        bytes[10] = UInt8(ascii: "T")
-        put(ms / 3_600_000, at: 11, digits: 2)
-        bytes[13] = UInt8(ascii: ":")
-        put(ms / 60_000 % 60, at: 14, digits: 2)
-        bytes[16] = UInt8(ascii: ":")
-        put(ms / 1000 % 60, at: 17, digits: 2)
-        bytes[19] = UInt8(ascii: ".")
-        put(ms % 1000, at: 20, digits: 3)
-        bytes[23] = UInt8(ascii: "Z")
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
