@@ -33,6 +33,15 @@ import Testing
         try expectPercentiles(results["latencyMicroseconds"])
     }
 
+    /// Arrays of 1,000 events over HTTP: the API's answer (an id for each) is longer than a
+    /// delivery's answer is kept, so the bench's client must read it whole.
+    @Test func unbatchedOverHTTPPublishesInArraysOfAThousand() async throws {
+        let results = try await bench(["--scenario", "unbatched", "--events", "2000", "--http"])
+        #expect(results["events"] == .integer(2000))
+        #expect((results["deliveredPerSecond"]?.doubleValue ?? 0) > 0)
+        try expectPercentiles(results["latencyMicroseconds"])
+    }
+
     @Test func backlogReportsBothRatesAndTenWindows() async throws {
         let results = try await bench(["--scenario", "backlog", "--events", "200", "--backlog", "1000"])
         #expect((results["emptyStorePerSecond"]?.doubleValue ?? 0) > 0)
