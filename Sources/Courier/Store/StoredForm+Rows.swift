@@ -1,7 +1,18 @@
 import Foundation
 
-/// The objects both stores read, from the columns both select, in the order listed here.
+/// The objects both stores read, from the columns both select, in the order listed here: each
+/// reader below takes its columns by position.
 extension StoredForm {
+    public static let endpointColumns = """
+        id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
+        status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides,
+        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since, format, auth
+        """
+    public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
+    public static let deliveryColumns = """
+        id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
+        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot, batch_id, session_uid, instance, message_id
+        """
     public static let messageColumns = """
         id, tenant_id, direction, text, backend, identity, external_id, in_response_to, status, created_at, updated_at,
         sent_at, delivered_at

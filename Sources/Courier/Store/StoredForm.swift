@@ -1,18 +1,6 @@
 /// How every store writes an object's structured fields as text, so that SQLite and PostgreSQL
 /// hold the same bytes and read them back the same way.
 public enum StoredForm {
-    /// The columns both stores select, in the order their row readers expect.
-    public static let endpointColumns = """
-        id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
-        status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides,
-        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since, format, auth
-        """
-    public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
-    public static let deliveryColumns = """
-        id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
-        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot, batch_id, session_uid, instance, message_id
-        """
-
     public static func eventTypes(_ patterns: [EventTypePattern]) -> String {
         text(.array(patterns.map { .string($0.description) }))
     }
