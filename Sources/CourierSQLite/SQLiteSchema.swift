@@ -165,6 +165,11 @@ enum SQLiteSchema {
         UPDATE deliveries SET due_at = MAX(COALESCE(next_attempt_at, updated_at), COALESCE(lease_until, 0))
         WHERE state IN (0, 1) AND due_at IS NULL;
         """,
+        """
+        -- A batching endpoint's deliveries join an open batch as they are published, and a
+        -- batch keeps how many it has taken (see OpenBatches).
+        ALTER TABLE deliveries ADD COLUMN members INTEGER;
+        """,
     ]
 
     /// The states the `deliveries_state` index leaves out. A query for one of them reads the

@@ -213,6 +213,10 @@ public final class SQLiteStore: Store {
 
     public func updateEndpoint(_ endpoint: Endpoint) async throws {
         try await database.write { [fanOutCache, hub] db in
+            let batch = try db.queryFirst(
+                "SELECT batch FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                [.text(endpoint.id), .text(endpoint.tenantID)]
+            ) { try StoredForm.batch(from: $0.optionalText(0)) }
             let changed: Int
             do {
                 changed = try db.run(
@@ -232,6 +236,9 @@ public final class SQLiteStore: Store {
                 throw Self.nameTaken(endpoint.name)
             }
             guard changed == 1 else { throw CourierError.notFound("endpoint") }
+            if batch != endpoint.batch {
+                try Self.returnOpenBatches(endpointID: endpoint.id, db: db, now: endpoint.updatedAt)
+            }
             fanOutCache.invalidate(endpoint.tenantID)
             db.afterCommit.append { hub.emit([.endpointChanged(endpointID: endpoint.id)]) }
         }
@@ -315,6 +322,7 @@ public final class SQLiteStore: Store {
         var results: [PublishedEvent] = []
         results.reserveCapacity(events.count)
         var due: Set<String> = []
+        var batches = OpenBatches(now: now)
         for event in events {
             if let key = event.idempotencyKey,
                let existing = try db.queryFirst(
@@ -336,20 +344,94 @@ public final class SQLiteStore: Store {
             )
             var fanOut = 0
             for endpoint in endpoints where endpoint.subscribes(to: event.type) {
-                try db.run(
-                    """
-                    INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
-                    """,
-                    [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
-                     .integer(millis), .integer(millis), .integer(millis), .integer(millis)]
-                )
-                if endpoint.status == .active { due.insert(endpoint.id) }
                 fanOut += 1
+                guard let policy = endpoint.batch else {
+                    try db.run(
+                        """
+                        INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
+                        """,
+                        [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
+                         .integer(millis), .integer(millis), .integer(millis), .integer(millis)]
+                    )
+                    if endpoint.status == .active { due.insert(endpoint.id) }
+                    continue
+                }
+                if batches.needsLookup(endpoint.id) {
+                    batches.found(
+                        try db.queryFirst(Self.openBatch, [.text(endpoint.id), .integer(Int64(policy.size))], StoredForm.openBatch),
+                        endpointID: endpoint.id
+                    )
+                }
+                try db.run(
+                    "INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, batch_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [.text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
+                     .integer(Int64(DeliveryState.batched.storageCode)), .text(batches.place(endpoint: endpoint, policy: policy)),
+                     .integer(millis), .integer(millis)]
+                )
             }
             results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
         }
-        return (results, due.map { StoreSignal.due(endpointID: $0, at: now) })
+        var signals = due.map { StoreSignal.due(endpointID: $0, at: now) }
+        for batch in batches.batches {
+            let dueAt = batch.dueAt.map(Timestamp.millis)
+            if batch.isNew {
+                try db.run(
+                    """
+                    INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, members, created_at, updated_at)
+                    VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(batch.id), .text(batch.tenantID), .text(batch.endpointID), .integer(Int64(DeliveryState.pending.storageCode)),
+                     .optionalInteger(dueAt), .optionalInteger(dueAt), .integer(Int64(batch.members)),
+                     .integer(Timestamp.millis(batch.openedAt)), .integer(millis)]
+                )
+            } else {
+                try db.run(
+                    "UPDATE deliveries SET members = ?, next_attempt_at = ?, due_at = ?, updated_at = ? WHERE id = ?",
+                    [.integer(Int64(batch.members)), .optionalInteger(dueAt), .optionalInteger(dueAt), .integer(millis), .text(batch.id)]
+                )
+            }
+            if batch.dueChanged, let at = batch.dueAt, endpoints.contains(where: { $0.id == batch.endpointID && $0.status == .active }) {
+                signals.append(.due(endpointID: batch.endpointID, at: at))
+            }
+        }
+        return (results, signals)
+    }
+
+    /// The endpoint `?1`'s oldest open batch with room for more than `?2 - 1`: pending, never
+    /// claimed (a claim closes it), and counting its members (batches of messages do not).
+    private static let openBatch = """
+        SELECT \(StoredForm.openBatchColumns) FROM deliveries INDEXED BY deliveries_due_batches
+        WHERE endpoint_id = ?1 AND state IN (0, 1) AND event_id IS NULL AND lease_token = 0 AND members < ?2
+        ORDER BY created_at, rowid LIMIT 1
+        """
+
+    /// Returns an endpoint's open batches' deliveries to `pending`, each due as when it was
+    /// published, and removes the batches (never sent, so without attempts): after a change of
+    /// its batch policy they are gathered, or sent one by one, by the policy it has now.
+    private static func returnOpenBatches(endpointID: String, db: SQLiteConnection, now: Date) throws {
+        let millis = Timestamp.millis(now)
+        let open = try db.query(
+            """
+            DELETE FROM deliveries WHERE rowid IN (
+                SELECT rowid FROM deliveries INDEXED BY deliveries_due_batches
+                WHERE endpoint_id = ? AND state IN (0, 1) AND event_id IS NULL AND lease_token = 0 AND members IS NOT NULL
+            ) RETURNING id
+            """,
+            [.text(endpointID)]
+        ) { $0.text(0) }
+        for batchID in open {
+            try db.run(
+                """
+                UPDATE deliveries SET state = ?, batch_id = NULL, due_at = created_at, next_attempt_at = created_at, updated_at = ?
+                WHERE batch_id = ? AND state = ?
+                """,
+                [.integer(Int64(DeliveryState.pending.storageCode)), .integer(millis), .text(batchID),
+                 .integer(Int64(DeliveryState.batched.storageCode))]
+            )
+            // Those cancelled meanwhile stay cancelled, and no longer name a batch that is gone.
+            try db.run("UPDATE deliveries SET batch_id = NULL WHERE batch_id = ?", [.text(batchID)])
+        }
     }
 
     public func sendTestEvent(tenantID: String, endpointID: String, now: Date) async throws -> Delivery {
@@ -815,7 +897,7 @@ public final class SQLiteStore: Store {
         let batchID = Identifier.make("bat", now: now)
         let millis = Timestamp.millis(now)
         let lease = Timestamp.millis(leaseUntil)
-        try db.run(
+        let members = try db.run(
             """
             UPDATE deliveries SET state = ?1, batch_id = ?2, due_at = NULL, next_attempt_at = NULL, updated_at = ?3
             WHERE rowid IN (
@@ -830,11 +912,11 @@ public final class SQLiteStore: Store {
         try db.run(
             """
             INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, lease_until,
-                lease_token, created_at, updated_at)
-            VALUES (?, ?, NULL, ?, ?, ?, ?, ?, 1, ?, ?)
+                lease_token, members, created_at, updated_at)
+            VALUES (?, ?, NULL, ?, ?, ?, ?, ?, 1, ?, ?, ?)
             """,
             [.text(batchID), .text(endpoint.tenantID), .text(endpoint.id), .integer(Int64(DeliveryState.pending.storageCode)),
-             .integer(millis), .integer(lease), .integer(lease), .integer(millis), .integer(millis)]
+             .integer(millis), .integer(lease), .integer(lease), .integer(Int64(members)), .integer(millis), .integer(millis)]
         )
         return ClaimedDelivery(
             deliveryID: batchID, tenantID: endpoint.tenantID, content: .unreadBatch,
@@ -1135,10 +1217,20 @@ public final class SQLiteStore: Store {
                 }
             }
             let tenantOf = Dictionary(endpoints.map { ($0.id, $0.tenant) }, uniquingKeysWith: { first, _ in first })
-            let byEndpoint = try db.query(
-                "SELECT endpoint_id, COUNT(*) FROM deliveries INDEXED BY deliveries_active WHERE state IN (0, 1) GROUP BY endpoint_id", []
-            ) { (id: $0.text(0), count: Int($0.int(1))) }
-            .compactMap { row in tenantOf[row.id].map { Backlog.Count(tenantID: $0, key: row.id, count: row.count) } }
+            // Active deliveries by the index of them, and each batch's events beside itself by
+            // the index of batches, so that a batch counts what it carries.
+            var counts: [String: Int] = [:]
+            for sql in [
+                "SELECT endpoint_id, COUNT(*) FROM deliveries INDEXED BY deliveries_active WHERE state IN (0, 1) GROUP BY endpoint_id",
+                """
+                SELECT endpoint_id, SUM(members - 1) FROM deliveries INDEXED BY deliveries_due_batches
+                WHERE state IN (0, 1) AND event_id IS NULL AND members > 1 GROUP BY endpoint_id
+                """,
+            ] {
+                for row in try db.query(sql, [], { (id: $0.text(0), count: Int($0.int(1))) }) { counts[row.id, default: 0] += row.count }
+            }
+            let byEndpoint = counts.sorted { $0.key < $1.key }
+                .compactMap { row in tenantOf[row.key].map { Backlog.Count(tenantID: $0, key: row.key, count: row.value) } }
             return Backlog(byState: byState, byEndpoint: byEndpoint, endpoints: Backlog.conditions(of: endpoints, now: now))
         }
     }

@@ -34,6 +34,16 @@ extension StoredForm {
         single_shot, lease_token, session_uid, instance, message_id, next_attempt_at
         """
 
+    /// An open batch, as a publish looks it up (``OpenBatches``).
+    public static let openBatchColumns = "id, endpoint_id, tenant_id, members, created_at, due_at"
+
+    public static func openBatch(_ row: some StoredRow) throws -> OpenBatches.Batch {
+        OpenBatches.Batch(
+            id: try row.text(0), endpointID: try row.text(1), tenantID: try row.text(2), members: Int(try row.int(3)),
+            openedAt: Timestamp.date(millis: try row.int(4)), dueAt: try row.optionalInt(5).map(Timestamp.date)
+        )
+    }
+
     public static func endpoint(_ row: some StoredRow) throws -> Endpoint {
         Endpoint(
             id: try row.text(0), tenantID: try row.text(1), name: try row.optionalText(2), description: try row.optionalText(3),
