@@ -194,4 +194,231 @@ extension StoreConformance {
         try expect(try await batchEventIDs(store, batch).isEmpty, "every event cancelled: nothing to read")
         try expect(try await store.batchEvents(batchID: "bat_unknown").isEmpty, "an unknown batch carries nothing")
     }
+
+    /// A batching endpoint's deliveries join a batch as they are published: the batch is a
+    /// pending delivery of its own from the first, due when full or when its wait is over, and
+    /// the claim that takes it closes it to later events.
+    static func batchesOpenAsEventsArePublished(_ store: any Store) async throws {
+        try await store.insertEndpoint(try batchingEndpoint("ep_a", maxSize: 3, maxWaitMs: 5000))
+        try await store.insertEndpoint(try endpoint("ep_plain"))
+        let first = try await publishEvents(store, count: 1, from: t0)
+        var mine = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a"), page: PageRequest(limit: 10)
+        ).items
+        let member = try unwrap(mine.first { $0.eventID == first[0] }, "the event's delivery")
+        let openID = try unwrap(member.batchID, "the batch it joined at once")
+        try expect(member.state == .batched && member.nextAttemptAt == nil, "batched on publishing: \(member.state)")
+        let open = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: openID), "the open batch")
+        try expect(open.eventID == nil && open.state == .pending && open.attemptCount == 0, "a pending batch: \(open.state)")
+        try expect(open.nextAttemptAt == t0.addingTimeInterval(5), "due when its wait is over: \(String(describing: open.nextAttemptAt))")
+        let plain = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_plain"), page: PageRequest(limit: 10)
+        ).items
+        try expect(plain.count == 1 && plain[0].state == .pending && plain[0].batchID == nil, "another endpoint's is not batched")
+
+        // An array fills the open batch, then opens the next.
+        let array = try await store.publish(try (0..<4).map { _ in try event() }, tenantID: Tenant.defaultID, now: t0.addingTimeInterval(1))
+        let events = first + array.map(\.id)
+        try expect(Set(try await members(store, batch: openID).compactMap(\.eventID)) == Set(events.prefix(3)), "the first three fill it")
+        mine = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a"), page: PageRequest(limit: 20)
+        ).items
+        let second = try unwrap(mine.first { $0.eventID == events[3] }?.batchID, "the fourth's batch")
+        try expect(second != openID && mine.first { $0.eventID == events[4] }?.batchID == second, "the rest open another")
+
+        var claim = try await self.claim(store, "ep_a", at: t0.addingTimeInterval(1))
+        try expect(claim.deliveries.map(\.deliveryID) == [openID], "the full one goes: \(claim.deliveries.map(\.deliveryID))")
+        try expect(try await batchEventIDs(store, claim.deliveries[0]) == Array(events.prefix(3)), "with its three, oldest first")
+        try expect(claim.nextDueAt == t0.addingTimeInterval(6), "the other when its wait is over: \(String(describing: claim.nextDueAt))")
+
+        // The claimed batch takes no more; the open one takes the next and, full, goes.
+        let third = try await publishEvents(store, count: 2, from: t0.addingTimeInterval(2))
+        try expect(try await members(store, batch: openID).count == 3, "a claimed batch is closed")
+        try expect(Set(try await members(store, batch: second).compactMap(\.eventID)) == Set([events[3], events[4], third[0]]), "the open one fills")
+        claim = try await self.claim(store, "ep_a", at: t0.addingTimeInterval(2))
+        try expect(claim.deliveries.map(\.deliveryID) == [second], "and goes at once, full")
+        let last = try unwrap(
+            try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(eventID: third[1]), page: PageRequest(limit: 10))
+                .items.first { $0.endpointID == "ep_a" }?.batchID,
+            "the last event's batch"
+        )
+        try expect(last != openID && last != second, "the last opened a third")
+
+        // Paused, an endpoint's events still join batches; once resumed they go.
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .paused, reason: nil, now: t0.addingTimeInterval(3))
+        _ = try await publishEvents(store, count: 2, from: t0.addingTimeInterval(3))
+        try expect(try await members(store, batch: last).count == 3, "joined while paused")
+        try expect(try await self.claim(store, "ep_a", at: t0.addingTimeInterval(3)).deliveries.isEmpty, "nothing is claimed while paused")
+        let backlog = try await store.backlog(now: t0.addingTimeInterval(3))
+        let waiting = backlog.byEndpoint.first { $0.key == "ep_a" }?.count
+        try expect(waiting == 9, "the backlog counts each batch's deliveries, the two under way too: \(String(describing: waiting))")
+        _ = try await store.setEndpointStatus(tenantID: Tenant.defaultID, id: "ep_a", status: .active, reason: nil, now: t0.addingTimeInterval(4))
+        claim = try await self.claim(store, "ep_a", at: t0.addingTimeInterval(4))
+        try expect(claim.deliveries.map(\.deliveryID) == [last], "resumed, the full batch goes")
+
+        // A cancelled open batch takes what it carries with it, and takes no more.
+        _ = try await publishEvents(store, count: 1, from: t0.addingTimeInterval(5))
+        let fourth = try unwrap(
+            try await store.deliveries(
+                tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a", state: .batched), page: PageRequest(limit: 10)
+            ).items.compactMap(\.batchID).first { ![openID, second, last].contains($0) },
+            "a fourth batch"
+        )
+        _ = try await store.apply(.cancel, tenantID: Tenant.defaultID, deliveryID: fourth, now: t0.addingTimeInterval(5))
+        try expect(try await members(store, batch: fourth).allSatisfy { $0.state == .cancelled }, "its delivery is cancelled with it")
+        let after = try await publishEvents(store, count: 1, from: t0.addingTimeInterval(6))
+        let fifth = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(eventID: after[0]), page: PageRequest(limit: 10))
+            .items.first { $0.endpointID == "ep_a" }?.batchID
+        try expect(fifth != nil && fifth != fourth, "a cancelled batch is not open: \(String(describing: fifth))")
+    }
+
+    /// An open batch was opened under the policy of its day. A change of policy gives its
+    /// deliveries back, pending and due as when published, and removes the batch, which was
+    /// never sent; the policy the endpoint has now then gathers them, or sends them one by one.
+    static func batchPolicyChangeReturnsOpenBatches(_ store: any Store) async throws {
+        var ep = try batchingEndpoint("ep_a", maxSize: 3, maxWaitMs: nil)
+        try await store.insertEndpoint(ep)
+        let events = try await publishEvents(store, count: 3, from: t0) + (try await publishEvents(store, count: 2, from: t0.addingTimeInterval(1)))
+        var claim = try await self.claim(store, "ep_a", at: t0.addingTimeInterval(2))
+        try expect(claim.deliveries.count == 1, "the first three went: \(claim.deliveries.count)")
+        let sent = claim.deliveries[0].deliveryID
+        let waiting = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(eventID: events[3]), page: PageRequest(limit: 10)
+        ).items
+        let open = try unwrap(waiting.first?.batchID, "the open batch")
+        let cancelled = try unwrap(try await members(store, batch: open).first { $0.eventID == events[4] }, "the fifth")
+        _ = try await store.apply(.cancel, tenantID: Tenant.defaultID, deliveryID: cancelled.id, now: t0.addingTimeInterval(2))
+
+        // The size shrinks to 1: the open batch, holding 2, gives them back.
+        ep.batch = BatchPolicy(maxSize: 1)
+        ep.updatedAt = t0.addingTimeInterval(3)
+        try await store.updateEndpoint(ep)
+        try expect(try await store.delivery(tenantID: Tenant.defaultID, id: open) == nil, "the open batch is gone")
+        try expect(try await store.delivery(tenantID: Tenant.defaultID, id: sent)?.state == .pending, "the claimed one is untouched")
+        try expect(try await members(store, batch: sent).count == 3, "and keeps its three")
+        _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 204, at: t0.addingTimeInterval(3))
+        let fourth = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: waiting[0].id), "the fourth's delivery")
+        try expect(fourth.state == .pending && fourth.batchID == nil && fourth.nextAttemptAt == t0.addingTimeInterval(1),
+                   "pending again, due as when published: \(fourth.state) \(String(describing: fourth.nextAttemptAt))")
+        let fifth = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: cancelled.id), "the fifth's delivery")
+        try expect(fifth.state == .cancelled && fifth.batchID == nil, "the cancelled one stays cancelled: \(fifth.state)")
+        claim = try await self.claim(store, "ep_a", at: t0.addingTimeInterval(3))
+        try expect(claim.deliveries.count == 1 && claim.deliveries[0].isBatch, "gathered by the new policy: \(claim.deliveries.count)")
+        try expect(try await batchEventIDs(store, claim.deliveries[0]) == [events[3]], "into a batch of one")
+        _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 204, at: t0.addingTimeInterval(3))
+
+        // Batching off: the next events are sent one by one, and so is what waited.
+        _ = try await publishEvents(store, count: 1, from: t0.addingTimeInterval(4))
+        ep.batch = BatchPolicy(maxSize: 2)
+        ep.updatedAt = t0.addingTimeInterval(4)
+        try await store.updateEndpoint(ep)
+        let late = try await publishEvents(store, count: 1, from: t0.addingTimeInterval(5))
+        ep.batch = nil
+        ep.updatedAt = t0.addingTimeInterval(6)
+        try await store.updateEndpoint(ep)
+        try expect(
+            try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a", state: .batched)) == 0,
+            "nothing waits in a batch"
+        )
+        claim = try await self.claim(store, "ep_a", at: t0.addingTimeInterval(6))
+        try expect(claim.deliveries.count == 2 && claim.deliveries.allSatisfy { !$0.isBatch }, "both go alone: \(claim.deliveries.map(\.deliveryID))")
+        try expect(claim.deliveries.contains { $0.events.first?.id == late[0] }, "the last event among them")
+        // A change that leaves the policy as it was keeps the open batch.
+        ep.batch = BatchPolicy(maxSize: 2)
+        ep.updatedAt = t0.addingTimeInterval(7)
+        try await store.updateEndpoint(ep)
+        let kept = try await publishEvents(store, count: 1, from: t0.addingTimeInterval(7))
+        ep.name = "renamed"
+        try await store.updateEndpoint(ep)
+        let keptBatch = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(eventID: kept[0]), page: PageRequest(limit: 10))
+            .items.first?.batchID
+        try expect(keptBatch != nil, "a rename keeps the open batch")
+    }
+
+    /// Publishes at once, through as many connections as the store has, to one batching
+    /// endpoint: each delivery is in exactly one batch, no batch is over its size, and every
+    /// batch named exists.
+    static func batchesFilledConcurrently(_ store: any Store) async throws {
+        try await store.insertEndpoint(try batchingEndpoint("ep_a", maxSize: 7, maxWaitMs: 60_000))
+        let published = try await withThrowingTaskGroup(of: [String].self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var ids: [String] = []
+                    for round in 0..<10 {
+                        let count = (task + round) % 3 + 1
+                        ids += try await store.publish(
+                            try (0..<count).map { _ in try event() }, tenantID: Tenant.defaultID, now: t0.addingTimeInterval(Double(round))
+                        ).map(\.id)
+                    }
+                    return ids
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let deliveries = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a"), page: PageRequest(limit: 1000)
+        ).items
+        let carried = deliveries.filter { $0.eventID != nil }
+        try expect(carried.count == published.count && Set(carried.compactMap(\.eventID)) == Set(published), "one delivery per event")
+        try expect(carried.allSatisfy { $0.state == .batched }, "all batched")
+        let byBatch = Dictionary(grouping: carried) { $0.batchID ?? "" }
+        let batches = Set(deliveries.filter { $0.eventID == nil }.map(\.id))
+        try expect(Set(byBatch.keys) == batches, "every batch named exists, and each carries something")
+        try expect(byBatch.values.allSatisfy { $0.count <= 7 }, "none over its size: \(byBatch.values.map(\.count).sorted())")
+        var claimed: [String] = []
+        var at = t0.addingTimeInterval(70)
+        while true {
+            let claim = try await self.claim(store, "ep_a", at: at)
+            guard !claim.deliveries.isEmpty else { break }
+            for batch in claim.deliveries {
+                claimed += try await batchEventIDs(store, batch)
+                _ = try await record(store, batch, endpoint: try batchingEndpoint("ep_a", maxSize: 7, maxWaitMs: 60_000), status: 204, at: at)
+            }
+            at = at.addingTimeInterval(0.001)
+        }
+        try expect(claimed.count == published.count && Set(claimed) == Set(published), "every event goes once: \(claimed.count) of \(published.count)")
+    }
+
+    /// Publishing goes on while the endpoint's policy changes back and forth. When batching
+    /// ends, no delivery may be left in a batch opened under the old policy: with `maxSize`
+    /// alone, such a batch would never be due, and its events never sent.
+    static func batchPolicyChangedWhilePublishing(_ store: any Store) async throws {
+        var ep = try batchingEndpoint("ep_a", maxSize: 1000, maxWaitMs: nil)
+        try await store.insertEndpoint(ep)
+        let policies: [BatchPolicy?] = [nil, BatchPolicy(maxSize: 500), nil, BatchPolicy(maxSize: 1000), nil]
+        let published = try await withThrowingTaskGroup(of: [String].self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    var ids: [String] = []
+                    for round in 0..<25 {
+                        ids += try await store.publish(
+                            try (0..<(task % 2 + 1)).map { _ in try event() }, tenantID: Tenant.defaultID,
+                            now: t0.addingTimeInterval(Double(round) / 100)
+                        ).map(\.id)
+                    }
+                    return ids
+                }
+            }
+            group.addTask { [ep] in
+                var changed = ep
+                for (index, policy) in policies.enumerated() {
+                    changed.batch = policy
+                    changed.updatedAt = t0.addingTimeInterval(Double(index) / 10)
+                    try await store.updateEndpoint(changed)
+                    await Task.yield()
+                }
+                return []
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        ep.batch = nil
+        ep.updatedAt = t0.addingTimeInterval(1)
+        try await store.updateEndpoint(ep)
+        let deliveries = try await store.deliveries(
+            tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a"), page: PageRequest(limit: 1000)
+        ).items
+        try expect(deliveries.allSatisfy { $0.eventID != nil && $0.state == .pending && $0.batchID == nil },
+                   "every delivery pending on its own: \(Set(deliveries.map(\.state))) \(deliveries.filter { $0.eventID == nil }.count) batches")
+        try expect(Set(deliveries.compactMap(\.eventID)) == Set(published) && deliveries.count == published.count, "one per event")
+    }
 }
