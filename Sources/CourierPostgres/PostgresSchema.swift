@@ -152,5 +152,10 @@ enum PostgresSchema {
             WHERE state IN (0, 1) AND due_at IS NULL
             """,
         ],
+        // A batching endpoint's deliveries join an open batch as they are published, and a batch keeps how many it has
+        // taken (see OpenBatches).
+        [
+            "ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS members BIGINT",
+        ],
     ]
 }

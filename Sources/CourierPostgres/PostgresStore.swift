@@ -8,6 +8,10 @@ import Synchronization
 ///
 /// - Claims lock the endpoint's row (so `maxInFlight` holds across nodes) and take due
 ///   deliveries with `FOR UPDATE SKIP LOCKED`, so nodes never wait on each other's rows.
+/// - A publish to a batching endpoint holds a key-share lock on the endpoint's row, which a
+///   claim's lock leaves alone but a change of the endpoint waits for, and takes the open
+///   batch it fills with `FOR UPDATE SKIP LOCKED`: publishes at once fill different batches
+///   rather than wait for each other (see ``OpenBatches``).
 /// - Every commit that makes work due sends `NOTIFY courier`; each node keeps one connection
 ///   listening, so idle nodes wake at once. The engine's periodic resync stays as the fallback.
 /// - A lost connection is retried by the pool; meanwhile calls fail with
@@ -368,6 +372,13 @@ public final class PostgresStore: Store {
     public func updateEndpoint(_ endpoint: Endpoint) async throws {
         do {
             try await transaction { connection in
+                // `FOR UPDATE` waits for the publishes under way to this endpoint (each holds a
+                // key-share lock on its row) and holds off new ones until this commits, so none
+                // fills an open batch by a policy this changes.
+                let batch = try await connection.first(
+                    "SELECT batch FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR UPDATE",
+                    [.text(endpoint.id), .text(endpoint.tenantID)]
+                ) { try StoredForm.batch(from: try $0.optionalText(0)) }
                 let values = Self.endpointValues(endpoint)
                 let changed = try await connection.run(
                     """
@@ -382,6 +393,9 @@ public final class PostgresStore: Store {
                     ] + Array(values[15...19]) + Array(values[25...26])
                 )
                 guard changed == 1 else { throw CourierError.notFound("endpoint") }
+                if batch != endpoint.batch {
+                    try await Self.returnOpenBatches(endpointID: endpoint.id, connection: connection, now: endpoint.updatedAt)
+                }
                 try await Self.notify(connection, .endpointChanged(endpointID: endpoint.id))
             }
         } catch let error as CourierError where error.kind == .conflict {
@@ -480,6 +494,11 @@ public final class PostgresStore: Store {
         // two thousand round trips, which a busy server turns into seconds.
         var eventRows: [[PGValue]] = []
         var deliveryRows: [[PGValue]] = []
+        var memberRows: [[PGValue]] = []
+        var batches = OpenBatches(now: now)
+        // Each batching endpoint's policy as its key-share lock reads it: a change committed
+        // since the first read of the endpoints is the one that counts.
+        var policies: [String: BatchPolicy?] = [:]
         for event in events {
             let eventID = Identifier.make("evt", now: now)
             if let key = event.idempotencyKey {
@@ -504,12 +523,39 @@ public final class PostgresStore: Store {
             }
             var fanOut = 0
             for endpoint in endpoints where endpoint.subscribes(to: event.type) {
-                deliveryRows.append([
-                    .text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
-                    .integer(millis), .integer(millis),
-                ])
-                if endpoint.status == .active { due.insert(endpoint.id) }
                 fanOut += 1
+                if endpoint.batch != nil, policies[endpoint.id] == nil {
+                    let policy = try await connection.first(
+                        "SELECT batch FROM endpoints WHERE id = $1 FOR KEY SHARE", [.text(endpoint.id)]
+                    ) { try StoredForm.batch(from: try $0.optionalText(0)) }
+                    policies.updateValue(policy ?? nil, forKey: endpoint.id)
+                }
+                guard let policy = policies[endpoint.id] ?? nil else {
+                    deliveryRows.append([
+                        .text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
+                        .integer(millis), .integer(millis),
+                    ])
+                    if endpoint.status == .active { due.insert(endpoint.id) }
+                    continue
+                }
+                if batches.needsLookup(endpoint.id) {
+                    batches.found(
+                        try await connection.first(
+                            """
+                            SELECT \(StoredForm.openBatchColumns) FROM deliveries
+                            WHERE endpoint_id = $1 AND state IN (0, 1) AND event_id IS NULL AND lease_token = 0 AND members < $2
+                            ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+                            """,
+                            [.text(endpoint.id), .integer(Int64(policy.size))], StoredForm.openBatch
+                        ),
+                        endpointID: endpoint.id
+                    )
+                }
+                memberRows.append([
+                    .text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
+                    .integer(Int64(DeliveryState.batched.storageCode)), .text(batches.place(endpoint: endpoint, policy: policy)),
+                    .integer(millis),
+                ])
             }
             results.append(PublishedEvent(id: eventID, duplicate: false, deliveries: fanOut))
         }
@@ -521,10 +567,62 @@ public final class PostgresStore: Store {
             "INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, created_at, updated_at) VALUES",
             rows: deliveryRows, connection: connection
         ) { "($\($0 + 1), $\($0 + 2), $\($0 + 3), $\($0 + 4), 0, $\($0 + 5), $\($0 + 6), $\($0 + 5), $\($0 + 5))" }
+        try await insert(
+            "INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, batch_id, created_at, updated_at) VALUES",
+            rows: memberRows, connection: connection
+        ) { "($\($0 + 1), $\($0 + 2), $\($0 + 3), $\($0 + 4), $\($0 + 5), $\($0 + 6), $\($0 + 7), $\($0 + 7))" }
         for endpointID in due {
             try await Self.notify(connection, .due(endpointID: endpointID, at: now))
         }
+        for batch in batches.batches {
+            let dueAt = batch.dueAt.map(Timestamp.millis)
+            if batch.isNew {
+                try await connection.run(
+                    """
+                    INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, members, created_at, updated_at)
+                    VALUES ($1, $2, NULL, $3, $4, $5, $5, $6, $7, $8)
+                    """,
+                    [.text(batch.id), .text(batch.tenantID), .text(batch.endpointID), .integer(Int64(DeliveryState.pending.storageCode)),
+                     .integer(dueAt), .integer(Int64(batch.members)), .integer(Timestamp.millis(batch.openedAt)), .integer(millis)]
+                )
+            } else {
+                try await connection.run(
+                    "UPDATE deliveries SET members = $1, next_attempt_at = $2, due_at = $2, updated_at = $3 WHERE id = $4",
+                    [.integer(Int64(batch.members)), .integer(dueAt), .integer(millis), .text(batch.id)]
+                )
+            }
+            if batch.dueChanged, let at = batch.dueAt, endpoints.contains(where: { $0.id == batch.endpointID && $0.status == .active }) {
+                try await Self.notify(connection, .due(endpointID: batch.endpointID, at: at))
+            }
+        }
         return results
+    }
+
+    /// Returns an endpoint's open batches' deliveries to `pending`, each due as when it was
+    /// published, and removes the batches (never sent, so without attempts): after a change of
+    /// its batch policy they are gathered, or sent one by one, by the policy it has now. The
+    /// batches go first: their deletion waits for a publish that holds one, and the updates
+    /// after it then see what that publish added.
+    private static func returnOpenBatches(endpointID: String, connection: PostgresConnection, now: Date) async throws {
+        let open = try await connection.rows(
+            """
+            DELETE FROM deliveries
+            WHERE endpoint_id = $1 AND state IN (0, 1) AND event_id IS NULL AND lease_token = 0 AND members IS NOT NULL
+            RETURNING id
+            """,
+            [.text(endpointID)]
+        ) { try $0.text(0) }
+        guard !open.isEmpty else { return }
+        try await connection.run(
+            """
+            UPDATE deliveries SET state = $1, batch_id = NULL, due_at = created_at, next_attempt_at = created_at, updated_at = $2
+            WHERE batch_id = ANY($3::text[]) AND state = $4
+            """,
+            [.integer(Int64(DeliveryState.pending.storageCode)), .integer(Timestamp.millis(now)), .texts(open),
+             .integer(Int64(DeliveryState.batched.storageCode))]
+        )
+        // Those cancelled meanwhile stay cancelled, and no longer name a batch that is gone.
+        try await connection.run("UPDATE deliveries SET batch_id = NULL WHERE batch_id = ANY($1::text[])", [.texts(open)])
     }
 
     /// Inserts rows with one multi-row `VALUES` statement per 1,000 of them (well under the
@@ -918,9 +1016,10 @@ public final class PostgresStore: Store {
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
         try await transaction(durable: false) { connection in
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
-            // is what lets maxInFlight count every node's leases, and batches form whole.
+            // is what lets maxInFlight count every node's leases, and batches form whole. Not
+            // `FOR UPDATE`, which would also wait for the key-share locks of publishes.
             guard let endpoint = try await connection.first(
-                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE",
                 [.text(endpointID)], StoredForm.endpoint
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
@@ -1043,7 +1142,7 @@ public final class PostgresStore: Store {
         let batchID = Identifier.make("bat", now: now)
         let millis = Timestamp.millis(now)
         let lease = Timestamp.millis(leaseUntil)
-        try await connection.run(
+        let members = try await connection.run(
             """
             UPDATE deliveries SET state = $1, batch_id = $2, due_at = NULL, next_attempt_at = NULL, updated_at = $3
             WHERE id IN (
@@ -1051,6 +1150,7 @@ public final class PostgresStore: Store {
                 WHERE endpoint_id = $4 AND state IN (0, 1) AND due_at <= $3 AND event_id IS NOT NULL AND session_uid IS NULL
                 ORDER BY due_at, id LIMIT $5
             )
+            RETURNING 1
             """,
             [.integer(Int64(DeliveryState.batched.storageCode)), .text(batchID), .integer(millis), .text(endpoint.id),
              .integer(Int64(policy.size))]
@@ -1058,11 +1158,11 @@ public final class PostgresStore: Store {
         try await connection.run(
             """
             INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, state, next_attempt_at, due_at, lease_until,
-                lease_token, created_at, updated_at)
-            VALUES ($1, $2, NULL, $3, $4, $5, $6, $6, 1, $5, $5)
+                lease_token, members, created_at, updated_at)
+            VALUES ($1, $2, NULL, $3, $4, $5, $6, $6, 1, $7, $5, $5)
             """,
             [.text(batchID), .text(endpoint.tenantID), .text(endpoint.id), .integer(Int64(DeliveryState.pending.storageCode)),
-             .integer(millis), .integer(lease)]
+             .integer(millis), .integer(lease), .integer(Int64(members))]
         )
         return ClaimedDelivery(
             deliveryID: batchID, tenantID: endpoint.tenantID, content: .unreadBatch,
@@ -1356,8 +1456,12 @@ public final class PostgresStore: Store {
                 )
             }
             let tenantOf = Dictionary(endpoints.map { ($0.id, $0.tenant) }, uniquingKeysWith: { first, _ in first })
+            // A batch counts the deliveries it carries.
             let byEndpoint = try await connection.rows(
-                "SELECT endpoint_id, COUNT(*) FROM deliveries WHERE state IN (0, 1) GROUP BY endpoint_id"
+                """
+                SELECT endpoint_id, SUM(CASE WHEN event_id IS NULL AND members > 1 THEN members ELSE 1 END)::BIGINT
+                FROM deliveries WHERE state IN (0, 1) GROUP BY endpoint_id ORDER BY endpoint_id
+                """
             ) { (id: try $0.text(0), count: Int(try $0.int(1))) }
             .compactMap { row in tenantOf[row.id].map { Backlog.Count(tenantID: $0, key: row.id, count: row.count) } }
             return Backlog(byState: byState, byEndpoint: byEndpoint, endpoints: Backlog.conditions(of: endpoints, now: now))
