@@ -1,8 +1,9 @@
 import Courier
 import Foundation
 
-/// Batching, as every store must do it: formed inside the claim (never split or shared
-/// between claimants), retried as a unit, with the events' deliveries following their batch.
+/// Batching, as every store must do it: opened as events are published and gathered inside
+/// the claim (never split or shared between claimants), retried as a unit, with the events'
+/// deliveries following their batch.
 extension StoreConformance {
     static func batchingEndpoint(_ id: String, maxSize: Int?, maxWaitMs: Int?, retry: RetryPolicy = .delays([10])) throws -> Endpoint {
         var ep = try endpoint(id, retry: retry)

@@ -12,7 +12,8 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable, Codable {
     case empty
     /// A person cancelled it, the receiver asked to abort it, or its endpoint was deleted.
     case cancelled
-    /// Carried by a batch that is under way: it goes where the batch goes (see ``BatchPolicy``).
+    /// In a batch: waiting in an open batch for it to fill or for its wait to end, or carried
+    /// by a batch under way. It goes where the batch goes (see ``BatchPolicy``, ``OpenBatches``).
     case batched
 
     /// Whether the engine may still send it.

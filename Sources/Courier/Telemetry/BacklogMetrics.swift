@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 /// Samples the store's backlog every `interval` into gauges:
 /// - `courier_backlog_deliveries{tenant, state}`: pending and retrying deliveries;
-/// - `courier_endpoint_backlog_deliveries{tenant, endpoint}`: active deliveries per endpoint;
+/// - `courier_endpoint_backlog_deliveries{tenant, endpoint}`: active deliveries per endpoint,
+///   a batch counted by the deliveries it carries;
 /// - `courier_endpoints{tenant, condition}`: endpoints `active`, `coolingDown`, `paused` or
 ///   `disabled`.
 ///
