@@ -398,8 +398,8 @@ public final class SQLiteStore: Store {
         return (results, signals)
     }
 
-    /// The endpoint `?1`'s oldest open batch with room for more than `?2 - 1`: pending, never
-    /// claimed (a claim closes it), and counting its members (batches of messages do not).
+    /// The endpoint `?1`'s oldest open batch holding fewer than `?2` deliveries: pending, never
+    /// claimed (a claim closes it), and counting its deliveries (batches of messages do not).
     private static let openBatch = """
         SELECT \(StoredForm.openBatchColumns) FROM deliveries INDEXED BY deliveries_due_batches
         WHERE endpoint_id = ?1 AND state IN (0, 1) AND event_id IS NULL AND lease_token = 0 AND members < ?2
@@ -1217,8 +1217,8 @@ public final class SQLiteStore: Store {
                 }
             }
             let tenantOf = Dictionary(endpoints.map { ($0.id, $0.tenant) }, uniquingKeysWith: { first, _ in first })
-            // Active deliveries by the index of them, and each batch's events beside itself by
-            // the index of batches, so that a batch counts what it carries.
+            // Active deliveries by their index; then, by the index of batches, what each batch
+            // carries beyond itself, so that a batch counts the deliveries it carries.
             var counts: [String: Int] = [:]
             for sql in [
                 "SELECT endpoint_id, COUNT(*) FROM deliveries INDEXED BY deliveries_active WHERE state IN (0, 1) GROUP BY endpoint_id",
