@@ -8,10 +8,10 @@ import Synchronization
 ///
 /// - Claims lock the endpoint's row (so `maxInFlight` holds across nodes) and take due
 ///   deliveries with `FOR UPDATE SKIP LOCKED`, so nodes never wait on each other's rows.
-/// - A publish to a batching endpoint holds a key-share lock on the endpoint's row, which a
-///   claim's lock leaves alone but a change of the endpoint waits for, and takes the open
-///   batch it fills with `FOR UPDATE SKIP LOCKED`: publishes at once fill different batches
-///   rather than wait for each other (see ``OpenBatches``).
+/// - A publish holds a key-share lock on the rows of the endpoints it fans out to, which
+///   claims' locks and other publishes leave alone but a deletion or a change of batch policy
+///   waits for. It takes the open batch it fills with `FOR UPDATE SKIP LOCKED`: publishes at
+///   once fill different batches rather than wait for each other (see ``OpenBatches``).
 /// - Every commit that makes work due sends `NOTIFY courier`; each node keeps one connection
 ///   listening, so idle nodes wake at once. The engine's periodic resync stays as the fallback.
 /// - A lost connection is retried by the pool; meanwhile calls fail with
@@ -428,6 +428,12 @@ public final class PostgresStore: Store {
     public func deleteEndpoint(tenantID: String, id: String, now: Date) async throws {
         try await transaction { connection in
             let millis = Timestamp.millis(now)
+            // `FOR UPDATE` waits for the publishes under way to this endpoint (each holds a
+            // key-share lock on its row), so the cancellation below sees their deliveries, and
+            // those after it see the endpoint deleted.
+            _ = try await connection.run(
+                "SELECT 1 FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR UPDATE", [.text(id), .text(tenantID)]
+            )
             let changed = try await connection.run(
                 "UPDATE endpoints SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND deleted_at IS NULL RETURNING 1",
                 [.integer(millis), .text(id), .text(tenantID)]
@@ -496,9 +502,22 @@ public final class PostgresStore: Store {
         var deliveryRows: [[PGValue]] = []
         var memberRows: [[PGValue]] = []
         var batches = OpenBatches(now: now)
-        // Each batching endpoint's policy as its key-share lock reads it: a change committed
-        // since the first read of the endpoints is the one that counts.
+        // The endpoints it fans out to, under a key-share lock until the commit: a deletion or
+        // a change of batch policy (which take `FOR UPDATE`) waits for this publish, and one
+        // committed since the read above is seen here. Without it a delivery published as its
+        // endpoint was deleted stayed pending for good, and one could join a batch opened under
+        // a policy just changed. Those deleted since drop out; each keeps its batch policy as
+        // read under the lock.
+        let targets = Set(events.flatMap { event in endpoints.filter { $0.subscribes(to: event.type) }.map(\.id) })
         var policies: [String: BatchPolicy?] = [:]
+        if !targets.isEmpty {
+            for (id, policy) in try await connection.rows(
+                "SELECT id, batch FROM endpoints WHERE id = ANY($1::text[]) AND deleted_at IS NULL ORDER BY id FOR KEY SHARE",
+                [.texts(targets.sorted())], { (try $0.text(0), try StoredForm.batch(from: try $0.optionalText(1))) }
+            ) {
+                policies.updateValue(policy, forKey: id)
+            }
+        }
         for event in events {
             let eventID = Identifier.make("evt", now: now)
             if let key = event.idempotencyKey {
@@ -523,14 +542,9 @@ public final class PostgresStore: Store {
             }
             var fanOut = 0
             for endpoint in endpoints where endpoint.subscribes(to: event.type) {
+                guard let current = policies[endpoint.id] else { continue }
                 fanOut += 1
-                if endpoint.batch != nil, policies[endpoint.id] == nil {
-                    let policy = try await connection.first(
-                        "SELECT batch FROM endpoints WHERE id = $1 FOR KEY SHARE", [.text(endpoint.id)]
-                    ) { try StoredForm.batch(from: try $0.optionalText(0)) }
-                    policies.updateValue(policy ?? nil, forKey: endpoint.id)
-                }
-                guard let policy = policies[endpoint.id] ?? nil else {
+                guard let policy = current else {
                     deliveryRows.append([
                         .text(Identifier.make("dlv", now: now)), .text(tenantID), .text(eventID), .text(endpoint.id),
                         .integer(millis), .integer(millis),

@@ -422,4 +422,38 @@ extension StoreConformance {
                    "every delivery pending on its own: \(Set(deliveries.map(\.state))) \(deliveries.filter { $0.eventID == nil }.count) batches")
         try expect(Set(deliveries.compactMap(\.eventID)) == Set(published) && deliveries.count == published.count, "one per event")
     }
+
+    /// Publishing goes on while an endpoint is deleted. Deleting cancels what the endpoint had
+    /// to send; a publish that read the endpoint before the deletion must not leave a delivery
+    /// behind it, which no claim would ever take (claims pass over deleted endpoints).
+    static func endpointDeletedWhilePublishing(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_a"))
+        try await store.insertEndpoint(try batchingEndpoint("ep_b", maxSize: 1000, maxWaitMs: nil))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    for round in 0..<25 {
+                        _ = try await store.publish(
+                            try (0..<(task % 2 + 1)).map { _ in try event() }, tenantID: Tenant.defaultID,
+                            now: t0.addingTimeInterval(Double(round) / 100)
+                        )
+                    }
+                }
+            }
+            group.addTask {
+                for _ in 0..<20 { await Task.yield() }
+                try await store.deleteEndpoint(tenantID: Tenant.defaultID, id: "ep_a", now: t0.addingTimeInterval(0.1))
+                for _ in 0..<20 { await Task.yield() }
+                try await store.deleteEndpoint(tenantID: Tenant.defaultID, id: "ep_b", now: t0.addingTimeInterval(0.2))
+            }
+            try await group.waitForAll()
+        }
+        for id in ["ep_a", "ep_b"] {
+            var left = 0
+            for state in [DeliveryState.pending, .retrying, .batched] {
+                left += try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: id, state: state))
+            }
+            try expect(left == 0, "\(id): \(left) deliveries left to send to a deleted endpoint")
+        }
+    }
 }
