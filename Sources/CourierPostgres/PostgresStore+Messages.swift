@@ -17,8 +17,9 @@ extension PostgresStore {
     static func insertMessage(_ new: NewMessage, tenantID: String, now: Date, connection: PostgresConnection) async throws -> Message {
         var backends: [String: Endpoint] = [:]
         for (index, recipient) in new.to.enumerated() where backends[recipient.backend] == nil {
+            // Key-share, as a publish locks its endpoints: deleting the backend waits for this.
             guard let endpoint = try await connection.first(
-                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL",
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL FOR KEY SHARE",
                 [.text(tenantID), .text(recipient.backend)], StoredForm.endpoint
             ) else {
                 throw CourierError.invalid(

@@ -8,10 +8,11 @@ import Synchronization
 ///
 /// - Claims lock the endpoint's row (so `maxInFlight` holds across nodes) and take due
 ///   deliveries with `FOR UPDATE SKIP LOCKED`, so nodes never wait on each other's rows.
-/// - A publish holds a key-share lock on the rows of the endpoints it fans out to, which
-///   claims' locks and other publishes leave alone but a deletion or a change of batch policy
-///   waits for. It takes the open batch it fills with `FOR UPDATE SKIP LOCKED`: publishes at
-///   once fill different batches rather than wait for each other (see ``OpenBatches``).
+/// - Whatever makes deliveries (a publish, a message, a task's run, a test event) holds a
+///   key-share lock on the rows of their endpoints, which claims' locks and other publishes
+///   leave alone but a deletion or a change of batch policy waits for. A publish takes the
+///   open batch it fills with `FOR UPDATE SKIP LOCKED`: publishes at once fill different
+///   batches rather than wait for each other (see ``OpenBatches``).
 /// - Every commit that makes work due sends `NOTIFY courier`; each node keeps one connection
 ///   listening, so idle nodes wake at once. The engine's periodic resync stays as the fallback.
 /// - A lost connection is retried by the pool; meanwhile calls fail with
@@ -667,8 +668,9 @@ public final class PostgresStore: Store {
 
     public func sendTestEvent(tenantID: String, endpointID: String, now: Date) async throws -> Delivery {
         try await transaction { connection in
+            // Key-share, as a publish locks its endpoints: deleting the endpoint waits for this.
             guard let endpoint = try await connection.first(
-                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
+                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR KEY SHARE",
                 [.text(endpointID), .text(tenantID)], StoredForm.endpoint
             ) else { throw CourierError.notFound("endpoint") }
             let event = NewEvent.test(endpointID: endpointID, now: now)
@@ -947,7 +949,9 @@ public final class PostgresStore: Store {
         var session = try await lockSession(connection, tenantID: tenantID, uid: uid, now: now)
         let effects = try change(&session)
         // Every endpoint a run can go to is named by a configured task: those are read first,
-        // so that carrying out (which may cascade) needs no further query.
+        // so that carrying out (which may cascade) needs no further query. Key-share, as a
+        // publish locks its endpoints: deleting one waits for this (a deadlock with a deletion
+        // that waits for this session is broken by PostgreSQL and retried by ``transaction``).
         let targets = Array(Set(session.tasks.map(\.run)))
         var endpoints: [Endpoint] = []
         if !effects.isEmpty, !targets.isEmpty {
@@ -955,6 +959,7 @@ public final class PostgresStore: Store {
                 """
                 SELECT \(unescaped: StoredForm.endpointColumns) FROM endpoints
                 WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND (id = ANY(\(targets)) OR name = ANY(\(targets)))
+                ORDER BY id FOR KEY SHARE
                 """,
                 logger: Self.queryLogger
             )

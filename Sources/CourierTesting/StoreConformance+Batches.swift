@@ -423,32 +423,40 @@ extension StoreConformance {
         try expect(Set(deliveries.compactMap(\.eventID)) == Set(published) && deliveries.count == published.count, "one per event")
     }
 
-    /// Publishing goes on while an endpoint is deleted. Deleting cancels what the endpoint had
-    /// to send; a publish that read the endpoint before the deletion must not leave a delivery
-    /// behind it, which no claim would ever take (claims pass over deleted endpoints).
+    /// Publishing and sending messages go on while endpoints are deleted. Deleting cancels
+    /// what an endpoint had to send; a publish or a message that read the endpoint before the
+    /// deletion must not leave a delivery behind it, which no claim would ever take (claims
+    /// pass over deleted endpoints).
     static func endpointDeletedWhilePublishing(_ store: any Store) async throws {
         try await store.insertEndpoint(try endpoint("ep_a"))
         try await store.insertEndpoint(try batchingEndpoint("ep_b", maxSize: 1000, maxWaitMs: nil))
+        try await store.insertEndpoint(try backend("ep_gw", name: "gw"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<4 {
                 group.addTask {
                     for round in 0..<25 {
-                        _ = try await store.publish(
-                            try (0..<(task % 2 + 1)).map { _ in try event() }, tenantID: Tenant.defaultID,
-                            now: t0.addingTimeInterval(Double(round) / 100)
-                        )
+                        let now = t0.addingTimeInterval(Double(round) / 100)
+                        _ = try await store.publish(try (0..<(task % 2 + 1)).map { _ in try event() }, tenantID: Tenant.defaultID, now: now)
+                        do {
+                            _ = try await store.createMessage(
+                                try NewMessage(text: "hi", to: [.init(backend: "gw", identity: "+\(task)\(round)")]),
+                                tenantID: Tenant.defaultID, now: now
+                            )
+                        } catch let error as CourierError where error.code == "unknown_backend" {
+                            // Deleted: refused, as it should be.
+                        }
                     }
                 }
             }
             group.addTask {
-                for _ in 0..<20 { await Task.yield() }
-                try await store.deleteEndpoint(tenantID: Tenant.defaultID, id: "ep_a", now: t0.addingTimeInterval(0.1))
-                for _ in 0..<20 { await Task.yield() }
-                try await store.deleteEndpoint(tenantID: Tenant.defaultID, id: "ep_b", now: t0.addingTimeInterval(0.2))
+                for id in ["ep_a", "ep_gw", "ep_b"] {
+                    for _ in 0..<20 { await Task.yield() }
+                    try await store.deleteEndpoint(tenantID: Tenant.defaultID, id: id, now: t0.addingTimeInterval(0.1))
+                }
             }
             try await group.waitForAll()
         }
-        for id in ["ep_a", "ep_b"] {
+        for id in ["ep_a", "ep_b", "ep_gw"] {
             var left = 0
             for state in [DeliveryState.pending, .retrying, .batched] {
                 left += try await store.countDeliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: id, state: state))

@@ -50,7 +50,7 @@ public enum StoreConformance {
         Check(name: "a change of batch policy returns the open batches' deliveries to pending", run: batchPolicyChangeReturnsOpenBatches),
         Check(name: "concurrent publishes fill batches without losing or sharing a delivery", run: batchesFilledConcurrently),
         Check(name: "publishing while the batch policy changes leaves no delivery in a stale batch", run: batchPolicyChangedWhilePublishing),
-        Check(name: "an endpoint deleted while events are published is left with nothing to send", run: endpointDeletedWhilePublishing),
+        Check(name: "an endpoint deleted while events and messages are sent to it is left with nothing to send", run: endpointDeletedWhilePublishing),
         Check(name: "an ordered endpoint sends its oldest delivery alone, and a failing one holds back the rest", run: ordered),
         Check(name: "a failing endpoint cools down, then one probe decides; five days of failure disable it", run: health),
         Check(name: "sessions are kept whole, per tenant", run: sessionsRoundTrip),
