@@ -113,54 +113,8 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         let running = Task { try await group.run() }
-        var listening: [String: Int] = [:]
-        for await (name, port) in ports {
-            listening[name] = port
-            if listening.count == (http ? 2 : 1) { break }
-        }
-        let receiverURL = "http://127.0.0.1:\(listening["receiver"] ?? 0)/hook"
-
+        var client: DeliveryHTTPClient?
         var report = BenchReport()
-        report.add("scenario", .string(scenario.rawValue), label: "scenario", text: "\(scenario.title), SQLite \(durability.rawValue.lowercased())")
-        report.object.append("durability", .string(durability.rawValue.lowercased()))
-        report.add("events", .integer(events), label: "events", text: "\(events)  (maxInFlight \(maxInFlight)\(http ? ", published over HTTP" : ""))")
-        report.object.append("maxInFlight", .integer(maxInFlight))
-        var ceilingRate: Double?
-        if ceiling {
-            ceilingRate = try BenchCeiling.measure(url: receiverURL, connections: maxInFlight)
-            if let ceilingRate {
-                report.rate("ceilingPerSecond", ceilingRate, label: "receiver ceiling", unit: "requests")
-            } else {
-                report.line("receiver ceiling", "not measured: wrk is not installed")
-            }
-        }
-
-        let now = Date()
-        let endpoint = Endpoint(
-            id: Identifier.make("ep"), tenantID: Tenant.defaultID, url: url ?? receiverURL, eventTypes: [.all],
-            secret: WebhookSecret.generate().description,
-            batch: scenario == .batched ? BatchPolicy(maxSize: batchSize, maxWaitMs: 100) : nil,
-            maxInFlight: maxInFlight, createdAt: now, updatedAt: now
-        )
-        try await store.insertEndpoint(endpoint)
-        let publisher: Publisher
-        let client: DeliveryHTTPClient?
-        if http {
-            // Courier's own client, whose per-request cost is a fraction of a general-purpose
-            // client's: on two cores the load generator's CPU is taken from the server it
-            // measures (BENCHMARKS.md, "The benchmark's own client").
-            let api = DeliveryHTTPClient(configuration: .init(responseBodyLimit: 1 << 24))
-            client = api
-            guard let target = HTTPRequestTarget(url: "http://127.0.0.1:\(listening["api"] ?? 0)/v1/events") else {
-                throw BenchFailure("cannot make the API's URL")
-            }
-            publisher = .http(api, target: target, token: token)
-        } else {
-            client = nil
-            publisher = .library(store)
-        }
-        let bench = Bench(store: store, receiver: receiver, publisher: publisher, measuresArrival: url == nil)
-
         /// Ends what this command started, whether the scenario finished or failed: the client's
         /// connections, and the store, which copies its log back into its file only on close.
         func finish() async {
@@ -170,6 +124,51 @@ struct BenchCommand: AsyncParsableCommand {
             await store.close()
         }
         do {
+            var listening: [String: Int] = [:]
+            for await (name, port) in ports {
+                listening[name] = port
+                if listening.count == (http ? 2 : 1) { break }
+            }
+            let receiverURL = "http://127.0.0.1:\(listening["receiver"] ?? 0)/hook"
+
+            report.add("scenario", .string(scenario.rawValue), label: "scenario", text: "\(scenario.title), SQLite \(durability.rawValue.lowercased())")
+            report.object.append("durability", .string(durability.rawValue.lowercased()))
+            report.add("events", .integer(events), label: "events", text: "\(events)  (maxInFlight \(maxInFlight)\(http ? ", published over HTTP" : ""))")
+            report.object.append("maxInFlight", .integer(maxInFlight))
+            var ceilingRate: Double?
+            if ceiling {
+                ceilingRate = try BenchCeiling.measure(url: receiverURL, connections: maxInFlight)
+                if let ceilingRate {
+                    report.rate("ceilingPerSecond", ceilingRate, label: "receiver ceiling", unit: "requests")
+                } else {
+                    report.line("receiver ceiling", "not measured: wrk is not installed")
+                }
+            }
+
+            let now = Date()
+            let endpoint = Endpoint(
+                id: Identifier.make("ep"), tenantID: Tenant.defaultID, url: url ?? receiverURL, eventTypes: [.all],
+                secret: WebhookSecret.generate().description,
+                batch: scenario == .batched ? BatchPolicy(maxSize: batchSize, maxWaitMs: 100) : nil,
+                maxInFlight: maxInFlight, createdAt: now, updatedAt: now
+            )
+            try await store.insertEndpoint(endpoint)
+            let publisher: Publisher
+            if http {
+                // Courier's own client, whose per-request cost is a fraction of a general-purpose
+                // client's: on two cores the load generator's CPU is taken from the server it
+                // measures (BENCHMARKS.md, "The benchmark's own client").
+                let api = DeliveryHTTPClient(configuration: .init(responseBodyLimit: 1 << 24))
+                client = api
+                guard let target = HTTPRequestTarget(url: "http://127.0.0.1:\(listening["api"] ?? 0)/v1/events") else {
+                    throw BenchFailure("cannot make the API's URL")
+                }
+                publisher = .http(api, target: target, token: token)
+            } else {
+                client = nil
+                publisher = .library(store)
+            }
+            let bench = Bench(store: store, receiver: receiver, publisher: publisher, measuresArrival: url == nil)
             let usageBefore = Usage.now()
             if statements { store.writerStatementTimes.start() }
             var delivered = events
