@@ -615,9 +615,8 @@ public final class PostgresStore: Store {
 
     /// Returns an endpoint's open batches' deliveries to `pending`, each due as when it was
     /// published, and removes the batches (never sent, so without attempts): after a change of
-    /// its batch policy they are gathered, or sent one by one, by the policy it has now. The
-    /// batches go first: their deletion waits for a publish that holds one, and the updates
-    /// after it then see what that publish added.
+    /// its batch policy they are gathered, or sent one by one, by the policy it has now. Runs
+    /// under the endpoint's `FOR UPDATE` lock, so no publish is filling one of them.
     private static func returnOpenBatches(endpointID: String, connection: PostgresConnection, now: Date) async throws {
         let open = try await connection.rows(
             """
