@@ -95,6 +95,40 @@ import Testing
         }
     }
 
+    /// An event's delivery joins a batch when it is published, and the batch waits, pending, to
+    /// fill. Turning batching off gives the batch's deliveries back, and they go one by one.
+    @Test(arguments: StoreKind.all) func anOpenBatchWaitsToFillAndTurningBatchingOffSendsItsEventsAlone(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            let endpointID = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""batch":{"maxSize":5}"#)
+            let events = try await Self.publish(server, count: 2)
+            var batchIDs: Set<String> = []
+            for event in events {
+                let delivery = try #require(try await server.deliveries(ofEvent: event).first)
+                #expect(delivery.state == "batched", "\(delivery)")
+                batchIDs.insert(try #require(delivery.string("batchId")))
+            }
+            #expect(batchIDs.count == 1, "both in one batch: \(batchIDs)")
+            let batchID = try #require(batchIDs.first)
+            let batch = try await server.api.get("/v1/deliveries/\(batchID)")
+            #expect(batch.status == 200 && batch["kind"]?.stringValue == "batch" && batch["state"]?.stringValue == "pending", "\(batch.text)")
+            #expect(batch["nextAttemptAt"] == .null, "no time set while it waits to fill: \(batch.text)")
+
+            let patched = try await server.api.patch("/v1/endpoints/\(endpointID)", #"{"batch":null}"#)
+            #expect(patched.status == 200, "\(patched.text)")
+            let requests = try await receiver.waitForRequests(2)
+            #expect(requests.allSatisfy { $0.bodyText.hasPrefix(#"{"id":"evt_"#) }, "each event alone, not in an array")
+            #expect(Set(requests.compactMap { $0.json?.objectValue?["id"]?.stringValue }) == Set(events))
+            #expect(try await server.api.get("/v1/deliveries/\(batchID)").status == 404, "the batch that never went is gone")
+            for event in events {
+                let delivery = try #require(try await server.deliveries(ofEvent: event).first)
+                let done = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "succeeded" }
+                #expect(done.string("batchId") == nil && done.int("attemptCount") == 1, "\(done)")
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.all) func badBatchSettingsAreRefused(_ store: StoreKind) async throws {
         try await TestServer.with(store) { server in
             for (batch, field) in [
