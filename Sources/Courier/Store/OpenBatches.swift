@@ -27,7 +27,9 @@ public struct OpenBatches: Sendable {
         public let id: String
         public let endpointID: String
         public let tenantID: String
-        /// The deliveries it has taken, counting any cancelled since.
+        /// The deliveries it has taken, counting any cancelled since: requeueing a cancelled
+        /// batch brings all of them back, so a count without them could let it grow past
+        /// `maxSize`. A batch with some cancelled goes a little smaller instead.
         public var members: Int
         public let openedAt: Date
         /// Whether this publish opened it: its row is inserted, not updated.
