@@ -111,6 +111,75 @@ import Testing
         #expect(try await first.waitForExit() == 0)
     }
 
+    /// A batching endpoint's events wait in open batches, some full and some filling, and some
+    /// batches are under way when the kill lands: after a restart every event arrives, in
+    /// batches no larger than the policy allows, and every delivery ends succeeded.
+    @Test func aKillWithBatchesOpenAndUnderWayLosesNoEvent() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("courier.db")
+        // One batch at a time, each taking a while, so that full batches wait behind it.
+        let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(150)) }
+        defer { Task { await receiver.stop() } }
+
+        let first = try CourierProcess(database: database)
+        let api = try await first.start()
+        let endpoint = try await api.post(
+            "/v1/endpoints",
+            #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":1,"batch":{"maxSize":40,"maxWaitMs":2000}}"#
+        )
+        #expect(endpoint.status == 201, "\(endpoint.text)")
+        var accepted: Set<String> = []
+        // Arrays of 50 and of 7: batches fill across publishes, and the last one is left filling.
+        for (call, size) in [50, 7, 50, 7, 50, 7, 50].enumerated() {
+            let events = (0..<size).map { #"{"type":"crash.batch","payload":{"call":\#(call),"i":\#($0)}}"# }
+            let answer = try await api.post("/v1/events", "[" + events.joined(separator: ",") + "]")
+            #expect(answer.status == 202)
+            for item in answer.json.arrayValue ?? [] {
+                if let id = item.objectValue?["id"]?.stringValue { accepted.insert(id) }
+            }
+        }
+        #expect(accepted.count == 221)
+        let eventsIn: @Sendable (RecordingReceiver.Request) -> [String] = { request in
+            request.json?.arrayValue?.compactMap { $0.objectValue?["id"]?.stringValue } ?? []
+        }
+        try await receiver.waitForRequests(1)
+        first.kill(SIGKILL)
+        #expect(try await first.waitForExit() == SIGKILL)
+        #expect(Set(receiver.requests().flatMap(eventsIn)).count < 221, "the kill should land while batches wait")
+
+        let second = try CourierProcess(database: database)
+        let restarted = try await second.start()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, !Set(receiver.requests().flatMap(eventsIn)).isSuperset(of: accepted) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let requests = receiver.requests()
+        #expect(Set(requests.flatMap(eventsIn)) == accepted, "every event arrived")
+        #expect(requests.allSatisfy { eventsIn($0).count <= 40 }, "no batch over its size: \(requests.map { eventsIn($0).count })")
+        // At most the batch under way at the kill went twice, with its id.
+        let batchIDs = requests.compactMap { $0.header("webhook-id") }
+        #expect(batchIDs.count - Set(batchIDs).count <= 1, "\(batchIDs.count - Set(batchIDs).count) batches sent twice")
+        var states: [String: Int] = [:]
+        let recordsDeadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            states = [:]
+            var cursor: String?
+            repeat {
+                let page = try await restarted.get("/v1/deliveries?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                for item in page["data"]?.arrayValue ?? [] where item.objectValue?["kind"]?.stringValue == "event" {
+                    states[item.objectValue?["state"]?.stringValue ?? "?", default: 0] += 1
+                }
+                cursor = page["nextCursor"]?.stringValue
+            } while cursor != nil
+            if states == ["succeeded": 221] { break }
+            try await Task.sleep(for: .milliseconds(50))
+        } while ContinuousClock.now < recordsDeadline
+        #expect(states == ["succeeded": 221], "\(states)")
+        second.kill(SIGTERM)
+        #expect(try await second.waitForExit() == 0)
+    }
+
     @Test func aKillBetweenBatchesOfAMessageLosesNoTransmission() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
