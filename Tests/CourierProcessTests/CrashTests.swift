@@ -5,6 +5,42 @@ import Testing
 
 /// Real processes, killed for real: what was accepted is delivered, whatever happens to the server.
 @Suite(.serialized) struct CrashTests {
+    /// Publishes events of `type` in one array of each size; returns the ids accepted.
+    static func publish(_ api: APIClient, type: String, inArraysOf sizes: [Int]) async throws -> Set<String> {
+        var accepted: Set<String> = []
+        for (call, size) in sizes.enumerated() {
+            let events = (0..<size).map { #"{"type":"\#(type)","payload":{"call":\#(call),"i":\#($0)}}"# }
+            let answer = try await api.post("/v1/events", "[" + events.joined(separator: ",") + "]")
+            #expect(answer.status == 202)
+            for item in answer.json.arrayValue ?? [] {
+                if let id = item.objectValue?["id"]?.stringValue { accepted.insert(id) }
+            }
+        }
+        return accepted
+    }
+
+    /// How many deliveries (of `kind`, when given) are in each state, read through the API
+    /// page by page until the count is `expected` or 20 s have passed: the last records may
+    /// still be committing. Returns the last count.
+    static func deliveryStates(_ api: APIClient, kind: String? = nil, until expected: [String: Int]) async throws -> [String: Int] {
+        var states: [String: Int] = [:]
+        let deadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            states = [:]
+            var cursor: String?
+            repeat {
+                let page = try await api.get("/v1/deliveries?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                for item in page["data"]?.arrayValue ?? [] where kind == nil || item.objectValue?["kind"]?.stringValue == kind {
+                    states[item.objectValue?["state"]?.stringValue ?? "?", default: 0] += 1
+                }
+                cursor = page["nextCursor"]?.stringValue
+            } while cursor != nil
+            if states == expected { break }
+            try await Task.sleep(for: .milliseconds(50))
+        } while ContinuousClock.now < deadline
+        return states
+    }
+
     @Test func everyAcceptedEventArrivesAfterSIGKILLAndRestart() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -17,15 +53,7 @@ import Testing
         let api = try await first.start()
         let endpoint = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":4}"#)
         #expect(endpoint.status == 201, "\(endpoint.text)")
-        var accepted: Set<String> = []
-        for batch in 0..<6 {
-            let events = (0..<50).map { #"{"type":"crash.test","payload":{"batch":\#(batch),"i":\#($0)}}"# }
-            let answer = try await api.post("/v1/events", "[" + events.joined(separator: ",") + "]")
-            #expect(answer.status == 202)
-            for item in answer.json.arrayValue ?? [] {
-                if let id = item.objectValue?["id"]?.stringValue { accepted.insert(id) }
-            }
-        }
+        let accepted = try await Self.publish(api, type: "crash.test", inArraysOf: Array(repeating: 50, count: 6))
         #expect(accepted.count == 300)
         try await receiver.waitForRequests(20)
         first.kill(SIGKILL)
@@ -47,21 +75,7 @@ import Testing
         let duplicates = receiver.requests().count - delivered.count
         #expect(duplicates <= 8 + 4, "\(duplicates) duplicates")
         // And the records agree: every delivery succeeded (the last records may still be committing).
-        var states: [String: Int] = [:]
-        let recordsDeadline = ContinuousClock.now + .seconds(20)
-        repeat {
-            states = [:]
-            var cursor: String?
-            repeat {
-                let page = try await restarted.get("/v1/deliveries?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))
-                for item in page["data"]?.arrayValue ?? [] {
-                    states[item.objectValue?["state"]?.stringValue ?? "?", default: 0] += 1
-                }
-                cursor = page["nextCursor"]?.stringValue
-            } while cursor != nil
-            if states == ["succeeded": 300] { break }
-            try await Task.sleep(for: .milliseconds(50))
-        } while ContinuousClock.now < recordsDeadline
+        let states = try await Self.deliveryStates(restarted, until: ["succeeded": 300])
         #expect(states == ["succeeded": 300], "\(states)")
         second.kill(SIGTERM)
         #expect(try await second.waitForExit() == 0)
@@ -129,16 +143,8 @@ import Testing
             #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":1,"batch":{"maxSize":40,"maxWaitMs":2000}}"#
         )
         #expect(endpoint.status == 201, "\(endpoint.text)")
-        var accepted: Set<String> = []
         // Arrays of 50 and of 7: batches fill across publishes, and the last one is left filling.
-        for (call, size) in [50, 7, 50, 7, 50, 7, 50].enumerated() {
-            let events = (0..<size).map { #"{"type":"crash.batch","payload":{"call":\#(call),"i":\#($0)}}"# }
-            let answer = try await api.post("/v1/events", "[" + events.joined(separator: ",") + "]")
-            #expect(answer.status == 202)
-            for item in answer.json.arrayValue ?? [] {
-                if let id = item.objectValue?["id"]?.stringValue { accepted.insert(id) }
-            }
-        }
+        let accepted = try await Self.publish(api, type: "crash.batch", inArraysOf: [50, 7, 50, 7, 50, 7, 50])
         #expect(accepted.count == 221)
         let eventsIn: @Sendable (RecordingReceiver.Request) -> [String] = { request in
             request.json?.arrayValue?.compactMap { $0.objectValue?["id"]?.stringValue } ?? []
@@ -160,21 +166,7 @@ import Testing
         // At most the batch under way at the kill went twice, with its id.
         let batchIDs = requests.compactMap { $0.header("webhook-id") }
         #expect(batchIDs.count - Set(batchIDs).count <= 1, "\(batchIDs.count - Set(batchIDs).count) batches sent twice")
-        var states: [String: Int] = [:]
-        let recordsDeadline = ContinuousClock.now + .seconds(20)
-        repeat {
-            states = [:]
-            var cursor: String?
-            repeat {
-                let page = try await restarted.get("/v1/deliveries?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))
-                for item in page["data"]?.arrayValue ?? [] where item.objectValue?["kind"]?.stringValue == "event" {
-                    states[item.objectValue?["state"]?.stringValue ?? "?", default: 0] += 1
-                }
-                cursor = page["nextCursor"]?.stringValue
-            } while cursor != nil
-            if states == ["succeeded": 221] { break }
-            try await Task.sleep(for: .milliseconds(50))
-        } while ContinuousClock.now < recordsDeadline
+        let states = try await Self.deliveryStates(restarted, kind: "event", until: ["succeeded": 221])
         #expect(states == ["succeeded": 221], "\(states)")
         second.kill(SIGTERM)
         #expect(try await second.waitForExit() == 0)
