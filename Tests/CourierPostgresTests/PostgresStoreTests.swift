@@ -35,7 +35,9 @@ struct PostgresStoreTests {
 
     @Test(arguments: StoreConformance.checks)
     func conforms(_ check: StoreConformance.Check) async throws {
-        try await Self.withStore { store, _ in try await check.run(store) }
+        // Named if it outlasts every store operation's own time limit: a hung run's
+        // watchdog then shows which check (Swift Testing's events name only the test).
+        try await Self.withStore { store, _ in try await reportingStall("the conformance check \"\(check.name)\"") { try await check.run(store) } }
     }
 
     /// Two nodes locking two rows in opposite orders deadlock; PostgreSQL aborts one, and the

@@ -25,7 +25,9 @@ import Testing
 
     @Test(arguments: StoreConformance.checks)
     func conforms(_ check: StoreConformance.Check) async throws {
-        try await Self.withStore { store, _ in try await check.run(store) }
+        // Named if it outlasts every store operation's own time limit: a hung run's
+        // watchdog then shows which check (Swift Testing's events name only the test).
+        try await Self.withStore { store, _ in try await reportingStall("the conformance check \"\(check.name)\"") { try await check.run(store) } }
     }
 
     /// A list or count by a state that the index of states holds goes through that index (SQLite
