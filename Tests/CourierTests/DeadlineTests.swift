@@ -1,0 +1,47 @@
+import Courier
+import Foundation
+import Synchronization
+import Testing
+
+@Suite struct DeadlineTests {
+    struct TimedOut: Error {}
+
+    /// A body that finishes in time ends its timer: the timer never gets as far as making its
+    /// error. (Without the cancellation it does, once the timeout has passed.)
+    @Test func aBodyInTimeEndsItsTimer() async throws {
+        let timedOut = Mutex(0)
+        for _ in 0..<20 {
+            let value = try await Deadline.run(.milliseconds(100), timeoutError: {
+                timedOut.withLock { $0 += 1 }
+                return TimedOut()
+            }) { 42 }
+            #expect(value == 42)
+        }
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(timedOut.withLock { $0 } == 0, "a timer ran out after its body had finished")
+    }
+
+    /// A body past its time: the caller gets the error at once, and the body is cancelled.
+    @Test func aLateBodyIsCancelledAndTheCallerIsNotKeptWaiting() async throws {
+        let cancelled = Mutex(false)
+        await #expect(throws: TimedOut.self) {
+            try await Deadline.run(.milliseconds(50), timeoutError: { TimedOut() }) {
+                do { try await Task.sleep(for: .seconds(30)) } catch { cancelled.withLock { $0 = true } }
+                return 1
+            }
+        }
+        var waited = 0
+        while !cancelled.withLock({ $0 }), waited < 200 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        #expect(cancelled.withLock { $0 }, "the late body was cancelled")
+    }
+
+    @Test func aBodysErrorIsTheCallers() async throws {
+        struct Failed: Error {}
+        await #expect(throws: Failed.self) {
+            try await Deadline.run(.seconds(10), timeoutError: { TimedOut() }) { () async throws -> Int in throw Failed() }
+        }
+    }
+}
