@@ -14,6 +14,21 @@ import Testing
         return endpoint
     }
 
+    /// A publish's batches, given what the store found open for `ep_a`: one of `members`
+    /// opened `ago` seconds before now, due `due` seconds after it opened (nil: not due).
+    static func publishing(found members: Int, ago: TimeInterval, due: TimeInterval?) -> OpenBatches {
+        let opened = now.addingTimeInterval(-ago)
+        var batches = OpenBatches(now: now)
+        batches.found(
+            OpenBatches.Batch(
+                id: "bat_open", endpointID: "ep_a", tenantID: Tenant.defaultID, members: members, openedAt: opened,
+                dueAt: due.map { opened.addingTimeInterval($0) }
+            ),
+            endpointID: "ep_a"
+        )
+        return batches
+    }
+
     @Test func deliveriesFillABatchToItsSizeThenOpenTheNext() throws {
         let policy = BatchPolicy(maxSize: 2, maxWaitMs: 1000)
         let endpoint = try Self.endpoint(policy)
@@ -33,12 +48,7 @@ import Testing
     @Test func aBatchFoundOpenKeepsItsWaitAndIsDueOnceFull() throws {
         let policy = BatchPolicy(maxSize: 3)
         let endpoint = try Self.endpoint(policy)
-        var batches = OpenBatches(now: Self.now)
-        let opened = Self.now.addingTimeInterval(-60)
-        batches.found(
-            OpenBatches.Batch(id: "bat_open", endpointID: "ep_a", tenantID: Tenant.defaultID, members: 1, openedAt: opened, dueAt: nil),
-            endpointID: "ep_a"
-        )
+        var batches = Self.publishing(found: 1, ago: 60, due: nil)
         #expect(batches.place(endpoint: endpoint, policy: policy) == "bat_open")
         var open = try #require(batches.batches.first)
         #expect(open.members == 2 && open.dueAt == nil && !open.dueChanged && !open.isNew, "maxSize alone: not due until full")
@@ -52,18 +62,10 @@ import Testing
     @Test func aWaitCountsFromTheBatchsFirstDeliveryAndIsNotAnnouncedTwice() throws {
         let policy = BatchPolicy(maxWaitMs: 5000)
         let endpoint = try Self.endpoint(policy)
-        var batches = OpenBatches(now: Self.now)
-        let opened = Self.now.addingTimeInterval(-2)
-        batches.found(
-            OpenBatches.Batch(
-                id: "bat_open", endpointID: "ep_a", tenantID: Tenant.defaultID, members: 10, openedAt: opened,
-                dueAt: opened.addingTimeInterval(5)
-            ),
-            endpointID: "ep_a"
-        )
+        var batches = Self.publishing(found: 10, ago: 2, due: 5)
         _ = batches.place(endpoint: endpoint, policy: policy)
         let open = try #require(batches.batches.first)
-        #expect(open.dueAt == opened.addingTimeInterval(5), "time only: 5 s after it opened, not after this delivery")
+        #expect(open.dueAt == Self.now.addingTimeInterval(3), "time only: 5 s after it opened, not after this delivery")
         #expect(!open.dueChanged, "its due time is already known")
     }
 
