@@ -509,7 +509,8 @@ public final class PostgresStore: Store {
         // endpoint was deleted stayed pending for good, and one could join a batch opened under
         // a policy just changed. Those deleted since drop out; each keeps its batch policy as
         // read under the lock.
-        let targets = Set(events.flatMap { event in endpoints.filter { $0.subscribes(to: event.type) }.map(\.id) })
+        let subscribers = events.map { event in endpoints.filter { $0.subscribes(to: event.type) } }
+        let targets = Set(subscribers.joined().map(\.id))
         var policies: [String: BatchPolicy?] = [:]
         if !targets.isEmpty {
             for (id, policy) in try await connection.rows(
@@ -519,7 +520,7 @@ public final class PostgresStore: Store {
                 policies.updateValue(policy, forKey: id)
             }
         }
-        for event in events {
+        for (event, subscribed) in zip(events, subscribers) {
             let eventID = Identifier.make("evt", now: now)
             if let key = event.idempotencyKey {
                 // Insert-or-find in one statement, so two nodes publishing the same key agree.
@@ -542,7 +543,7 @@ public final class PostgresStore: Store {
                 eventRows.append(Self.eventValues(event, id: eventID, tenantID: tenantID, millis: millis))
             }
             var fanOut = 0
-            for endpoint in endpoints where endpoint.subscribes(to: event.type) {
+            for endpoint in subscribed {
                 guard let current = policies[endpoint.id] else { continue }
                 fanOut += 1
                 guard let policy = current else {
