@@ -175,9 +175,6 @@ struct Bench: Sendable {
         return Backlog(publishRate: publishRate, deliveredRate: Double(count) / (clock.now - start).seconds, windows: windows)
     }
 
-    /// Waits until the store counts `total` succeeded deliveries. Counting a large table often
-    /// would cost the very CPU being measured, so when the built-in receiver sees the traffic
-    /// it first waits (cheaply) for `arrivals` there, then asks the store.
     /// What the children of a steady run found, gathered as they finish.
     final class Collected: Sendable {
         let state = Mutex<(calls: Histogram<UInt64>, published: [(id: String, at: ContinuousClock.Instant)])>(
@@ -185,6 +182,9 @@ struct Bench: Sendable {
         )
     }
 
+    /// Waits until the store counts `total` succeeded deliveries. Counting a large table often
+    /// would cost the very CPU being measured, so when the built-in receiver sees the traffic
+    /// it first waits (cheaply) for `arrivals` there, then asks the store.
     private func waitUntilSucceeded(_ total: Int, arrivals: Int? = nil) async throws {
         if let arrivals, measuresArrival {
             while receiver.count < arrivals { try await Task.sleep(for: .milliseconds(1)) }
