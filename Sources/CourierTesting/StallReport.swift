@@ -8,7 +8,9 @@ import Foundation
 /// something outside its own code (a server's shutdown, a store's close, a child process)
 /// reports itself here, and the next hang names its place in the log that `scripts/test`'s
 /// watchdog prints. The limit is longer than any of those operations' own timeouts (60 s), so
-/// a report means a wait that nothing will end, not a slow machine.
+/// a report means a wait that nothing will end, not a slow machine. The time is kept by
+/// ``StallWatch``'s own thread, not by `Task.sleep`, so that a report still comes if Swift's
+/// concurrency runtime is what stalled.
 ///
 /// `what` is read when the report is made, so it can say what is still outstanding then
 /// (which services have not yet stopped, say), not what was at the start.
@@ -16,13 +18,8 @@ public func reportingStall<T>(
     _ what: @escaping @Sendable @autoclosure () -> String, after limit: Duration = .seconds(120),
     report: @escaping @Sendable (String) -> Void = StallReport.write, _ body: () async throws -> T
 ) async rethrows -> T {
-    let started = ContinuousClock.now
-    let reporter = Task {
-        try await Task.sleep(for: limit)
-        let waited = (ContinuousClock.now - started).components.seconds
-        report("STALLED: \(what()) has not returned after \(waited) s")
-    }
-    defer { reporter.cancel() }
+    let ticket = StallWatch.shared.begin(what, limit: limit, report: report)
+    defer { StallWatch.shared.end(ticket) }
     return try await body()
 }
 

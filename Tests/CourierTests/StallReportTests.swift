@@ -29,6 +29,44 @@ import Testing
     }
 }
 
+/// The watch behind those reports, which keeps time on a thread of its own (see ``StallWatch``).
+@Suite struct StallWatchTests {
+    @Test func aSilentHeartbeatIsReportedOnceWithTheWaitsOutstanding() async throws {
+        let lines = Lines()
+        let watch = StallWatch(staleAfter: .milliseconds(200), report: lines.append)
+        let ticket = watch.begin({ "closing a store" }, limit: .seconds(600), report: lines.append)
+        defer { watch.end(ticket) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while lines.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        // Silent for three times as long again: still one report.
+        try await Task.sleep(for: .milliseconds(600))
+        let reported = lines.all
+        #expect(reported.count == 1, "\(reported)")
+        #expect(reported.first?.hasPrefix("STALLED: a 1 s Task.sleep has not resumed for ") == true, "\(reported)")
+        #expect(reported.first?.contains("waits outstanding: closing a store (for ") == true, "\(reported)")
+    }
+
+    @Test func aBeatingHeartbeatIsNotReportedAndASilenceAfterBeatsIsReportedAgain() async throws {
+        let lines = Lines()
+        // Beats 20 ms apart against a silence of 2 s: a loaded machine's delays stay far below it.
+        let watch = StallWatch(staleAfter: .seconds(2), report: lines.append)
+        let beating = Task {
+            while !Task.isCancelled {
+                watch.beat()
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await Task.sleep(for: .seconds(3))
+        beating.cancel()
+        _ = await beating.value
+        #expect(lines.all.isEmpty, "\(lines.all)")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while lines.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(lines.all.count == 1, "\(lines.all)")
+        #expect(lines.all.first?.hasSuffix("waits outstanding: none") == true, "\(lines.all)")
+    }
+}
+
 private final class Lines: Sendable {
     private let lines = Mutex<[String]>([])
     var all: [String] { lines.withLock { $0 } }
