@@ -30,6 +30,8 @@ public final class PostgresStore: Store {
     /// (PostgresNIO warns of every lease asked for before `run()`).
     private let running: AsyncStream<Void>
     private let listenTask: Mutex<Task<Void, Never>?> = Mutex(nil)
+    /// Transactions' waits for a connection and their commits' times.
+    private let metrics = StoreMetrics()
 
     private init(client: PostgresClient, operationTimeout: Duration, logger: Logger) {
         self.client = client
@@ -157,14 +159,22 @@ public final class PostgresStore: Store {
     func transaction<T: Sendable>(
         durable: Bool = true, deadline: Bool = true, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let run: @Sendable () async throws -> T = { [client] in
+        let run: @Sendable () async throws -> T = { [client, metrics] in
             var tries = 0
             while true {
                 do {
-                    return try await client.withTransaction(logger: Self.queryLogger) { connection in
+                    let asked = ContinuousClock.now
+                    var committing: ContinuousClock.Instant?
+                    let value = try await client.withTransaction(logger: Self.queryLogger) { connection in
+                        metrics.waited(.now - asked)
                         if !durable { try await connection.run("SET LOCAL synchronous_commit = off") }
-                        return try await body(connection)
+                        let value = try await body(connection)
+                        committing = .now
+                        return value
                     }
+                    // The commit is what `withTransaction` does after the body returns.
+                    if let committing { metrics.committed(.now - committing, durable: durable) }
+                    return value
                 } catch let error as PostgresTransactionError {
                     tries += 1
                     if tries < Self.conflictTries, Self.isConflict(error.closureError ?? error.commitError) {

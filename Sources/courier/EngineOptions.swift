@@ -64,7 +64,9 @@ struct EngineOptions: ParsableArguments {
     /// (`serve`, `worker`, and `bench`, so that it measures what a server pays for them).
     static func bootstrapMetrics() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        for label in [StoreMetrics.waitLabel, StoreMetrics.commitLabel] { factory.durationHistogramBuckets[label] = StoreMetrics.buckets }
+        MetricsSystem.bootstrap(factory)
         return registry
     }
 

@@ -73,6 +73,54 @@ import Testing
         #expect(try await server.waitForExit() == 0)
     }
 
+    enum StoreKind: String, CaseIterable { case sqlite, postgres }
+
+    /// The store's own timings, from both stores: how long writes waited for their turn, and
+    /// how long commits took, apart for those that waited for the disk.
+    @Test(arguments: StoreKind.allCases)
+    func storeMetricsTimeWritesWaitsAndCommits(_ kind: StoreKind) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store: [String]
+        switch kind {
+        case .sqlite:
+            // `full`, the default, so that publishes wait for the disk and claims do not.
+            store = ["--db", directory.path("courier.db"), "--durability", "full"]
+        case .postgres:
+            guard PostgresTestDatabase.isAvailable else { return }
+            let url = try await PostgresTestDatabase.create()
+            store = ["--postgres", url]
+        }
+        defer { if case .postgres = kind, let url = store.last { PostgresTestDatabase.drop(url) } }
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let server = try CourierProcess(command: "serve", store: store)
+        let api = try await server.start()
+        #expect(try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["s.*"]}"#).status == 201)
+        for _ in 0..<3 {
+            #expect(try await api.post("/v1/events", #"{"type":"s.t"}"#).status == 202)
+        }
+        try await receiver.waitForRequests(3)
+
+        var values: [String: Double] = [:]
+        let deadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            values = try await parse(try await api.withToken(nil).get("/metrics").text)
+            // The attempts' records commit after the requests arrive, without waiting for the disk.
+            if (values["courier_store_commit_seconds_count{durable=false}"] ?? 0) >= 1 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        } while ContinuousClock.now < deadline
+        // The endpoint, the three events: each its own durable commit, having waited its turn.
+        #expect((values["courier_store_commit_seconds_count{durable=true}"] ?? 0) >= 4, "\(values)")
+        #expect((values["courier_store_commit_seconds_count{durable=false}"] ?? 0) >= 1, "\(values)")
+        #expect((values["courier_store_wait_seconds_count"] ?? 0) >= 4, "\(values)")
+        #expect((values["courier_store_wait_seconds_sum"] ?? -1) >= 0, "\(values)")
+        // Buckets below a millisecond, where a healthy disk's commits fall.
+        #expect(values["courier_store_commit_seconds_bucket{durable=true,le=0.0001}"] != nil, "\(values.keys.sorted())")
+        server.kill(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+
     private func parse(_ text: String) async throws -> [String: Double] {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).txt")
         try Data(text.utf8).write(to: file)
