@@ -38,6 +38,7 @@ public final class StallWatch: Sendable {
         var beatReported = false
         /// A wait began since the thread last looked: it must look again before sleeping.
         var woken = false
+        var stopped = false
     }
 
     /// How long the heartbeat may be silent before the watch reports it.
@@ -47,8 +48,8 @@ public final class StallWatch: Sendable {
     /// Wakes the watch's thread when a wait begins, so that a short limit is kept.
     private let wake = NSCondition()
 
-    /// A watch whose thread starts now. Without ``startHeartbeat()`` nothing beats: tests give
-    /// the beats themselves through ``beat()``.
+    /// A watch whose thread runs from now until ``stop()``. Without ``startHeartbeat()``
+    /// nothing beats: tests give the beats themselves through ``beat()``.
     public init(staleAfter: Duration, report: @escaping @Sendable (String) -> Void) {
         self.staleAfter = staleAfter
         self.report = report
@@ -90,6 +91,17 @@ public final class StallWatch: Sendable {
         return Ticket(number: number)
     }
 
+    /// Ends the watch's thread (the shared watch runs as long as the process).
+    public func stop() {
+        state.withLock {
+            $0.stopped = true
+            $0.woken = true
+        }
+        wake.lock()
+        wake.signal()
+        wake.unlock()
+    }
+
     /// Ends a wait: nothing more is said of it.
     public func end(_ ticket: Ticket) {
         _ = state.withLock { $0.waits.removeValue(forKey: ticket.number) }
@@ -97,7 +109,7 @@ public final class StallWatch: Sendable {
 
     /// The watch's thread: reports what is due, then sleeps until the next thing could be.
     private func watch() {
-        while true {
+        while !state.withLock({ $0.stopped }) {
             let nextCheck = check(at: .now)
             // `begin` sets `woken` before it signals under this lock, so a wait that began
             // during the check is either seen here or wakes the wait below.

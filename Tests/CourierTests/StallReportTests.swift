@@ -35,6 +35,7 @@ import Testing
     @Test func aSilentHeartbeatIsReportedOnceWithTheWaitsOutstanding() async throws {
         let lines = Lines()
         let watch = StallWatch(staleAfter: .milliseconds(200), report: lines.append)
+        defer { watch.stop() }
         let ticket = watch.begin({ "closing a store" }, limit: .seconds(600), report: lines.append)
         defer { watch.end(ticket) }
         let deadline = ContinuousClock.now + .seconds(60)
@@ -50,6 +51,7 @@ import Testing
     @Test func aBeatingHeartbeatIsNotReportedAndASilenceAfterBeatsIsReportedAgain() async throws {
         let lines = Lines()
         let watch = StallWatch(staleAfter: .milliseconds(500), report: lines.append)
+        defer { watch.stop() }
         // Beats from a thread: in the full test run Swift's two cooperative threads were seen
         // to run no job for over 2 s, which is what the shared watch reports, not what this
         // test is about.

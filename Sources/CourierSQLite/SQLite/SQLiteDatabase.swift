@@ -187,11 +187,11 @@ final class SQLiteDatabase: Sendable {
         results.reserveCapacity(jobs.count)
         connection.afterCommit = []
         let synchronous = jobs.contains(where: \.durable) ? self.synchronous : "NORMAL"
+        let began = ContinuousClock.now
+        for job in jobs { metrics.waited(began - job.queuedAt) }
         // Transaction statements run prepared, from the connection's cache: parsed each time,
         // `BEGIN IMMEDIATE` took 11 µs instead of 8, `RELEASE` 6 instead of 3. The pragma stays
         // parsed, which measured faster than its prepared form (8–10 against 11 µs).
-        let began = ContinuousClock.now
-        for job in jobs { metrics.waited(began - job.queuedAt) }
         do {
             if writer.synchronous != synchronous {
                 try connection.execute("PRAGMA synchronous = \(synchronous)")
