@@ -10,10 +10,7 @@ import Testing
         let phase = Phase()
         try await reportingStall("waiting on \(phase.value)", after: .milliseconds(50), report: lines.append) {
             phase.value = "the receiver"
-            // Waits for the report itself rather than a fixed time, so a slow machine cannot
-            // end the body first.
-            let deadline = ContinuousClock.now + .seconds(60)
-            while lines.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            try await lines.waitForAny()
             try await Task.sleep(for: .milliseconds(200))
         }
         let reported = lines.all
@@ -38,8 +35,7 @@ import Testing
         defer { watch.stop() }
         let ticket = watch.begin({ "closing a store" }, limit: .seconds(600), report: lines.append)
         defer { watch.end(ticket) }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while lines.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await lines.waitForAny()
         // Silent for three times as long again: still one report.
         try await Task.sleep(for: .milliseconds(600))
         let reported = lines.all
@@ -69,8 +65,7 @@ import Testing
         beating.store(false, ordering: .relaxed)
         while reportsWhileBeating.load(ordering: .relaxed) < 0 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(reportsWhileBeating.load(ordering: .relaxed) == 0, "\(lines.all)")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while lines.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await lines.waitForAny()
         #expect(lines.all.count == 1, "\(lines.all)")
         #expect(lines.all.first?.hasSuffix("waits outstanding: none") == true, "\(lines.all)")
     }
@@ -80,6 +75,13 @@ private final class Lines: Sendable {
     private let lines = Mutex<[String]>([])
     var all: [String] { lines.withLock { $0 } }
     @Sendable func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    /// Waits for the first line (a minute at most) rather than a fixed time, which a slow
+    /// machine could outlast.
+    func waitForAny() async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
 }
 
 private final class Phase: Sendable {
