@@ -5,20 +5,6 @@ import Testing
 
 /// Real processes, killed for real: what was accepted is delivered, whatever happens to the server.
 @Suite(.serialized) struct CrashTests {
-    /// Publishes events of `type` in one array of each size; returns the ids accepted.
-    static func publish(_ api: APIClient, type: String, inArraysOf sizes: [Int]) async throws -> Set<String> {
-        var accepted: Set<String> = []
-        for (call, size) in sizes.enumerated() {
-            let events = (0..<size).map { #"{"type":"\#(type)","payload":{"call":\#(call),"i":\#($0)}}"# }
-            let answer = try await api.post("/v1/events", "[" + events.joined(separator: ",") + "]")
-            #expect(answer.status == 202)
-            for item in answer.json.arrayValue ?? [] {
-                if let id = item.objectValue?["id"]?.stringValue { accepted.insert(id) }
-            }
-        }
-        return accepted
-    }
-
     /// How many deliveries (of `kind`, when given) are in each state, read through the API
     /// page by page until the count is `expected` or 20 s have passed: the last records may
     /// still be committing. Returns the last count.
@@ -53,7 +39,7 @@ import Testing
         let api = try await first.start()
         let endpoint = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":4}"#)
         #expect(endpoint.status == 201, "\(endpoint.text)")
-        let accepted = try await Self.publish(api, type: "crash.test", inArraysOf: Array(repeating: 50, count: 6))
+        let accepted = try await ProcessTestEvents.publish(api, type: "crash.test", inArraysOf: Array(repeating: 50, count: 6))
         #expect(accepted.count == 300)
         try await receiver.waitForRequests(20)
         first.kill(SIGKILL)
@@ -63,13 +49,7 @@ import Testing
 
         let second = try CourierProcess(database: database)
         let restarted = try await second.start()
-        let deadline = ContinuousClock.now + .seconds(60)
-        var delivered: Set<String> = []
-        while ContinuousClock.now < deadline {
-            delivered = Set(receiver.requests().compactMap { $0.header("webhook-id") })
-            if delivered.isSuperset(of: accepted) { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let delivered = try await ProcessTestEvents.waitForAll(accepted, at: receiver, timeout: .seconds(60))
         #expect(delivered.isSuperset(of: accepted), "missing \(accepted.subtracting(delivered).count) events")
         // Duplicates are bounded by what was in flight or claimed at the kill (at least once).
         let duplicates = receiver.requests().count - delivered.count
@@ -144,7 +124,7 @@ import Testing
         )
         #expect(endpoint.status == 201, "\(endpoint.text)")
         // Arrays of 50 and of 7: batches fill across publishes, and the last one is left filling.
-        let accepted = try await Self.publish(api, type: "crash.batch", inArraysOf: [50, 7, 50, 7, 50, 7, 50])
+        let accepted = try await ProcessTestEvents.publish(api, type: "crash.batch", inArraysOf: [50, 7, 50, 7, 50, 7, 50])
         #expect(accepted.count == 221)
         let eventsIn: @Sendable (RecordingReceiver.Request) -> [String] = { request in
             request.json?.arrayValue?.compactMap { $0.objectValue?["id"]?.stringValue } ?? []

@@ -13,31 +13,6 @@ struct MultiNodeTests {
         try CourierProcess(command: command, store: ["--postgres", url], arguments: fast)
     }
 
-    /// Publishes `batches` arrays of `size` events and returns the accepted ids.
-    static func publish(_ api: APIClient, batches: Int, size: Int) async throws -> Set<String> {
-        var accepted: Set<String> = []
-        for batch in 0..<batches {
-            let events = (0..<size).map { #"{"type":"node.test","payload":{"batch":\#(batch),"i":\#($0)}}"# }
-            let answer = try await api.post("/v1/events", "[" + events.joined(separator: ",") + "]")
-            #expect(answer.status == 202, "\(answer.text)")
-            for item in answer.json.arrayValue ?? [] {
-                if let id = item.objectValue?["id"]?.stringValue { accepted.insert(id) }
-            }
-        }
-        return accepted
-    }
-
-    static func waitForAll(_ accepted: Set<String>, at receiver: RecordingReceiver, timeout: Duration = .seconds(90)) async throws -> Set<String> {
-        let deadline = ContinuousClock.now + timeout
-        var delivered: Set<String> = []
-        while ContinuousClock.now < deadline {
-            delivered = Set(receiver.requests().compactMap { $0.header("webhook-id") })
-            if delivered.isSuperset(of: accepted) { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return delivered
-    }
-
     @Test func threeNodesOneKilledEveryEventDelivered() async throws {
         let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
@@ -57,14 +32,14 @@ struct MultiNodeTests {
         }
         let created = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":8}"#)
         #expect(created.status == 201, "\(created.text)")
-        let accepted = try await Self.publish(api, batches: 3, size: 50)
+        let accepted = try await ProcessTestEvents.publish(api, type: "node.test", inArraysOf: Array(repeating: 50, count: 3))
         #expect(accepted.count == 150)
 
         try await receiver.waitForRequests(24)
         workers[0].kill(SIGKILL)
         #expect(try await workers[0].waitForExit() == SIGKILL)
 
-        let delivered = try await Self.waitForAll(accepted, at: receiver)
+        let delivered = try await ProcessTestEvents.waitForAll(accepted, at: receiver, timeout: .seconds(90))
         #expect(delivered.isSuperset(of: accepted), "missing \(accepted.subtracting(delivered).count) events")
         // Only what the dead node held can be sent twice, and maxInFlight bounds that.
         let duplicates = receiver.requests().count - delivered.count
@@ -90,8 +65,8 @@ struct MultiNodeTests {
         }
         let created = try await api!.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":3}"#)
         #expect(created.status == 201)
-        let accepted = try await Self.publish(api!, batches: 1, size: 60)
-        let delivered = try await Self.waitForAll(accepted, at: receiver)
+        let accepted = try await ProcessTestEvents.publish(api!, type: "node.test", inArraysOf: [60])
+        let delivered = try await ProcessTestEvents.waitForAll(accepted, at: receiver, timeout: .seconds(90))
         #expect(delivered == accepted)
         #expect(
             receiver.peakConcurrency <= 3,
@@ -121,7 +96,7 @@ struct MultiNodeTests {
         let server = try Self.node("serve", cluster.url)
         let api = try await server.start().withToken(CourierProcess.adminToken)
         _ = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"]}"#)
-        var accepted = try await Self.publish(api, batches: 2, size: 50)
+        var accepted = try await ProcessTestEvents.publish(api, type: "node.test", inArraysOf: Array(repeating: 50, count: 2))
         try await receiver.waitForRequests(10)
 
         try await cluster.stop()
@@ -145,7 +120,7 @@ struct MultiNodeTests {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(afterStatus == 202)
-        let delivered = try await Self.waitForAll(accepted, at: receiver)
+        let delivered = try await ProcessTestEvents.waitForAll(accepted, at: receiver, timeout: .seconds(90))
         #expect(delivered.isSuperset(of: accepted), "missing \(accepted.subtracting(delivered).count) events; server said: \(server.output.suffix(3000))")
         server.kill(SIGTERM)
         #expect(try await server.waitForExit() == 0, "\(server.output)")
