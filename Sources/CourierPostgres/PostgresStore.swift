@@ -70,7 +70,9 @@ public final class PostgresStore: Store {
     }
 
     /// Parses a `postgres://` URL into PostgresNIO's configuration (TLS off unless `sslmode=require`).
-    static func configuration(url: String) throws -> PostgresClient.Configuration {
+    /// Public so that tools which talk to the same server (`courier bench` makes its databases
+    /// there) read its URL the way the store does.
+    public static func configuration(url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty
         else {

@@ -1,5 +1,4 @@
 import Courier
-import CourierSQLite
 import Foundation
 import Histogram
 import NIOCore
@@ -8,7 +7,7 @@ import Synchronization
 
 /// Where benchmark events enter Courier: the library call, or the HTTP API in front of it.
 enum Publisher: Sendable {
-    case library(SQLiteStore)
+    case library(any Store)
     case http(DeliveryHTTPClient, target: HTTPRequestTarget, token: String)
 
     /// Publishes `events` and returns their ids.
@@ -43,7 +42,7 @@ struct BenchFailure: Error, CustomStringConvertible {
 /// The workloads, each publishing and then waiting until the store has recorded every
 /// delivery as succeeded (the receiver's count is only a cheap progress signal).
 struct Bench: Sendable {
-    let store: SQLiteStore
+    let store: any Store
     let receiver: BenchReceiver
     let publisher: Publisher
     /// Whether arrivals at the built-in receiver are this benchmark's deliveries.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Courier
+import CourierPostgres
 import CourierServer
 import CourierSQLite
 import Foundation
@@ -11,7 +12,7 @@ import ServiceLifecycle
 /// `courier bench`: measures delivery in this process, on this machine.
 ///
 /// Events are published through the library (or, with `--http`, through the HTTP API) into a
-/// fresh SQLite store, and delivered by the real engine over real loopback HTTP to a built-in
+/// fresh SQLite store (or, with `--postgres`, a fresh PostgreSQL database), and delivered by the real engine over real loopback HTTP to a built-in
 /// receiver. It reports rates, latency percentiles (HdrHistogram), CPU seconds per 1,000
 /// deliveries and peak memory; everything runs in one process, so the CPU figure includes the
 /// receiver (and the HTTP client with `--http`). With `--ceiling` it first measures the
@@ -52,8 +53,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "maxInFlight of the benchmark endpoint.")
     var maxInFlight: Int = 64
 
-    @Option(help: "SQLite durability: full or normal.")
-    var durability: SQLiteStore.Durability = .full
+    @Option(help: "SQLite durability: full (the default) or normal.")
+    var durability: SQLiteStore.Durability?
+
+    @Option(help: "Bench PostgreSQL instead of SQLite: a database of the bench's own is made on the server this URL names (postgres://user:password@host:5432/database; the user needs CREATEDB), and dropped afterwards.")
+    var postgres: String?
 
     @Flag(help: "Publish through the HTTP API (POST /v1/events) instead of the library.")
     var http = false
@@ -78,6 +82,9 @@ struct BenchCommand: AsyncParsableCommand {
         guard (1...100_000).contains(rate) else { throw ValidationError("--rate must be from 1 to 100000") }
         guard backlog > 0 else { throw ValidationError("--backlog must be positive") }
         guard (1...BatchPolicy.sizeLimit).contains(batchSize) else { throw ValidationError("--batch-size must be from 1 to 1000") }
+        if postgres != nil, durability != nil || statements {
+            throw ValidationError("--durability and --statements are SQLite's: with --postgres, the server's settings decide durability")
+        }
         if scenario == .backlog, url != nil {
             throw ValidationError("the backlog scenario counts arrivals at its own receiver: leave out --url")
         }
@@ -88,12 +95,10 @@ struct BenchCommand: AsyncParsableCommand {
         // receiver cost here what they cost there.
         StandardErrorLogHandler.bootstrap(level: .warning)
         _ = EngineOptions.bootstrapMetrics()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("bench.db").path, durability: durability)
         var logger = Logger(label: "courier.bench")
         logger.logLevel = .warning
+        let opened = try await BenchStore.open(postgres: postgres, durability: durability ?? .full, logger: logger)
+        let store = opened.store
 
         // A million arrival times would cost the memory the backlog scenario measures.
         let receiver = BenchReceiver(keepsArrivals: scenario != .backlog)
@@ -121,7 +126,7 @@ struct BenchCommand: AsyncParsableCommand {
             await client?.shutdown()
             await group.triggerGracefulShutdown()
             _ = try? await running.value
-            await store.close()
+            await opened.close()
         }
         do {
             var listening: [String: Int] = [:]
@@ -131,8 +136,9 @@ struct BenchCommand: AsyncParsableCommand {
             }
             let receiverURL = "http://127.0.0.1:\(listening["receiver"] ?? 0)/hook"
 
-            report.add("scenario", .string(scenario.rawValue), label: "scenario", text: "\(scenario.title), SQLite \(durability.rawValue.lowercased())")
-            report.object.append("durability", .string(durability.rawValue.lowercased()))
+            report.add("scenario", .string(scenario.rawValue), label: "scenario", text: "\(scenario.title), \(opened.description)")
+            report.object.append("store", .string(opened.sqlite == nil ? "postgresql" : "sqlite"))
+            if opened.sqlite != nil { report.object.append("durability", .string((durability ?? .full).rawValue.lowercased())) }
             report.add("events", .integer(events), label: "events", text: "\(events)  (maxInFlight \(maxInFlight)\(http ? ", published over HTTP" : ""))")
             report.object.append("maxInFlight", .integer(maxInFlight))
             var ceilingRate: Double?
@@ -170,7 +176,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
             let bench = Bench(store: store, receiver: receiver, publisher: publisher, measuresArrival: url == nil)
             let usageBefore = Usage.now()
-            if statements { store.writerStatementTimes.start() }
+            if statements { opened.sqlite?.writerStatementTimes.start() }
             var delivered = events
             switch scenario {
             case .unbatched:
@@ -205,7 +211,7 @@ struct BenchCommand: AsyncParsableCommand {
                            label: "backlog / empty", text: String(format: "%.2f", drained.deliveredRate / empty.deliveredRate))
             }
             let usageAfter = Usage.now()
-            if statements { report.statements(store.writerStatementTimes.stop(), per: delivered) }
+            if statements, let sqlite = opened.sqlite { report.statements(sqlite.writerStatementTimes.stop(), per: delivered) }
             let cpu = (usageAfter.cpu - usageBefore.cpu) / Double(delivered) * 1000
             report.add("cpuSecondsPer1000", .double((cpu * 1000).rounded() / 1000), label: "CPU per 1,000",
                        text: String(format: "%.3f s (all in this process: receiver%@ included)", cpu, http ? ", HTTP client" : ""))

@@ -1,0 +1,42 @@
+import CourierPostgres
+import Foundation
+import PostgresNIO
+
+/// A database of the benchmark's own on the PostgreSQL server a URL names, made for one run and
+/// dropped after it: a benchmark never writes into a database that holds anything else, and
+/// every run starts from the same empty schema, as the SQLite runs start from a new file.
+struct BenchDatabase {
+    /// The new database's URL: the server's, with the database's name for its path.
+    let url: String
+    let name: String
+    private let serverURL: String
+
+    /// Makes the database; the URL's user needs the `CREATEDB` privilege.
+    static func create(onServerOf serverURL: String) async throws -> BenchDatabase {
+        guard var components = URLComponents(string: serverURL) else {
+            throw BenchFailure("the PostgreSQL URL must look like postgres://user:password@host:5432/database")
+        }
+        let name = "courier_bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        try await execute("CREATE DATABASE \(name)", at: serverURL)
+        components.path = "/\(name)"
+        guard let url = components.string else { throw BenchFailure("cannot make the benchmark database's URL") }
+        return BenchDatabase(url: url, name: name, serverURL: serverURL)
+    }
+
+    /// Drops the database, ending the connections still open to it.
+    func drop() async throws {
+        try await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", at: serverURL)
+    }
+
+    /// Runs one statement on a connection of its own, read from the URL as the store reads it.
+    private static func execute(_ sql: String, at url: String) async throws {
+        var configuration = try PostgresStore.configuration(url: url)
+        configuration.options.maximumConnections = 1
+        let client = PostgresClient(configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            _ = try await client.query(PostgresQuery(unsafeSQL: sql))
+        }
+    }
+}

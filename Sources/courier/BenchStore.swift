@@ -1,0 +1,47 @@
+import Courier
+import CourierPostgres
+import CourierSQLite
+import Foundation
+import Logging
+
+/// The store a benchmark runs on, made empty for the run and removed after it: a SQLite file
+/// in a directory of its own, or a database of its own on a PostgreSQL server.
+struct BenchStore: Sendable {
+    let store: any Store
+    /// The SQLite store, for what only it can report (its writer's statement times).
+    let sqlite: SQLiteStore?
+    /// What the report's first line says the scenario ran on.
+    let description: String
+    let close: @Sendable () async -> Void
+
+    static func open(postgres: String?, durability: SQLiteStore.Durability, logger: Logger) async throws -> BenchStore {
+        if let postgres {
+            let database = try await BenchDatabase.create(onServerOf: postgres)
+            let store: PostgresStore
+            do {
+                store = try await PostgresStore.connect(url: database.url, logger: logger)
+            } catch {
+                try? await database.drop()
+                throw error
+            }
+            return BenchStore(store: store, sqlite: nil, description: "PostgreSQL") {
+                await store.close()
+                do { try await database.drop() } catch { logger.warning("could not drop the benchmark's database \(database.name): \(error)") }
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store: SQLiteStore
+        do {
+            store = try await SQLiteStore.open(path: directory.appendingPathComponent("bench.db").path, durability: durability)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        return BenchStore(store: store, sqlite: store, description: "SQLite \(durability.rawValue.lowercased())") {
+            // The store copies its log back into its file only on close, so it closes first.
+            await store.close()
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+}
