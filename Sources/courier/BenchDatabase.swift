@@ -1,3 +1,4 @@
+import Courier
 import CourierPostgres
 import Foundation
 import PostgresNIO
@@ -29,14 +30,18 @@ struct BenchDatabase {
     }
 
     /// Runs one statement on a connection of its own, read from the URL as the store reads it.
+    /// The pool retries a server it cannot reach for as long as it is asked to, so the statement
+    /// is given the store's time limit for one operation.
     private static func execute(_ sql: String, at url: String) async throws {
         var configuration = try PostgresStore.configuration(url: url)
         configuration.options.maximumConnections = 1
         let client = PostgresClient(configuration: configuration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            _ = try await client.query(PostgresQuery(unsafeSQL: sql))
+        try await Deadline.run(PostgresStore.defaultOperationTimeout, timeoutError: { BenchFailure("PostgreSQL did not answer `\(sql)` within \(PostgresStore.defaultOperationTimeout)") }) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                _ = try await client.query(PostgresQuery(unsafeSQL: sql))
+            }
         }
     }
 }

@@ -50,17 +50,56 @@ import Testing
         #expect((results["backlogRatio"]?.doubleValue ?? 0) > 0)
     }
 
+    /// On PostgreSQL the bench makes a database of its own for each run, and drops it after.
+    /// One test runs both scenarios, so that no other run's database is there when it counts.
+    @Test(.enabled(if: PostgresTestDatabase.isAvailable))
+    func postgresRunsEachInADatabaseOfItsOwnAndDropsIt() async throws {
+        let server = try #require(PostgresTestDatabase.serverURL)
+        let unbatched = try await bench(["--scenario", "unbatched", "--events", "300", "--postgres", server], durability: nil)
+        #expect(unbatched["store"]?.stringValue == "postgresql")
+        #expect(unbatched["durability"] == nil)
+        #expect(unbatched["events"] == .integer(300))
+        #expect((unbatched["deliveredPerSecond"]?.doubleValue ?? 0) > 0)
+        try expectPercentiles(unbatched["latencyMicroseconds"])
+
+        let batched = try await bench(
+            ["--scenario", "batched", "--events", "1000", "--batch-size", "50", "--http", "--postgres", server], durability: nil
+        )
+        #expect((batched["deliveredPerSecond"]?.doubleValue ?? 0) > 0)
+        #expect((batched["requestsPerSecond"]?.doubleValue ?? 0) > 0)
+
+        let listed = try await ExternalCommand.run(
+            ["psql", server, "-Atc", "SELECT count(*) FROM pg_database WHERE datname LIKE 'courier\\_bench\\_%'"]
+        )
+        #expect(listed.status == 0, "\(listed.text)")
+        #expect(listed.text.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(listed.text)")
+    }
+
     @Test func badOptionsAreRefused() async throws {
         let output = try await ExternalCommand.run([CourierProcess.binary, "bench", "--scenario", "backlog", "--url", "http://127.0.0.1:9/"])
         #expect(output.status != 0)
         #expect(output.text.contains("backlog scenario"), "\(output.text)")
+        for sqliteOnly in [["--statements"], ["--durability", "normal"]] {
+            let refused = try await ExternalCommand.run(
+                [CourierProcess.binary, "bench", "--postgres", "postgres://nobody@127.0.0.1:9/none"] + sqliteOnly
+            )
+            #expect(refused.status != 0)
+            #expect(refused.text.contains("SQLite's"), "\(refused.text)")
+        }
+        // A server that is not there is a clear failure, not a hang.
+        let unreachable = try await ExternalCommand.run(
+            [CourierProcess.binary, "bench", "--events", "10", "--postgres", "postgres://nobody@127.0.0.1:9/none"]
+        )
+        #expect(unreachable.status != 0)
     }
 
-    private func bench(_ arguments: [String]) async throws -> JSONObject {
+    private func bench(_ arguments: [String], durability: String? = "normal") async throws -> JSONObject {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let json = directory.path("bench.json")
-        let output = try await ExternalCommand.run([CourierProcess.binary, "bench"] + arguments + ["--durability", "normal", "--json", json])
+        let output = try await ExternalCommand.run(
+            [CourierProcess.binary, "bench"] + arguments + (durability.map { ["--durability", $0] } ?? []) + ["--json", json]
+        )
         #expect(output.status == 0, "\(output.text)")
         let results = try #require(try JSONParser.parse(Array(Data(contentsOf: URL(fileURLWithPath: json)))).objectValue)
         #expect((results["peakResidentMegabytes"]?.doubleValue ?? 0) > 0)
