@@ -1270,25 +1270,24 @@ public final class PostgresStore: Store {
             for key in sessions.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 try await Self.lockSession(connection, tenantID: key[0], uid: key[1], now: Date())
             }
+            // A retried batch may already be in (its commit's answer was lost with the connection):
+            // the attempts' ids say so, and nothing is applied twice.
+            let inserted = try await Self.insertAttempts(records.map(\.attempt), connection)
+            // A plain delivery's row takes its outcome in one statement with the others'. Those
+            // with more to settle (a batch, a task's run, a message), and a delivery recorded
+            // twice in one call, go one at a time below, in order.
+            let recordsPerDelivery = Dictionary(records.map { ($0.attempt.deliveryID, 1) }, uniquingKeysWith: +)
+            let together = records.filter {
+                $0.batch == nil && $0.task == nil && $0.message == nil && inserted.contains($0.attempt.id)
+                    && recordsPerDelivery[$0.attempt.deliveryID] == 1
+            }
+            try await Self.applyOutcomes(together, connection)
+            let applied = Set(together.map(\.attempt.id))
             for record in records {
+                guard inserted.contains(record.attempt.id) else { continue }
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
                 let ended = Timestamp.millis(attempt.startedAt.addingTimeInterval(attempt.duration))
-                // A retried batch may already be in (its commit's answer was lost with the
-                // connection): the attempt's id says so, and nothing is applied twice.
-                let inserted = try await connection.run(
-                    """
-                    INSERT INTO attempts (id, delivery_id, tenant_id, started_at, duration_ms, request, response_status,
-                        response_headers, response_body, response_truncated, error, outcome)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                    ON CONFLICT (id) DO NOTHING RETURNING 1
-                    """,
-                    [.text(attempt.id), .text(attempt.deliveryID), .text(attempt.tenantID), .integer(started),
-                     .double(attempt.duration * 1000), .text(attempt.request), .integer(attempt.responseStatus.map(Int64.init)),
-                     .text(StoredForm.responseHeaders(attempt.responseHeaders)), .text(attempt.responseBody.map(Self.withoutNUL)), .integer(attempt.responseBodyTruncated ? 1 : 0),
-                     .text(attempt.error), .text(attempt.outcome.rawValue)]
-                )
-                guard inserted == 1 else { continue }
                 let transition = record.transition
                 let next = transition.nextAttemptAt.map(Timestamp.millis)
                 // Whether this holder's transition applies (the lease is still its own), asked
@@ -1297,7 +1296,7 @@ public final class PostgresStore: Store {
                     "SELECT 1 FROM deliveries WHERE id = $1 AND lease_token = $2 AND state IN (0, 1) FOR UPDATE",
                     [.text(attempt.deliveryID), .integer(record.lease.token)]
                 ) == 1
-                try await connection.run(
+                if !applied.contains(attempt.id) { try await connection.run(
                     """
                     UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = $1, last_status = $2,
                         last_error = $3, updated_at = $4,
@@ -1315,7 +1314,7 @@ public final class PostgresStore: Store {
                      .integer(record.lease.token), .integer(Int64(transition.state.storageCode)), .integer(next),
                      .integer(Int64(transition.budget.base)), .integer(transition.budget.firstAttemptAt.map(Timestamp.millis)),
                      .integer(transition.budget.singleShot ? 1 : 0), .text(attempt.deliveryID)]
-                )
+                ) }
                 if applies, let batch = record.batch,
                    let retryAt = try await Self.settleBatch(connection, record: record, outcome: batch) {
                     try await Self.notify(connection, .due(endpointID: record.endpointID, at: retryAt))
@@ -1364,6 +1363,78 @@ public final class PostgresStore: Store {
                 )
             }
         }
+    }
+
+    /// Inserts the attempts in one statement, their rows read from one JSON parameter (which,
+    /// unlike PostgresNIO's arrays, carries NULLs), and returns the ids of those that were not
+    /// there already. One statement instead of one per attempt: a drain's records come by the
+    /// hundred, and each round trip waited for a core as long as for the server.
+    private static func insertAttempts(_ attempts: [Attempt], _ connection: PostgresConnection) async throws -> Set<String> {
+        let rows = JSONValue.array(attempts.map { attempt in
+            .object(JSONObject([
+                "id": .string(attempt.id), "delivery_id": .string(attempt.deliveryID), "tenant_id": .string(attempt.tenantID),
+                "started_at": .integer(Int(Timestamp.millis(attempt.startedAt))), "duration_ms": .double(attempt.duration * 1000),
+                "request": .string(attempt.request), "response_status": attempt.responseStatus.map { .integer($0) } ?? .null,
+                "response_headers": .string(StoredForm.responseHeaders(attempt.responseHeaders)),
+                "response_body": attempt.responseBody.map { .string(withoutNUL($0)) } ?? .null,
+                "response_truncated": .integer(attempt.responseBodyTruncated ? 1 : 0),
+                "error": attempt.error.map { .string(withoutNUL($0)) } ?? .null, "outcome": .string(attempt.outcome.rawValue),
+            ]))
+        })
+        let inserted = try await connection.rows(
+            """
+            INSERT INTO attempts (id, delivery_id, tenant_id, started_at, duration_ms, request, response_status,
+                response_headers, response_body, response_truncated, error, outcome)
+            SELECT id, delivery_id, tenant_id, started_at, duration_ms, request, response_status,
+                response_headers, response_body, response_truncated, error, outcome
+            FROM jsonb_to_recordset($1::jsonb) AS r(id TEXT, delivery_id TEXT, tenant_id TEXT, started_at BIGINT,
+                duration_ms DOUBLE PRECISION, request TEXT, response_status BIGINT, response_headers TEXT, response_body TEXT,
+                response_truncated BIGINT, error TEXT, outcome TEXT)
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """,
+            [.text(String(decoding: rows.bytes, as: UTF8.self))]
+        ) { try $0.text(0) }
+        return Set(inserted)
+    }
+
+    /// Applies plain deliveries' outcomes (no batch, task run or message to settle) in one
+    /// statement, as the statement for one delivery in ``record(_:)`` does: every row counts its
+    /// attempt, and takes the transition only while the lease is still the attempt's.
+    private static func applyOutcomes(_ records: [AttemptRecord], _ connection: PostgresConnection) async throws {
+        guard !records.isEmpty else { return }
+        let rows = JSONValue.array(records.map { record in
+            let attempt = record.attempt
+            let transition = record.transition
+            return .object(JSONObject([
+                "id": .string(attempt.deliveryID), "token": .integer(Int(record.lease.token)),
+                "started": .integer(Int(Timestamp.millis(attempt.startedAt))),
+                "ended": .integer(Int(Timestamp.millis(attempt.startedAt.addingTimeInterval(attempt.duration)))),
+                "status": attempt.responseStatus.map { .integer($0) } ?? .null,
+                "error": attempt.outcome == .succeeded ? .null : .string(withoutNUL(attempt.summary)),
+                "state": .integer(transition.state.storageCode),
+                "next": transition.nextAttemptAt.map { .integer(Int(Timestamp.millis($0))) } ?? .null,
+                "budget_base": .integer(transition.budget.base),
+                "budget_first_at": transition.budget.firstAttemptAt.map { .integer(Int(Timestamp.millis($0))) } ?? .null,
+                "single_shot": .integer(transition.budget.singleShot ? 1 : 0),
+            ]))
+        })
+        try await connection.run(
+            """
+            UPDATE deliveries d SET attempt_count = d.attempt_count + 1, last_attempt_at = r.started, last_status = r.status,
+                last_error = r.error, updated_at = r.ended,
+                state = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.state ELSE d.state END,
+                next_attempt_at = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.next ELSE d.next_attempt_at END,
+                lease_until = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN NULL ELSE d.lease_until END,
+                due_at = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.next ELSE d.due_at END,
+                budget_base = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.budget_base ELSE d.budget_base END,
+                budget_first_at = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.budget_first_at ELSE d.budget_first_at END,
+                single_shot = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.single_shot ELSE d.single_shot END
+            FROM jsonb_to_recordset($1::jsonb) AS r(id TEXT, token BIGINT, started BIGINT, ended BIGINT, status BIGINT, error TEXT,
+                state BIGINT, next BIGINT, budget_base BIGINT, budget_first_at BIGINT, single_shot BIGINT)
+            WHERE d.id = r.id
+            """,
+            [.text(String(decoding: rows.bytes, as: UTF8.self))]
+        )
     }
 
     /// Carries a batch's attempt over to the events' deliveries it carried: each counts the

@@ -26,6 +26,7 @@ public enum StoreConformance {
         Check(name: "claims never lease more than maxInFlight of an endpoint at once", run: maxInFlight),
         Check(name: "records apply transitions and schedule retries", run: records),
         Check(name: "recording the same attempt twice applies it once", run: recordTwice),
+        Check(name: "many records in one call apply each as alone, in order", run: recordsInOneCall),
         Check(name: "released leases are claimable at once", run: releases),
         Check(name: "paused endpoints hold their deliveries; resume releases them", run: pauseAndResume),
         Check(name: "a pause and a resume keep each delivery's own time: a retry's, and a lease's end", run: pauseKeepsDueTimes),
@@ -98,6 +99,16 @@ public enum StoreConformance {
         _ store: any Store, _ claimed: ClaimedDelivery, endpoint: Endpoint, status: Int?, at: Date, token: Int64? = nil,
         failed: Set<String> = [], result: JSONObject? = nil
     ) async throws -> DeliveryStateMachine.Transition {
+        let made = attemptRecord(claimed, endpoint: endpoint, status: status, at: at, token: token, failed: failed, result: result)
+        try await store.record([made])
+        return made.transition
+    }
+
+    /// One attempt's record with the transition the state machine gives, not yet written.
+    static func attemptRecord(
+        _ claimed: ClaimedDelivery, endpoint: Endpoint, status: Int?, at: Date, token: Int64? = nil,
+        failed: Set<String> = [], result: JSONObject? = nil
+    ) -> AttemptRecord {
         let verdict = status.map { ResponseClassifier().classify(status: $0, headers: [], now: at) }
             ?? ResponseClassifier().classifyTransportError()
         let transition = DeliveryStateMachine.afterAttempt(
@@ -105,13 +116,12 @@ public enum StoreConformance {
         )
         var lease = claimed.lease
         if let token { lease.token = token }
-        try await store.record([AttemptRecord(
+        return AttemptRecord(
             endpointID: endpoint.id, lease: lease, attempt: attempt(for: claimed, outcome: verdict.outcome, status: status, at: at),
             transition: transition,
             batch: claimed.isBatch ? BatchOutcome(failedEventIDs: failed, retry: endpoint.retry, jitter: 0.5) : nil,
             task: claimed.task, taskResult: verdict.outcome == .succeeded ? (result ?? JSONObject()) : nil
-        )])
-        return transition
+        )
     }
 
     // MARK: Checks
@@ -489,6 +499,54 @@ public enum StoreConformance {
         try expect(delivery.attemptCount == 1, "counted once: \(delivery.attemptCount)")
         let attempts = try await store.attempts(tenantID: Tenant.defaultID, deliveryID: ids[0])
         try expect(attempts.count == 1, "kept once: \(attempts.count)")
+    }
+
+    /// The engine writes records by the hundred in one call: each must come out as if written
+    /// alone, in the call's order. Among them a success, a retry, a transport error (no status,
+    /// no body), a body that JSON must escape, an attempt already on record, a fenced holder,
+    /// and one delivery recorded twice.
+    static func recordsInOneCall(_ store: any Store) async throws {
+        let (ep, ids, now, claim) = try await claimedSeries(store, count: 6, claiming: 6)
+        let claimed = Dictionary(uniqueKeysWithValues: claim.deliveries.map { ($0.deliveryID, $0) })
+        let d = try ids.map { try unwrap(claimed[$0], "claimed \($0)") }
+        let at = now.addingTimeInterval(1)
+        var escaped = attemptRecord(d[0], endpoint: ep, status: 200, at: at)
+        escaped.attempt.responseBody = "line\n\"quoted\" \\ é 🙂\u{1}"
+        escaped.attempt.responseHeaders = [HeaderField(name: "x-note", value: "a \"b\"")]
+        let retried = attemptRecord(d[1], endpoint: ep, status: 500, at: at)
+        let transport = attemptRecord(d[2], endpoint: ep, status: nil, at: at)
+        let already = attemptRecord(d[3], endpoint: ep, status: 503, at: at)
+        try await store.record([already])
+        let fenced = attemptRecord(d[4], endpoint: ep, status: 200, at: at, token: d[4].leaseToken - 1)
+        let firstOfTwo = attemptRecord(d[5], endpoint: ep, status: 500, at: at)
+        var secondOfTwo = attemptRecord(d[5], endpoint: ep, status: 200, at: at.addingTimeInterval(0.5))
+        secondOfTwo.attempt.id = Identifier.make("att", now: at.addingTimeInterval(0.5))
+        try await store.record([escaped, retried, transport, already, fenced, firstOfTwo, secondOfTwo])
+
+        func stored(_ index: Int) async throws -> Delivery {
+            try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: ids[index]), "delivery \(index)")
+        }
+        var delivery = try await stored(0)
+        try expect(delivery.state == .succeeded && delivery.attemptCount == 1 && delivery.lastStatus == 200, "success: \(delivery)")
+        let kept = try await store.attempts(tenantID: Tenant.defaultID, deliveryID: ids[0])
+        try expect(kept.map(\.responseBody) == [escaped.attempt.responseBody], "the body as sent: \(kept.map(\.responseBody))")
+        try expect(kept.map(\.responseHeaders) == [escaped.attempt.responseHeaders], "the headers as sent: \(kept.map(\.responseHeaders))")
+        delivery = try await stored(1)
+        try expect(delivery.state == .retrying && delivery.lastStatus == 500, "retry: \(delivery)")
+        try expect(delivery.nextAttemptAt == retried.transition.nextAttemptAt && delivery.lastError != nil, "retry's time and error: \(delivery)")
+        delivery = try await stored(2)
+        try expect(delivery.state == .retrying && delivery.lastStatus == nil && delivery.attemptCount == 1, "transport error: \(delivery)")
+        let transportAttempts = try await store.attempts(tenantID: Tenant.defaultID, deliveryID: ids[2])
+        try expect(transportAttempts.map(\.error) == ["timeout"] && transportAttempts.map(\.responseBody) == [nil], "\(transportAttempts)")
+        delivery = try await stored(3)
+        try expect(delivery.attemptCount == 1, "counted once: \(delivery.attemptCount)")
+        try expect(try await store.attempts(tenantID: Tenant.defaultID, deliveryID: ids[3]).count == 1, "kept once")
+        delivery = try await stored(4)
+        try expect(delivery.state == .pending && delivery.attemptCount == 1, "fenced: its attempt counts, its transition does not: \(delivery)")
+        delivery = try await stored(5)
+        try expect(delivery.state == .succeeded && delivery.attemptCount == 2 && delivery.lastStatus == 200, "twice, in order: \(delivery)")
+        let both = try await store.attempts(tenantID: Tenant.defaultID, deliveryID: ids[5])
+        try expect(both.map(\.outcome) == [.failed, .succeeded], "both attempts, oldest first: \(both.map(\.outcome))")
     }
 
     static func releases(_ store: any Store) async throws {
