@@ -214,7 +214,8 @@ struct BenchCommand: AsyncParsableCommand {
             if statements, let sqlite = opened.sqlite { report.statements(sqlite.writerStatementTimes.stop(), per: delivered) }
             let cpu = (usageAfter.cpu - usageBefore.cpu) / Double(delivered) * 1000
             report.add("cpuSecondsPer1000", .double((cpu * 1000).rounded() / 1000), label: "CPU per 1,000",
-                       text: String(format: "%.3f s (all in this process: receiver%@ included)", cpu, http ? ", HTTP client" : ""))
+                       text: String(format: "%.3f s (all in this process: receiver%@ included%@)", cpu, http ? ", HTTP client" : "",
+                                    opened.sqlite == nil ? "; PostgreSQL's server not" : ""))
             report.add("peakResidentMegabytes", .double(usageAfter.peakMegabytes.rounded()), label: "peak RSS",
                        text: String(format: "%.0f MB", usageAfter.peakMegabytes))
         } catch {
