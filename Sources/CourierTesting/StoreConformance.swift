@@ -784,6 +784,16 @@ public enum StoreConformance {
         try expect(requeued.state == .pending && requeued.nextAttemptAt == now, "requeued: \(requeued.state)")
         let bulk = try await store.apply(.requeue, tenantID: Tenant.defaultID, filter: DeliveryFilter(endpointID: "ep_a"), now: now)
         try expect(bulk == BulkResult(matched: 3, changed: 2), "bulk requeue changes the two still exhausted: \(bulk)")
+        for id in ids.dropFirst() {
+            let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: id), "requeued in bulk")
+            try expect(
+                delivery.state == .pending && delivery.nextAttemptAt == now && delivery.budget == requeued.budget,
+                "requeued in bulk as one by one: \(delivery.state) \(String(describing: delivery.nextAttemptAt)) \(delivery.budget)"
+            )
+        }
+        let due = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
+        try expect(due.deliveries.count == 3, "all three due again: \(due.deliveries.count)")
+        for claimed in due.deliveries { try await store.release([claimed.lease]) }
         let cancelled = try await store.apply(.cancel, tenantID: Tenant.defaultID, filter: DeliveryFilter(state: .pending), now: now)
         try expect(cancelled == BulkResult(matched: 3, changed: 3), "bulk cancel: \(cancelled)")
         let none = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
