@@ -1092,33 +1092,19 @@ public final class PostgresStore: Store {
             case .slots(let slots, let leases): (capacity, uncounted) = (slots, leases)
             }
             // Every node's leases count, except the caller's answered ones.
-            let leasedCount = """
-                SELECT COUNT(*) FROM deliveries
-                WHERE endpoint_id = $2 AND lease_until > $3 AND state IN (0, 1)
-                    AND NOT (lease_token || ' ' || id = ANY($5::text[]))
+            let leased = try await connection.first(
                 """
-            let lease = Timestamp.millis(leaseUntil)
-            var values: [PGValue] = [
-                .integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(min(limit, capacity))),
-                .texts(uncounted.map(StoredForm.leaseKey)),
-            ]
-            // How many it may lease. Without batches the count goes into the claim's own
-            // statement (a round trip fewer); a batching endpoint needs the number to know how
-            // many batches it may form after.
-            var allowed = limit
-            let allowance: String
-            if endpoint.batch == nil {
-                values.append(.integer(Int64(capacity)))
-                allowance = "GREATEST(0, LEAST($4, $6 - (\(leasedCount))))"
-            } else {
-                let leased = try await connection.first(leasedCount, values) { try $0.int(0) } ?? 0
-                allowed = min(limit, capacity - Int(leased))
-                guard allowed > 0 else {
-                    return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
-                }
-                values[3] = .integer(Int64(allowed))
-                allowance = "$4"
+                SELECT COUNT(*) FROM deliveries
+                WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1)
+                    AND NOT (lease_token || ' ' || id = ANY($3::text[]))
+                """,
+                [.text(endpointID), .integer(nowMillis), .texts(uncounted.map(StoredForm.leaseKey))]
+            ) { try $0.int(0) } ?? 0
+            let allowed = min(limit, capacity - Int(leased))
+            guard allowed > 0 else {
+                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
             }
+            let lease = Timestamp.millis(leaseUntil)
             // At a batching endpoint only batches are claimed as they are (retries, resends, a
             // dead worker's); its events' deliveries wait to be gathered into new ones below.
             // An ordered endpoint's only candidate is its oldest active delivery, due or not.
@@ -1128,30 +1114,29 @@ public final class PostgresStore: Store {
                 : endpoint.batch == nil
                     ? "state IN (0, 1) AND due_at <= $3"
                     : "state IN (0, 1) AND (event_id IS NULL OR session_uid IS NOT NULL) AND due_at <= $3"
-            // The leased deliveries come back with their events (by key, as ``batchEvents(batchID:)``
-            // reads them), in the same round trip.
-            let leased = try await connection.rows(
+            let rows = try await connection.rows(
                 """
-                WITH claimed AS (
-                    UPDATE deliveries SET lease_token = lease_token + 1, lease_until = $1, due_at = $1
-                    WHERE id IN (
-                        SELECT id FROM deliveries WHERE endpoint_id = $2 AND \(due)
-                        ORDER BY due_at, id LIMIT \(allowance) FOR UPDATE SKIP LOCKED
-                    )
-                    RETURNING \(StoredForm.leasedColumns)
+                UPDATE deliveries SET lease_token = lease_token + 1, lease_until = $1, due_at = $1
+                WHERE id IN (
+                    SELECT id FROM deliveries WHERE endpoint_id = $2 AND \(due)
+                    ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
                 )
-                SELECT claimed.*, e.* FROM claimed LEFT JOIN LATERAL (
-                    SELECT \(StoredForm.eventColumns) FROM events WHERE id = claimed.event_id AND claimed.message_id IS NULL LIMIT 1
-                ) e ON true
+                RETURNING \(StoredForm.leasedColumns)
                 """,
-                values
-            ) { row in
-                (row: try StoredForm.LeasedRow(row),
-                 event: try row.optionalText(Self.leasedColumnCount) == nil ? nil : try StoredForm.event(row.shifted(by: Self.leasedColumnCount)))
-            }
-            let rows = leased.map(\.row)
+                [.integer(lease), .text(endpointID), .integer(nowMillis), .integer(Int64(allowed))],
+                StoredForm.LeasedRow.init
+            )
             var events: [String: Event] = [:]
-            for event in leased.compactMap(\.event) { events[event.id] = event }
+            let eventIDs = rows.compactMap(\.eventToRead)
+            if !eventIDs.isEmpty {
+                let sequence = try await connection.query(
+                    "SELECT \(unescaped: StoredForm.eventColumns) FROM events WHERE id = ANY(\(eventIDs))", logger: Self.queryLogger
+                )
+                for try await row in sequence {
+                    let event = try StoredForm.event(PGRow(row: row.makeRandomAccess()))
+                    events[event.id] = event
+                }
+            }
             var claimed: [ClaimedDelivery] = []
             for row in rows.sorted(by: { $0.id < $1.id }) {
                 if let messageID = row.messageID {
@@ -1175,9 +1160,6 @@ public final class PostgresStore: Store {
             return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
         }
     }
-
-    /// Where a claim's row turns from the leased delivery (``StoredForm/leasedColumns``) to its event.
-    private static let leasedColumnCount = StoredForm.leasedColumns.split(separator: ",").count
 
     /// Ends a claimed delivery that turned out to have nothing to send, with the reason.
     private static func end(

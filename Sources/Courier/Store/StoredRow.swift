@@ -12,22 +12,3 @@ public protocol StoredRow {
     func double(_ column: Int) throws -> Double
     func bytes(_ column: Int) throws -> [UInt8]
 }
-
-/// A row whose columns are read from `offset` on: a statement that returns two kinds of row
-/// side by side (a claimed delivery and its event) reads each with its own ``StoredForm`` map.
-public struct ShiftedRow<Row: StoredRow>: StoredRow {
-    let row: Row
-    let offset: Int
-
-    public func text(_ column: Int) throws -> String { try row.text(column + offset) }
-    public func optionalText(_ column: Int) throws -> String? { try row.optionalText(column + offset) }
-    public func int(_ column: Int) throws -> Int64 { try row.int(column + offset) }
-    public func optionalInt(_ column: Int) throws -> Int64? { try row.optionalInt(column + offset) }
-    public func double(_ column: Int) throws -> Double { try row.double(column + offset) }
-    public func bytes(_ column: Int) throws -> [UInt8] { try row.bytes(column + offset) }
-}
-
-extension StoredRow {
-    /// This row read from column `offset` on.
-    public func shifted(by offset: Int) -> ShiftedRow<Self> { ShiftedRow(row: self, offset: offset) }
-}
