@@ -9,13 +9,14 @@ import Glibc
 /// The embedded store: one SQLite file in WAL mode, for a single Courier node.
 ///
 /// Only one process may use a file at a time (an exclusive lock is taken on open), which is
-/// what lets ``open(path:synchronous:)`` hand back every lease a killed process held: nobody
+/// what lets ``open(path:durability:now:)`` hand back every lease a killed process held: nobody
 /// else can be sending those deliveries. Several nodes need the PostgreSQL store.
 public final class SQLiteStore: Store {
     public enum Durability: String, Sendable, CaseIterable {
-        /// Every commit is fsynced: an acknowledged event survives a power loss.
+        /// Nothing is acknowledged before its commit is on disk: an acknowledged event survives
+        /// a power loss. Commits share their `fdatasync`s (see ``SQLiteLogFlusher``).
         case full = "FULL"
-        /// WAL without fsync per commit: survives a process crash, not a power loss.
+        /// No `fdatasync` per commit: survives a process crash, not a power loss.
         case normal = "NORMAL"
     }
 
@@ -59,7 +60,7 @@ public final class SQLiteStore: Store {
             try setup.run(
                 "UPDATE deliveries SET lease_until = NULL, due_at = next_attempt_at WHERE state IN (0, 1) AND lease_until IS NOT NULL"
             )
-            database = try SQLiteDatabase(path: path, synchronous: durability.rawValue, onRollback: fanOutCache.invalidateAll)
+            database = try SQLiteDatabase(path: path, durability: durability, onRollback: fanOutCache.invalidateAll)
         } catch {
             Glibc.close(descriptor)
             throw error

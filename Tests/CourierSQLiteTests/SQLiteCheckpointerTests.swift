@@ -11,7 +11,7 @@ import Testing
         _ settings: SQLiteCheckpointer.Settings, transactions: Int, in directory: URL
     ) async throws -> (SQLiteDatabase, walBytes: () throws -> Int) {
         let path = directory.appendingPathComponent("courier.db").path
-        let database = try SQLiteDatabase(path: path, synchronous: "NORMAL", checkpoints: settings)
+        let database = try SQLiteDatabase(path: path, durability: .normal, checkpoints: settings)
         try await database.write { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
         for i in 0..<transactions { try await insertRow(i, into: database) }
         let walBytes = {
@@ -109,7 +109,7 @@ import Testing
             let (database, _) = try await Self.fill(.init(threshold: 16, limit: 10_000), transactions: 100, in: directory)
             await database.shutdown()
             let path = directory.appendingPathComponent("courier.db").path
-            let reopened = try SQLiteDatabase(path: path, synchronous: "NORMAL")
+            let reopened = try SQLiteDatabase(path: path, durability: .normal)
             let sum = try await reopened.read { try $0.queryFirst("SELECT COUNT(*), SUM(length(body)) FROM rows", []) { [$0.int(0), $0.int(1)] } }
             #expect(sum == [100, 300_000])
             await reopened.shutdown()

@@ -7,9 +7,9 @@ import Testing
 /// The SQLite store against the store conformance suite, and what is particular to SQLite.
 @Suite struct SQLiteStoreTests {
     /// A fresh store in its own temporary file.
-    static func withStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
+    static func withStore(durability: SQLiteStore.Durability = .normal, _ body: (SQLiteStore, String) async throws -> Void) async throws {
         try await withDatabasePath { path in
-            try await withClosing(try await SQLiteStore.open(path: path, durability: .normal), close: { await $0.close() }) { store in
+            try await withClosing(try await SQLiteStore.open(path: path, durability: durability), close: { await $0.close() }) { store in
                 try await body(store, path)
             }
         }
@@ -23,11 +23,13 @@ import Testing
         try await body(directory.appendingPathComponent("courier.db").path)
     }
 
-    @Test(arguments: StoreConformance.checks)
-    func conforms(_ check: StoreConformance.Check) async throws {
+    /// Both durabilities: with `full` (the default) every write's results also wait for the
+    /// log's flush (``SQLiteLogFlusher``).
+    @Test(arguments: StoreConformance.checks, SQLiteStore.Durability.allCases)
+    func conforms(_ check: StoreConformance.Check, durability: SQLiteStore.Durability) async throws {
         // Named if it outlasts every store operation's own time limit: a hung run's
         // watchdog then shows which check (Swift Testing's events name only the test).
-        try await Self.withStore { store, _ in try await reportingStall("the conformance check \"\(check.name)\"") { try await check.run(store) } }
+        try await Self.withStore(durability: durability) { store, _ in try await reportingStall("the conformance check \"\(check.name)\"") { try await check.run(store) } }
     }
 
     /// A list or count by a state that the index of states holds goes through that index (SQLite

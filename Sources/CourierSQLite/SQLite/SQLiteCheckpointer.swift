@@ -47,11 +47,11 @@ final class SQLiteCheckpointer: Sendable {
     let checkpoints = Atomic<Int>(0)
     let writerCheckpoints = Atomic<Int>(0)
 
-    /// - Parameter synchronous: the database's `synchronous` setting, which also says whether a
-    ///   checkpoint `fsync`s the database file.
-    init(path: String, synchronous: String, settings: Settings) throws {
+    init(path: String, settings: Settings) throws {
         let connection = try SQLiteConnection(path: path, readOnly: false)
-        try connection.execute("PRAGMA synchronous = \(synchronous);")
+        // In WAL mode `NORMAL` and `FULL` checkpoint alike: the log is synced before it is
+        // copied, and the database file after.
+        try connection.execute("PRAGMA synchronous = NORMAL;")
         self.connection = ConnectionBox(connection)
         self.settings = settings
         pool.start()

@@ -6,15 +6,17 @@ import Synchronization
 ///
 /// Every write is a job run on the writer thread. Jobs that arrive while a transaction is
 /// committing wait and then share the next one, each inside its own savepoint (one job's
-/// failure rolls back only that job). One `fsync` then covers many publishes, claims and
-/// attempt records: durability stops costing throughput, and nothing is acknowledged before
-/// it is on disk. Reads run on their own connections and never wait for the writer.
+/// failure rolls back only that job). Reads run on their own connections and never wait for
+/// the writer.
 ///
 /// Only what is acknowledged to someone needs `fsync`: a transaction made only of work that can
 /// be redone (claims, attempt records, released leases: losing one to a power cut means a
-/// delivery goes once more, which at-least-once allows) commits without it, and the next
-/// durable commit's `fsync` covers it too, since the WAL is written in order. The log is copied
-/// back into the file on a thread of its own (``SQLiteCheckpointer``), not inside a commit.
+/// delivery goes once more, which at-least-once allows) needs none, and the next durable
+/// commit's covers it too, since the WAL is written in order. With durability `full` the
+/// writer never waits for the disk itself: ``SQLiteLogFlusher`` flushes the log on a thread of
+/// its own, one `fdatasync` for every commit made while the one before was under way, and hands
+/// back each transaction's results once the commits up to it are on disk. The log is copied
+/// back into the file on another thread (``SQLiteCheckpointer``), not inside a commit either.
 final class SQLiteDatabase: Sendable {
     /// How many jobs one transaction takes at most, so one commit cannot grow without bound.
     static let maximumJobsPerTransaction = 512
@@ -50,31 +52,33 @@ final class SQLiteDatabase: Sendable {
     /// Called on the writer thread when a whole transaction is rolled back, so caches that
     /// jobs filled inside it can be dropped.
     private let onRollback: @Sendable () -> Void
-    /// The configured `synchronous` setting, used for durable transactions.
-    private let synchronous: String
+    /// Brings durable commits to disk; none with durability `normal`.
+    let flusher: SQLiteLogFlusher?
     /// The jobs' waits for the writer and the commits' times.
     private let metrics = StoreMetrics()
 
     /// Opens (creating if needed) the file and prepares the connections.
-    /// - Parameter synchronous: SQLite's `synchronous` setting: `FULL` survives power loss, `NORMAL` a process crash.
+    /// - Parameter durability: `full` survives power loss, `normal` a process crash.
     /// - Parameter checkpoints: when the log is copied back into the file (see ``SQLiteCheckpointer``).
+    /// - Parameter sync: how ``SQLiteLogFlusher`` flushes the log, for tests.
     init(
-        path: String, readers readerCount: Int = 2, synchronous: String = "FULL",
-        checkpoints: SQLiteCheckpointer.Settings = .init(), onRollback: @escaping @Sendable () -> Void = {}
+        path: String, readers readerCount: Int = 2, durability: SQLiteStore.Durability = .full,
+        checkpoints: SQLiteCheckpointer.Settings = .init(), sync: @escaping SQLiteLogFlusher.Sync = SQLiteLogFlusher.dataSync,
+        onRollback: @escaping @Sendable () -> Void = {}
     ) throws {
         self.onRollback = onRollback
-        self.synchronous = synchronous
         let writerConnection = try SQLiteConnection(path: path, readOnly: false)
+        // `NORMAL` whatever the durability: with `full`, the flusher syncs what `FULL` would have.
         try writerConnection.execute("""
             PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = \(synchronous);
+            PRAGMA synchronous = NORMAL;
             PRAGMA temp_store = MEMORY;
             PRAGMA cache_size = -32000;
             PRAGMA foreign_keys = OFF;
             """)
         writerConnection.times = writerStatementTimes
-        writer = ConnectionBox(writerConnection, synchronous: synchronous)
-        checkpointer = try SQLiteCheckpointer(path: path, synchronous: synchronous, settings: checkpoints)
+        writer = ConnectionBox(writerConnection)
+        checkpointer = try SQLiteCheckpointer(path: path, settings: checkpoints)
         checkpointer.attach(to: writerConnection)
         var readerBoxes: [ConnectionBox] = []
         for _ in 0..<max(1, readerCount) {
@@ -87,13 +91,18 @@ final class SQLiteDatabase: Sendable {
         readerPool = NIOThreadPool(numberOfThreads: max(1, readerCount))
         writerPool.start()
         readerPool.start()
+        switch durability {
+        case .full: flusher = SQLiteLogFlusher(databasePath: path, sync: sync)
+        case .normal: flusher = nil
+        }
     }
 
-    /// Lets the jobs under way finish, then closes every connection, the writer last: its close
-    /// copies the log into the file and deletes it. Jobs that come later fail (the pools have
-    /// stopped), so no connection is used once closed.
+    /// Lets the jobs under way finish and their commits reach the disk, then closes every
+    /// connection, the writer last: its close copies the log into the file and deletes it. Jobs
+    /// that come later fail (the pools have stopped), so no connection is used once closed.
     func shutdown() async {
         try? await writerPool.shutdownGracefully()
+        await flusher?.shutdown()
         try? await readerPool.shutdownGracefully()
         await checkpointer.shutdown()
         readers.withLock { readers in
@@ -103,7 +112,7 @@ final class SQLiteDatabase: Sendable {
     }
 
     /// Runs `body` on the writer connection inside a transaction it may share with other jobs;
-    /// returns once that transaction has committed.
+    /// returns once that transaction has committed, and every durable commit up to it is on disk.
     /// - Parameter durable: whether the commit must reach the disk before returning (it does
     ///   whenever any job of the transaction asks). Only work that can safely be redone after a
     ///   power cut may pass `false`.
@@ -186,17 +195,12 @@ final class SQLiteDatabase: Sendable {
         var results: [Result<Void, any Error>] = []
         results.reserveCapacity(jobs.count)
         connection.afterCommit = []
-        let synchronous = jobs.contains(where: \.durable) ? self.synchronous : "NORMAL"
+        let durable = flusher != nil && jobs.contains(where: \.durable)
         let began = ContinuousClock.now
         for job in jobs { metrics.waited(began - job.queuedAt) }
         // Transaction statements run prepared, from the connection's cache: parsed each time,
-        // `BEGIN IMMEDIATE` took 11 µs instead of 8, `RELEASE` 6 instead of 3. The pragma stays
-        // parsed, which measured faster than its prepared form (8–10 against 11 µs).
+        // `BEGIN IMMEDIATE` took 11 µs instead of 8, `RELEASE` 6 instead of 3.
         do {
-            if writer.synchronous != synchronous {
-                try connection.execute("PRAGMA synchronous = \(synchronous)")
-                writer.synchronous = synchronous
-            }
             try connection.run("BEGIN IMMEDIATE")
         } catch {
             for job in jobs { job.complete(.failure(error)) }
@@ -228,11 +232,9 @@ final class SQLiteDatabase: Sendable {
             jobs[0].complete(.failure(error))
             return
         }
+        let committing = ContinuousClock.now
         do {
-            let committing = ContinuousClock.now
             try connection.run("COMMIT")
-            // In WAL mode only `FULL` waits for the disk at a commit.
-            metrics.committed(.now - committing, durable: synchronous == "FULL")
         } catch {
             _ = try? connection.run("ROLLBACK")
             connection.afterCommit = []
@@ -240,10 +242,22 @@ final class SQLiteDatabase: Sendable {
             for job in jobs { job.complete(.failure(error)) }
             return
         }
+        // The hooks' signals go now: a claim they prompt runs while the flush is under way, and
+        // its results wait for the flush like everything committed after it.
         let hooks = connection.afterCommit
         connection.afterCommit = []
         for hook in hooks { hook() }
-        for (job, result) in zip(jobs, results) { job.complete(result) }
+        let committed = ContinuousClock.now - committing
+        let finish: @Sendable ((any Error)?) -> Void = { [metrics, results] flushFailure in
+            // A durable commit's time runs until its log is on disk.
+            metrics.committed(durable ? .now - committing : committed, durable: durable)
+            for (job, result) in zip(jobs, results) { job.complete(flushFailure.map { .failure($0) } ?? result) }
+        }
+        if let flusher {
+            flusher.committed(durable: durable, then: finish)
+        } else {
+            finish(nil)
+        }
     }
 }
 
@@ -251,10 +265,7 @@ final class SQLiteDatabase: Sendable {
 /// touch it, one at a time.
 final class ConnectionBox: @unchecked Sendable {
     let connection: SQLiteConnection
-    /// The writer's `synchronous` setting as last set.
-    var synchronous: String
-    init(_ connection: SQLiteConnection, synchronous: String = "") {
+    init(_ connection: SQLiteConnection) {
         self.connection = connection
-        self.synchronous = synchronous
     }
 }
