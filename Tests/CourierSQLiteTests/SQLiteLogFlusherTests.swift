@@ -104,76 +104,159 @@ import Glibc
         func result(_ id: Int) -> Result<Void, any Error>? { returned.withLock { $0[id] } }
     }
 
-    @Test func theWriterGoesOnWhileAFlushIsUnderWayAndTheCommitsMadeMeanwhileShareTheNext() async throws {
+    /// A flusher of its own over a log file in a fresh folder, its flushes through `gate`. The
+    /// test plays the writer, and says itself whether other jobs wait.
+    static func withFlusher(_ gate: Gate, _ body: (SQLiteLogFlusher) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-flush-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("courier.db").path
+        #expect(FileManager.default.createFile(atPath: path + "-wal", contents: Data([1, 2, 3])))
+        let flusher = SQLiteLogFlusher(databasePath: path, sync: gate.sync)
+        try await body(flusher)
+        gate.allow(1_000)
+        await flusher.shutdown()
+    }
+
+    /// Commits reported to a flusher from a thread of their own (a flush on the writer's thread
+    /// blocks the caller), and what became of each.
+    final class Commits: Sendable {
+        private struct State {
+            var returned: Set<Int> = []
+            var completed: [Int: (any Error)?] = [:]
+        }
+
+        private let state = Mutex(State())
+
+        func commit(_ number: Int, durable: Bool, othersWaiting: Bool, to flusher: SQLiteLogFlusher) {
+            Thread.detachNewThread { [self] in
+                flusher.committed(durable: durable, othersWaiting: othersWaiting) { error in
+                    self.state.withLock { _ = $0.completed.updateValue(error, forKey: number) }
+                }
+                state.withLock { _ = $0.returned.insert(number) }
+            }
+        }
+
+        func hasReturned(_ number: Int) -> Bool { state.withLock { $0.returned.contains(number) } }
+        func isComplete(_ number: Int) -> Bool { state.withLock { $0.completed[number] != nil } }
+        func error(_ number: Int) -> (any Error)? { state.withLock { $0.completed[number] ?? nil } }
+    }
+
+    @Test func withOtherJobsWaitingTheWriterGoesOnAndTheCommitsMadeDuringAFlushShareTheNext() async throws {
         let gate = Gate()
-        try await Self.withDatabase(gate) { database in
-            let writes = Writes()
-            writes.start(0, durable: true, into: database)
-            try await Self.eventually("the first durable commit's flush began") { gate.arrived == 1 }
-            // While that flush is held, twenty durable commits and one that is not: the writer
-            // commits every one of them (a reader sees them), and none is handed back.
-            for id in 1...20 { writes.start(id, durable: true, into: database) }
-            try await Self.eventually("the twenty durable commits landed") { try await Self.committedRows(database) == 21 }
-            writes.start(21, durable: false, into: database)
-            try await Self.eventually("the commit that needs no flush landed") { try await Self.committedRows(database) == 22 }
-            #expect((0...21).allSatisfy { !writes.hasReturned($0) }, "a write returned before its flush")
+        try await Self.withFlusher(gate) { flusher in
+            let commits = Commits()
+            commits.commit(0, durable: true, othersWaiting: true, to: flusher)
+            try await Self.eventually("the first flush began, on the flusher's thread") { gate.arrived == 1 && commits.hasReturned(0) }
+            // While that flush is held, the writer commits twenty durable transactions and one
+            // that is not: none of them waits for the disk, and none is handed back.
+            for number in 1...20 {
+                commits.commit(number, durable: true, othersWaiting: true, to: flusher)
+                try await Self.eventually("commit \(number) returned to the writer") { commits.hasReturned(number) }
+            }
+            commits.commit(21, durable: false, othersWaiting: false, to: flusher)
+            try await Self.eventually("commit 21 returned to the writer") { commits.hasReturned(21) }
+            #expect((0...21).allSatisfy { !commits.isComplete($0) }, "a commit was handed back before its flush")
 
             gate.allow()
-            try await Self.eventually("the first write returned") { writes.hasReturned(0) }
-            // The next flush covers all the rest; until it is let through, none of them returns,
-            // not even the commit that needed no flush of its own, which came after them.
+            try await Self.eventually("the first commit was handed back") { commits.isComplete(0) }
+            // One more flush covers all the rest; until it is let through none of them is handed
+            // back, not even the commit that needed no flush of its own, which came after them.
             try await Self.eventually("the second flush began") { gate.arrived == 2 }
-            #expect((1...21).allSatisfy { !writes.hasReturned($0) })
+            #expect((1...21).allSatisfy { !commits.isComplete($0) })
             gate.allow()
-            try await Self.eventually("every write returned") { (0...21).allSatisfy { writes.hasReturned($0) } }
-            #expect((0...21).allSatisfy { (try? writes.result($0)?.get()) != nil })
-            #expect(database.flusher?.flushes.load(ordering: .relaxed) == 2, "one flush for the first, one for the twenty-one after it")
+            try await Self.eventually("every commit was handed back") { (0...21).allSatisfy { commits.isComplete($0) } }
+            #expect((0...21).allSatisfy { commits.error($0) == nil })
+            #expect(flusher.flushes.load(ordering: .relaxed) == 2, "one flush for the first, one for the twenty-one after it")
 
-            // Nothing waits to be flushed now: a write that needs no flush returns without one.
-            try await Self.insert(22, durable: false, into: database)
+            // Nothing waits to be flushed now: a commit that needs no flush is handed back at once.
+            commits.commit(22, durable: false, othersWaiting: false, to: flusher)
+            try await Self.eventually("commit 22 was handed back") { commits.isComplete(22) }
             #expect(gate.arrived == 2)
         }
     }
 
-    @Test func aFailedFlushFailsItsWritesAndEveryWriteAfterIt() async throws {
+    @Test func withNothingElseWaitingTheWriterFlushesItself() async throws {
         let gate = Gate()
-        try await Self.withDatabase(gate) { database in
-            let writes = Writes()
-            writes.start(0, durable: true, into: database)
+        try await Self.withFlusher(gate) { flusher in
+            let commits = Commits()
+            commits.commit(0, durable: true, othersWaiting: false, to: flusher)
             try await Self.eventually("the flush began") { gate.arrived == 1 }
-            writes.start(1, durable: false, into: database)
-            try await Self.eventually("the second commit landed") { try await Self.committedRows(database) == 2 }
-            gate.allow(failing: EIO)
-            try await Self.eventually("both writes returned") { writes.hasReturned(0) && writes.hasReturned(1) }
-            for id in 0...1 {
-                #expect(throws: CourierError.self) { try writes.result(id)?.get() }
+            #expect(!commits.hasReturned(0), "the writer went on before its own flush was done")
+            #expect(!commits.isComplete(0))
+            gate.allow()
+            try await Self.eventually("the writer's flush ended") { commits.hasReturned(0) }
+            #expect(commits.isComplete(0), "handed back before the writer went on")
+            // A flush under way on the thread is not joined by the writer: the next commit waits for it.
+            commits.commit(1, durable: true, othersWaiting: true, to: flusher)
+            try await Self.eventually("the thread's flush began") { gate.arrived == 2 && commits.hasReturned(1) }
+            commits.commit(2, durable: true, othersWaiting: false, to: flusher)
+            try await Self.eventually("commit 2 returned to the writer") { commits.hasReturned(2) }
+            gate.allow(2)
+            try await Self.eventually("both were handed back") { commits.isComplete(1) && commits.isComplete(2) }
+            #expect(flusher.flushes.load(ordering: .relaxed) == 3)
+        }
+    }
+
+    @Test func aFailedFlushFailsItsCommitsAndEveryCommitAfterIt() async throws {
+        for othersWaiting in [true, false] {
+            let gate = Gate()
+            try await Self.withFlusher(gate) { flusher in
+                let commits = Commits()
+                commits.commit(0, durable: true, othersWaiting: othersWaiting, to: flusher)
+                try await Self.eventually("the flush began") { gate.arrived == 1 }
+                gate.allow(failing: EIO)
+                try await Self.eventually("the commit was handed back") { commits.isComplete(0) }
+                commits.commit(1, durable: false, othersWaiting: false, to: flusher)
+                commits.commit(2, durable: true, othersWaiting: othersWaiting, to: flusher)
+                try await Self.eventually("the later commits were handed back") { commits.isComplete(1) && commits.isComplete(2) }
+                for number in 0...2 {
+                    let error = commits.error(number) as? CourierError
+                    #expect(error?.code == "store_unavailable")
+                    #expect(error?.message.contains("errno \(EIO)") == true, "\(String(describing: error))")
+                }
+                #expect(gate.arrived == 1, "no flush is tried after one failed")
             }
-            do {
-                try await Self.insert(2, durable: false, into: database)
-                Issue.record("a write after the failed flush succeeded")
-            } catch let error as CourierError {
-                #expect(error.code == "store_unavailable")
-                #expect(error.message.contains("errno \(EIO)"), "\(error.message)")
-            }
-            await #expect(throws: CourierError.self) { try await Self.insert(3, durable: true, into: database) }
-            #expect(gate.arrived == 1, "no flush is tried after one failed")
         }
     }
 
     @Test func shuttingDownFlushesWhatIsWaiting() async throws {
         let gate = Gate()
+        try await Self.withFlusher(gate) { flusher in
+            let commits = Commits()
+            commits.commit(0, durable: true, othersWaiting: true, to: flusher)
+            try await Self.eventually("the flush began") { gate.arrived == 1 }
+            commits.commit(1, durable: true, othersWaiting: true, to: flusher)
+            try await Self.eventually("commit 1 returned to the writer") { commits.hasReturned(1) }
+            let shutdown = Task { await flusher.shutdown() }
+            gate.allow(2)
+            await shutdown.value
+            #expect(commits.isComplete(0) && commits.isComplete(1), "the commit that waited was flushed, not dropped")
+            #expect(commits.error(1) == nil)
+            #expect(gate.arrived == 2)
+        }
+    }
+
+    /// Through the database: a durable write's commit is visible to readers while its flush is
+    /// held, and the write returns only once the flush is done; a failed flush is the write's error.
+    @Test func aDurableWriteReturnsOnceItsFlushIsDone() async throws {
+        let gate = Gate()
         try await Self.withDatabase(gate) { database in
             let writes = Writes()
             writes.start(0, durable: true, into: database)
             try await Self.eventually("the flush began") { gate.arrived == 1 }
+            #expect(try await Self.committedRows(database) == 1)
+            #expect(!writes.hasReturned(0))
+            gate.allow()
+            try await Self.eventually("the write returned") { writes.hasReturned(0) }
+            #expect((try? writes.result(0)?.get()) != nil)
+
             writes.start(1, durable: true, into: database)
-            try await Self.eventually("the second commit landed") { try await Self.committedRows(database) == 2 }
-            let shutdown = Task { await database.shutdown() }
-            gate.allow(2)
-            await shutdown.value
-            #expect(writes.hasReturned(0) && writes.hasReturned(1))
-            #expect((try? writes.result(1)?.get()) != nil, "the write that waited was flushed, not dropped")
-            #expect(gate.arrived == 2)
+            try await Self.eventually("the second flush began") { gate.arrived == 2 }
+            gate.allow(failing: EIO)
+            try await Self.eventually("the write returned") { writes.hasReturned(1) }
+            #expect(throws: CourierError.self) { try writes.result(1)?.get() }
+            await #expect(throws: CourierError.self) { try await Self.insert(2, durable: false, into: database) }
         }
     }
 

@@ -254,7 +254,7 @@ final class SQLiteDatabase: Sendable {
             for (job, result) in zip(jobs, results) { job.complete(flushFailure.map { .failure($0) } ?? result) }
         }
         if let flusher {
-            flusher.committed(durable: durable, then: finish)
+            flusher.committed(durable: durable, othersWaiting: state.withLock { !$0.jobs.isEmpty }, then: finish)
         } else {
             finish(nil)
         }

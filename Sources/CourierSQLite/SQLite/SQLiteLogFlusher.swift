@@ -14,12 +14,14 @@ import Glibc
 /// single-event `POST`s a second on a slow stretch of the development machine the writer was
 /// busy over 80% of the time, two thirds of it in those waits, and that queue was the `POST`
 /// tail (BENCHMARKS.md, "Durable commits flushed off the writer's thread"). Here the writer runs
-/// at `NORMAL`, whose commits write the log without waiting for it, and after a durable commit
-/// this thread `fdatasync`s the log. A flush covers everything written to the log before it
-/// began, so the commits that land while one flush is under way share the next: group commit
-/// as PostgreSQL and InnoDB do it. The guarantee is `FULL`'s: nothing is acknowledged before its
-/// commit is on disk. `NORMAL` alone differs from `FULL` only by that sync after each commit;
-/// checkpoints and the log's header are synced by SQLite itself either way.
+/// at `NORMAL`, whose commits write the log without waiting for it, and a durable commit is
+/// followed by an `fdatasync` of the log: on this flusher's thread when other jobs wait for the
+/// writer, which then goes on with them, and on the writer's own thread when none does. A flush
+/// covers everything written to the log before it began, so the commits that land while one
+/// flush is under way share the next: group commit as PostgreSQL and InnoDB do it. The
+/// guarantee is `FULL`'s: nothing is acknowledged before its commit is on disk. `NORMAL` alone
+/// differs from `FULL` only by that sync after each commit; checkpoints and the log's header
+/// are synced by SQLite itself either way.
 ///
 /// Every commit's results wait for every durable commit before it, not only the durable ones:
 /// a claim may have taken the deliveries of a publish whose flush is still under way, and a
@@ -48,6 +50,10 @@ final class SQLiteLogFlusher: Sendable {
         var flushed: UInt64 = 0
         /// In the order of their commits, so of `through`.
         var waiting: [Waiter] = []
+        /// A flush is under way, on the thread or on the writer's.
+        var flushing = false
+        /// The log, once opened.
+        var descriptor: Int32 = -1
         var failure: CourierError?
         var stopping = false
         var stopped = false
@@ -75,24 +81,40 @@ final class SQLiteLogFlusher: Sendable {
 
     /// On the writer's thread, after each commit, in the order of the commits: calls `complete`
     /// once every durable commit so far (this one too, when `durable`) is on disk, with the
-    /// error of a flush that failed. At once, on this thread, when nothing is waiting to be
-    /// flushed.
-    func committed(durable: Bool, then complete: @escaping @Sendable ((any Error)?) -> Void) {
-        let (now, error) = state.withLock { state -> (Bool, CourierError?) in
+    /// error of a flush that failed: at once when nothing is waiting to be flushed, after its
+    /// own flush when the writer makes it, and on the flusher's thread otherwise.
+    ///
+    /// - Parameter othersWaiting: whether other jobs wait for the writer. Only then does the
+    ///   flush go to this flusher's thread: with nothing else to do, the writer flushes itself,
+    ///   which spares the hand-off to another thread and back (at 1,000 `POST`s a second on a
+    ///   fast stretch, a flush always handed over gave a worse `POST` p99 in 6 of 8 rounds).
+    func committed(durable: Bool, othersWaiting: Bool, then complete: @escaping @Sendable ((any Error)?) -> Void) {
+        enum Next {
+            case complete((any Error)?)
+            case wait
+            case wakeThread
+            case flushHere(UInt64)
+        }
+        let next = state.withLock { state -> Next in
             state.commits += 1
             if durable { state.needed = state.commits }
-            if let failure = state.failure { return (true, failure) }
-            if state.needed <= state.flushed { return (true, nil) }
+            if let failure = state.failure { return .complete(failure) }
+            if state.needed <= state.flushed { return .complete(nil) }
             state.waiting.append(Waiter(through: state.needed, complete: complete))
-            return (false, nil)
+            // Only a durable commit makes new work; the others wait for a flush that is due anyway.
+            guard durable else { return .wait }
+            if othersWaiting || state.flushing { return .wakeThread }
+            state.flushing = true
+            return .flushHere(state.needed)
         }
-        if now {
-            complete(error)
-        } else if durable {
-            // Only a durable commit gives the thread new work; the others wait for a flush that is due anyway.
+        switch next {
+        case .complete(let error): complete(error)
+        case .wait: break
+        case .wakeThread:
             wake.lock()
             wake.signal()
             wake.unlock()
+        case .flushHere(let target): flush(through: target)
         }
     }
 
@@ -116,29 +138,39 @@ final class SQLiteLogFlusher: Sendable {
 
     /// The thread: one flush per round, each covering every durable commit made before it began.
     private func run() {
-        var descriptor: Int32 = -1
-        while let target = nextTarget() {
-            let failure = flush(&descriptor)
-            let (ready, error) = state.withLock { state -> ([Waiter], CourierError?) in
-                if let failure {
-                    state.failure = failure
-                    defer { state.waiting = [] }
-                    return (state.waiting, failure)
-                }
-                state.flushed = target
-                let count = state.waiting.prefix { $0.through <= target }.count
-                defer { state.waiting.removeFirst(count) }
-                return (Array(state.waiting.prefix(count)), nil)
-            }
-            for waiter in ready { waiter.complete(error) }
-        }
-        if descriptor >= 0 { close(descriptor) }
-        let continuations = state.withLock { state in
+        while let target = nextTarget() { flush(through: target) }
+        let (descriptor, continuations) = state.withLock { state in
             state.stopped = true
             defer { state.onStop = [] }
-            return state.onStop
+            return (state.descriptor, state.onStop)
         }
+        if descriptor >= 0 { close(descriptor) }
         for continuation in continuations { continuation.resume() }
+    }
+
+    /// One `fdatasync` of the log by whoever set `flushing` (the thread, or the writer), then
+    /// the results of every commit up to `target` are handed back.
+    private func flush(through target: UInt64) {
+        let failure = syncLog()
+        let (ready, error, stopping) = state.withLock { state -> ([Waiter], CourierError?, Bool) in
+            state.flushing = false
+            if let failure {
+                state.failure = failure
+                defer { state.waiting = [] }
+                return (state.waiting, failure, state.stopping)
+            }
+            state.flushed = target
+            let count = state.waiting.prefix { $0.through <= target }.count
+            defer { state.waiting.removeFirst(count) }
+            return (Array(state.waiting.prefix(count)), nil, state.stopping)
+        }
+        if stopping {
+            // The thread may have seen this flush under way and gone back to waiting.
+            wake.lock()
+            wake.signal()
+            wake.unlock()
+        }
+        for waiter in ready { waiter.complete(error) }
     }
 
     /// Waits until a durable commit is not yet on disk, and returns its number; `nil` once the
@@ -150,7 +182,11 @@ final class SQLiteLogFlusher: Sendable {
             // `committed` and `shutdown` change the state before they signal under this lock,
             // so a change made after this look wakes the wait below.
             let next = state.withLock { state -> UInt64?? in
-                if state.failure == nil, state.needed > state.flushed { return .some(state.needed) }
+                if state.flushing { return nil }
+                if state.failure == nil, state.needed > state.flushed {
+                    state.flushing = true
+                    return .some(state.needed)
+                }
                 return state.stopping ? .some(nil) : nil
             }
             if let next { return next }
@@ -160,10 +196,13 @@ final class SQLiteLogFlusher: Sendable {
 
     /// One `fdatasync` of the log, opened the first time: it exists once anything has been
     /// committed, and SQLite deletes it only when the last connection closes, after the writer.
-    private func flush(_ descriptor: inout Int32) -> CourierError? {
+    /// Only whoever set `flushing` calls it, so one flush runs at a time.
+    private func syncLog() -> CourierError? {
+        var descriptor = state.withLock { $0.descriptor }
         if descriptor < 0 {
             descriptor = open(logPath, O_RDONLY | O_CLOEXEC)
             if descriptor < 0 { return failure("cannot open \(logPath): errno \(errno)") }
+            state.withLock { $0.descriptor = descriptor }
         }
         let result = sync(descriptor)
         flushes.add(1, ordering: .relaxed)
