@@ -18,9 +18,10 @@ final class CourierProcess {
         return root.appendingPathComponent(".build/debug/courier").path
     }
 
-    /// `courier serve` on a SQLite file.
-    convenience init(database: String, arguments: [String] = []) throws {
-        try self.init(command: "serve", store: ["--db", database, "--durability", "normal"], arguments: arguments)
+    /// `courier serve` on a SQLite file; `normal` durability unless told, which spares the tests
+    /// a flush per publish.
+    convenience init(database: String, durability: String = "normal", arguments: [String] = []) throws {
+        try self.init(command: "serve", store: ["--db", database, "--durability", durability], arguments: arguments)
     }
 
     /// `courier <command>` with the given store arguments (`--db PATH` or `--postgres URL`).

@@ -27,7 +27,10 @@ import Testing
         return states
     }
 
-    @Test func everyAcceptedEventArrivesAfterSIGKILLAndRestart() async throws {
+    /// With both durabilities: `full`, the default, acknowledges and hands out claims only once
+    /// the log's flush is done (`SQLiteLogFlusher`), which must lose nothing at a kill either.
+    @Test(arguments: ["normal", "full"])
+    func everyAcceptedEventArrivesAfterSIGKILLAndRestart(durability: String) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("courier.db")
@@ -35,7 +38,7 @@ import Testing
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .milliseconds(20)) }
         defer { Task { await receiver.stop() } }
 
-        let first = try CourierProcess(database: database)
+        let first = try CourierProcess(database: database, durability: durability)
         let api = try await first.start()
         let endpoint = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":4}"#)
         #expect(endpoint.status == 201, "\(endpoint.text)")
@@ -47,7 +50,7 @@ import Testing
         let beforeRestart = Set(receiver.requests().compactMap { $0.header("webhook-id") })
         #expect(beforeRestart.count < 300, "the kill should land while deliveries remain")
 
-        let second = try CourierProcess(database: database)
+        let second = try CourierProcess(database: database, durability: durability)
         let restarted = try await second.start()
         let delivered = try await ProcessTestEvents.waitForAll(accepted, at: receiver, timeout: .seconds(60))
         #expect(delivered.isSuperset(of: accepted), "missing \(accepted.subtracting(delivered).count) events")
