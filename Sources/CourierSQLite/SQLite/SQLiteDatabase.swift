@@ -12,11 +12,12 @@ import Synchronization
 /// Only what is acknowledged to someone needs `fsync`: a transaction made only of work that can
 /// be redone (claims, attempt records, released leases: losing one to a power cut means a
 /// delivery goes once more, which at-least-once allows) needs none, and the next durable
-/// commit's covers it too, since the WAL is written in order. With durability `full` the
-/// writer never waits for the disk itself: ``SQLiteLogFlusher`` flushes the log on a thread of
-/// its own, one `fdatasync` for every commit made while the one before was under way, and hands
-/// back each transaction's results once the commits up to it are on disk. The log is copied
-/// back into the file on another thread (``SQLiteCheckpointer``), not inside a commit either.
+/// commit's covers it too, since the WAL is written in order. With durability `full`,
+/// ``SQLiteLogFlusher`` makes those flushes: while other jobs wait for the writer, on a thread
+/// of its own, so that the writer goes on with them and the commits made meanwhile share the
+/// next `fdatasync`; and it hands back each transaction's results once the commits up to it
+/// are on disk. The log is copied back into the file on another thread
+/// (``SQLiteCheckpointer``), not inside a commit either.
 final class SQLiteDatabase: Sendable {
     /// How many jobs one transaction takes at most, so one commit cannot grow without bound.
     static let maximumJobsPerTransaction = 512
