@@ -243,7 +243,12 @@ final class SQLiteDatabase: Sendable {
             for job in jobs { job.complete(.failure(error)) }
             return
         }
-        // The hooks' signals go now: a claim they prompt runs while the flush is under way, and
+        // Looked at before the hooks: their signals prompt claims at once, and counting those
+        // would send nearly every flush to the flusher's thread, a hand-off that a writer with
+        // nothing else to do does better without (`POST` p50 1.11 of the build before, in 4
+        // rounds of 10,000 at 1,000/s, with them counted).
+        let othersWaiting = flusher != nil && state.withLock { !$0.jobs.isEmpty }
+        // The hooks' signals go before the flush: a claim they prompt is queued meanwhile, and
         // its results wait for the flush like everything committed after it.
         let hooks = connection.afterCommit
         connection.afterCommit = []
@@ -255,7 +260,7 @@ final class SQLiteDatabase: Sendable {
             for (job, result) in zip(jobs, results) { job.complete(flushFailure.map { .failure($0) } ?? result) }
         }
         if let flusher {
-            flusher.committed(durable: durable, othersWaiting: state.withLock { !$0.jobs.isEmpty }, then: finish)
+            flusher.committed(durable: durable, othersWaiting: othersWaiting, then: finish)
         } else {
             finish(nil)
         }
