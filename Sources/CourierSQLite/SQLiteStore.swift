@@ -37,6 +37,11 @@ public final class SQLiteStore: Store {
 
     /// Opens (creating and migrating if needed) the store at `path`.
     public static func open(path: String, durability: Durability = .full, now: Date = Date()) async throws -> SQLiteStore {
+        try await open(path: path, durability: durability, now: now, sync: SQLiteLogFlusher.dataSync)
+    }
+
+    /// - Parameter sync: how the log is flushed with durability `full`; tests make it fail.
+    static func open(path: String, durability: Durability, now: Date = Date(), sync: @escaping SQLiteLogFlusher.Sync) async throws -> SQLiteStore {
         let lockPath = path + ".lock"
         let descriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -60,7 +65,7 @@ public final class SQLiteStore: Store {
             try setup.run(
                 "UPDATE deliveries SET lease_until = NULL, due_at = next_attempt_at WHERE state IN (0, 1) AND lease_until IS NOT NULL"
             )
-            database = try SQLiteDatabase(path: path, durability: durability, onRollback: fanOutCache.invalidateAll)
+            database = try SQLiteDatabase(path: path, durability: durability, sync: sync, onRollback: fanOutCache.invalidateAll)
         } catch {
             Glibc.close(descriptor)
             throw error
@@ -70,6 +75,10 @@ public final class SQLiteStore: Store {
 
     /// The writer's statements, timed while switched on (see ``SQLiteStatementTimes``).
     public var writerStatementTimes: SQLiteStatementTimes { database.writerStatementTimes }
+
+    /// A failed flush of the log: every write is refused until the process restarts (see
+    /// ``SQLiteLogFlusher``).
+    public var permanentFailure: CourierError? { database.flusher?.failure }
 
     /// Closes the file and gives up its lock, once: a later call waits for the first to finish
     /// and does nothing more. Closing the lock's descriptor twice would close whatever file or

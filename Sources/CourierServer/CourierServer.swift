@@ -52,7 +52,7 @@ public enum CourierServer {
     ) -> Router<CourierRequestContext> {
         let router = Router(context: CourierRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        addHealth(to: router, metrics: metrics)
+        addHealth(to: router, metrics: metrics, store: store)
         let body = RequestBody(limit: configuration.maxBodySize)
         let api = router.group("v1").add(middleware: AuthMiddleware(store: store, adminTokenHash: adminTokenHash))
         TenantRoutes(store: store, body: body).add(to: api)
@@ -90,9 +90,16 @@ public enum CourierServer {
 
     /// `/healthz`, and `/metrics` in the Prometheus text format when a registry is given.
     /// Neither needs a token: scrapers and orchestrators call them, and they hold no tenant data.
-    static func addHealth(to router: Router<CourierRequestContext>, metrics: PrometheusCollectorRegistry?) {
+    /// `/healthz` answers 503 once the store has failed for good (a failed flush of SQLite's
+    /// log), so that an orchestrator restarts the process rather than leave it refusing writes.
+    static func addHealth(to router: Router<CourierRequestContext>, metrics: PrometheusCollectorRegistry?, store: (any Store)? = nil) {
         router.get("healthz") { _, _ in
-            JSONResponse.make(.object(JSONObject(["status": .string("ok"), "version": .string(Courier.version)])))
+            if let failure = store?.permanentFailure {
+                var body = JSONObject(["status": .string("failing"), "version": .string(Courier.version)])
+                body["error"] = .object(JSONObject(["code": .string(failure.code), "message": .string(failure.message)]))
+                return JSONResponse.make(status: .serviceUnavailable, .object(body))
+            }
+            return JSONResponse.make(.object(JSONObject(["status": .string("ok"), "version": .string(Courier.version)])))
         }
         if let metrics {
             router.get("metrics") { _, _ in

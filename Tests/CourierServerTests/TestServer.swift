@@ -52,6 +52,13 @@ struct TestServer {
         }
     }
 
+    /// Runs `body` against a server on a store the test made (and closes itself).
+    static func with(store: any Store, _ body: (TestServer) async throws -> Void) async throws {
+        try await run(
+            store: store, requestTimeout: .seconds(10), maxBodySize: 1 << 20, allowsPrivateTargets: true, runsOperations: true, body
+        )
+    }
+
     /// Runs `body` with a fresh store of the kind (a SQLite file in a temporary folder, or a
     /// fresh PostgreSQL database) and closes and removes it afterwards.
     static func withStore(_ kind: StoreKind, _ body: (any Store) async throws -> Void) async throws {

@@ -148,9 +148,19 @@ public protocol Store: DeliveryQueue {
     /// What is waiting, store-wide, for the metrics. Reads indexes of active deliveries only,
     /// so its cost follows the backlog, not the history.
     func backlog(now: Date) async throws -> Backlog
+
+    // MARK: Health
+
+    /// A failure the store cannot recover from while the process runs, so that `/healthz` can
+    /// tell an orchestrator to restart it; nil while the store works. Passing trouble (a
+    /// database out of reach for a while) is not one: the next call may succeed.
+    var permanentFailure: CourierError? { get }
 }
 
 extension Store {
+    /// Nothing is beyond a retry by default (PostgreSQL: a server out of reach comes back).
+    public var permanentFailure: CourierError? { nil }
+
     /// A claim by a caller with no answered deliveries awaiting their records.
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
         try await claim(endpointID: endpointID, limit: limit, now: now, leaseUntil: leaseUntil, answered: [])

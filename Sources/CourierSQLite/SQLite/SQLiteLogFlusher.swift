@@ -67,6 +67,8 @@ final class SQLiteLogFlusher: Sendable {
     private let wake = NSCondition()
     /// Flushes made, for tests.
     let flushes = Atomic<Int>(0)
+    /// The failed flush that refuses every later commit, if one failed.
+    var failure: CourierError? { state.withLock { $0.failure } }
 
     /// The system's `fdatasync`: the data and the size, which is all a log needs.
     static let dataSync: Sync = { fdatasync($0) == 0 ? 0 : errno }
