@@ -104,16 +104,17 @@ import Glibc
         func result(_ id: Int) -> Result<Void, any Error>? { returned.withLock { $0[id] } }
     }
 
-    /// A flusher of its own over a log file in a fresh folder, its flushes through `gate`. The
-    /// test plays the writer, and says itself whether other jobs wait.
-    static func withFlusher(_ gate: Gate, _ body: (SQLiteLogFlusher) async throws -> Void) async throws {
+    /// A flusher of its own over a log file in a fresh folder, its flushes through a gate. The
+    /// test plays the writer through `Commits`, and says itself whether other jobs wait.
+    static func withFlusher(_ body: (SQLiteLogFlusher, Gate, Commits) async throws -> Void) async throws {
+        let gate = Gate()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-flush-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("courier.db").path
         #expect(FileManager.default.createFile(atPath: path + "-wal", contents: Data([1, 2, 3])))
         let flusher = SQLiteLogFlusher(databasePath: path, sync: gate.sync)
-        try await body(flusher)
+        try await body(flusher, gate, Commits())
         gate.allow(1_000)
         await flusher.shutdown()
     }
@@ -143,9 +144,7 @@ import Glibc
     }
 
     @Test func withOtherJobsWaitingTheWriterGoesOnAndTheCommitsMadeDuringAFlushShareTheNext() async throws {
-        let gate = Gate()
-        try await Self.withFlusher(gate) { flusher in
-            let commits = Commits()
+        try await Self.withFlusher { flusher, gate, commits in
             commits.commit(0, durable: true, othersWaiting: true, to: flusher)
             try await Self.eventually("the first flush began, on the flusher's thread") { gate.arrived == 1 && commits.hasReturned(0) }
             // While that flush is held, the writer commits twenty durable transactions and one
@@ -177,9 +176,7 @@ import Glibc
     }
 
     @Test func withNothingElseWaitingTheWriterFlushesItself() async throws {
-        let gate = Gate()
-        try await Self.withFlusher(gate) { flusher in
-            let commits = Commits()
+        try await Self.withFlusher { flusher, gate, commits in
             commits.commit(0, durable: true, othersWaiting: false, to: flusher)
             try await Self.eventually("the flush began") { gate.arrived == 1 }
             #expect(!commits.hasReturned(0), "the writer went on before its own flush was done")
@@ -200,9 +197,7 @@ import Glibc
 
     @Test func aFailedFlushFailsItsCommitsAndEveryCommitAfterIt() async throws {
         for othersWaiting in [true, false] {
-            let gate = Gate()
-            try await Self.withFlusher(gate) { flusher in
-                let commits = Commits()
+            try await Self.withFlusher { flusher, gate, commits in
                 commits.commit(0, durable: true, othersWaiting: othersWaiting, to: flusher)
                 try await Self.eventually("the flush began") { gate.arrived == 1 }
                 gate.allow(failing: EIO)
@@ -221,9 +216,7 @@ import Glibc
     }
 
     @Test func shuttingDownFlushesWhatIsWaiting() async throws {
-        let gate = Gate()
-        try await Self.withFlusher(gate) { flusher in
-            let commits = Commits()
+        try await Self.withFlusher { flusher, gate, commits in
             commits.commit(0, durable: true, othersWaiting: true, to: flusher)
             try await Self.eventually("the flush began") { gate.arrived == 1 }
             commits.commit(1, durable: true, othersWaiting: true, to: flusher)
