@@ -95,8 +95,10 @@ public enum CourierServer {
     static func addHealth(to router: Router<CourierRequestContext>, metrics: PrometheusCollectorRegistry?, store: (any Store)? = nil) {
         router.get("healthz") { _, _ in
             if let failure = store?.permanentFailure {
-                var body = JSONObject(["status": .string("failing"), "version": .string(Courier.version)])
-                body["error"] = .object(JSONObject(["code": .string(failure.code), "message": .string(failure.message)]))
+                // The API's error shape, `{"error": {...}}`, with the status beside it.
+                var body = ErrorMiddleware<CourierRequestContext>.body(code: failure.code, message: failure.message, field: nil).objectValue ?? JSONObject()
+                body["status"] = .string("failing")
+                body["version"] = .string(Courier.version)
                 return JSONResponse.make(status: .serviceUnavailable, .object(body))
             }
             return JSONResponse.make(.object(JSONObject(["status": .string("ok"), "version": .string(Courier.version)])))
