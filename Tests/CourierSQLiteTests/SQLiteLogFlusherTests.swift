@@ -53,15 +53,14 @@ import Glibc
 
     /// A durable database in a fresh folder whose flushes go through `gate`, with a table of rows.
     static func withDatabase(_ gate: Gate, _ body: (SQLiteDatabase) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-flush-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let database = try SQLiteDatabase(path: directory.appendingPathComponent("courier.db").path, durability: .full, sync: gate.sync)
-        // Made without a flush: the first durable commit below is then the first to wait.
-        try await database.write(durable: false) { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY)") }
-        try await body(database)
-        gate.allow(1_000)
-        await database.shutdown()
+        try await SQLiteStoreTests.withDatabasePath { path in
+            let database = try SQLiteDatabase(path: path, durability: .full, sync: gate.sync)
+            // Made without a flush: the first durable commit below is then the first to wait.
+            try await database.write(durable: false) { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY)") }
+            try await body(database)
+            gate.allow(1_000)
+            await database.shutdown()
+        }
     }
 
     static func insert(_ id: Int, durable: Bool, into database: SQLiteDatabase) async throws {
@@ -107,16 +106,14 @@ import Glibc
     /// A flusher of its own over a log file in a fresh folder, its flushes through a gate. The
     /// test plays the writer through `Commits`, and says itself whether other jobs wait.
     static func withFlusher(_ body: (SQLiteLogFlusher, Gate, Commits) async throws -> Void) async throws {
-        let gate = Gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-flush-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("courier.db").path
-        #expect(FileManager.default.createFile(atPath: path + "-wal", contents: Data([1, 2, 3])))
-        let flusher = SQLiteLogFlusher(databasePath: path, sync: gate.sync)
-        try await body(flusher, gate, Commits())
-        gate.allow(1_000)
-        await flusher.shutdown()
+        try await SQLiteStoreTests.withDatabasePath { path in
+            #expect(FileManager.default.createFile(atPath: path + "-wal", contents: Data([1, 2, 3])))
+            let gate = Gate()
+            let flusher = SQLiteLogFlusher(databasePath: path, sync: gate.sync)
+            try await body(flusher, gate, Commits())
+            gate.allow(1_000)
+            await flusher.shutdown()
+        }
     }
 
     /// Commits reported to a flusher from a thread of their own (a flush on the writer's thread
@@ -254,19 +251,17 @@ import Glibc
     }
 
     @Test func theDefaultFlushSyncsTheLogBesideTheFile() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-flush-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("courier.db").path
-        let database = try SQLiteDatabase(path: path, durability: .full)
-        try await database.write { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY)") }
-        #expect(database.flusher?.flushes.load(ordering: .relaxed) == 1)
-        for id in 0..<3 { try await Self.insert(id, durable: false, into: database) }
-        #expect(database.flusher?.flushes.load(ordering: .relaxed) == 1, "commits that need no flush got one")
-        #expect(try await Self.committedRows(database) == 3)
-        await database.shutdown()
-        let normal = try SQLiteDatabase(path: path, durability: .normal)
-        #expect(normal.flusher == nil, "durability normal flushes nothing")
-        await normal.shutdown()
+        try await SQLiteStoreTests.withDatabasePath { path in
+            let database = try SQLiteDatabase(path: path, durability: .full)
+            try await database.write { try $0.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY)") }
+            #expect(database.flusher?.flushes.load(ordering: .relaxed) == 1)
+            for id in 0..<3 { try await Self.insert(id, durable: false, into: database) }
+            #expect(database.flusher?.flushes.load(ordering: .relaxed) == 1, "commits that need no flush got one")
+            #expect(try await Self.committedRows(database) == 3)
+            await database.shutdown()
+            let normal = try SQLiteDatabase(path: path, durability: .normal)
+            #expect(normal.flusher == nil, "durability normal flushes nothing")
+            await normal.shutdown()
+        }
     }
 }
