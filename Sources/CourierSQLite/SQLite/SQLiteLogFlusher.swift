@@ -112,10 +112,7 @@ final class SQLiteLogFlusher: Sendable {
         switch next {
         case .complete(let error): complete(error)
         case .wait: break
-        case .wakeThread:
-            wake.lock()
-            wake.signal()
-            wake.unlock()
+        case .wakeThread: wakeThread()
         case .flushHere(let target): flush(through: target)
         }
     }
@@ -132,9 +129,7 @@ final class SQLiteLogFlusher: Sendable {
                 continuation.resume()
                 return
             }
-            wake.lock()
-            wake.signal()
-            wake.unlock()
+            wakeThread()
         }
     }
 
@@ -166,13 +161,16 @@ final class SQLiteLogFlusher: Sendable {
             defer { state.waiting.removeFirst(count) }
             return (Array(state.waiting.prefix(count)), nil, state.stopping)
         }
-        if stopping {
-            // The thread may have seen this flush under way and gone back to waiting.
-            wake.lock()
-            wake.signal()
-            wake.unlock()
-        }
+        // The thread may have seen this flush under way and gone back to waiting.
+        if stopping { wakeThread() }
         for waiter in ready { waiter.complete(error) }
+    }
+
+    /// Signals under the lock that ``nextTarget()`` looks and waits under, so no signal is lost.
+    private func wakeThread() {
+        wake.lock()
+        wake.signal()
+        wake.unlock()
     }
 
     /// Waits until a durable commit is not yet on disk, and returns its number; `nil` once the
