@@ -191,7 +191,7 @@ import Testing
     }
 
     @Test(arguments: StoreKind.all) func badEventRequestsAre4xxAndStoreNothing(_ store: StoreKind) async throws {
-        try await TestServer.with(store, maxBodySize: 64 * 1024) { server in
+        try await TestServer.with(store, .init(maxBodySize: 64 * 1024)) { server in
             let cases: [(body: String, code: String)] = [
                 ("{not json", "invalid_json"),
                 ("", "invalid_json"),

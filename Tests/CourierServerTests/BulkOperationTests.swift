@@ -46,7 +46,7 @@ import Testing
     /// With no runner to advance it, an operation started from the dashboard stays running:
     /// its page follows it (reloading itself) and stops it, and then it is left as it was.
     @Test func theDashboardFollowsARunningBulkActionAndStopsIt() async throws {
-        try await TestServer.with(.sqlite, runsOperations: false) { server in
+        try await TestServer.with(.sqlite, .init(runsOperations: false)) { server in
             let endpointID = try await server.createEndpoint(url: "http://127.0.0.1:9/hook")
             #expect(try await server.api.post("/v1/endpoints/\(endpointID)/pause").status == 200)
             let events = Array(repeating: #"{"type":"case.updated","payload":{}}"#, count: 10).joined(separator: ",")

@@ -151,7 +151,7 @@ import Testing
     @Test(arguments: StoreKind.all) func aReceiverThatTimesOutIsRetriedThenExhausted(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .seconds(3)) }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with(store, requestTimeout: .milliseconds(300)) { server in
+        try await TestServer.with(store, .init(requestTimeout: .milliseconds(300))) { server in
             _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: #""retry":{"delays":[0.1]}"#)
             let eventID = try await server.publish()
             let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
@@ -494,7 +494,7 @@ import Testing
 /// The private-network guard of a server started without `--allow-private-targets`.
 @Suite struct PrivateTargetTests {
     @Test(arguments: StoreKind.all) func privateURLsAreRefusedWhenSaved(_ store: StoreKind) async throws {
-        try await TestServer.with(store, allowsPrivateTargets: false) { server in
+        try await TestServer.with(store, .init(allowsPrivateTargets: false)) { server in
             for url in [
                 "http://127.0.0.1:9/h", "http://localhost/h", "http://[::1]:80/h", "http://10.1.2.3/h", "http://169.254.169.254/latest",
                 "http://192.168.0.10/h", "http://[fc00::1]/h", "http://[::ffff:127.0.0.1]/h", "http://0.0.0.0/h",
@@ -515,7 +515,7 @@ import Testing
         defer { Task { await receiver.stop() } }
         let host = ProcessInfo.processInfo.hostName
         #expect(!host.isEmpty && host != "localhost", "the machine's host name is the name under test: \(host)")
-        try await TestServer.with(store, allowsPrivateTargets: false) { server in
+        try await TestServer.with(store, .init(allowsPrivateTargets: false)) { server in
             _ = try await server.createEndpoint(url: "http://\(host):\(receiver.port)/hook", extra: #""retry":{"delays":[0.1]}"#)
             let eventID = try await server.publish()
             let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
@@ -532,7 +532,7 @@ import Testing
         let receiver = try await RecordingReceiver.start()
         defer { Task { await receiver.stop() } }
         let host = ProcessInfo.processInfo.hostName
-        try await TestServer.with(store, allowsPrivateTargets: false) { server in
+        try await TestServer.with(store, .init(allowsPrivateTargets: false)) { server in
             _ = try await server.createEndpoint(url: "http://\(host):\(receiver.port)/hook", extra: #""batch":{"maxSize":2}"#)
             let events = [try await server.publish(), try await server.publish()]
             for event in events {

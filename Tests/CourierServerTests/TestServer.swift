@@ -31,32 +31,63 @@ struct TestServer {
     let store: any Store
     let baseURL: String
 
-    /// Runs `body` against a fresh server and tears it down afterwards.
+    /// What tests change of a server's settings.
     ///
     /// Requests to receivers may take 10 s: the whole suite runs at once on two cores, and a
     /// shorter limit turned a slow answer into a timeout and an extra attempt that tests of
-    /// exact attempt counts then saw. Tests of timeouts set their own.
+    /// exact attempt counts then saw. Tests of timeouts set their own. Without
+    /// `runsOperations` no bulk operation advances: a test can see one running.
+    struct Settings {
+        var requestTimeout: Duration = .seconds(10)
+        var maxBodySize = 1 << 20
+        var allowsPrivateTargets = true
+        var runsOperations = true
+    }
+
+    /// Runs `body` against a fresh server and tears it down afterwards.
     static func with(
-        _ kind: StoreKind = .sqlite,
-        requestTimeout: Duration = .seconds(10),
-        maxBodySize: Int = 1 << 20,
-        allowsPrivateTargets: Bool = true,
-        runsOperations: Bool = true,
-        _ body: (TestServer) async throws -> Void
+        _ kind: StoreKind = .sqlite, _ settings: Settings = Settings(), _ body: (TestServer) async throws -> Void
     ) async throws {
-        try await withStore(kind) { store in
-            try await run(
-                store: store, requestTimeout: requestTimeout, maxBodySize: maxBodySize, allowsPrivateTargets: allowsPrivateTargets,
-                runsOperations: runsOperations, body
-            )
-        }
+        try await withStore(kind) { store in try await with(store: store, settings, body) }
     }
 
     /// Runs `body` against a server on a store the test made (and closes itself).
-    static func with(store: any Store, _ body: (TestServer) async throws -> Void) async throws {
-        try await run(
-            store: store, requestTimeout: .seconds(10), maxBodySize: 1 << 20, allowsPrivateTargets: true, runsOperations: true, body
+    static func with(store: any Store, _ settings: Settings = Settings(), _ body: (TestServer) async throws -> Void) async throws {
+        var logger = Logger(label: "courier.test")
+        logger.logLevel = .warning
+        let timeout = settings.requestTimeout
+        let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let engine = DeliveryEngine(
+            store: store,
+            configuration: .init(
+                sender: .init(connectTimeout: .seconds(2), requestTimeout: .milliseconds(ms)), shutdownGrace: 2,
+                // As `courier serve` sets it per store: PostgreSQL's notifications are not
+                // queued for a listener that is away, so its engine looks for due work more often.
+                resyncInterval: store is PostgresStore ? 5 : 30,
+                allowsPrivateTargets: settings.allowsPrivateTargets
+            ),
+            logger: logger
         )
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = CourierServer.makeApplication(
+            store: store,
+            configuration: .init(
+                host: "127.0.0.1", port: 0, maxBodySize: settings.maxBodySize, allowsPrivateTargets: settings.allowsPrivateTargets
+            ),
+            adminTokenHash: TokenSecret.hash(adminToken),
+            logger: logger,
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            }
+        )
+        let runner: [any Service] = settings.runsOperations ? [BulkOperationRunner(store: store, logger: logger)] : []
+        try await running(runner + [engine, app], logger: logger, onEnd: { portContinuation.finish() }) {
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let baseURL = "http://127.0.0.1:\(port)"
+            try await body(TestServer(api: APIClient(baseURL: baseURL, token: adminToken), store: store, baseURL: baseURL))
+        }
     }
 
     /// Runs `body` with a fresh store of the kind (a SQLite file in a temporary folder, or a
@@ -84,45 +115,6 @@ struct TestServer {
             }
         }
         try await withClosing(store, close: { _ in await close() }, body)
-    }
-
-    /// Without `runsOperations` no bulk operation advances: a test can see one running.
-    private static func run(
-        store: any Store, requestTimeout: Duration, maxBodySize: Int, allowsPrivateTargets: Bool, runsOperations: Bool,
-        _ body: (TestServer) async throws -> Void
-    ) async throws {
-        var logger = Logger(label: "courier.test")
-        logger.logLevel = .warning
-        let ms = requestTimeout.components.seconds * 1000 + requestTimeout.components.attoseconds / 1_000_000_000_000_000
-        let engine = DeliveryEngine(
-            store: store,
-            configuration: .init(
-                sender: .init(connectTimeout: .seconds(2), requestTimeout: .milliseconds(ms)), shutdownGrace: 2,
-                // As `courier serve` sets it per store: PostgreSQL's notifications are not
-                // queued for a listener that is away, so its engine looks for due work more often.
-                resyncInterval: store is PostgresStore ? 5 : 30,
-                allowsPrivateTargets: allowsPrivateTargets
-            ),
-            logger: logger
-        )
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = CourierServer.makeApplication(
-            store: store,
-            configuration: .init(host: "127.0.0.1", port: 0, maxBodySize: maxBodySize, allowsPrivateTargets: allowsPrivateTargets),
-            adminTokenHash: TokenSecret.hash(adminToken),
-            logger: logger,
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            }
-        )
-        let runner: [any Service] = runsOperations ? [BulkOperationRunner(store: store, logger: logger)] : []
-        try await running(runner + [engine, app], logger: logger, onEnd: { portContinuation.finish() }) {
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            let baseURL = "http://127.0.0.1:\(port)"
-            try await body(TestServer(api: APIClient(baseURL: baseURL, token: adminToken), store: store, baseURL: baseURL))
-        }
     }
 
     /// Runs `body` while `services` run, then shuts them down gracefully and waits for them.
