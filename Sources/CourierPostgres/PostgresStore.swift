@@ -23,10 +23,6 @@ public final class PostgresStore: Store {
     static let channel = "courier"
 
     let client: PostgresClient
-    /// Connections that start with `synchronous_commit = off`, for the transactions that may be
-    /// redone (see ``transaction(durable:deadline:_:)``): on `client` each of those began with a
-    /// `SET LOCAL`, one more round trip in every claim and every attempt record.
-    private let redoableClient: PostgresClient
     private let hub = SignalHub()
     private let logger: Logger
     private let runTask: Task<Void, Never>
@@ -37,42 +33,30 @@ public final class PostgresStore: Store {
     /// Transactions' waits for a connection and their commits' times.
     private let metrics = StoreMetrics()
 
-    private init(client: PostgresClient, redoableClient: PostgresClient, operationTimeout: Duration, logger: Logger) {
+    private init(client: PostgresClient, operationTimeout: Duration, logger: Logger) {
         self.client = client
-        self.redoableClient = redoableClient
         self.operationTimeout = operationTimeout
         self.logger = logger
         let (running, started) = AsyncStream<Void>.makeStream()
         self.running = running
         runTask = Task {
             started.finish()
-            await withDiscardingTaskGroup { group in
-                group.addTask { await client.run() }
-                group.addTask { await redoableClient.run() }
-            }
+            await client.run()
         }
     }
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), applies the schema
     /// unless `migrate` is false, and starts listening for other nodes' signals.
     /// - Parameter operationTimeout: how long one store operation may take (see ``defaultOperationTimeout``).
-    /// - Parameter maximumConnections: the pool's size, the listening connection included. The
-    ///   claims, attempt records and released leases have a quarter of that again (at least
-    ///   two) on connections of their own, whose commits do not wait for the WAL's flush.
+    /// - Parameter maximumConnections: the pool's size (the listening connection comes on top).
     public static func connect(
         url: String, migrate: Bool = true, operationTimeout: Duration = defaultOperationTimeout, maximumConnections: Int = 20,
         logger: Logger = Logger(label: "courier.postgres")
     ) async throws -> PostgresStore {
         var configuration = try configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
-        var redoable = configuration
-        redoable.options.maximumConnections = max(2, maximumConnections / 4)
-        redoable.options.additionalStartupParameters.append(("synchronous_commit", "off"))
-        let store = PostgresStore(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-            redoableClient: PostgresClient(configuration: redoable, backgroundLogger: logger),
-            operationTimeout: operationTimeout, logger: logger
-        )
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let store = PostgresStore(client: client, operationTimeout: operationTimeout, logger: logger)
         for await _ in store.running {}
         do {
             if migrate { try await store.migrate() }
@@ -164,7 +148,7 @@ public final class PostgresStore: Store {
 
     /// Runs `body` in a transaction, mapping errors as ``wrap(_:)`` does.
     /// - Parameter durable: when false, the commit does not wait for the server's WAL flush
-    ///   (`synchronous_commit = off`, set when those connections start). Only work that can be redone after a server crash may
+    ///   (`synchronous_commit = off`). Only work that can be redone after a server crash may
     ///   pass it: claims, attempt records and released leases, whose loss means a delivery goes
     ///   once more, which at-least-once allows.
     /// - Parameter deadline: whether to give up after ``operationTimeout``.
@@ -177,8 +161,7 @@ public final class PostgresStore: Store {
     func transaction<T: Sendable>(
         durable: Bool = true, deadline: Bool = true, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let client = durable ? client : redoableClient
-        let run: @Sendable () async throws -> T = { [metrics] in
+        let run: @Sendable () async throws -> T = { [client, metrics] in
             var tries = 0
             while true {
                 do {
@@ -186,6 +169,7 @@ public final class PostgresStore: Store {
                     var committing: ContinuousClock.Instant?
                     let value = try await client.withTransaction(logger: Self.queryLogger) { connection in
                         metrics.waited(.now - asked)
+                        if !durable { try await connection.run("SET LOCAL synchronous_commit = off") }
                         let value = try await body(connection)
                         committing = .now
                         return value
