@@ -68,6 +68,20 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Claims, attempt records and released leases may be redone, so their commits do not wait
+    /// for the WAL's flush; every other transaction's does.
+    @Test func onlyRedoableTransactionsCommitWithoutWaitingForTheFlush() async throws {
+        try await Self.withStore { store, _ in
+            let show = "SHOW synchronous_commit"
+            let durable = try await store.transaction { try await $0.first(show) { try $0.text(0) } }
+            let redoable = try await store.transaction(durable: false) { try await $0.first(show) { try $0.text(0) } }
+            let read = try await store.wrap { try await $0.first(show) { try $0.text(0) } }
+            #expect(durable == "on")
+            #expect(redoable == "off")
+            #expect(read == "on")
+        }
+    }
+
     @Test func migrationsAreSafeFromSeveralNodesAtOnce() async throws {
         let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
