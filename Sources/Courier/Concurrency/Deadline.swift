@@ -7,15 +7,14 @@ public enum Deadline {
     /// The caller (a request, the engine) must not wait with it, so the late body is cancelled
     /// and left to finish on its own, where structured concurrency would wait for it.
     ///
-    /// A body that finishes in time cancels the timer: every store operation on PostgreSQL runs
-    /// under one, and timers left to run out would pile up by the thousand, each holding its
-    /// task for the whole timeout.
+    /// A body that finishes in time takes its limit off ``DeadlineWatch``: every store
+    /// operation on PostgreSQL runs under one, and limits left to run out would pile up by the
+    /// thousand. The limit may fire up to ``DeadlineWatch/resolution`` late.
     public static func run<T: Sendable>(
         _ timeout: Duration, timeoutError: @escaping @Sendable () -> any Error, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let once = Mutex(false)
-            let timer = Mutex<Task<Void, Never>?>(nil)
             let resume: @Sendable (Result<T, any Error>) -> Bool = { result in
                 let first = once.withLock { done in
                     defer { done = true }
@@ -24,19 +23,20 @@ public enum Deadline {
                 if first { continuation.resume(with: result) }
                 return first
             }
-            let work = Task {
+            let work = Mutex<Task<Void, Never>?>(nil)
+            let limit = DeadlineWatch.shared.add(at: .now + timeout) {
+                if resume(.failure(timeoutError())) { work.withLock { $0 }?.cancel() }
+            }
+            let task = Task {
                 let result: Result<T, any Error>
                 do { result = .success(try await body()) } catch { result = .failure(error) }
-                if resume(result) { timer.withLock { $0 }?.cancel() }
+                DeadlineWatch.shared.remove(limit)
+                _ = resume(result)
             }
-            let sleeper = Task {
-                try? await Task.sleep(for: timeout)
-                guard !Task.isCancelled else { return }
-                if resume(.failure(timeoutError())) { work.cancel() }
-            }
-            timer.withLock { $0 = sleeper }
-            // The body may have finished before the timer was there to cancel.
-            if once.withLock({ $0 }) { sleeper.cancel() }
+            work.withLock { $0 = task }
+            // The limit may have run out before the task was there to cancel (cancelling a
+            // task that has finished does nothing).
+            if once.withLock({ $0 }) { task.cancel() }
         }
     }
 }
