@@ -38,6 +38,27 @@ import Testing
         #expect(cancelled.withLock { $0 }, "the late body was cancelled")
     }
 
+    /// Many calls at once share one watch: each late body, and only those, runs out of time.
+    @Test func callsAtOnceEachKeepTheirOwnLimit() async throws {
+        let outcomes = await withTaskGroup(of: (Int, Bool).self, returning: [Int: Bool].self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    let late = index % 3 == 0
+                    let value = try? await Deadline.run(late ? .milliseconds(100) : .seconds(20), timeoutError: { TimedOut() }) {
+                        try await Task.sleep(for: late ? .seconds(30) : .milliseconds(Int64(index * 5)))
+                        return index
+                    }
+                    return (index, value == index)
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 40)
+        for (index, answered) in outcomes {
+            #expect(answered == (index % 3 != 0), "call \(index)")
+        }
+    }
+
     @Test func aBodysErrorIsTheCallers() async throws {
         struct Failed: Error {}
         await #expect(throws: Failed.self) {
