@@ -39,8 +39,9 @@ import Testing
                 return 1
             }
         }
+        // Up to 10 s: in the full run on two cores a task has waited over 2 s to be scheduled.
         var waited = 0
-        while !cancelled.withLock({ $0 }), waited < 200 {
+        while !cancelled.withLock({ $0 }), waited < 1000 {
             try await Task.sleep(for: .milliseconds(10))
             waited += 1
         }
