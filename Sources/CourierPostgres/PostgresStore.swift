@@ -1074,6 +1074,18 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// The leases held at an endpoint (`$1`) at `$2`, but for those in `$3` (the caller's
+    /// answered ones), read by the index of leased rows. Written `state IN (0, 1)`, the state
+    /// also matched the condition of the index of due work, which the planner took while the
+    /// table had no statistics (a fresh database, until autovacuum's first analyze), and
+    /// counted through the endpoint's whole backlog: 15–24 ms a claim at 60,000 pending,
+    /// 0.3–4 ms by this index. `state + 0` means the same and matches no index's condition.
+    static let leaseCount = """
+        SELECT COUNT(*) FROM deliveries
+        WHERE endpoint_id = $1 AND lease_until > $2 AND state + 0 IN (0, 1)
+            AND NOT (lease_token || ' ' || id = ANY($3::text[]))
+        """
+
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
         try await transaction(durable: false) { connection in
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
@@ -1093,12 +1105,7 @@ public final class PostgresStore: Store {
             }
             // Every node's leases count, except the caller's answered ones.
             let leased = try await connection.first(
-                """
-                SELECT COUNT(*) FROM deliveries
-                WHERE endpoint_id = $1 AND lease_until > $2 AND state IN (0, 1)
-                    AND NOT (lease_token || ' ' || id = ANY($3::text[]))
-                """,
-                [.text(endpointID), .integer(nowMillis), .texts(uncounted.map(StoredForm.leaseKey))]
+                Self.leaseCount, [.text(endpointID), .integer(nowMillis), .texts(uncounted.map(StoredForm.leaseKey))]
             ) { try $0.int(0) } ?? 0
             let allowed = min(limit, capacity - Int(leased))
             guard allowed > 0 else {

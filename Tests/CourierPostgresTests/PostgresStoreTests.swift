@@ -211,6 +211,30 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A claim counts the endpoint's leases by the index of leased rows, not by walking its
+    /// backlog through the index of due work, which the planner took for the count as first
+    /// written while the table had no statistics yet (as in any fresh database until
+    /// autovacuum's first analyze), and stale ones could do the same.
+    @Test func aClaimCountsLeasesByTheIndexOfLeasesNotTheBacklog() async throws {
+        try await Self.withStore { store, _ in
+            try await store.insertEndpoint(try StoreConformance.endpoint("ep_a"))
+            let events = try (0..<1_000).map { _ in try NewEvent(type: "a", payload: .null) }
+            for _ in 0..<3 { _ = try await store.publish(events, tenantID: Tenant.defaultID, now: Date()) }
+            let now = Date().addingTimeInterval(1)
+            let claim = try await store.claim(endpointID: "ep_a", limit: 7, now: now, leaseUntil: now.addingTimeInterval(60))
+            #expect(claim.deliveries.count == 7)
+            let values: [PGValue] = [.text("ep_a"), .integer(Timestamp.millis(now)), .texts([])]
+            let (plan, count) = try await store.transaction { connection in
+                (
+                    try await connection.rows("EXPLAIN " + PostgresStore.leaseCount, values) { try $0.text(0) }.joined(separator: "\n"),
+                    try await connection.first(PostgresStore.leaseCount, values) { try $0.int(0) }
+                )
+            }
+            #expect(count == 7)
+            #expect(plan.contains("deliveries_leased") && !plan.contains("deliveries_due"), "\(plan)")
+        }
+    }
+
     @Test func concurrentClaimsFromManyNodesNeverShareADelivery() async throws {
         try await Self.withNodes { stores in
             let first = stores[0]
