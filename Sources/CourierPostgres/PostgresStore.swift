@@ -1164,7 +1164,15 @@ public final class PostgresStore: Store {
                     claimed.append(batch)
                 }
             }
-            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
+            // A plain endpoint's claim that took all it was allowed may have left more due, so
+            // it answers "due now" without looking. The look reads the index of due work from
+            // its head, where every delivery claimed or finished since the last vacuum leaves a
+            // dead entry: it was the claim's costliest statement in a drain (2.2 ms), and the
+            // drain went 1.35 times as fast without it. When nothing more was due, the engine's
+            // next claim finds nothing and the real time.
+            let tookAll = endpoint.batch == nil && !endpoint.ordered && rows.count == allowed
+            let nextDueAt = tookAll ? now : try await Self.nextDue(connection, endpoint: endpoint, now: now)
+            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: nextDueAt)
         }
     }
 

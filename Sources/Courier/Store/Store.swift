@@ -385,7 +385,9 @@ public struct Claim: Sendable {
     /// The endpoint as it is now; nil when it is gone or no longer active (nothing was claimed).
     public var endpoint: Endpoint?
     public var deliveries: [ClaimedDelivery]
-    /// When the endpoint's next unclaimed delivery is due, if it has one.
+    /// When the endpoint's next unclaimed delivery is due, if it has one. Never later than that,
+    /// but it may be earlier: a claim that took all it was allowed may say "now" without
+    /// looking (PostgreSQL's does), at the cost of one claim that finds nothing.
     public var nextDueAt: Date?
 
     public init(endpoint: Endpoint?, deliveries: [ClaimedDelivery], nextDueAt: Date?) {
