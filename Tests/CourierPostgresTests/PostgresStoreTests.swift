@@ -235,6 +235,25 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A claim that took all it asked for says "due now" without reading the index of due work
+    /// (see ``PostgresStore/claim(endpointID:limit:now:leaseUntil:answered:)``); one that took
+    /// less still looks, so an engine's empty claim never asks it to come straight back.
+    @Test func onlyAClaimThatTookAllItWasAllowedAnswersDueNow() async throws {
+        try await Self.withStore { store, _ in
+            try await store.insertEndpoint(try StoreConformance.endpoint("ep_a"))
+            let events = try (0..<6).map { _ in try NewEvent(type: "a", payload: .null) }
+            _ = try await store.publish(events, tenantID: Tenant.defaultID, now: Date())
+            let now = Timestamp.date(millis: Timestamp.millis(Date().addingTimeInterval(1)))
+            let leaseUntil = now.addingTimeInterval(60)
+            let all = try await store.claim(endpointID: "ep_a", limit: 4, now: now, leaseUntil: leaseUntil)
+            #expect(all.deliveries.count == 4 && all.nextDueAt == now)
+            let rest = try await store.claim(endpointID: "ep_a", limit: 4, now: now, leaseUntil: leaseUntil)
+            #expect(rest.deliveries.count == 2 && rest.nextDueAt == leaseUntil, "the leases' end: \(String(describing: rest.nextDueAt))")
+            let none = try await store.claim(endpointID: "ep_a", limit: 4, now: now, leaseUntil: leaseUntil)
+            #expect(none.deliveries.isEmpty && none.nextDueAt == leaseUntil)
+        }
+    }
+
     @Test func concurrentClaimsFromManyNodesNeverShareADelivery() async throws {
         try await Self.withNodes { stores in
             let first = stores[0]
