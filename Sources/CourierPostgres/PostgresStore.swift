@@ -1167,9 +1167,9 @@ public final class PostgresStore: Store {
             // A plain endpoint's claim that took all it was allowed may have left more due, so
             // it answers "due now" without looking. The look reads the index of due work from
             // its head, where every delivery claimed or finished since the last vacuum leaves a
-            // dead entry: it was the claim's costliest statement in a drain (2.2 ms), and the
-            // drain went 1.35 times as fast without it. When nothing more was due, the engine's
-            // next claim finds nothing and the real time.
+            // dead entry: in a fresh database's drain of 20,000 it was the claim's costliest
+            // statement (2.2 ms), and the drain went 1.35 times as fast without it. When nothing
+            // more was due, the engine's next claim finds nothing and the real time.
             let tookAll = endpoint.batch == nil && !endpoint.ordered && rows.count == allowed
             let nextDueAt = tookAll ? now : try await Self.nextDue(connection, endpoint: endpoint, now: now)
             return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: nextDueAt)

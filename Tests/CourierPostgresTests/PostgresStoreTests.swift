@@ -214,7 +214,7 @@ struct PostgresStoreTests {
     /// A claim counts the endpoint's leases by the index of leased rows, not by walking its
     /// backlog through the index of due work, which the planner took for the count as first
     /// written while the table had no statistics yet (as in any fresh database until
-    /// autovacuum's first analyze), and stale ones could do the same.
+    /// autovacuum's first analyze).
     @Test func aClaimCountsLeasesByTheIndexOfLeasesNotTheBacklog() async throws {
         try await Self.withStore { store, _ in
             try await store.insertEndpoint(try StoreConformance.endpoint("ep_a"))
