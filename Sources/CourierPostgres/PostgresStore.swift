@@ -787,7 +787,10 @@ public final class PostgresStore: Store {
             ) else {
                 throw CourierError.notFound("delivery")
             }
-            if let signal = try await Self.apply(action, to: delivery, connection: connection, now: now) {
+            let deleted = try await Self.deletedEndpoints(among: [delivery.endpointID], connection: connection)
+            if let signal = try await Self.apply(
+                action, to: delivery, endpointDeleted: !deleted.isEmpty, connection: connection, now: now
+            ) {
                 try await Self.notify(connection, signal)
             }
             return try await connection.first(
@@ -796,12 +799,28 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// Which of `endpointIDs` name deleted endpoints, whose deliveries nothing may make due again.
+    ///
+    /// The live ones are locked, as publishing locks its endpoints: a deletion under way (which
+    /// locks its endpoint first) is waited for and then seen, or waits for the caller. The
+    /// caller already holds its deliveries, so the two can deadlock; `transaction` runs the one
+    /// PostgreSQL aborts again. (Locking the deleted rows instead would not wait: a row not
+    /// deleted in the caller's snapshot does not match.)
+    private static func deletedEndpoints(among endpointIDs: Set<String>, connection: PostgresConnection) async throws -> Set<String> {
+        let live = try await connection.rows(
+            "SELECT id FROM endpoints WHERE id = ANY($1::text[]) AND deleted_at IS NULL ORDER BY id FOR KEY SHARE",
+            [.texts(endpointIDs.sorted())]
+        ) { try $0.text(0) }
+        return endpointIDs.subtracting(live)
+    }
+
     private static func apply(
-        _ action: DeliveryStateMachine.Action, to delivery: Delivery, connection: PostgresConnection, now: Date
+        _ action: DeliveryStateMachine.Action, to delivery: Delivery, endpointDeleted: Bool, connection: PostgresConnection, now: Date
     ) async throws -> StoreSignal? {
         try delivery.checkActionable()
         let effect = try DeliveryStateMachine.apply(
-            action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now
+            action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now,
+            endpointDeleted: endpointDeleted
         )
         let next = effect.nextAttemptAt.map(Timestamp.millis)
         try await connection.run(
@@ -867,6 +886,7 @@ public final class PostgresStore: Store {
         )
         var changed = 0
         var signals: [String: Date] = [:]
+        let deleted = try await deletedEndpoints(among: Set(rows.map(\.endpointID)), connection: connection)
         if rows.allSatisfy({ $0.eventID != nil && $0.messageID == nil }) {
             // Events' deliveries only (no batch whose members follow it, no message's
             // transmissions): every change is to its own row, so they go in one statement.
@@ -875,7 +895,8 @@ public final class PostgresStore: Store {
                 do {
                     try delivery.checkActionable()
                     let effect = try DeliveryStateMachine.apply(
-                        action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now
+                        action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now,
+                        endpointDeleted: deleted.contains(delivery.endpointID)
                     )
                     effects.append((delivery.id, effect))
                     if let at = effect.nextAttemptAt { signals[delivery.endpointID] = min(at, signals[delivery.endpointID] ?? at) }
@@ -889,7 +910,9 @@ public final class PostgresStore: Store {
             for delivery in rows {
                 let signal: StoreSignal?
                 do {
-                    signal = try await apply(action, to: delivery, connection: connection, now: now)
+                    signal = try await apply(
+                        action, to: delivery, endpointDeleted: deleted.contains(delivery.endpointID), connection: connection, now: now
+                    )
                 } catch is CourierError {
                     continue  // not applicable in this state
                 }
@@ -981,6 +1004,26 @@ public final class PostgresStore: Store {
         ) { try StoredForm.session(from: try $0.text(0)) } ?? Session(uid: uid)
     }
 
+    /// The session's runs that may be at their receivers: those leased, and those another
+    /// transaction holds, a claim leasing them or a record finishing them.
+    ///
+    /// The rest are locked, so that no claim takes one before this transaction ends: the
+    /// change may cancel it. `SKIP LOCKED` rather than waiting, because a record holds its
+    /// delivery while it waits for the session this transaction holds.
+    private static func runsUnderWay(_ connection: PostgresConnection, tenantID: String, uid: String) async throws -> [String] {
+        let active = try await connection.rows(
+            "SELECT id, instance FROM deliveries WHERE tenant_id = $1 AND session_uid = $2 AND state IN (0, 1)",
+            [.text(tenantID), .text(uid)]
+        ) { (id: try $0.text(0), instance: try $0.text(1)) }
+        guard !active.isEmpty else { return [] }
+        let held = try await connection.rows(
+            "SELECT id, lease_until FROM deliveries WHERE id = ANY($1::text[]) AND state IN (0, 1) FOR UPDATE SKIP LOCKED",
+            [.texts(active.map(\.id))]
+        ) { (id: try $0.text(0), leased: try $0.optionalInt(1) != nil) }
+        let free = Set(held.filter { !$0.leased }.map(\.id))
+        return active.filter { !free.contains($0.id) }.map(\.instance)
+    }
+
     /// Loads and locks a session, applies `change`, carries out its effects and saves it, in
     /// the caller's transaction (whose commit sends the notifications).
     @discardableResult
@@ -989,6 +1032,7 @@ public final class PostgresStore: Store {
         _ change: (inout Session) throws -> [Session.Effect]
     ) async throws -> Session {
         var session = try await lockSession(connection, tenantID: tenantID, uid: uid, now: now)
+        session.runsUnderWay(try await runsUnderWay(connection, tenantID: tenantID, uid: uid), now: now)
         let effects = try change(&session)
         // Every endpoint a run can go to is named by a configured task: those are read first,
         // so that carrying out (which may cascade) needs no further query. Key-share, as a

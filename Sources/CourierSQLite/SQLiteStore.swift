@@ -560,7 +560,8 @@ public final class SQLiteStore: Store {
             ) else {
                 throw CourierError.notFound("delivery")
             }
-            let signal = try Self.apply(action, to: delivery, db: db, now: now)
+            let deleted = try Self.deletedEndpoints(among: [delivery.endpointID], db: db)
+            let signal = try Self.apply(action, to: delivery, endpointDeleted: !deleted.isEmpty, db: db, now: now)
             if let signal { db.afterCommit.append { hub.emit([signal]) } }
             return try db.queryFirst(
                 "SELECT \(StoredForm.deliveryColumns) FROM deliveries WHERE id = ?", [.text(deliveryID)], StoredForm.delivery
@@ -568,13 +569,23 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Which of `endpointIDs` name deleted endpoints, whose deliveries nothing may make due again.
+    private static func deletedEndpoints(among endpointIDs: Set<String>, db: SQLiteConnection) throws -> Set<String> {
+        let ids = Array(endpointIDs)
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        return Set(try db.query(
+            "SELECT id FROM endpoints WHERE id IN (\(marks)) AND deleted_at IS NOT NULL", ids.map { .text($0) }
+        ) { $0.text(0) })
+    }
+
     /// Writes the effect of an action on one delivery; returns the signal to send when it becomes due.
     private static func apply(
-        _ action: DeliveryStateMachine.Action, to delivery: Delivery, db: SQLiteConnection, now: Date
+        _ action: DeliveryStateMachine.Action, to delivery: Delivery, endpointDeleted: Bool, db: SQLiteConnection, now: Date
     ) throws -> StoreSignal? {
         try delivery.checkActionable()
         let effect = try DeliveryStateMachine.apply(
-            action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now
+            action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now,
+            endpointDeleted: endpointDeleted
         )
         let next = effect.nextAttemptAt.map(Timestamp.millis)
         try db.run(
@@ -636,10 +647,11 @@ public final class SQLiteStore: Store {
         )
         var changed = 0
         var signals: [String: Date] = [:]
+        let deleted = try deletedEndpoints(among: Set(rows.map(\.endpointID)), db: db)
         for delivery in rows {
             let signal: StoreSignal?
             do {
-                signal = try apply(action, to: delivery, db: db, now: now)
+                signal = try apply(action, to: delivery, endpointDeleted: deleted.contains(delivery.endpointID), db: db, now: now)
             } catch is CourierError {
                 continue  // not applicable in this state
             }
@@ -697,6 +709,16 @@ public final class SQLiteStore: Store {
         var session = try db.queryFirst(
             "SELECT state FROM sessions WHERE tenant_id = ? AND uid = ?", [.text(tenantID), .text(uid)]
         ) { try StoredForm.session(from: $0.text(0)) } ?? Session(uid: uid)
+        session.runsUnderWay(
+            try db.query(
+                """
+                SELECT instance FROM deliveries
+                WHERE tenant_id = ? AND session_uid = ? AND state IN (0, 1) AND lease_until IS NOT NULL
+                """,
+                [.text(tenantID), .text(uid)]
+            ) { $0.text(0) },
+            now: now
+        )
         let effects = try change(&session)
         let work = try session.carryOut(effects, now: now) { target in
             try db.queryFirst(

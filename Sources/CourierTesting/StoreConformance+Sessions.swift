@@ -172,6 +172,27 @@ extension StoreConformance {
         try expect(claim.deliveries.isEmpty, "nothing is sent once resumed")
     }
 
+    /// A run is sent from the moment its delivery is leased, before any record says so:
+    /// `unless` then leaves it alone, and its answer finishes it and cascades.
+    static func unlessLeavesARunUnderWayAlone(_ store: any Store) async throws {
+        let crm = try endpoint("ep_crm", types: [], name: "crm")
+        try await store.insertEndpoint(crm)
+        try await change(store) { session in
+            session.configure([
+                TaskConfig(name: "remind", after: ["start"], run: "crm", unless: ["stop"]),
+                TaskConfig(name: "follow", after: ["remind"], run: "crm"),
+            ], now: t0) + session.fire("start", now: t0)
+        }
+        let sent = try await claimOne(store, "ep_crm", at: t0)
+        var session = try await change(store) { session in session.fire("stop", now: t0) }
+        try expect(session.instance("remind#1")?.status == .running, "a leased run is running: \(session.instance("remind#1")?.status as Any)")
+        try expect(try await taskDeliveries(store).map(\.state) == [.pending], "and its delivery is not cancelled")
+        _ = try await record(store, sent, endpoint: crm, status: 200, at: t0, result: JSONObject(["done": true]))
+        session = try unwrap(try await store.session(tenantID: Tenant.defaultID, uid: applicant), "the session")
+        try expect(session.instance("remind#1")?.status == .finished, "its answer finishes it")
+        try expect(session.instance("follow#1")?.status == .scheduled, "and cascades")
+    }
+
     static func taskDeliveriesGuarded(_ store: any Store) async throws {
         try await store.insertEndpoint(try endpoint("ep_crm", types: [], name: "crm"))
         try await change(store) { session in

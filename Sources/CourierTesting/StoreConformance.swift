@@ -36,7 +36,7 @@ public enum StoreConformance {
         Check(name: "delivery filters and cursors", run: filters),
         Check(name: "actions on one delivery and in bulk", run: actions),
         Check(name: "bulk operations advance a chunk per transaction, each delivery once, per tenant", run: bulkOperations),
-        Check(name: "deleting an endpoint cancels its active deliveries", run: deletion),
+        Check(name: "deleting an endpoint cancels its active deliveries, which nothing makes due again", run: deletion),
         Check(name: "due endpoints are reported with their earliest due time", run: dueEndpoints),
         Check(name: "a test event goes to its one endpoint only, whatever it subscribes to", run: testEvents),
         Check(name: "the backlog counts active deliveries by tenant, state and endpoint, and endpoints by condition", run: backlogCounts),
@@ -61,6 +61,7 @@ public enum StoreConformance {
         Check(name: "a task's delivery finishes its instance with the result and cascades, in the record's transaction", run: taskRunsCascade),
         Check(name: "a task's delivery failing for good fails its instance; a replay makes a new delivery", run: taskRunsFail),
         Check(name: "unless cancels a run not yet sent; a run to no endpoint fails at once", run: taskRunsCancelAndMissingTargets),
+        Check(name: "unless leaves a run under way alone; its answer finishes it", run: unlessLeavesARunUnderWayAlone),
         Check(name: "task deliveries are acted on through their instance; deleting their endpoint fails them", run: taskDeliveriesGuarded),
         Check(name: "a batching endpoint sends task runs one by one, never in a batch", run: taskRunsAtBatchingEndpoint),
         Check(name: "a message is stored whole, its transmissions in batches per backend", run: messagesStoredInBatches),
@@ -822,6 +823,20 @@ public enum StoreConformance {
             let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: id), "the record stays")
             try expect(delivery.state == .cancelled, "cancelled: \(delivery.state)")
         }
+        // Nothing claims a deleted endpoint's work: a resend or requeue would leave the delivery
+        // pending for good, so both are refused, alone and in bulk.
+        for action in [DeliveryStateMachine.Action.resend, .requeue] {
+            try await expectError(.conflict, "\(action) of a deleted endpoint's delivery") {
+                _ = try await store.apply(action, tenantID: Tenant.defaultID, deliveryID: ids[0], now: t0)
+            }
+            let bulk = try await store.apply(action, tenantID: Tenant.defaultID, filter: DeliveryFilter(), now: t0)
+            try expect(bulk == BulkResult(matched: 2, changed: 0), "bulk \(action) changes nothing: \(bulk)")
+        }
+        for id in ids {
+            let delivery = try unwrap(try await store.delivery(tenantID: Tenant.defaultID, id: id), "the record stays")
+            try expect(delivery.state == .cancelled, "still cancelled: \(delivery.state)")
+        }
+        try expect(try await store.dueEndpoints().isEmpty, "nothing due")
         try await store.insertEndpoint(try endpoint("ep_b", name: "crm"))
         try await expectError(.notFound, "deleting twice") { try await store.deleteEndpoint(tenantID: Tenant.defaultID, id: "ep_a", now: t0) }
     }

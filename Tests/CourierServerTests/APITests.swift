@@ -158,6 +158,25 @@ import Testing
         }
     }
 
+    /// A cursor is the last id of a page; any other text would silently page from nowhere
+    /// (`abc` gave an empty list, `zzz` the whole of it).
+    @Test(arguments: StoreKind.all) func aCursorNoListGaveOutIs400(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
+            let lists = ["/v1/endpoints", "/v1/deliveries", "/v1/messages", "/v1/operations", "/v1/sessions"]
+            for list in lists {
+                for cursor in ["abc", "0", "zzz", "eyJ4IjoxfQ", "ep_x", "dlv_0000000000000000000000000%21"] {
+                    let answer = try await server.api.get("\(list)?cursor=\(cursor)")
+                    #expect(answer.status == 400, "\(list) \(cursor) → \(answer.status) \(answer.text)")
+                    #expect(answer.errorField == "cursor", "\(list) \(cursor) → \(answer.text)")
+                }
+            }
+            let id = Identifier.make("dlv")
+            #expect(try await server.api.get("/v1/deliveries?cursor=\(id)").status == 200)
+            #expect(try await server.api.get("/v1/deliveries?cursor=\(Identifier.make("bat"))").status == 200)
+            #expect(try await server.api.get("/v1/endpoints?cursor=\(Identifier.make("ep"))").status == 200)
+        }
+    }
+
     @Test(arguments: StoreKind.all) func badEndpointRequestsAre400AndStoreNothing(_ store: StoreKind) async throws {
         try await TestServer.with(store) { server in
             let cases: [(body: String, field: String?)] = [
@@ -179,6 +198,19 @@ import Testing
                 (#"{"url":"https://example.com","eventTypes":[],"method":"GET"}"#, "method"),
                 (#"{"url":"https://example.com","eventTypes":[],"auth":{"type":"basic"}}"#, "auth.username"),
                 (#"{"url":"https://example.com","eventTypes":[],"ordered":1}"#, "ordered"),
+                (#"{"url":"https://example.com:99999/x","eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com:0/x","eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com/x\r\nX-Injected: y","eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com/x y","eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com/x\ty","eventTypes":[]}"#, "url"),
+                (#"{"url":"https://user:hunter2@example.com/x","eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com","eventTypes":[],"headers":{"Authorization":"Static"},"auth":{"type":"bearer","token":"t"}}"#,
+                 "headers.Authorization"),
+                (#"{"url":"https://example.com","eventTypes":[],"headers":{"authorization":"x"},"auth":{"type":"basic","username":"u","password":"p"}}"#,
+                 "headers.authorization"),
+                (#"{"url":"https://example.com","eventTypes":[],"headers":{"X-Api-Key":"static"},"auth":{"type":"apiKey","header":"x-api-key","value":"k"}}"#,
+                 "headers.X-Api-Key"),
+                (#"{"url":"https://example.com","eventTypes":[],"format":{"template":"abc {{"}}"#, "format.template"),
             ]
             for (body, field) in cases {
                 let answer = try await server.api.post("/v1/endpoints", body)

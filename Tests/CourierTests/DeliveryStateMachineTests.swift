@@ -149,7 +149,7 @@ import Testing
     @Test(arguments: [DeliveryState.pending, .retrying])
     func resendOnActiveKeepsState(state: DeliveryState) throws {
         let budget = RetryBudget(base: 1, firstAttemptAt: t0.addingTimeInterval(-60), singleShot: false)
-        let e = try DeliveryStateMachine.apply(.resend, state: state, attemptCount: 3, budget: budget, now: t0)
+        let e = try DeliveryStateMachine.apply(.resend, state: state, attemptCount: 3, budget: budget, now: t0, endpointDeleted: false)
         #expect(e.state == state)
         #expect(e.nextAttemptAt == t0)
         #expect(e.budget == budget)
@@ -158,7 +158,7 @@ import Testing
     @Test(arguments: [DeliveryState.succeeded, .exhausted, .rejected, .empty, .cancelled])
     func resendOnFinalStateIsSingleShotPending(state: DeliveryState) throws {
         let budget = RetryBudget(base: 2, firstAttemptAt: t0.addingTimeInterval(-60), singleShot: false)
-        let e = try DeliveryStateMachine.apply(.resend, state: state, attemptCount: 5, budget: budget, now: t0)
+        let e = try DeliveryStateMachine.apply(.resend, state: state, attemptCount: 5, budget: budget, now: t0, endpointDeleted: false)
         #expect(e.state == .pending)
         #expect(e.nextAttemptAt == t0)
         #expect(e.budget == RetryBudget(base: 2, firstAttemptAt: t0.addingTimeInterval(-60), singleShot: true))
@@ -166,7 +166,7 @@ import Testing
 
     @Test(arguments: [DeliveryState.pending, .retrying])
     func cancelActive(state: DeliveryState) throws {
-        let e = try DeliveryStateMachine.apply(.cancel, state: state, attemptCount: 1, budget: RetryBudget(base: 0, singleShot: true), now: t0)
+        let e = try DeliveryStateMachine.apply(.cancel, state: state, attemptCount: 1, budget: RetryBudget(base: 0, singleShot: true), now: t0, endpointDeleted: false)
         #expect(e.state == .cancelled)
         #expect(e.nextAttemptAt == nil)
         #expect(e.budget.singleShot == false)
@@ -175,7 +175,7 @@ import Testing
     @Test(arguments: [DeliveryState.succeeded, .exhausted, .rejected, .empty, .cancelled])
     func cancelFinalIsConflict(state: DeliveryState) {
         let error = #expect(throws: CourierError.self) {
-            try DeliveryStateMachine.apply(.cancel, state: state, attemptCount: 1, budget: RetryBudget(), now: t0)
+            try DeliveryStateMachine.apply(.cancel, state: state, attemptCount: 1, budget: RetryBudget(), now: t0, endpointDeleted: false)
         }
         #expect(error?.kind == .conflict)
         #expect(error?.code == "invalid_state")
@@ -184,7 +184,7 @@ import Testing
     @Test(arguments: [DeliveryState.exhausted, .rejected, .cancelled, .empty])
     func requeueGivesFreshBudget(state: DeliveryState) throws {
         let old = RetryBudget(base: 1, firstAttemptAt: t0.addingTimeInterval(-3600), singleShot: true)
-        let e = try DeliveryStateMachine.apply(.requeue, state: state, attemptCount: 7, budget: old, now: t0)
+        let e = try DeliveryStateMachine.apply(.requeue, state: state, attemptCount: 7, budget: old, now: t0, endpointDeleted: false)
         #expect(e.state == .pending)
         #expect(e.nextAttemptAt == t0)
         #expect(e.budget == RetryBudget(base: 7, firstAttemptAt: nil, singleShot: false))
@@ -193,14 +193,28 @@ import Testing
     @Test(arguments: [DeliveryState.pending, .retrying, .succeeded])
     func requeueOtherStatesIsConflict(state: DeliveryState) {
         let error = #expect(throws: CourierError.self) {
-            try DeliveryStateMachine.apply(.requeue, state: state, attemptCount: 1, budget: RetryBudget(), now: t0)
+            try DeliveryStateMachine.apply(.requeue, state: state, attemptCount: 1, budget: RetryBudget(), now: t0, endpointDeleted: false)
         }
         #expect(error?.kind == .conflict)
         #expect(error?.code == "invalid_state")
     }
 
+    @Test(arguments: [DeliveryStateMachine.Action.resend, .requeue])
+    func nothingMakesADeletedEndpointsDeliveryDueAgain(action: DeliveryStateMachine.Action) {
+        let error = #expect(throws: CourierError.self) {
+            try DeliveryStateMachine.apply(action, state: .cancelled, attemptCount: 0, budget: RetryBudget(), now: t0, endpointDeleted: true)
+        }
+        #expect(error?.kind == .conflict)
+        #expect(error?.code == "endpoint_deleted")
+    }
+
+    @Test func aDeletedEndpointsActiveDeliveryCanStillBeCancelled() throws {
+        let e = try DeliveryStateMachine.apply(.cancel, state: .retrying, attemptCount: 1, budget: RetryBudget(), now: t0, endpointDeleted: true)
+        #expect(e.state == .cancelled)
+    }
+
     @Test func requeuedDeliveryGetsFullPolicyAgain() throws {
-        let e = try DeliveryStateMachine.apply(.requeue, state: .exhausted, attemptCount: 8, budget: RetryBudget(firstAttemptAt: t0), now: t0)
+        let e = try DeliveryStateMachine.apply(.requeue, state: .exhausted, attemptCount: 8, budget: RetryBudget(firstAttemptAt: t0), now: t0, endpointDeleted: false)
         let later = t0.addingTimeInterval(86400)
         let t = DeliveryStateMachine.afterAttempt(
             progress(e.state, attempts: 8, last: t0, budget: e.budget),

@@ -212,9 +212,12 @@ import Testing
         let unclosedSection = try formatError(#"{"template":"ok\n{{#a}}x"}"#)
         #expect(unclosedSection?.field == "format.template")
         #expect(unclosedSection?.message == "format.template is not a valid Mustache template: a section is not closed (line 2, column 8)")
-        let unclosedTag = try formatError(#"{"template":"{{name"}"#)
-        #expect(unclosedTag?.field == "format.template")
-        #expect(unclosedTag?.kind == .invalid)
+        // swift-mustache takes a tag opened at the very end as the end of the template
+        // (`abc {{` rendered `abc `); a tag never closed is refused wherever it is.
+        for source in ["{{name", "abc {{", "{{", "abc {{ ", "{{=<% %>=}}<% x", "ok {{x}} {{{y"] {
+            let unclosedTag = try formatError(#"{"template":"\#(source)"}"#)
+            #expect(unclosedTag == .invalid("format.template is not a valid Mustache template: a tag is not closed", field: "format.template"), "\(source)")
+        }
     }
 
     @Test func templateSectionsMayNestSixtyFourDeep() throws {

@@ -31,6 +31,12 @@ import Testing
         for url in ["http://127.0.0.1:8080/h", "http://localhost/h", "http://api.localhost/h", "http://[::1]/h", "http://10.0.0.5/h"] {
             #expect(strict.problemSaving(url: url) != nil, "\(url)")
         }
+        // The resolver reads these as 127.0.0.1 too (inet_aton's forms), and `localhost.` is localhost.
+        for url in ["http://127.1/h", "http://2130706433/h", "http://0x7f.1/h", "http://017700000001/h", "http://localhost./h",
+                    "http://10.1/h"] {
+            #expect(strict.problemSaving(url: url) != nil, "\(url)")
+        }
+        #expect(strict.problemSaving(url: "http://134744072/h") == nil, "8.8.8.8 written as one number is public")
         #expect(strict.problemSaving(url: "https://example.com/hook") == nil, "names are checked when sending")
         #expect(strict.problemSaving(url: "https://93.184.216.34/hook") == nil)
         #expect(TargetGuard(allowsPrivateTargets: true).problemSaving(url: "http://127.0.0.1/h") == nil)

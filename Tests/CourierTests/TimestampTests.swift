@@ -59,4 +59,23 @@ import Testing
         let date = Date(timeIntervalSince1970: seconds)
         #expect(Timestamp.format(date) == Self.foundation(date))
     }
+
+    /// Foundation's parser carries an overflowing field over into the next; the API refuses it.
+    @Test(arguments: [
+        "2026-02-30T10:00:00Z", "2026-02-29T10:00:00Z", "2026-12-07T25:00:00Z", "2026-12-07T10:61:00Z", "2026-12-07T10:34:99Z",
+        "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-12-00T00:00:00Z", "99999-01-01T00:00:00Z", "2026-12-07T10:34:00",
+        "2026-12-07T10:34Z", "2026-12-07T10:34:00.Z", "2026-12-07T10:34:00+24:00", "2026-12-07T10:34:00+01:60",
+        "2026-12-07T10:34:00Zjunk", "2026-12-07 10:34:00Z", "+2026-12-07T10:34:00Z", "",
+    ])
+    func impossibleOrMalformedTimesAreRefused(_ text: String) {
+        #expect(Timestamp.parse(text) == nil)
+    }
+
+    @Test(arguments: [
+        ("2024-02-29T10:00:00Z", Int64(1_709_200_800_000)), ("2026-12-07T10:34:56.5Z", 1_796_639_696_500),
+        ("2026-12-07T11:34:56+01:00", 1_796_639_696_000), ("2026-12-07T10:34:56.123456Z", 1_796_639_696_123),
+    ])
+    func possibleTimesAreRead(_ text: String, millis: Int64) {
+        #expect(Timestamp.parse(text).map(Timestamp.millis) == millis)
+    }
 }

@@ -106,9 +106,15 @@ public enum DeliveryStateMachine {
     }
 
     /// Applies `action`, or throws a conflict naming why it does not apply in this state.
+    ///
+    /// `endpointDeleted` refuses what would make the delivery due again: nothing claims a deleted
+    /// endpoint's work, so a resent or requeued delivery would wait as `pending` forever.
     public static func apply(
-        _ action: Action, state: DeliveryState, attemptCount: Int, budget: RetryBudget, now: Date
+        _ action: Action, state: DeliveryState, attemptCount: Int, budget: RetryBudget, now: Date, endpointDeleted: Bool
     ) throws(CourierError) -> ActionEffect {
+        if endpointDeleted, action != .cancel {
+            throw .conflict("this delivery's endpoint was deleted, so nothing can send it", code: "endpoint_deleted")
+        }
         if state == .batched, action != .cancel {
             throw .conflict(
                 "this delivery is carried by a batch under way; resend or requeue the batch, or cancel this delivery to take it out",

@@ -68,7 +68,7 @@ public struct PayloadTemplate: Sendable, Hashable {
                 field: contentTypeField
             )
         }
-        if let problem = Self.nestingProblem(source) {
+        if let problem = Self.tagProblem(source) {
             throw .invalid("\(sourceField) is not a valid Mustache template: \(problem)", field: sourceField)
         }
         do {
@@ -124,9 +124,10 @@ public struct PayloadTemplate: Sendable, Hashable {
     }
 
     /// Refuses sections nested deeper than ``maximumSectionDepth`` before the parser, which
-    /// recurses once per level, sees them. Reads tags as the parser does, following delimiter
-    /// changes (`{{=<% %>=}}`); whatever it cannot read, the parser refuses anyway.
-    static func nestingProblem(_ source: String) -> String? {
+    /// recurses once per level, sees them, and a tag opened and never closed, which the parser
+    /// takes (`abc {{` renders `abc `). Reads tags as the parser does, following delimiter
+    /// changes (`{{=<% %>=}}`); whatever else it cannot read, the parser refuses anyway.
+    static func tagProblem(_ source: String) -> String? {
         let bytes = Array(source.utf8)
         var open = Array("{{".utf8)
         var close = Array("}}".utf8)
@@ -143,7 +144,8 @@ public struct PayloadTemplate: Sendable, Hashable {
             let start = index + open.count
             var end = start
             while end < bytes.count, !matches(close, at: end) { end += 1 }
-            guard start < end, end < bytes.count else { return nil }
+            guard end < bytes.count else { return "a tag is not closed" }
+            guard start < end else { return nil }
             index = end + close.count
             switch bytes[start] {
             case UInt8(ascii: "#"), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "<"):

@@ -79,8 +79,11 @@ public final class TargetGuard: Sendable {
         return verdict
     }
 
+    /// The host without an IPv6 literal's brackets or a fully qualified name's last dot
+    /// (`localhost.` is `localhost`).
     private static func bare(_ host: String) -> String {
-        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if host.hasPrefix("[") && host.hasSuffix("]") { return String(host.dropFirst().dropLast()) }
+        return host.count > 1 && host.hasSuffix(".") ? String(host.dropLast()) : host
     }
 
     static func literalProblem(host: String) -> String? {
@@ -129,11 +132,17 @@ public final class TargetGuard: Sendable {
     }
 
     /// The 4 or 16 bytes of an IP literal, or nil for a name.
+    ///
+    /// IPv4 is read as `inet_aton` and the resolver read it, not only in dotted quads: `127.1`,
+    /// `2130706433` and `0x7f.1` all connect to 127.0.0.1, so they are all that address here.
     static func addressBytes(_ text: String) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: 16)
-        if inet_pton(AF_INET, text, &bytes) == 1 { return Array(bytes.prefix(4)) }
         if inet_pton(AF_INET6, text, &bytes) == 1 { return bytes }
-        return nil
+        // inet_aton takes anything after a space as a comment; a host has none.
+        guard !text.isEmpty, !text.utf8.contains(where: { $0 <= 0x20 }) else { return nil }
+        var address = in_addr()
+        guard inet_aton(text, &address) != 0 else { return nil }
+        return withUnsafeBytes(of: &address) { Array($0.prefix(4)) }  // network byte order, as in memory
     }
 
     /// Whether an address (4 or 16 bytes) is on the public internet: not loopback, private,

@@ -197,6 +197,10 @@ public struct EndpointChanges: Sendable, Hashable {
 
     public static func validate(url: String) throws(CourierError) {
         guard url.utf8.count <= 2048 else { throw .invalid("url must be at most 2048 bytes", field: "url", code: "invalid_url") }
+        // Foundation's parser lets spaces and line breaks through in a path; a URL has none.
+        guard !url.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+            throw .invalid("url must not contain spaces or control characters (percent-encode them)", field: "url", code: "invalid_url")
+        }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
             throw .invalid("url is not a valid URL", field: "url", code: "invalid_url")
         }
@@ -205,6 +209,13 @@ public struct EndpointChanges: Sendable, Hashable {
         }
         guard let host = components.host, !host.isEmpty else {
             throw .invalid("url must name a host", field: "url", code: "invalid_url")
+        }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw .invalid("url's port must be 1 to 65535", field: "url", code: "invalid_url")
+        }
+        // Credentials in a URL are never sent and would show wherever the URL is listed.
+        guard components.user == nil, components.password == nil else {
+            throw .invalid("url must not hold credentials; give them as auth (basic) instead", field: "url", code: "invalid_url")
         }
         guard components.fragment == nil else {
             throw .invalid("url must not have a fragment", field: "url", code: "invalid_url")
@@ -250,6 +261,12 @@ extension Endpoint {
         if copy.ordered, copy.batch != nil {
             // A partial failure would send part of a batch again behind newer events.
             throw .invalid("ordered and batch cannot be combined; an ordered endpoint gets one event at a time", field: "ordered")
+        }
+        if let auth = copy.auth, let clash = copy.headers.keys.first(where: { $0.lowercased() == auth.headerName.lowercased() }) {
+            // Both would be sent, and a receiver reading the first would miss the credentials.
+            throw .invalid(
+                "header \(clash) is set by the endpoint's auth; remove it from headers or from auth", field: "headers.\(clash)"
+            )
         }
         if copy.batch != nil, !copy.format.batches {
             throw .invalid("a batch is a JSON array: batching needs the envelope or raw format", field: "format")

@@ -31,6 +31,14 @@ public enum Identifier {
         return prefix + "_" + encode(millis: ms, high: high, low: low)
     }
 
+    /// Whether `text` has the shape of an id made with one of `prefixes`: a list's cursor is
+    /// the last id of a page, and anything else would page from a place no list gave out.
+    public static func isWellFormed(_ text: String, prefixes: Set<String>) -> Bool {
+        let parts = text.split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, prefixes.contains(String(parts[0])) else { return false }
+        return parts[1].utf8.count == 26 && parts[1].utf8.allSatisfy(alphabet.contains)
+    }
+
     /// The smallest id with `prefix` that could have been made at `date`: every id made then or
     /// later sorts at or after it, so a range of ids is a range of time on the primary key.
     public static func lowerBound(_ prefix: String, at date: Date) -> String {

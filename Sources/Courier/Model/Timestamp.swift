@@ -73,9 +73,49 @@ public enum Timestamp {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// An RFC 3339 time (`2026-12-07T10:34:56Z`, with a fraction or an offset if any); nil
+    /// for anything else, impossible dates and times included.
     public static func parse(_ text: String) -> Date? {
+        // Foundation's parser carries what overflows over (`02-30T25:61:99` is March the 3rd,
+        // 02:02:39) and reads years past 9999, which a time written back could not show.
+        guard hasPossibleFields(Array(text.utf8)) else { return nil }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    /// Whether `bytes` is `yyyy-MM-ddTHH:mm:ss`, a fraction if any, then `Z` or `±HH:mm`, with
+    /// each field in its range (a second of 60 is a leap second's, which RFC 3339 allows).
+    private static func hasPossibleFields(_ bytes: [UInt8]) -> Bool {
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[start..<start + count] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        func byte(_ index: Int, _ allowed: String) -> Bool { index < bytes.count && allowed.utf8.contains(bytes[index]) }
+        guard let year = number(0, 4), byte(4, "-"), let month = number(5, 2), byte(7, "-"), let day = number(8, 2),
+              byte(10, "Tt"), let hour = number(11, 2), byte(13, ":"), let minute = number(14, 2), byte(16, ":"),
+              let second = number(17, 2)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour <= 23, minute <= 59, second <= 60 else {
+            return false
+        }
+        var index = 19
+        if byte(index, ".") {
+            index += 1
+            let digits = bytes[index...].prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+            guard digits > 0 else { return false }
+            index += digits
+        }
+        if byte(index, "Zz") { return index + 1 == bytes.count }
+        guard byte(index, "+-"), let offsetHours = number(index + 1, 2), byte(index + 3, ":"), let offsetMinutes = number(index + 4, 2)
+        else { return false }
+        return offsetHours <= 23 && offsetMinutes <= 59 && index + 6 == bytes.count
     }
 
     /// Milliseconds since 1970, the form the stores keep times in: the nearest one, so that a

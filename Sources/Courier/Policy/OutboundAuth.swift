@@ -15,6 +15,14 @@ public enum OutboundAuth: Sendable, Hashable {
     /// and fetched again once when the receiver answers 401.
     case oauth2(OAuth2ClientCredentials)
 
+    /// The name of the header that carries the credentials, OAuth 2.0's fetched token included.
+    public var headerName: String {
+        switch self {
+        case .basic, .bearer, .oauth2: "authorization"
+        case .apiKey(let header, _): header
+        }
+    }
+
     /// The header that carries static credentials; nil for OAuth 2.0, whose token is fetched.
     public var staticHeader: HeaderField? {
         switch self {

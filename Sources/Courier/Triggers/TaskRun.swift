@@ -43,6 +43,14 @@ extension Session {
         case failed(String)
     }
 
+    /// Marks as running the scheduled instances whose deliveries are leased: their requests
+    /// may be at the receiver already. A store calls it before each change, so that `unless`
+    /// abandons only runs not yet sent (EFL's semantics) and never cancels one under way, whose
+    /// answer would then be thrown away.
+    public mutating func runsUnderWay(_ instances: [String], now: Date) {
+        for instance in instances { try? started(instance, now: now) }
+    }
+
     /// Applies what happened to an instance's delivery, and returns what follows (the cascade).
     public mutating func runEnded(_ instance: String, _ outcome: RunOutcome, now: Date) throws(CourierError) -> [Effect] {
         switch outcome {

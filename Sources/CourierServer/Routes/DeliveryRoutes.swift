@@ -14,7 +14,7 @@ struct DeliveryRoutes {
                 allowed: ["endpoint", "state", "event", "batch", "since", "until", "type", "key", "limit", "cursor"]
             )
             let filter = try DeliveryFilter(parameters: query)
-            let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: try PageRequest(query: query))
+            let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: try PageRequest(query: query, idPrefixes: ["dlv", "bat"]))
             return JSONResponse.list(page, \.json)
         }
         group.get("deliveries/:id") { _, context in

@@ -20,7 +20,7 @@ struct EndpointRoutes {
         group.get("endpoints") { request, context in
             let tenantID = try context.requireTenant()
             let query = try request.queryParameters(allowed: ["limit", "cursor"])
-            let page = try await store.endpoints(tenantID: tenantID, page: try PageRequest(query: query))
+            let page = try await store.endpoints(tenantID: tenantID, page: try PageRequest(query: query, idPrefixes: ["ep"]))
             return JSONResponse.list(page) { $0.json(includeSecret: false) }
         }
         group.get("endpoints/:id") { _, context in
@@ -92,13 +92,18 @@ struct EndpointRoutes {
 }
 
 extension PageRequest {
-    init(query: [String: String]) throws(CourierError) {
+    /// `idPrefixes`: the list pages by id, and its cursor must be one of these ids; nil when the
+    /// list's cursor has a form of its own, which the store checks.
+    init(query: [String: String], idPrefixes: Set<String>?) throws(CourierError) {
         var limit = 50
         if let text = query["limit"] {
             guard let value = Int(text), (1...PageRequest.maximumLimit).contains(value) else {
                 throw .invalid("limit must be a whole number from 1 to \(PageRequest.maximumLimit)", field: "limit")
             }
             limit = value
+        }
+        if let cursor = query["cursor"], let idPrefixes, !Identifier.isWellFormed(cursor, prefixes: idPrefixes) {
+            throw .invalid("cursor is not one this list gave out", field: "cursor")
         }
         self.init(limit: limit, cursor: query["cursor"])
     }

@@ -25,7 +25,7 @@ struct MessageRoutes {
             let tenantID = try context.requireTenant()
             let query = try request.queryParameters(allowed: ["direction", "status", "backend", "since", "limit", "cursor"])
             let filter = try MessageFilter(parameters: query)
-            let page = try await store.messages(tenantID: tenantID, filter: filter, page: try PageRequest(query: query))
+            let page = try await store.messages(tenantID: tenantID, filter: filter, page: try PageRequest(query: query, idPrefixes: ["msg"]))
             return JSONResponse.list(page, \.json)
         }
         group.get("messages/:id") { _, context in

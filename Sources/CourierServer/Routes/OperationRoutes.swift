@@ -21,7 +21,7 @@ struct OperationRoutes {
         group.get("operations") { request, context in
             let tenantID = try context.requireTenant()
             let query = try request.queryParameters(allowed: ["limit", "cursor"])
-            return JSONResponse.list(try await store.operations(tenantID: tenantID, page: try PageRequest(query: query)), \.json)
+            return JSONResponse.list(try await store.operations(tenantID: tenantID, page: try PageRequest(query: query, idPrefixes: ["op"])), \.json)
         }
         group.get("operations/:id") { _, context in
             let tenantID = try context.requireTenant()

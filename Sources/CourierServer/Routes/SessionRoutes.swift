@@ -13,7 +13,7 @@ struct SessionRoutes {
             let tenantID = try context.requireTenant()
             let query = try request.queryParameters(allowed: ["failed", "prefix", "limit", "cursor"])
             let filter = try SessionFilter(parameters: query)
-            let page = try await store.sessions(tenantID: tenantID, filter: filter, page: try PageRequest(query: query))
+            let page = try await store.sessions(tenantID: tenantID, filter: filter, page: try PageRequest(query: query, idPrefixes: nil))
             return JSONResponse.list(page, \.json)
         }
         group.get("sessions/:uid") { _, context in
