@@ -12,7 +12,7 @@ public struct APIClient: Sendable {
         public var body: [UInt8]
 
         /// The body parsed as JSON (`.null` when empty or not JSON).
-        public var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+        public var json: JSONValue { (try? JSONParser.parseStored(body)) ?? .null }
         public var text: String { String(decoding: body, as: UTF8.self) }
 
         /// `json[key]` for an object body.

@@ -7,6 +7,8 @@ final class CourierProcess {
     static let adminToken = "process-test-admin-token"
 
     let arguments: [String]
+    /// A command that runs the executable, such as `setpriv` to run it as another user; none by default.
+    var launcher: [String] = []
     let outputPath: String
     private(set) var child: ChildProcess?
     private(set) var baseURL = ""
@@ -42,7 +44,9 @@ final class CourierProcess {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the courier executable first (scripts/test does)")
         var environment = ProcessInfo.processInfo.environment
         environment["COURIER_ADMIN_TOKEN"] = Self.adminToken
-        let child = try ChildProcess(executable: Self.binary, arguments: arguments, environment: environment, output: outputPath)
+        let child = try launcher.isEmpty
+            ? ChildProcess(executable: Self.binary, arguments: arguments, environment: environment, output: outputPath)
+            : ChildProcess(executable: launcher[0], arguments: launcher.dropFirst() + [Self.binary] + arguments, environment: environment, output: outputPath)
         self.child = child
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {

@@ -95,6 +95,30 @@ import Testing
         #expect(try await again.waitForExit() == 0)
     }
 
+    /// Courier needs no privilege to deliver. The client once asked for TCP_NODELAY at the
+    /// socket level, which is SO_DEBUG there: root may set it, and for anyone else every
+    /// connection failed with EACCES. The tests run as root, so this one runs the server as
+    /// `nobody` (as it runs, the test's own user is unprivileged and every delivery test covers it).
+    @Test func aServerRunByAnUnprivilegedUserDelivers() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let server = try CourierProcess(database: directory.path("courier.db"))
+        if getuid() == 0 {
+            #expect(chmod(directory.url.path, 0o777) == 0)
+            server.launcher = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+        }
+        let api = try await server.start()
+        _ = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"]}"#)
+        _ = try await api.post("/v1/events", #"{"type":"case.updated","payload":{}}"#)
+        try await receiver.waitForRequests(1)
+        let delivery = try await api.get("/v1/deliveries")["data"]?.arrayValue?.first?.objectValue
+        #expect(delivery?["lastError"] == nil || delivery?["lastError"] == .null, "\(delivery as Any)")
+        server.kill(SIGTERM)
+        #expect(try await server.waitForExit() == 0, "\(server.output)")
+    }
+
     @Test func aSecondProcessCannotOpenTheSameDatabase() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -273,6 +273,25 @@ import Testing
         }
     }
 
+    /// A session holds kwargs and results a few levels below where they were taken, so as deep
+    /// as the API allows must still read back: at 124 levels of kwargs (or a 126-level result)
+    /// the session, and the tenant's list, answered 500, and the run's record was refused,
+    /// so the run went again every lease.
+    @Test(arguments: StoreKind.all) func kwargsAndResultsAsDeepAsAllowedReadBack(_ store: StoreKind) async throws {
+        @Sendable func deep(_ levels: Int) -> String { String(repeating: #"{"a":"#, count: levels) + "1" + String(repeating: "}", count: levels) }
+        let result = deep(JSONParser.maximumDepth)
+        try await Self.withTasks(store, endpoints: ["deep"], answer: { _, _ in .init(status: 200, body: result) }) { server, receiver in
+            _ = try await Self.put(server, "s", #"{"tasks":{"a":{"after":["x"],"run":"deep"},"b":{"after":["a"],"run":"deep"}}}"#)
+            try await Self.fire(server, "s", "x", kwargs: deep(JSONParser.maximumDepth - 2))
+            let session = try await Self.waitForSession(server, "s") { $0.status("b#1") == "finished" }
+            #expect(session.status("a#1") == "finished")
+            let list = try await server.api.get("/v1/sessions")
+            #expect(list.status == 200, "\(list.status) \(list.text.prefix(200))")
+            #expect(try await server.api.get("/v1/deliveries?state=succeeded")["data"]?.arrayValue?.count == 2)
+            #expect(receiver.requests().count == 2, "each run went once")
+        }
+    }
+
     // MARK: Bad input
 
     @Test(arguments: StoreKind.all) func badInputIsAClearClientErrorAndChangesNothing(_ store: StoreKind) async throws {

@@ -238,7 +238,7 @@ public final class DeliveryHTTPClient: Sendable {
         guard left > .zero else { throw DeliveryHTTPError.timeout }
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(min(configuration.connectTimeout, left))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations

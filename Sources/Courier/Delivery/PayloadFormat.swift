@@ -54,7 +54,7 @@ public enum PayloadFormat: Sendable, Hashable {
     }
 
     private static func payload(of event: Event) -> JSONValue {
-        (try? JSONParser.parse(event.payload)) ?? .string(String(decoding: event.payload, as: UTF8.self))
+        (try? JSONParser.parseStored(event.payload)) ?? .string(String(decoding: event.payload, as: UTF8.self))
     }
 }
 

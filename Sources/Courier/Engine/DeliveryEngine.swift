@@ -388,7 +388,7 @@ public struct DeliveryEngine: Service {
             let failed = succeeded ? listedAsFailed(in: body).intersection(identities) : []
             return .batch(messageID: batch.messageID, accepted: succeeded, failedIdentities: failed)
         case .event(let event) where event.type == Message.receivedEventType:
-            guard let id = (try? JSONParser.parse(event.payload))?.objectValue?["messageId"]?.stringValue else { return nil }
+            guard let id = (try? JSONParser.parseStored(event.payload))?.objectValue?["messageId"]?.stringValue else { return nil }
             return .received(messageID: id, replies: succeeded ? MessageOutcome.replies(in: body) : [])
         default:
             return nil

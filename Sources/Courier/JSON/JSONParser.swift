@@ -6,6 +6,10 @@
 public struct JSONParser {
     /// How deep arrays and objects may nest before a document is refused.
     public static let maximumDepth = 128
+    /// The limit for documents Courier wrote itself (a session, a task's run), which hold JSON
+    /// taken within ``maximumDepth`` a few levels down: read with the request's limit, a
+    /// session fired with 124 levels of kwargs could no longer be read at all.
+    public static let storedMaximumDepth = 2 * maximumDepth
 
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public var message: String
@@ -14,15 +18,17 @@ public struct JSONParser {
     }
 
     private let bytes: [UInt8]
+    private let maximumDepth: Int
     private var index = 0
     private var depth = 0
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: [UInt8], maximumDepth: Int) {
         self.bytes = bytes
+        self.maximumDepth = maximumDepth
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    public static func parse(_ bytes: [UInt8], maximumDepth: Int = maximumDepth) throws(Failure) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -32,8 +38,17 @@ public struct JSONParser {
         return value
     }
 
-    public static func parse(_ text: String) throws(Failure) -> JSONValue {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, maximumDepth: Int = maximumDepth) throws(Failure) -> JSONValue {
+        try parse(Array(text.utf8), maximumDepth: maximumDepth)
+    }
+
+    /// A document Courier stored (see ``storedMaximumDepth``).
+    public static func parseStored(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+        try parse(bytes, maximumDepth: storedMaximumDepth)
+    }
+
+    public static func parseStored(_ text: String) throws(Failure) -> JSONValue {
+        try parse(Array(text.utf8), maximumDepth: storedMaximumDepth)
     }
 
     private func failure(_ message: String) -> Failure {
@@ -75,7 +90,7 @@ public struct JSONParser {
 
     private mutating func enter() throws(Failure) {
         depth += 1
-        if depth > Self.maximumDepth { throw failure("nesting deeper than \(Self.maximumDepth) levels") }
+        if depth > maximumDepth { throw failure("nesting deeper than \(maximumDepth) levels") }
     }
 
     private mutating func parseObject() throws(Failure) -> JSONValue {

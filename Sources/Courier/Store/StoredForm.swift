@@ -6,7 +6,7 @@ public enum StoredForm {
     }
 
     public static func eventTypes(from text: String) throws -> [EventTypePattern] {
-        let names = try JSONParser.parse(text).arrayValue?.compactMap(\.stringValue) ?? []
+        let names = try JSONParser.parseStored(text).arrayValue?.compactMap(\.stringValue) ?? []
         return try names.map { try EventTypePattern($0) }
     }
 
@@ -19,7 +19,7 @@ public enum StoredForm {
 
     public static func headers(from text: String) throws -> [String: String] {
         var headers: [String: String] = [:]
-        for field in try JSONParser.parse(text).objectValue?.fields ?? [] {
+        for field in try JSONParser.parseStored(text).objectValue?.fields ?? [] {
             headers[field.key] = field.value.stringValue
         }
         return headers
@@ -30,7 +30,7 @@ public enum StoredForm {
     }
 
     public static func retry(from text: String) throws -> RetryPolicy {
-        try RetryPolicy(json: try JSONParser.parse(text))
+        try RetryPolicy(json: try JSONParser.parseStored(text))
     }
 
     public static func batch(_ policy: BatchPolicy?) -> String? {
@@ -38,7 +38,7 @@ public enum StoredForm {
     }
 
     public static func batch(from text: String?) throws -> BatchPolicy? {
-        try text.map { try BatchPolicy(json: try JSONParser.parse($0)) }
+        try text.map { try BatchPolicy(json: try JSONParser.parseStored($0)) }
     }
 
     public static func session(_ session: Session) -> String {
@@ -46,7 +46,7 @@ public enum StoredForm {
     }
 
     public static func session(from text: String) throws -> Session {
-        try Session(json: try JSONParser.parse(text))
+        try Session(json: try JSONParser.parseStored(text))
     }
 
     /// The auth with its credentials as JSON, or nil for none.
@@ -55,7 +55,7 @@ public enum StoredForm {
     }
 
     public static func auth(from text: String?) throws -> OutboundAuth? {
-        try text.map { try OutboundAuth(json: try JSONParser.parse($0)) }
+        try text.map { try OutboundAuth(json: try JSONParser.parseStored($0)) }
     }
 
     /// The format as JSON, or nil for the default envelope.
@@ -64,7 +64,7 @@ public enum StoredForm {
     }
 
     public static func format(from text: String?) throws -> PayloadFormat {
-        try text.map { try PayloadFormat(json: try JSONParser.parse($0)) } ?? .envelope
+        try text.map { try PayloadFormat(json: try JSONParser.parseStored($0)) } ?? .envelope
     }
 
     /// Overrides as JSON, or nil for none (the common case costs nothing to store).
@@ -73,7 +73,7 @@ public enum StoredForm {
     }
 
     public static func statusOverrides(from text: String?) throws -> StatusOverrides {
-        try text.map { try StatusOverrides(json: try JSONParser.parse($0)) } ?? .none
+        try text.map { try StatusOverrides(json: try JSONParser.parseStored($0)) } ?? .none
     }
 
     /// A lease as one string, the same as SQL's `lease_token || ' ' || id` of its delivery's
@@ -93,7 +93,7 @@ public enum StoredForm {
     }
 
     public static func responseHeaders(from text: String?) -> [HeaderField] {
-        guard let text, case .array(let pairs)? = try? JSONParser.parse(text) else { return [] }
+        guard let text, case .array(let pairs)? = try? JSONParser.parseStored(text) else { return [] }
         return pairs.compactMap { pair in
             guard case .array(let nv) = pair, nv.count == 2, let name = nv[0].stringValue, let value = nv[1].stringValue else {
                 return nil
@@ -108,7 +108,7 @@ public enum StoredForm {
     }
 
     public static func filter(from text: String) throws -> DeliveryFilter {
-        try DeliveryFilter(json: try JSONParser.parse(text))
+        try DeliveryFilter(json: try JSONParser.parseStored(text))
     }
 
     private static func text(_ value: JSONValue) -> String {

@@ -45,7 +45,7 @@ public struct TaskCall: Sendable, Hashable {
 
     /// Reads the payload of a task's event, `{"session", "task", "instance", "kwargs"}`.
     init?(payload: [UInt8]) {
-        guard let object = (try? JSONParser.parse(payload))?.objectValue,
+        guard let object = (try? JSONParser.parseStored(payload))?.objectValue,
               let session = object["session"]?.stringValue, let task = object["task"]?.stringValue,
               let instance = object["instance"]?.stringValue else { return nil }
         self.session = session

@@ -96,7 +96,7 @@ extension DashboardRoutes {
             actions.append(["action": "requeue", "label": "Requeue", "id": id, "csrf": signedIn.csrf])
         }
         let payload = event.map { event in
-            (try? JSONParser.parse(event.payload)).map(\.prettyPrinted) ?? String(decoding: event.payload, as: UTF8.self)
+            (try? JSONParser.parseStored(event.payload)).map(\.prettyPrinted) ?? String(decoding: event.payload, as: UTF8.self)
         }
         var data: [String: Any] = [
             "id": delivery.id, "state": delivery.state.rawValue,

@@ -106,7 +106,7 @@ extension DashboardRoutes {
     /// A JSON object typed into a form field; empty means none.
     private static func jsonObject(_ text: String?, field: String) throws(CourierError) -> JSONObject? {
         guard let text else { return nil }
-        guard let object = (try? JSONParser.parse(text))?.objectValue else {
+        guard let object = (try? JSONParser.parseStored(text))?.objectValue else {
             throw .invalid("\(field) must be a JSON object, such as {\"trigger\": {\"key\": 1}}", field: field)
         }
         return object

@@ -120,7 +120,7 @@ extension Event {
         o.append("id", .string(id))
         o.append("type", .string(type))
         o.append("key", .optional(key))
-        o.append("payload", (try? JSONParser.parse(payload)) ?? .null)
+        o.append("payload", (try? JSONParser.parseStored(payload)) ?? .null)
         o.append("occurredAt", .date(occurredAt))
         o.append("idempotencyKey", .optional(idempotencyKey))
         o.append("createdAt", .date(createdAt))
