@@ -155,6 +155,7 @@ let package = Package(
                 "Courier", "CourierPostgres", "CourierSQLite", "CourierServer", "CourierTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -53,6 +53,7 @@ public enum CourierServer {
         let router = Router(context: CourierRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         addHealth(to: router, metrics: metrics, store: store)
+        addOpenAPI(to: router)
         let body = RequestBody(limit: configuration.maxBodySize)
         let api = router.group("v1").add(middleware: AuthMiddleware(store: store, adminTokenHash: adminTokenHash))
         TenantRoutes(store: store, body: body).add(to: api)
