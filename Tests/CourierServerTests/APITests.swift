@@ -177,6 +177,42 @@ import Testing
         }
     }
 
+    /// A request that says more than a route reads is refused, as a list refuses a query
+    /// parameter it does not know: `resume` with a body of `{` or `{"bogus":1}` once answered 200.
+    @Test(arguments: StoreKind.all) func routesRefuseQueryParametersAndBodiesTheyDoNotRead(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
+            let endpoint = try await server.createEndpoint(url: "https://example.com/hook", extra: #""retry":{"delays":[]}"#)
+            let event = try #require(try await server.api.post("/v1/events", #"{"type":"a.b","payload":{}}"#)["id"]?.stringValue)
+            let delivery = try #require(try await server.api.get("/v1/deliveries")["data"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+            for path in ["/v1/endpoints/\(endpoint)", "/v1/events/\(event)", "/v1/deliveries/\(delivery)", "/v1/sessions/s", "/v1/messages/msg_x",
+                         "/v1/operations/op_x"] {
+                let answer = try await server.api.get(path + "?bogus=1")
+                #expect(answer.status == 400 && answer.errorField == "bogus", "GET \(path)?bogus=1 → \(answer.status) \(answer.text)")
+            }
+            for path in ["/v1/events", "/v1/endpoints", "/v1/deliveries/bulk", "/v1/endpoints/\(endpoint)/rotate-secret"] {
+                let answer = try await server.api.post(path + "?bogus=1", "{}")
+                #expect(answer.status == 400 && answer.errorField == "bogus", "POST \(path)?bogus=1 → \(answer.status) \(answer.text)")
+            }
+            let actions = ["/v1/endpoints/\(endpoint)/resume", "/v1/endpoints/\(endpoint)/test", "/v1/deliveries/\(delivery)/resend",
+                           "/v1/deliveries/\(delivery)/cancel", "/v1/deliveries/\(delivery)/requeue", "/v1/operations/op_x/cancel"]
+            for path in actions {
+                let broken = try await server.api.post(path, "{")
+                #expect(broken.status == 400 && broken.errorCode == "invalid_json", "\(path) with { → \(broken.status) \(broken.text)")
+                let unknown = try await server.api.post(path, #"{"bogus":1}"#)
+                #expect(unknown.status == 400 && unknown.errorField == "bogus", "\(path) with a field → \(unknown.status) \(unknown.text)")
+                let query = try await server.api.post(path + "?bogus=1")
+                #expect(query.status == 400 && query.errorField == "bogus", "\(path)?bogus=1 → \(query.status) \(query.text)")
+            }
+            // Nothing changed, and an empty body or {} is taken.
+            let stored = try await server.api.get("/v1/deliveries/\(delivery)")
+            #expect(stored["state"]?.stringValue != "cancelled", "no refused cancel took effect: \(stored.text)")
+            #expect(try await server.api.post("/v1/endpoints/\(endpoint)/resume").status == 200)
+            #expect(try await server.api.post("/v1/endpoints/\(endpoint)/resume", "{}").status == 200)
+            #expect(try await server.api.delete("/v1/endpoints/\(endpoint)?bogus=1").status == 400)
+            #expect(try await server.api.get("/v1/endpoints/\(endpoint)").status == 200, "not deleted")
+        }
+    }
+
     @Test(arguments: StoreKind.all) func badEndpointRequestsAre400AndStoreNothing(_ store: StoreKind) async throws {
         try await TestServer.with(store) { server in
             let cases: [(body: String, field: String?)] = [

@@ -17,7 +17,8 @@ struct DeliveryRoutes {
             let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: try PageRequest(query: query, idPrefixes: ["dlv", "bat"]))
             return JSONResponse.list(page, \.json)
         }
-        group.get("deliveries/:id") { _, context in
+        group.get("deliveries/:id") { request, context in
+            try request.noQueryParameters()
             let tenantID = try context.requireTenant()
             let id = try context.parameters.require("id")
             guard let (delivery, attempts) = try await store.deliveryWithAttempts(tenantID: tenantID, id: id) else {
@@ -28,7 +29,8 @@ struct DeliveryRoutes {
             return JSONResponse.make(.object(object))
         }
         for action in DeliveryStateMachine.Action.allCases {
-            group.post("deliveries/:id/\(action.rawValue)") { _, context in
+            group.post("deliveries/:id/\(action.rawValue)") { request, context in
+                try await body.nothing(request)
                 let tenantID = try context.requireTenant()
                 let delivery = try await store.apply(
                     action, tenantID: tenantID, deliveryID: try context.parameters.require("id"), now: Date()

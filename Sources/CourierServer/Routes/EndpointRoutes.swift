@@ -23,7 +23,8 @@ struct EndpointRoutes {
             let page = try await store.endpoints(tenantID: tenantID, page: try PageRequest(query: query, idPrefixes: ["ep"]))
             return JSONResponse.list(page) { $0.json(includeSecret: false) }
         }
-        group.get("endpoints/:id") { _, context in
+        group.get("endpoints/:id") { request, context in
+            try request.noQueryParameters()
             let endpoint = try await find(context)
             return JSONResponse.make(endpoint.json(includeSecret: true))
         }
@@ -33,7 +34,8 @@ struct EndpointRoutes {
             try await store.updateEndpoint(endpoint)
             return JSONResponse.make(endpoint.json(includeSecret: true))
         }
-        group.delete("endpoints/:id") { _, context in
+        group.delete("endpoints/:id") { request, context in
+            try await body.nothing(request)
             let tenantID = try context.requireTenant()
             try await store.deleteEndpoint(tenantID: tenantID, id: try context.parameters.require("id"), now: Date())
             return Response(status: .noContent)
@@ -44,11 +46,13 @@ struct EndpointRoutes {
             try reader.rejectUnknownFields()
             return try await setStatus(.paused, reason: reason, context: context)
         }
-        group.post("endpoints/:id/resume") { _, context in
-            try await setStatus(.active, reason: nil, context: context)
+        group.post("endpoints/:id/resume") { request, context in
+            try await body.nothing(request)
+            return try await setStatus(.active, reason: nil, context: context)
         }
         // A `courier.test` event to this endpoint alone, delivered (and on record) like any other.
-        group.post("endpoints/:id/test") { _, context in
+        group.post("endpoints/:id/test") { request, context in
+            try await body.nothing(request)
             let tenantID = try context.requireTenant()
             let delivery = try await store.sendTestEvent(tenantID: tenantID, endpointID: try context.parameters.require("id"), now: Date())
             return JSONResponse.make(status: .accepted, delivery.json)

@@ -23,7 +23,8 @@ struct EventRoutes {
             }
             return JSONResponse.make(status: .accepted, isArray ? .array(rendered) : rendered[0])
         }
-        group.get("events/:id") { _, context in
+        group.get("events/:id") { request, context in
+            try request.noQueryParameters()
             let tenantID = try context.requireTenant()
             let id = try context.parameters.require("id")
             guard let event = try await store.event(tenantID: tenantID, id: id) else {

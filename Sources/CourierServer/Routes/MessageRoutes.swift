@@ -28,7 +28,8 @@ struct MessageRoutes {
             let page = try await store.messages(tenantID: tenantID, filter: filter, page: try PageRequest(query: query, idPrefixes: ["msg"]))
             return JSONResponse.list(page, \.json)
         }
-        group.get("messages/:id") { _, context in
+        group.get("messages/:id") { request, context in
+            try request.noQueryParameters()
             let tenantID = try context.requireTenant()
             guard let (message, transmissions) = try await store.message(tenantID: tenantID, id: try context.parameters.require("id")) else {
                 throw CourierError.notFound("message")

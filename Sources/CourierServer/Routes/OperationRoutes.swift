@@ -23,14 +23,16 @@ struct OperationRoutes {
             let query = try request.queryParameters(allowed: ["limit", "cursor"])
             return JSONResponse.list(try await store.operations(tenantID: tenantID, page: try PageRequest(query: query, idPrefixes: ["op"])), \.json)
         }
-        group.get("operations/:id") { _, context in
+        group.get("operations/:id") { request, context in
+            try request.noQueryParameters()
             let tenantID = try context.requireTenant()
             guard let operation = try await store.operation(tenantID: tenantID, id: try context.parameters.require("id")) else {
                 throw CourierError.notFound("operation")
             }
             return JSONResponse.make(operation.json)
         }
-        group.post("operations/:id/cancel") { _, context in
+        group.post("operations/:id/cancel") { request, context in
+            try await body.nothing(request)
             let tenantID = try context.requireTenant()
             let operation = try await store.cancelOperation(tenantID: tenantID, id: try context.parameters.require("id"), now: Date())
             return JSONResponse.make(operation.json)

@@ -16,7 +16,8 @@ struct SessionRoutes {
             let page = try await store.sessions(tenantID: tenantID, filter: filter, page: try PageRequest(query: query, idPrefixes: nil))
             return JSONResponse.list(page, \.json)
         }
-        group.get("sessions/:uid") { _, context in
+        group.get("sessions/:uid") { request, context in
+            try request.noQueryParameters()
             let (triggers, uid) = try self.session(context)
             guard let session = try await triggers.session(uid) else { throw CourierError.notFound("session") }
             return JSONResponse.make(session.json)
