@@ -817,7 +817,7 @@ public final class PostgresStore: Store {
     private static func apply(
         _ action: DeliveryStateMachine.Action, to delivery: Delivery, endpointDeleted: Bool, connection: PostgresConnection, now: Date
     ) async throws -> StoreSignal? {
-        try delivery.checkActionable()
+        try delivery.checkActionable(action, now: now)
         let effect = try DeliveryStateMachine.apply(
             action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now,
             endpointDeleted: endpointDeleted
@@ -893,7 +893,7 @@ public final class PostgresStore: Store {
             var effects: [(id: String, effect: DeliveryStateMachine.ActionEffect)] = []
             for delivery in rows {
                 do {
-                    try delivery.checkActionable()
+                    try delivery.checkActionable(action, now: now)
                     let effect = try DeliveryStateMachine.apply(
                         action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now,
                         endpointDeleted: deleted.contains(delivery.endpointID)
@@ -1398,7 +1398,7 @@ public final class PostgresStore: Store {
                         last_error = $3, updated_at = $4,
                         state = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $6 ELSE state END,
                         next_attempt_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $7::BIGINT ELSE next_attempt_at END,
-                        lease_until = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN NULL ELSE lease_until END,
+                        lease_until = CASE WHEN lease_token = $5 THEN NULL ELSE lease_until END,
                         due_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $7::BIGINT ELSE due_at END,
                         budget_base = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $8 ELSE budget_base END,
                         budget_first_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $9::BIGINT ELSE budget_first_at END,
@@ -1520,7 +1520,7 @@ public final class PostgresStore: Store {
                 last_error = r.error, updated_at = r.ended,
                 state = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.state ELSE d.state END,
                 next_attempt_at = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.next ELSE d.next_attempt_at END,
-                lease_until = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN NULL ELSE d.lease_until END,
+                lease_until = CASE WHEN d.lease_token = r.token THEN NULL ELSE d.lease_until END,
                 due_at = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.next ELSE d.due_at END,
                 budget_base = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.budget_base ELSE d.budget_base END,
                 budget_first_at = CASE WHEN d.lease_token = r.token AND d.state IN (0, 1) THEN r.budget_first_at ELSE d.budget_first_at END,

@@ -582,7 +582,7 @@ public final class SQLiteStore: Store {
     private static func apply(
         _ action: DeliveryStateMachine.Action, to delivery: Delivery, endpointDeleted: Bool, db: SQLiteConnection, now: Date
     ) throws -> StoreSignal? {
-        try delivery.checkActionable()
+        try delivery.checkActionable(action, now: now)
         let effect = try DeliveryStateMachine.apply(
             action, state: delivery.state, attemptCount: delivery.attemptCount, budget: delivery.budget, now: now,
             endpointDeleted: endpointDeleted
@@ -1070,13 +1070,16 @@ public final class SQLiteStore: Store {
                     ]
                 )
                 if applied == 0 {
+                    // Not its transition (the lease moved on, or a person cancelled the delivery
+                    // meanwhile), but a lease that is still its own ends with it.
                     try db.run(
                         """
                         UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = ?, last_status = ?,
-                            last_error = ?, updated_at = ?
+                            last_error = ?, updated_at = ?,
+                            lease_until = CASE WHEN lease_token = ? THEN NULL ELSE lease_until END
                         WHERE id = ?
                         """,
-                        counted + [.text(attempt.deliveryID)]
+                        counted + [.integer(record.lease.token), .text(attempt.deliveryID)]
                     )
                 }
                 if applied == 1, let batch = record.batch,

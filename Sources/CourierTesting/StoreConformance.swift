@@ -36,6 +36,7 @@ public enum StoreConformance {
         Check(name: "delivery filters and cursors", run: filters),
         Check(name: "actions on one delivery and in bulk", run: actions),
         Check(name: "bulk operations advance a chunk per transaction, each delivery once, per tenant", run: bulkOperations),
+        Check(name: "a delivery under way is not resent or requeued until its attempt ends", run: actionsWaitForAnAttemptUnderWay),
         Check(name: "deleting an endpoint cancels its active deliveries, which nothing makes due again", run: deletion),
         Check(name: "due endpoints are reported with their earliest due time", run: dueEndpoints),
         Check(name: "a test event goes to its one endpoint only, whatever it subscribes to", run: testEvents),
@@ -812,6 +813,38 @@ public enum StoreConformance {
         try expect(resent.state == .pending && resent.budget.singleShot, "resend of a finished delivery is one attempt")
         let one = try await store.claim(endpointID: "ep_a", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60))
         try expect(one.deliveries.map(\.deliveryID) == [ids[1]], "the resent delivery is due")
+    }
+
+    /// The record of an attempt under way would overwrite a resend's next attempt (with one
+    /// slot, the resend was lost), or race a second request the resend let a claim make.
+    static func actionsWaitForAnAttemptUnderWay(_ store: any Store) async throws {
+        let ep = try endpoint("ep_a", retry: .delays([30]))
+        try await store.insertEndpoint(ep)
+        let ids = try await publishSeries(store, count: 2)
+        let claim = try await store.claim(endpointID: "ep_a", limit: 1, now: t0, leaseUntil: t0.addingTimeInterval(60))
+        let underWay = try unwrap(claim.deliveries.first, "one under way")
+        let idle = try unwrap(ids.first { $0 != underWay.deliveryID }, "one waiting")
+        try await expectError(.conflict, "resending a delivery under way") {
+            _ = try await store.apply(.resend, tenantID: Tenant.defaultID, deliveryID: underWay.deliveryID, now: t0)
+        }
+        let bulk = try await store.apply(.resend, tenantID: Tenant.defaultID, filter: DeliveryFilter(), now: t0)
+        try expect(bulk == BulkResult(matched: 2, changed: 1), "a bulk resend passes it by: \(bulk)")
+        // A cancel is safe (the attempt's record never undoes it); a requeue then waits too.
+        let cancelled = try await store.apply(.cancel, tenantID: Tenant.defaultID, deliveryID: underWay.deliveryID, now: t0)
+        try expect(cancelled.state == .cancelled, "cancelled while under way")
+        try await expectError(.conflict, "requeueing it while its attempt is under way") {
+            _ = try await store.apply(.requeue, tenantID: Tenant.defaultID, deliveryID: underWay.deliveryID, now: t0)
+        }
+        _ = try await record(store, underWay, endpoint: ep, status: 200, at: t0.addingTimeInterval(1))
+        try expect(try await store.delivery(tenantID: Tenant.defaultID, id: underWay.deliveryID)?.state == .cancelled, "its record left it cancelled")
+        let requeued = try await store.apply(.requeue, tenantID: Tenant.defaultID, deliveryID: underWay.deliveryID, now: t0.addingTimeInterval(2))
+        try expect(requeued.state == .pending, "once the attempt ended, it is requeued")
+        try expect(try await store.apply(.resend, tenantID: Tenant.defaultID, deliveryID: idle, now: t0).state == .pending, "the other was never held")
+        // A lease that ran out belongs to a worker that is gone: the delivery can be resent.
+        let again = try await store.claim(endpointID: "ep_a", limit: 1, now: t0.addingTimeInterval(3), leaseUntil: t0.addingTimeInterval(63))
+        let held = try unwrap(again.deliveries.first, "claimed again")
+        let late = try await store.apply(.resend, tenantID: Tenant.defaultID, deliveryID: held.deliveryID, now: t0.addingTimeInterval(64))
+        try expect(late.state == .pending, "resent once its lease ran out")
     }
 
     static func deletion(_ store: any Store) async throws {

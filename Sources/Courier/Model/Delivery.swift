@@ -26,13 +26,17 @@ public struct Delivery: Sendable, Hashable {
     public var task: TaskRef?
     /// For a batch of an outbound message's transmissions, the message.
     public var messageID: String?
+    /// While a worker holds it (an attempt under way), when its lease ends; a lease that has
+    /// ended means that worker is gone.
+    public var leasedUntil: Date?
 
     public init(
         id: String, tenantID: String, eventID: String?, batchID: String? = nil, endpointID: String, state: DeliveryState,
         attemptCount: Int = 0, nextAttemptAt: Date?, lastAttemptAt: Date? = nil, lastStatus: Int? = nil,
         lastError: String? = nil, createdAt: Date, updatedAt: Date, budget: RetryBudget = RetryBudget(), task: TaskRef? = nil,
-        messageID: String? = nil
+        messageID: String? = nil, leasedUntil: Date? = nil
     ) {
+        self.leasedUntil = leasedUntil
         self.task = task
         self.messageID = messageID
         self.id = id
@@ -140,11 +144,20 @@ public struct HeaderField: Sendable, Hashable {
 extension Delivery {
     /// People act on a task's run through its instance (replay, skip), not on its delivery, so
     /// that the two never disagree.
-    public func checkActionable() throws(CourierError) {
-        guard let task else { return }
-        throw .conflict(
-            "this delivery runs \(task.instance) of session \(task.session); replay or skip the instance instead",
-            code: "task_delivery"
-        )
+    public func checkActionable(_ action: DeliveryStateMachine.Action, now: Date) throws(CourierError) {
+        if let task {
+            throw .conflict(
+                "this delivery runs \(task.instance) of session \(task.session); replay or skip the instance instead",
+                code: "task_delivery"
+            )
+        }
+        // The attempt under way ends with a record of its own, which would overwrite the
+        // resend's next attempt (or, past a claim the resend made due, race a second request).
+        // A cancel is safe: the record of an attempt never undoes it.
+        if action != .cancel, let leasedUntil, leasedUntil > now {
+            throw .conflict(
+                "an attempt of this delivery is under way; \(action.rawValue) it once the attempt has ended", code: "attempt_under_way"
+            )
+        }
     }
 }

@@ -11,7 +11,8 @@ extension StoredForm {
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """
         id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
-        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot, batch_id, session_uid, instance, message_id
+        last_error, created_at, updated_at, budget_base, budget_first_at, single_shot, batch_id, session_uid, instance, message_id,
+        lease_until
         """
     public static let messageColumns = """
         id, tenant_id, direction, text, backend, identity, external_id, in_response_to, status, created_at, updated_at,
@@ -93,7 +94,7 @@ extension StoredForm {
                 singleShot: try row.int(14) != 0
             ),
             task: try row.optionalText(16).map { TaskRef(session: $0, instance: try row.optionalText(17) ?? "") },
-            messageID: try row.optionalText(18)
+            messageID: try row.optionalText(18), leasedUntil: try row.optionalInt(19).map(Timestamp.date)
         )
     }
 
