@@ -847,7 +847,7 @@ public final class PostgresStore: Store {
                 [.integer(Int64(to.storageCode)), .integer(Timestamp.millis(now)), .text(delivery.id), .integer(Int64(from.storageCode))]
             )
         }
-        guard let at = effect.nextAttemptAt else { return nil }
+        guard let at = effect.wakesEndpointAt else { return nil }
         return .due(endpointID: delivery.endpointID, at: at)
     }
 
@@ -899,7 +899,7 @@ public final class PostgresStore: Store {
                         endpointDeleted: deleted.contains(delivery.endpointID)
                     )
                     effects.append((delivery.id, effect))
-                    if let at = effect.nextAttemptAt { signals[delivery.endpointID] = min(at, signals[delivery.endpointID] ?? at) }
+                    if let at = effect.wakesEndpointAt { signals[delivery.endpointID] = min(at, signals[delivery.endpointID] ?? at) }
                 } catch {
                     continue  // not applicable in this state
                 }

@@ -612,7 +612,7 @@ public final class SQLiteStore: Store {
                 [.integer(Int64(to.storageCode)), .integer(Timestamp.millis(now)), .text(delivery.id), .integer(Int64(from.storageCode))]
             )
         }
-        guard let at = effect.nextAttemptAt else { return nil }
+        guard let at = effect.wakesEndpointAt else { return nil }
         return .due(endpointID: delivery.endpointID, at: at)
     }
 

@@ -411,6 +411,41 @@ import Testing
         }
     }
 
+    /// What a person does to let an endpoint's held work go takes effect at once, not at the
+    /// engine's next look at the store (set here past the waits): cancelling the head an
+    /// ordered endpoint waits on, making it unordered, or turning its batching off.
+    @Test(arguments: StoreKind.all) func heldWorkGoesAsSoonAsAPersonLetsItGo(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start { request, _ in
+            RecordingReceiver.Reply(status: request.json?.objectValue?["data"]?.objectValue?["i"] == .integer(0) ? 500 : 200)
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store, .init(resyncInterval: 600)) { server in
+            for (path, change) in [("cancel", ""), ("unordered", #"{"ordered":false}"#)] {
+                let id = try await server.createEndpoint(
+                    url: receiver.url + "/" + path, eventTypes: ["\(path).*"], extra: #""ordered":true,"retry":{"delays":[300]}"#
+                )
+                let head = try await server.api.post("/v1/events", #"{"type":"\#(path).x","payload":{"i":0}}"#)
+                _ = try await receiver.waitForRequests(1, path: "/" + path)
+                for i in 1...2 { _ = try await server.api.post("/v1/events", #"{"type":"\#(path).x","payload":{"i":\#(i)}}"#) }
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(receiver.requests(path: "/" + path).count == 1, "the head holds the rest back")
+                if change.isEmpty {
+                    let delivery = try #require(try await server.api.get("/v1/events/\(head["id"]?.stringValue ?? "")")["deliveries"]?.arrayValue?.first?.objectValue)
+                    #expect(try await server.api.post("/v1/deliveries/\(delivery["id"]?.stringValue ?? "")/cancel").status == 200)
+                } else {
+                    #expect(try await server.api.patch("/v1/endpoints/\(id)", change).status == 200)
+                }
+                _ = try await receiver.waitForRequests(3, path: "/" + path, timeout: .seconds(30))
+            }
+            let batching = try await server.createEndpoint(url: receiver.url + "/batch", eventTypes: ["b.*"], extra: #""batch":{"maxSize":10}"#)
+            for i in 0..<3 { _ = try await server.api.post("/v1/events", #"{"type":"b.x","payload":{"i":\#(i)}}"#) }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(receiver.requests(path: "/batch").isEmpty, "three wait for a batch of ten")
+            #expect(try await server.api.patch("/v1/endpoints/\(batching)", #"{"batch":null}"#).status == 200)
+            _ = try await receiver.waitForRequests(3, path: "/batch", timeout: .seconds(30))
+        }
+    }
+
     @Test(arguments: StoreKind.all) func orderedAndBatchCannotBeCombined(_ store: StoreKind) async throws {
         try await TestServer.with(store) { server in
             let answer = try await server.api.post(

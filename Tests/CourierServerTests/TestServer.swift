@@ -42,6 +42,9 @@ struct TestServer {
         var maxBodySize = 1 << 20
         var allowsPrivateTargets = true
         var runsOperations = true
+        /// How often the engine looks for due work it was not told of; nil for what `courier
+        /// serve` sets per store. A test that work goes on a signal sets it past its wait.
+        var resyncInterval: TimeInterval?
     }
 
     /// Runs `body` against a fresh server and tears it down afterwards.
@@ -63,7 +66,7 @@ struct TestServer {
                 sender: .init(connectTimeout: .seconds(2), requestTimeout: .milliseconds(ms)), shutdownGrace: 2,
                 // As `courier serve` sets it per store: PostgreSQL's notifications are not
                 // queued for a listener that is away, so its engine looks for due work more often.
-                resyncInterval: store is PostgresStore ? 5 : 30,
+                resyncInterval: settings.resyncInterval ?? (store is PostgresStore ? 5 : 30),
                 allowsPrivateTargets: settings.allowsPrivateTargets
             ),
             logger: logger

@@ -103,6 +103,17 @@ public enum DeliveryStateMachine {
         public var state: DeliveryState
         public var nextAttemptAt: Date?
         public var budget: RetryBudget
+        /// When the endpoint's engine should look for due work because of this: at the next
+        /// attempt, and at once when an active delivery is cancelled, since it may have been an
+        /// ordered endpoint's head holding back the rest (or its batch's last member).
+        public var wakesEndpointAt: Date?
+
+        init(state: DeliveryState, nextAttemptAt: Date?, budget: RetryBudget, wakesEndpointAt: Date? = nil) {
+            self.state = state
+            self.nextAttemptAt = nextAttemptAt
+            self.budget = budget
+            self.wakesEndpointAt = wakesEndpointAt ?? nextAttemptAt
+        }
     }
 
     /// Applies `action`, or throws a conflict naming why it does not apply in this state.
@@ -135,7 +146,7 @@ public enum DeliveryStateMachine {
             }
             var budget = budget
             budget.singleShot = false
-            return ActionEffect(state: .cancelled, nextAttemptAt: nil, budget: budget)
+            return ActionEffect(state: .cancelled, nextAttemptAt: nil, budget: budget, wakesEndpointAt: now)
         case .requeue:
             guard state.isRequeueable else {
                 throw .conflict("a \(state.rawValue) delivery cannot be requeued; only exhausted, rejected, empty and cancelled ones can", code: "invalid_state")

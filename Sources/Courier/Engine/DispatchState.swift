@@ -110,13 +110,16 @@ public struct DispatchState: Sendable {
     /// The endpoint was paused, edited, disabled or deleted: its queued claims go back to the
     /// store (the next claim reads the endpoint afresh), requests under way finish.
     public mutating func endpointChanged(endpointID: String) -> [Lease] {
-        guard var lane = lanes.removeValue(forKey: endpointID) else { return [] }
+        var lane = lanes.removeValue(forKey: endpointID) ?? Lane()
         let released = lane.queued.map(\.lease)
         lane.queued.removeAll()
         lane.endpoint = nil
         if lane.claiming { lane.changedDuringClaim = true }
-        // Resumed endpoints announce their due work separately; a stale guess costs one empty claim.
-        lane.nextDueAt = lane.nextDueAt ?? Date.distantPast
+        // A change may make work due at once that no signal announces: a batch policy's open
+        // batches given back (due as when published), an ordered endpoint made unordered behind
+        // a head that waits to retry. So claim now, even from an endpoint not seen before; a
+        // wrong guess costs one empty claim.
+        lane.nextDueAt = Date.distantPast
         lanes[endpointID] = lane
         dirty.insert(endpointID)
         return released
