@@ -172,11 +172,11 @@ extension PostgresStore {
                         ? """
                           UPDATE transmissions SET status = 3, delivered_at = COALESCE(delivered_at, $1), sent_at = COALESCE(sent_at, $1),
                               error = NULL, updated_at = $1
-                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 RETURNING id, message_id
+                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 RETURNING id, message_id
                           """
                         : """
                           UPDATE transmissions SET status = 4, error = 'the backend reported it failed', updated_at = $1
-                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 RETURNING id, message_id
+                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 RETURNING id, message_id
                           """,
                     [.integer(millis), .texts(ids), .text(tenantID), .text(backend)]
                 ) { (id: try $0.text(0), message: try $0.text(1)) }
@@ -240,7 +240,7 @@ extension PostgresStore {
                     try await connection.run(
                         """
                         UPDATE transmissions SET status = 4, error = 'the backend listed it as failed', updated_at = $1
-                        WHERE delivery_id = $2 AND identity = ANY($3::text[]) AND status = 1
+                        WHERE delivery_id = $2 AND (identity = ANY($3::text[]) OR id = ANY($3::text[])) AND status = 1
                         """,
                         [.integer(millis), .text(deliveryID), .texts(Array(failed))]
                     )

@@ -173,11 +173,11 @@ extension SQLiteStore {
                         ? """
                           UPDATE transmissions SET status = 3, delivered_at = COALESCE(delivered_at, ?1), sent_at = COALESCE(sent_at, ?1),
                               error = NULL, updated_at = ?1
-                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 RETURNING message_id
+                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 RETURNING message_id
                           """
                         : """
                           UPDATE transmissions SET status = 4, error = 'the backend reported it failed', updated_at = ?1
-                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 RETURNING message_id
+                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 RETURNING message_id
                           """,
                     [.integer(millis), .text(report.transmissionID), .text(tenantID), .text(backend)], { $0.text(0) }
                 )
@@ -239,8 +239,8 @@ extension SQLiteStore {
                 for identity in failed {
                     try db.run(
                         """
-                        UPDATE transmissions SET status = 4, error = 'the backend listed it as failed', updated_at = ?
-                        WHERE delivery_id = ? AND identity = ? AND status = 1
+                        UPDATE transmissions SET status = 4, error = 'the backend listed it as failed', updated_at = ?1
+                        WHERE delivery_id = ?2 AND (identity = ?3 OR id = ?3) AND status = 1
                         """,
                         [.integer(millis), .text(deliveryID), .text(identity)]
                     )

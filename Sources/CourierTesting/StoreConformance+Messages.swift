@@ -67,7 +67,7 @@ extension StoreConformance {
             )
             try await store.record([AttemptRecord(
                 endpointID: gw.id, lease: claimed.lease, attempt: attempt(for: claimed, outcome: transition.state == .succeeded ? .succeeded : .failed, status: status, at: now),
-                transition: transition, message: .batch(messageID: message.id, accepted: accepted, failedIdentities: failed)
+                transition: transition, message: .batch(messageID: message.id, accepted: accepted, failed: failed)
             )])
             return transition.nextAttemptAt
         }
@@ -80,19 +80,21 @@ extension StoreConformance {
         guard case .message(let whole) = first.content else { return }
         try expect(whole.items.map(\.identity) == ["+1", "+2", "+3"], "all three, in order")
         try expect(try await statuses().values.allSatisfy { $0 == .processing }, "processing once claimed")
-        // Taken, but +3 failed: only +3 goes again.
-        let retry = try unwrap(try await record(first, status: 200, failed: ["+3"], at: t0), "a retry")
+        // Taken, but +2 and +3 failed, listed by transmission id and by identity (a gateway may
+        // answer with either): only those go again.
+        let secondID = try unwrap(whole.items.first { $0.identity == "+2" }?.transmissionID, "+2's transmission")
+        let retry = try unwrap(try await record(first, status: 200, failed: [secondID, "+3"], at: t0), "a retry")
         var now = try await statuses()
-        try expect(now == ["+1": .sent, "+2": .sent, "+3": .errored], "\(now)")
+        try expect(now == ["+1": .sent, "+2": .errored, "+3": .errored], "\(now)")
         var (stored, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
         try expect(stored.status == .errored, "errored while one is: \(stored.status)")
         let second = try await claimBatch(at: retry)
         guard case .message(let rest) = second.content else { return }
-        try expect(rest.items.map(\.identity) == ["+3"], "only the failed one: \(rest.items)")
+        try expect(rest.items.map(\.identity) == ["+2", "+3"], "only the failed ones: \(rest.items)")
         // A whole failure: what was sent stays sent.
         let again = try unwrap(try await record(second, status: 500, failed: [], at: retry), "another retry")
         now = try await statuses()
-        try expect(now == ["+1": .sent, "+2": .sent, "+3": .errored], "a whole failure keeps what was sent: \(now)")
+        try expect(now == ["+1": .sent, "+2": .errored, "+3": .errored], "a whole failure keeps what was sent: \(now)")
         let third = try await claimBatch(at: again)
         _ = try await record(third, status: 202, failed: [], at: again)
         try expect(try await statuses().values.allSatisfy { $0 == .sent }, "all sent")
@@ -118,6 +120,14 @@ extension StoreConformance {
             try NewMessage(text: "bye", to: [.init(backend: "gw", identity: "+9")]), tenantID: Tenant.defaultID, now: again
         )
         let (_, pending) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: later.id), "the message")
+        // A report on a transmission never handed to the gateway is its mistake, and changes nothing.
+        for delivered in [true, false] {
+            let early = try await store.applyReports(
+                [DeliveryReport(transmissionID: pending[0].id, delivered: delivered)], backend: "gw", tenantID: Tenant.defaultID, now: again
+            )
+            try expect(early == ReportsResult(updated: 0, unknown: [pending[0].id]), "a report before it was sent: \(early)")
+        }
+        try expect(try await store.message(tenantID: Tenant.defaultID, id: later.id)?.transmissions[0].status == .queued, "still queued")
         _ = try await store.apply(.cancel, tenantID: Tenant.defaultID, deliveryID: try unwrap(pending[0].deliveryID, "its batch"), now: again)
         let (cancelled, cancelledTransmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: later.id), "the message")
         try expect(cancelled.status == .errored && cancelledTransmissions[0].error == "its batch was cancelled", "\(cancelled.status)")

@@ -386,7 +386,7 @@ public struct DeliveryEngine: Service {
         case .message(let batch):
             let identities = Set(batch.items.map(\.identity))
             let failed = succeeded ? listedAsFailed(in: body).intersection(identities) : []
-            return .batch(messageID: batch.messageID, accepted: succeeded, failedIdentities: failed)
+            return .batch(messageID: batch.messageID, accepted: succeeded, failed: failed)
         case .event(let event) where event.type == Message.receivedEventType:
             guard let id = (try? JSONParser.parseStored(event.payload))?.objectValue?["messageId"]?.stringValue else { return nil }
             return .received(messageID: id, replies: succeeded ? MessageOutcome.replies(in: body) : [])

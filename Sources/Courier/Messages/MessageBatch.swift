@@ -47,9 +47,10 @@ public struct MessageBatch: Sendable, Hashable {
 
 /// What an attempt means for messages, for the store to apply in the record's transaction.
 public enum MessageOutcome: Sendable, Hashable {
-    /// A batch of transmissions: whether the backend took it (a 2xx), and the identities it
-    /// listed as failed (`{"failed": [...]}`) if it did.
-    case batch(messageID: String, accepted: Bool, failedIdentities: Set<String>)
+    /// A batch of transmissions: whether the backend took it (a 2xx), and what it listed as
+    /// failed (`{"failed": [...]}`) if it did, by identity or by transmission id: the batch's
+    /// body gives both, and a gateway may answer with either.
+    case batch(messageID: String, accepted: Bool, failed: Set<String>)
     /// An inbound message's `message.received` delivery, with the replies its subscriber
     /// answered with (`{"replies": [{"text"}]}`).
     case received(messageID: String, replies: [String])

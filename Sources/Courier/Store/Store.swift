@@ -131,7 +131,9 @@ public protocol Store: DeliveryQueue {
     /// How many of each message's transmissions are in each status (none for an inbound one).
     func transmissionCounts(tenantID: String, messageIDs: [String]) async throws -> [String: [TransmissionStatus: Int]]
     /// Applies a backend's delivery reports in one transaction and rolls their messages up.
-    /// Ids that are not the backend's transmissions in the tenant come back as `unknown`.
+    /// Ids that are not the backend's transmissions in the tenant come back as `unknown`, and
+    /// so do those never handed to it (still `queued`): a report on one is a gateway's mistake,
+    /// and taken it would show a text delivered that was never sent.
     func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult
 
     // MARK: Telemetry
@@ -270,7 +272,7 @@ public struct DeliveryReport: Sendable, Hashable {
 
 public struct ReportsResult: Sendable, Hashable {
     public var updated: Int
-    /// The ids that are not the backend's transmissions, in the order given.
+    /// The ids that are not the backend's transmissions, or not yet sent to it, in the order given.
     public var unknown: [String]
 
     public init(updated: Int, unknown: [String]) {
