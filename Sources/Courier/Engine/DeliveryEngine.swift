@@ -12,7 +12,10 @@ import ServiceLifecycle
 /// whatever has piled up since its last write, so attempt records share transactions.
 ///
 /// On graceful shutdown it stops claiming, gives queued claims back, lets requests under way
-/// finish (up to ``Configuration/shutdownGrace``), writes their records and returns.
+/// finish (up to ``Configuration/shutdownGrace``), writes their records and returns. Requests
+/// still under way when the grace ends are cut off, and recorded as failed attempts that
+/// end their leases: they reached their receivers, so the log keeps them, and the deliveries
+/// go again (here or on another node) without waiting for the leases to run out.
 public struct DeliveryEngine: Service {
     public struct Configuration: Sendable {
         public var sender: WebhookSender.Configuration
@@ -51,6 +54,8 @@ public struct DeliveryEngine: Service {
         case tick
         case shutdown
         case graceOver
+        /// The requests cut off at the end of the grace period had their time to report.
+        case cutOffOver
     }
 
     let store: any DeliveryQueue
@@ -102,6 +107,7 @@ public struct DeliveryEngine: Service {
                 var targets: [String: DeliveryTarget] = [:]
                 var timerAt: Date?
                 var shuttingDown = false
+                var cutOff = false
                 for await event in events {
                     var released: [Lease] = []
                     // The lane whose leases go back; nil when every lane's do (shutdown).
@@ -150,7 +156,22 @@ public struct DeliveryEngine: Service {
                             continuation.yield(.graceOver)
                         }
                     case .graceOver:
-                        logger.warning("requests still under way at the end of the shutdown grace period", metadata: [
+                        guard !cutOff else { break }
+                        logger.warning("requests still under way at the end of the shutdown grace period; cutting them off", metadata: [
+                            "inFlight": "\(state.inFlightCount)",
+                        ])
+                        cutOff = true
+                        // Every child is cancelled (attempts, and the engine's own listeners and
+                        // timers, which are done with). A cancelled request ends at once with a
+                        // record of its own; the wait for those must not depend on them all
+                        // honouring it, nor be a sleep that the cancellation cuts short.
+                        group.cancelAll()
+                        group.addTask {
+                            await Self.sleepThroughCancellation(seconds: Self.cutOffWait)
+                            continuation.yield(.cutOffOver)
+                        }
+                    case .cutOffOver:
+                        logger.warning("requests cut off at shutdown did not all report", metadata: [
                             "inFlight": "\(state.inFlightCount)",
                         ])
                     }
@@ -176,7 +197,7 @@ public struct DeliveryEngine: Service {
                         }
                     }
                     if shuttingDown {
-                        if case .graceOver = event { break }
+                        if case .cutOffOver = event { break }
                         if state.outstandingCount == 0 { break }
                         continue
                     }
@@ -227,6 +248,16 @@ public struct DeliveryEngine: Service {
             group.cancelAll()
         }
         await client.shutdown()
+    }
+
+    /// How long requests cut off at the end of the shutdown grace have to report.
+    static let cutOffWait: TimeInterval = 5
+
+    /// Waits even in a cancelled task (where `Task.sleep` returns at once).
+    static func sleepThroughCancellation(seconds: TimeInterval) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume() }
+        }
     }
 
     /// What every attempt uses, made once per run.
@@ -545,7 +576,13 @@ actor Recorder {
         var refusals = 0
         while true {
             do {
-                try await store.record(batch)
+                if Task.isCancelled {
+                    // Cut off at shutdown: the attempts happened, and a store that checks for
+                    // cancellation (a pool's lease) must not refuse their records for it.
+                    try await Task { try await store.record(batch) }.value
+                } else {
+                    try await store.record(batch)
+                }
                 return
             } catch let error as CourierError where error.kind == .unavailable {
                 logger.error("cannot record attempts; retrying", metadata: ["error": "\(error)", "count": "\(batch.count)"])
@@ -563,7 +600,7 @@ actor Recorder {
                     return
                 }
             }
-            try? await Task.sleep(for: .seconds(delay))
+            await DeliveryEngine.sleepThroughCancellation(seconds: delay)
             delay = min(delay * 2, 5)
         }
     }
