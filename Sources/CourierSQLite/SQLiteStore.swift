@@ -35,6 +35,19 @@ public final class SQLiteStore: Store {
         self.fanOutCache = fanOutCache
     }
 
+    /// `path` with every symbolic link resolved; for a file not made yet, its folder's.
+    static func canonicalPath(_ path: String) -> String {
+        func resolved(_ path: String) -> String? {
+            guard let real = realpath(path, nil) else { return nil }
+            defer { free(real) }
+            return String(cString: real)
+        }
+        if let file = resolved(path) { return file }
+        let url = URL(fileURLWithPath: path)
+        guard let folder = resolved(url.deletingLastPathComponent().path) else { return path }
+        return folder + "/" + url.lastPathComponent
+    }
+
     /// Opens (creating and migrating if needed) the store at `path`.
     public static func open(path: String, durability: Durability = .full, now: Date = Date()) async throws -> SQLiteStore {
         try await open(path: path, durability: durability, now: now, sync: SQLiteLogFlusher.dataSync)
@@ -42,7 +55,9 @@ public final class SQLiteStore: Store {
 
     /// - Parameter sync: how the log is flushed with durability `full`; tests make it fail.
     static func open(path: String, durability: Durability, now: Date = Date(), sync: @escaping SQLiteLogFlusher.Sync) async throws -> SQLiteStore {
-        let lockPath = path + ".lock"
+        // Beside the file itself, not beside the name given: through a symbolic link a second
+        // server took its own lock, opened the same file, and sent everything under way again.
+        let lockPath = canonicalPath(path) + ".lock"
         let descriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CourierError(.unavailable, code: "store_unavailable", message: "cannot open \(lockPath): errno \(errno)")

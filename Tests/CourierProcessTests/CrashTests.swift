@@ -162,6 +162,15 @@ import Testing
         let second = try CourierProcess(database: database)
         await #expect(throws: ProcessFailure.self) { _ = try await second.start() }
         #expect(second.output.contains("in use by another Courier process"), "\(second.output)")
+        // Nor through a symbolic link to it, or to its folder.
+        let linkedFolder = directory.path("linked")
+        #expect(symlink(directory.url.path, linkedFolder) == 0)
+        #expect(symlink(database, directory.path("link.db")) == 0)
+        for alias in [directory.path("link.db"), linkedFolder + "/courier.db"] {
+            let third = try CourierProcess(database: alias)
+            await #expect(throws: ProcessFailure.self) { _ = try await third.start() }
+            #expect(third.output.contains("in use by another Courier process"), "\(alias): \(third.output)")
+        }
         first.kill(SIGTERM)
         #expect(try await first.waitForExit() == 0)
     }

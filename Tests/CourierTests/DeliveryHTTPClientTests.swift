@@ -26,7 +26,7 @@ import Glibc
             let seq = Int(request.value("x-seq") ?? "") ?? -1
             return [.send(answer(
                 statuses[seq % statuses.count],
-                headers: ["x-seq: \(seq)", "set-cookie: a=\(seq)", "set-cookie: b=\(seq)", "x-empty:"],
+                headers: ["x-seq: \(seq)", "set-cookie: a=\(seq)", "set-cookie: b=\(seq)", "x-empty:", "x-padded: \t padded  value \t"],
                 body: responseBody(seq)
             ))]
         }
@@ -49,6 +49,8 @@ import Glibc
             #expect(result.headers.values("x-seq") == ["\(seq)"])
             #expect(result.headers.values("set-cookie") == ["a=\(seq)", "b=\(seq)"], "duplicates kept, in order")
             #expect(result.headers.values("x-empty") == [""])
+            // The white space around a field's value is not part of it (RFC 9112 §5); inside, it is.
+            #expect(result.headers.values("x-padded") == ["padded  value"])
         }
         #expect(server.accepted == 1, "all 20 requests on one kept-alive connection")
 

@@ -86,6 +86,15 @@ import Testing
         #expect(t.nextAttemptAt == ended.addingTimeInterval(120))
     }
 
+    /// `maxAge` bounds the receiver's `Retry-After` as it bounds the policy's own waits.
+    @Test func retryAfterPastMaxAgeIsExhausted() {
+        let policy = RetryPolicy.exponential(.init(initial: 1, factor: 2, max: 10, maxAttempts: 100, maxAge: 5))
+        let first = after(progress(), .failed, retryAfter: 10, policy: policy)
+        #expect(first.state == .exhausted, "the next attempt would come 12 s after the first")
+        let within = after(progress(), .failed, retryAfter: 2, policy: policy)
+        #expect(within.state == .retrying && within.nextAttemptAt == ended.addingTimeInterval(2))
+    }
+
     @Test func failedWhenPolicyUsedUpIsExhausted() {
         // .standard allows 8 attempts; 7 were made, this 8th failed.
         let t = after(progress(.retrying, attempts: 7, budget: RetryBudget(firstAttemptAt: t0.addingTimeInterval(-90_000))), .failed, retryAfter: 60)

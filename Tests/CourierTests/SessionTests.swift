@@ -127,6 +127,20 @@ import Testing
         #expect(throws: CourierError.self) { try session.replay("t#9", kwargs: nil, now: now) }
     }
 
+    /// A replay's new kwargs take the place of the instance's, and the task still gets its
+    /// `withParams` under them (they were dropped, and the clone showed the old kwargs).
+    @Test func aReplayWithNewKwargsKeepsWithParamsUnderThem() throws {
+        var session = Session(uid: "s")
+        _ = session.configure([
+            TaskConfig(name: "t", after: ["x"], run: "ep", withParams: kw(["x": .object(kw(["source": "web"]))])),
+        ], now: now)
+        _ = session.fire("x", kwargs: kw(["name": "old"]), now: now)
+        _ = try session.failed("t#1", error: "HTTP 400", now: now)
+        let effects = try session.replay("t#1", kwargs: kw(["x": .object(kw(["name": "new"]))]), now: now)
+        #expect(effects == [.run(instance: "t#2", task: "t", target: "ep", kwargs: kw(["x": .object(kw(["source": "web", "name": "new"]))]))])
+        #expect(session.instance("t#2")?.kwargs == kw(["x": .object(kw(["name": "new"]))]), "the clone shows what it was given")
+    }
+
     @Test func skipGivesUpOnAFailedInstanceWithOrWithoutCascade() throws {
         var session = Session(uid: "s")
         _ = session.configure([
@@ -164,6 +178,22 @@ import Testing
         _ = session.fire("start", now: now)
         #expect(session.fired.keys.filter { $0 == "sessionFinalized" }.count == 1)
         #expect(session.instances.filter { $0.task == "computeScore" }.count == 1, "finalized once")
+    }
+
+    /// Fired by hand, the finalize trigger has fired: it is not fired again once the rest
+    /// resolves (which ran an `andEvery` task twice and overwrote the caller's kwargs).
+    @Test func theFinalizeTriggerFiredByHandFinalizes() throws {
+        var session = Session(uid: "s", finalizeTrigger: "fin")
+        _ = session.configure([
+            TaskConfig(name: "a", after: ["x"], run: "ep"),
+            TaskConfig(name: "z", after: ["fin"], run: "ep", andEvery: "fin"),
+        ], now: now)
+        #expect(runs(session.fire("fin", kwargs: kw(["by": "client"]), now: now)) == ["z#1"])
+        #expect(session.finalized)
+        #expect(runs(session.fire("x", now: now)) == ["a#1"])
+        _ = try session.finished("a#1", result: JSONObject(), now: now)
+        #expect(session.instances.filter { $0.task == "z" }.count == 1, "z ran once: \(session.instances.map(\.name))")
+        #expect(session.fired["fin"] == .object(kw(["by": "client"])), "the caller's kwargs stay")
     }
 
     @Test func aFailedInstanceHoldsFinalizationBack() throws {

@@ -84,6 +84,10 @@ public enum DeliveryStateMachine {
                 return Transition(state: .exhausted, nextAttemptAt: nil, budget: budget)
             }
             let wait = verdict.retryAfter ?? delay
+            // A receiver's Retry-After does not stretch the policy's age limit.
+            if let maxAge = policy.maxAge, now.addingTimeInterval(wait).timeIntervalSince(budget.firstAttemptAt ?? startedAt) > maxAge {
+                return Transition(state: .exhausted, nextAttemptAt: nil, budget: budget)
+            }
             return Transition(state: .retrying, nextAttemptAt: now.addingTimeInterval(wait), budget: budget)
         }
     }

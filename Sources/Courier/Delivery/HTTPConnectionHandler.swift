@@ -108,7 +108,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             state = .exchanging(exchange)
         case .head(let head):
             exchange.status = Int(head.status.code)
-            exchange.headers = head.headers.map { HeaderField(name: $0.name, value: $0.value) }
+            // A field's value excludes the white space around it (RFC 9112 §5), which llhttp
+            // leaves at its end: `webhook-delivery: abort-message ` is an abort.
+            exchange.headers = head.headers.map { HeaderField(name: $0.name, value: Self.trimmingWhiteSpace($0.value)) }
             exchange.keepAlive = head.isKeepAlive
             state = .exchanging(exchange)
         case .body(var buffer):
@@ -186,6 +188,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         state = .closed
         reusable.set(false)
         context.close(promise: nil)
+    }
+
+    /// `value` without spaces and tabs at either end; the same string when it has none, as nearly always.
+    static func trimmingWhiteSpace(_ value: String) -> String {
+        let isWhiteSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        let bytes = value.utf8
+        guard let first = bytes.first, let last = bytes.last, isWhiteSpace(first) || isWhiteSpace(last) else { return value }
+        let trimmed = bytes.drop(while: isWhiteSpace).reversed().drop(while: isWhiteSpace).reversed()
+        return String(decoding: Array(trimmed), as: UTF8.self)
     }
 }
 

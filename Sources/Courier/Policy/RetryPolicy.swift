@@ -45,6 +45,12 @@ public enum RetryPolicy: Sendable, Hashable {
         }
     }
 
+    /// How long after its first attempt a delivery may still be tried, when the policy says.
+    public var maxAge: TimeInterval? {
+        if case .exponential(let e) = self { return e.maxAge }
+        return nil
+    }
+
     /// The wait before the next attempt, or nil when the delivery has used its attempts.
     ///
     /// - Parameters:

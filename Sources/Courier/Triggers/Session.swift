@@ -65,7 +65,12 @@ public struct Session: Sendable, Hashable {
     }
 
     /// Fires `trigger` with `kwargs`.
+    ///
+    /// Firing the finalize trigger by hand finalizes the session: it fires once, by whoever
+    /// fires it first (EFL's cookbook guards its finalizer the same way), and is not fired
+    /// again, over the caller's kwargs, once the rest resolves.
     public mutating func fire(_ trigger: String, kwargs: JSONObject = JSONObject(), now: Date) -> [Effect] {
+        if trigger == finalizeTrigger { finalized = true }
         fired[trigger] = .object(kwargs)
         var effects: [Effect] = []
         for config in tasks where config.after.contains(trigger) || config.unless.contains(trigger) {
@@ -115,7 +120,8 @@ public struct Session: Sendable, Hashable {
     }
 
     /// Runs a failed instance again as `task#n+1`, with its kwargs or (when given) `kwargs`
-    /// in their place: `{}` means none.
+    /// in their place: `{}` means none. As for any run, the task gets its `withParams` under
+    /// them, and the clone's `kwargs` are those it was given (EFL's `replacement_kwargs`).
     public mutating func replay(_ name: String, kwargs replacement: JSONObject?, now: Date) throws(CourierError) -> [Effect] {
         let index = try failedInstance(named: name, action: "replayed")
         instances[index].set(.replayed, at: now)
@@ -123,11 +129,12 @@ public struct Session: Sendable, Hashable {
         guard let config = tasks.first(where: { $0.name == original.task }) else {
             throw .conflict("\(name)'s task is no longer configured", code: "invalid_state")
         }
+        let kwargs = replacement ?? original.kwargs
         var clone = TaskInstance(
-            name: nextName(of: config.name), task: config.name, kwargs: original.kwargs, depth: original.depth + 1,
+            name: nextName(of: config.name), task: config.name, kwargs: kwargs, depth: original.depth + 1,
             parent: original.name, now: now
         )
-        clone.actualKwargs = replacement ?? original.actualKwargs ?? config.withParams.merging(original.kwargs)
+        clone.actualKwargs = config.withParams.merging(kwargs)
         clone.set(.scheduled, at: now)
         instances.append(clone)
         return [.run(instance: clone.name, task: config.name, target: config.run, kwargs: clone.actualKwargs ?? JSONObject())]
