@@ -17,6 +17,18 @@ struct SQLiteError: Error, CustomStringConvertible {
 
     /// A UNIQUE or PRIMARY KEY constraint failed.
     var isConstraintViolation: Bool { code & 0xFF == SQLITE_CONSTRAINT }
+
+    /// The error a caller sees: the disk or the file failing (an I/O error, a full disk, a file
+    /// made read-only or gone) is the store being unavailable, `503`, not a bug; anything else
+    /// stays as it is.
+    var surfaced: any Error {
+        switch code & 0xFF {
+        case SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_BUSY, SQLITE_LOCKED:
+            CourierError(.unavailable, code: "store_unavailable", message: "the database cannot be used: \(description)")
+        default:
+            self
+        }
+    }
 }
 
 /// One `sqlite3` connection, used from one thread at a time (the database's writer thread or

@@ -55,6 +55,8 @@ final class SQLiteDatabase: Sendable {
     private let onRollback: @Sendable () -> Void
     /// Brings durable commits to disk; none with durability `normal`.
     let flusher: SQLiteLogFlusher?
+    /// Whether the file at the path is still the one open.
+    let fileWatch: SQLiteFileWatch
     /// The jobs' waits for the writer and the commits' times.
     private let metrics = StoreMetrics()
 
@@ -68,6 +70,7 @@ final class SQLiteDatabase: Sendable {
         onRollback: @escaping @Sendable () -> Void = {}
     ) throws {
         self.onRollback = onRollback
+        fileWatch = SQLiteFileWatch(path: path)
         let writerConnection = try SQLiteConnection(path: path, readOnly: false)
         // `NORMAL` whatever the durability: with `full`, the flusher syncs what `FULL` would have.
         try writerConnection.execute("""
@@ -127,6 +130,7 @@ final class SQLiteDatabase: Sendable {
                 complete: { result in
                     switch result {
                     case .success: continuation.resume(returning: value!)
+                    case .failure(let error as SQLiteError): continuation.resume(throwing: error.surfaced)
                     case .failure(let error): continuation.resume(throwing: error)
                     }
                 }
@@ -151,6 +155,14 @@ final class SQLiteDatabase: Sendable {
 
     /// Runs `body` on a reader connection (a consistent snapshot of the last commit).
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        do {
+            return try await readUnmapped(body)
+        } catch let error as SQLiteError {
+            throw error.surfaced
+        }
+    }
+
+    private func readUnmapped<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await readerPool.runIfActive { [self] in
             let box = self.readers.withLock { $0.popLast() }
             guard let box else {
@@ -201,6 +213,10 @@ final class SQLiteDatabase: Sendable {
         for job in jobs { metrics.waited(began - job.queuedAt) }
         // Transaction statements run prepared, from the connection's cache: parsed each time,
         // `BEGIN IMMEDIATE` took 11 µs instead of 8, `RELEASE` 6 instead of 3.
+        if let gone = fileWatch.check() {
+            for job in jobs { job.complete(.failure(gone)) }
+            return
+        }
         do {
             try connection.run("BEGIN IMMEDIATE")
         } catch {
