@@ -19,11 +19,12 @@ struct EventsCommand: AsyncParsableCommand {
                 One event: --type and the payload as JSON, given as an argument or on standard input \
                 (no payload when standard input is a terminal).
                 A file: --file with a JSON array of events ({type, payload?, key?, idempotencyKey?, \
-                occurredAt?}), checked whole first, then published 1,000 at a time.
+                occurredAt?}), checked whole first, then published in requests of up to 1,000 events \
+                and --max-request-size bytes.
                 """
         )
 
-        /// The API's limit on one request.
+        /// The API's limit on the events of one request.
         static let chunkSize = 1000
 
         @OptionGroup var connection: ConnectionOptions
@@ -43,6 +44,9 @@ struct EventsCommand: AsyncParsableCommand {
         @Option(help: "A file holding a JSON array of events (- for standard input).")
         var file: String?
 
+        @Option(help: "With --file, the most one request may carry, in bytes: the server's --max-body-size.")
+        var maxRequestSize: Int = 1 << 20
+
         func validate() throws {
             if file != nil {
                 guard type == nil, payload == nil, key == nil, idempotencyKey == nil else {
@@ -51,6 +55,7 @@ struct EventsCommand: AsyncParsableCommand {
             } else if type == nil {
                 throw ValidationError("give --type (and a payload), or --file")
             }
+            guard maxRequestSize >= 1024 else { throw ValidationError("--max-request-size must be at least 1024 bytes") }
         }
 
         func run() async throws {
@@ -97,13 +102,13 @@ struct EventsCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure(error)
             }
+            let chunks = try Self.chunks(events, maxCount: Self.chunkSize, maxBytes: maxRequestSize)
             var answers: [JSONValue] = []
-            for start in stride(from: 0, to: events.count, by: Self.chunkSize) {
-                let chunk = Array(events[start..<min(start + Self.chunkSize, events.count)])
+            for chunk in chunks {
                 do {
                     answers += try await api.post("/v1/events", .array(chunk)).json.arrayValue ?? []
                 } catch {
-                    if start > 0 { note("the first \(start) events were published; the rest were not") }
+                    if !answers.isEmpty { note("the first \(answers.count) events were published; the rest were not") }
                     throw error
                 }
                 note("published \(answers.count) of \(events.count) events")
@@ -112,6 +117,33 @@ struct EventsCommand: AsyncParsableCommand {
             let duplicates = answers.filter { $0.objectValue?["duplicate"]?.boolValue == true }.count
             let deliveries = answers.reduce(0) { $0 + Int($1.objectValue?["deliveries"]?.doubleValue ?? 0) }
             say("published \(events.count) events: \(events.count - duplicates) new, \(duplicates) duplicates, \(deliveries) deliveries")
+        }
+
+        /// The events in requests of at most `maxCount` events and `maxBytes` bytes, in order.
+        /// An event that could not fit in any request is refused before anything is sent, so
+        /// that the file is published whole or not at all, as far as its size goes.
+        static func chunks(_ events: [JSONValue], maxCount: Int, maxBytes: Int) throws(CommandFailure) -> [[JSONValue]] {
+            var chunks: [[JSONValue]] = []
+            var current: [JSONValue] = []
+            var bytes = 2  // the array's brackets
+            for (index, event) in events.enumerated() {
+                let size = event.bytes.count
+                guard size + 2 <= maxBytes else {
+                    throw CommandFailure(
+                        "event #\(index) is \(size) bytes; a request may carry at most \(maxBytes) (--max-request-size, the server's --max-body-size). Nothing was published"
+                    )
+                }
+                let added = size + (current.isEmpty ? 0 : 1)
+                if current.count == maxCount || bytes + added > maxBytes {
+                    chunks.append(current)
+                    current = []
+                    bytes = 2
+                }
+                bytes += size + (current.isEmpty ? 0 : 1)
+                current.append(event)
+            }
+            if !current.isEmpty { chunks.append(current) }
+            return chunks
         }
 
         private static func parse(_ text: String, what: String) throws(CommandFailure) -> JSONValue {

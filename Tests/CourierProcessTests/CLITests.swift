@@ -113,8 +113,26 @@ import Testing
         let refused = try await fixture.courier("events", "publish", "--file", file)
         #expect(refused.status != 0)
         #expect(refused.errors.hasPrefix("error: ") && refused.errors.hasSuffix(", [1200].type)\n"), "\(refused)")
-        let count = try await fixture.deliveryCount(endpoint: endpointID)
+        var count = try await fixture.deliveryCount(endpoint: endpointID)
         #expect(count == 1503)
+
+        // Requests are cut by size too: 1,000 events of 1.5 KB would be over the server's 1 MiB.
+        let padding = String(repeating: "p", count: 1500)
+        let large = (0..<1200).map { #"{"type":"case.large","payload":{"n":\#($0),"pad":"\#(padding)"}}"# }
+        try Data(("[" + large.joined(separator: ",") + "]").utf8).write(to: URL(fileURLWithPath: file))
+        let sized = try await fixture.courier("events", "publish", "--file", file)
+        #expect(sized.status == 0, "\(sized)")
+        #expect(sized.output == "published 1200 events: 1200 new, 0 duplicates, 1200 deliveries\n", "\(sized)")
+        #expect(sized.errors.split(separator: "\n").count >= 2, "in several requests: \(sized)")
+        // And an event no request could carry is refused before anything is sent.
+        var oversized = large
+        oversized[900] = #"{"type":"case.large","payload":{"pad":"\#(String(repeating: "p", count: 2_000_000))"}}"#
+        try Data(("[" + oversized.joined(separator: ",") + "]").utf8).write(to: URL(fileURLWithPath: file))
+        let tooBig = try await fixture.courier("events", "publish", "--file", file)
+        #expect(tooBig.status != 0)
+        #expect(tooBig.errors.contains("event #900 is") && tooBig.errors.contains("Nothing was published"), "\(tooBig)")
+        count = try await fixture.deliveryCount(endpoint: endpointID)
+        #expect(count == 1503 + 1200, "nothing more was published")
     }
 
     @Test func deliveriesListShowAndRetryAfterTheRetriesRanOut() async throws {
