@@ -1259,7 +1259,7 @@ public final class PostgresStore: Store {
         let waiting = try await waitingForBatch(connection, endpointID: endpoint.id, size: policy.size, now: now)
         guard let oldest = waiting.oldestDueAt,
               policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).ready else { return nil }
-        let batchID = Identifier.make("bat", now: now)
+        let batchID = Identifier.make("dlv", now: now)
         let millis = Timestamp.millis(now)
         let lease = Timestamp.millis(leaseUntil)
         let members = try await connection.run(

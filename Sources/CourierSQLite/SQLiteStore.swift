@@ -941,7 +941,7 @@ public final class SQLiteStore: Store {
         let waiting = try waitingForBatch(db, endpointID: endpoint.id, size: policy.size, now: now)
         guard let oldest = waiting.oldestDueAt,
               policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).ready else { return nil }
-        let batchID = Identifier.make("bat", now: now)
+        let batchID = Identifier.make("dlv", now: now)
         let millis = Timestamp.millis(now)
         let lease = Timestamp.millis(leaseUntil)
         let members = try db.run(

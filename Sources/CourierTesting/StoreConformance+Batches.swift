@@ -35,6 +35,21 @@ extension StoreConformance {
         try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(batchID: batch), page: PageRequest(limit: 100)).items
     }
 
+    /// Lists are newest first whatever the kind: a batch's id once sorted after every event's
+    /// delivery, so a batching endpoint's batches came last in its records.
+    static func batchesListNewestFirstAmongDeliveries(_ store: any Store) async throws {
+        try await store.insertEndpoint(try endpoint("ep_plain", types: ["plain"]))
+        var batching = try endpoint("ep_batch", types: ["batched"])
+        batching.batch = BatchPolicy(maxSize: 1)
+        try await store.insertEndpoint(batching)
+        _ = try await store.publish([try event("plain")], tenantID: Tenant.defaultID, now: t0)
+        _ = try await store.publish([try event("batched")], tenantID: Tenant.defaultID, now: t0.addingTimeInterval(1))
+        let page = try await store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(), page: PageRequest())
+        try expect(page.items.count == 3, "two events' deliveries and a batch: \(page.items.map(\.id))")
+        try expect(page.items.prefix(2).contains { $0.eventID == nil }, "the batch among the newest: \(page.items.map(\.id))")
+        try expect(page.items.last?.endpointID == "ep_plain", "the first publish's delivery last: \(page.items.map(\.id))")
+    }
+
     static func batchFormation(_ store: any Store) async throws {
         try await store.insertEndpoint(try batchingEndpoint("ep_size", maxSize: 3, maxWaitMs: nil))
         try await store.insertEndpoint(try batchingEndpoint("ep_time", maxSize: nil, maxWaitMs: 5000))
@@ -52,7 +67,8 @@ extension StoreConformance {
         try expect(claim.deliveries.count == 1, "one batch: \(claim.deliveries.count)")
         let timeBatch = claim.deliveries[0]
         try expect(try await batchEventIDs(store, timeBatch) == events, "of both, oldest first")
-        try expect(timeBatch.isBatch && timeBatch.deliveryID.hasPrefix("bat_"), "a batch with its own id: \(timeBatch.deliveryID)")
+        // A delivery's id like any other (so that lists keep newest first across kinds), of its own.
+        try expect(timeBatch.isBatch && timeBatch.deliveryID.hasPrefix("dlv_"), "a batch with its own id: \(timeBatch.deliveryID)")
 
         events += try await publishEvents(store, count: 2, from: t0.addingTimeInterval(6))
         claim = try await self.claim(store, "ep_size", at: t0.addingTimeInterval(7))

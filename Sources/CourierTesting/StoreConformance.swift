@@ -44,6 +44,7 @@ public enum StoreConformance {
         Check(name: "activity counts attempts per minute and outcome, from a time on", run: activityCounts),
         Check(name: "endpoint activity counts attempts per endpoint and outcome, from a time on, per tenant", run: endpointActivityCounts),
         Check(name: "batches form by size, by time, or whichever comes first", run: batchFormation),
+        Check(name: "lists are newest first across kinds: a batch among events' deliveries", run: batchesListNewestFirstAmongDeliveries),
         Check(name: "a batch is retried as a unit and its deliveries follow it", run: batchRetries),
         Check(name: "a 2xx listing failed events retries only those, in a later batch", run: batchPartialFailure),
         Check(name: "an expired batch lease gives the same batch again, fenced", run: batchLeaseExpiry),

@@ -36,7 +36,7 @@ import Testing
             #expect(last.receivedAt.timeIntervalSince(publishedBefore) > 0.39)
             let batchIDs = requests.compactMap { $0.header("webhook-id") }
             let carrier = try #require(requests.first { Self.eventIDs($0).contains(events[4]) }?.header("webhook-id"))
-            #expect(Set(batchIDs).count == 3 && batchIDs.allSatisfy { $0.hasPrefix("bat_") }, "\(batchIDs)")
+            #expect(Set(batchIDs).count == 3 && batchIDs.allSatisfy { $0.hasPrefix("dlv_") }, "\(batchIDs)")
             for request in requests {
                 #expect(request.header("content-type") == "application/json")
                 #expect(request.header("webhook-signature")?.hasPrefix("v1,") == true)

@@ -573,7 +573,7 @@ import Testing
             for event in events {
                 let delivery = try #require(try await server.deliveries(ofEvent: event).first)
                 let done = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "rejected" }
-                #expect(done.string("batchId")?.hasPrefix("bat_") == true)
+                #expect(done.string("batchId")?.hasPrefix("dlv_") == true)
             }
             #expect(receiver.requests().isEmpty)
         }

@@ -39,7 +39,7 @@ import Testing
         let ids = (0..<5).map { _ in batches.place(endpoint: endpoint, policy: policy) }
         #expect(ids[0] == ids[1] && ids[2] == ids[3] && Set(ids).count == 3, "\(ids)")
         #expect(batches.batches.map(\.members) == [2, 2, 1])
-        #expect(batches.batches.allSatisfy { $0.isNew && $0.id.hasPrefix("bat_") && $0.openedAt == Self.now })
+        #expect(batches.batches.allSatisfy { $0.isNew && $0.id.hasPrefix("dlv_") && $0.openedAt == Self.now })
         // Full ones are due now; the one left filling when its wait is over.
         #expect(batches.batches.map(\.dueAt) == [Self.now, Self.now, Self.now.addingTimeInterval(1)])
         #expect(batches.batches.allSatisfy { $0.dueChanged }, "the engine hears of each new batch with a due time")

@@ -96,7 +96,7 @@ public struct OpenBatches: Sendable {
             return batches[index].id
         }
         var batch = Batch(
-            id: Identifier.make("bat", now: now), endpointID: endpoint.id, tenantID: endpoint.tenantID, members: 1,
+            id: Identifier.make("dlv", now: now), endpointID: endpoint.id, tenantID: endpoint.tenantID, members: 1,
             openedAt: now, isNew: true, dueAt: nil
         )
         batch.dueAt = Self.due(batch, policy: policy, now: now)
