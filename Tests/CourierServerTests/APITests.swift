@@ -62,6 +62,10 @@ import Testing
             }
             #expect(try await server.api.post("/v1/tenants", #"{"id":"acme"}"#).status == 409)
             #expect(try await server.api.post("/v1/tenants", #"{"id":"Bad Id!"}"#).status == 400)
+            // Free text that is kept and shown back has a bound.
+            let long = String(repeating: "n", count: 100_000)
+            #expect(try await server.api.post("/v1/tenants", #"{"id":"longname","name":"\#(long)"}"#).errorField == "name")
+            #expect(try await server.api.post("/v1/tenants/acme/tokens", #"{"name":"\#(long)"}"#).errorField == "name")
             let acmeAnswer = try await server.api.post("/v1/tenants/acme/tokens", #"{"name":"ci"}"#)
             let acmeToken = try #require(acmeAnswer["token"]?.stringValue)
             let globexAnswer = try await server.api.post("/v1/tenants/globex/tokens")
@@ -273,6 +277,9 @@ import Testing
                 (#"[{"type":"ok"},{"type":""}]"#, "invalid_request"),
                 (#"{"type":"case.updated","occurredAt":"yesterday"}"#, "invalid_request"),
                 (#"{"type":"case.updated","idempotencyKey":""}"#, "invalid_request"),
+                (#"{"type":"courier.test","payload":{}}"#, "invalid_request"),
+                (#"{"type":"courier.task","payload":{}}"#, "invalid_request"),
+                (#"{"type":"case.updated","occurredAt":"2026-02-30T10:00:00Z"}"#, "invalid_request"),
                 (String(repeating: "[", count: 200) + String(repeating: "]", count: 200), "invalid_json"),
             ]
             for (body, code) in cases {
@@ -305,6 +312,8 @@ import Testing
     @Test(arguments: StoreKind.all) func publishingAnArrayAndIdempotencyKeys(_ store: StoreKind) async throws {
         try await TestServer.with(store) { server in
             let endpointID = try await server.createEndpoint(url: "https://example.com/hook")
+            let longReason = try await server.api.post("/v1/endpoints/\(endpointID)/pause", #"{"reason":"\#(String(repeating: "r", count: 2000))"}"#)
+            #expect(longReason.status == 400 && longReason.errorField == "reason", "\(longReason.text)")
             _ = try await server.api.post("/v1/endpoints/\(endpointID)/pause")
             let first = try await server.api.post("/v1/events", #"{"type":"a.b","payload":{"x":1},"idempotencyKey":"k-1","key":"case-9"}"#)
             #expect(first.status == 202)

@@ -117,6 +117,13 @@ import Testing
                 #expect(answer.status == 400, "\(body): \(answer.status) \(answer.text)")
             }
             #expect(try await server.api.get("/v1/operations")["data"]?.arrayValue?.isEmpty == true)
+            // Each error names its field where it is, in the body and in a list's query alike.
+            for (body, field) in [(#"{"state":"lost"}"#, "filter.state"), (#"{"since":"tuesday"}"#, "filter.since"),
+                                  (#"{"until":"2026-02-30T00:00:00Z"}"#, "filter.until"), (#"{"colour":"red"}"#, "filter.colour")] {
+                let answer = try await server.api.post("/v1/deliveries/bulk", #"{"action":"requeue","filter":\#(body)}"#)
+                #expect(answer.status == 400 && answer.errorField == field, "\(body): \(answer.text)")
+            }
+            #expect(try await server.api.get("/v1/deliveries?state=lost").errorField == "state")
             #expect(try await server.api.get("/v1/operations?colour=red").errorCode == "unknown_field")
             #expect(try await server.api.get("/v1/operations/op_none").status == 404)
             #expect(try await server.api.post("/v1/operations/op_none/cancel").status == 404)

@@ -44,6 +44,16 @@ public struct JSONFieldReader {
         return s
     }
 
+    /// A string of at most `maximumBytes` in UTF-8: free text kept and shown back (a name, a
+    /// reason) has a bound, or one request could store megabytes of it.
+    public mutating func string(_ key: String, maximumBytes: Int) throws(CourierError) -> String? {
+        guard let s = try string(key) else { return nil }
+        guard s.utf8.count <= maximumBytes else {
+            throw .invalid("\(fieldPath(key)) must be at most \(maximumBytes) bytes", field: fieldPath(key))
+        }
+        return s
+    }
+
     public mutating func requiredString(_ key: String) throws(CourierError) -> String {
         guard let s = try string(key) else {
             throw .invalid("\(fieldPath(key)) is required", field: fieldPath(key))

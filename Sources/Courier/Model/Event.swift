@@ -55,6 +55,9 @@ public struct NewEvent: Sendable, Hashable {
         ]))
     }
 
+    /// What the types of Courier's own events start with (`courier.test`, `courier.task`).
+    public static let reservedTypePrefix = "courier."
+
     /// The limit on `key` and `idempotencyKey`, which are indexed.
     public static let maximumKeyLength = 256
 
@@ -63,6 +66,13 @@ public struct NewEvent: Sendable, Hashable {
         var reader = try JSONFieldReader(json, path: path, what: path.isEmpty ? "an event" : path)
         let type = try reader.requiredString("type")
         try EventTypePattern.validateTypeName(type, field: reader.fieldPath("type"))
+        // Courier's own events (a test event, a task's run) are told apart by their type; one
+        // published as such would pass for them at a receiver.
+        guard !type.hasPrefix(Self.reservedTypePrefix) else {
+            throw .invalid(
+                "\(reader.fieldPath("type")): types starting with \(Self.reservedTypePrefix) are Courier's own", field: reader.fieldPath("type")
+            )
+        }
         let payload = reader.value("payload") ?? .null
         let key = try reader.string("key")
         let idempotencyKey = try reader.string("idempotencyKey")

@@ -1,9 +1,11 @@
 import Foundation
 
 extension DeliveryFilter {
-    /// From a bulk request's `filter` object, with the same names as the query parameters.
-    public init(json: JSONValue) throws(CourierError) {
-        var reader = try JSONFieldReader(json, path: "filter", what: "filter")
+    /// From a bulk request's `filter` object, with the same names as the query parameters;
+    /// errors name their field under `path` (`filter.state`), or alone when it is empty (a
+    /// list's query parameters).
+    public init(json: JSONValue, path: String = "filter") throws(CourierError) {
+        var reader = try JSONFieldReader(json, path: path, what: path.isEmpty ? "filter" : path)
         self.init()
         endpointID = try reader.string("endpoint")
         eventID = try reader.string("event")
@@ -13,7 +15,8 @@ extension DeliveryFilter {
         if let state = try reader.string("state") {
             guard let parsed = DeliveryState(rawValue: state) else {
                 throw .invalid(
-                    "state must be one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))", field: "state"
+                    "\(reader.fieldPath("state")) must be one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))",
+                    field: reader.fieldPath("state")
                 )
             }
             self.state = parsed
@@ -21,7 +24,9 @@ extension DeliveryFilter {
         for key in ["since", "until"] {
             guard let text = try reader.string(key) else { continue }
             guard let date = Timestamp.parse(text) else {
-                throw .invalid("\(key) must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z", field: key)
+                throw .invalid(
+                    "\(reader.fieldPath(key)) must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z", field: reader.fieldPath(key)
+                )
             }
             if key == "since" { since = date } else { until = date }
         }

@@ -124,7 +124,7 @@ extension DashboardRoutes {
     private static func filter(_ fields: FormFields) throws(CourierError) -> DeliveryFilter {
         var object = JSONObject()
         for (name, value) in filterFields(fields) { object[name] = .string(value) }
-        return try DeliveryFilter(json: .object(object))
+        return try DeliveryFilter(json: .object(object), path: "")
     }
 
     private static let filterNames = ["endpoint", "state", "type", "key", "event", "since", "until"]

@@ -56,6 +56,6 @@ extension DeliveryFilter {
         for key in ["endpoint", "state", "event", "batch", "since", "until", "type", "key"] {
             if let value = parameters[key] { object[key] = .string(value) }
         }
-        try self.init(json: .object(object))
+        try self.init(json: .object(object), path: "")
     }
 }

@@ -42,7 +42,7 @@ struct EndpointRoutes {
         }
         group.post("endpoints/:id/pause") { request, context in
             var reader = try JSONFieldReader(try await body.optionalJSON(request))
-            let reason = try reader.string("reason")
+            let reason = try reader.string("reason", maximumBytes: 1024)
             try reader.rejectUnknownFields()
             return try await setStatus(.paused, reason: reason, context: context)
         }

@@ -12,7 +12,7 @@ struct TenantRoutes {
             try context.requireAdmin()
             var reader = try JSONFieldReader(try await body.json(request))
             let id = try reader.requiredString("id")
-            let name = try reader.string("name")
+            let name = try reader.string("name", maximumBytes: 256)
             try reader.rejectUnknownFields()
             try Tenant.validate(id: id)
             let tenant = Tenant(id: id, name: name, createdAt: Date())
@@ -23,7 +23,7 @@ struct TenantRoutes {
             try context.requireAdmin()
             let tenantID = try context.parameters.require("tenant")
             var reader = try JSONFieldReader(try await body.optionalJSON(request))
-            let name = try reader.string("name")
+            let name = try reader.string("name", maximumBytes: 256)
             try reader.rejectUnknownFields()
             guard try await store.tenant(id: tenantID) != nil else {
                 throw CourierError(.notFound, code: "tenant_not_found", message: "tenant \(tenantID) not found")
