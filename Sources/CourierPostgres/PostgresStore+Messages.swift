@@ -28,6 +28,11 @@ extension PostgresStore {
             }
             backends[recipient.backend] = endpoint
         }
+        if let answered = new.inResponseTo, try await connection.first(
+            "SELECT 1 FROM messages WHERE id = $1 AND tenant_id = $2", [.text(answered), .text(tenantID)], { _ in true }
+        ) == nil {
+            throw NewMessage.unknownMessage(answered)
+        }
         let millis = Timestamp.millis(now)
         let message = Message(
             id: Identifier.make("msg", now: now), tenantID: tenantID, direction: .outbound, text: new.text,
@@ -160,6 +165,12 @@ extension PostgresStore {
 
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await transaction { connection in
+            guard try await connection.first(
+                "SELECT 1 FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
+                { try $0.int(0) }
+            ) != nil else {
+                throw CourierError.notFound("backend")
+            }
             let millis = Timestamp.millis(now)
             var messages = Set<String>()
             var known = Set<String>()

@@ -30,6 +30,11 @@ extension SQLiteStore {
             }
             backends[recipient.backend] = endpoint
         }
+        if let answered = new.inResponseTo, try db.queryFirst(
+            "SELECT 1 FROM messages WHERE id = ? AND tenant_id = ?", [.text(answered), .text(tenantID)], { _ in true }
+        ) == nil {
+            throw NewMessage.unknownMessage(answered)
+        }
         let millis = Timestamp.millis(now)
         let message = Message(
             id: Identifier.make("msg", now: now), tenantID: tenantID, direction: .outbound, text: new.text,
@@ -164,6 +169,12 @@ extension SQLiteStore {
 
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await database.write { db in
+            guard try db.queryFirst(
+                "SELECT 1 FROM endpoints WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
+                { $0.int(0) }
+            ) != nil else {
+                throw CourierError.notFound("backend")
+            }
             let millis = Timestamp.millis(now)
             var unknown: [String] = []
             var messages = Set<String>()

@@ -4,8 +4,8 @@ import Foundation
 /// Messages, as every store must keep them: stored whole in one transaction, carried in
 /// batches per backend, never sent twice, rolled up from their transmissions.
 extension StoreConformance {
-    static func backend(_ id: String = "ep_gw", name: String = "gw", batchSize: Int? = nil) throws -> Endpoint {
-        var endpoint = try endpoint(id, types: [], name: name, retry: .delays([10, 20]))
+    static func backend(_ id: String = "ep_gw", name: String = "gw", tenant: String = Tenant.defaultID, batchSize: Int? = nil) throws -> Endpoint {
+        var endpoint = try endpoint(id, tenant: tenant, types: [], name: name, retry: .delays([10, 20]))
         if let batchSize { endpoint.batch = BatchPolicy(maxSize: batchSize) }
         return endpoint
     }
@@ -21,6 +21,16 @@ extension StoreConformance {
             tenantID: Tenant.defaultID, now: t0
         )
         try expect(message.status == .queued && message.direction == .outbound, "queued: \(message.status)")
+        // A reply links to a message of the tenant, or is refused.
+        let reply = try await store.createMessage(
+            try NewMessage(text: "re", to: [.init(backend: "gw", identity: "+1")], inResponseTo: message.id), tenantID: Tenant.defaultID, now: t0
+        )
+        try expect(reply.inResponseTo == message.id, "linked")
+        try await expectError(.invalid, "a reply to no message") {
+            _ = try await store.createMessage(
+                try NewMessage(text: "re", to: [.init(backend: "gw", identity: "+1")], inResponseTo: "msg_nope"), tenantID: Tenant.defaultID, now: t0
+            )
+        }
         let (stored, transmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
         try expect(stored.text == "hi" && transmissions.count == 453, "stored whole: \(transmissions.count)")
         try expect(transmissions.allSatisfy { $0.status == .queued && $0.deliveryID != nil }, "each queued in a batch")
@@ -44,7 +54,7 @@ extension StoreConformance {
             )
         }
         let all = try await store.messages(tenantID: Tenant.defaultID, filter: MessageFilter(), page: PageRequest())
-        try expect(all.items.map(\.id) == [message.id], "nothing stored for it")
+        try expect(all.items.map(\.id) == [reply.id, message.id], "nothing stored for it")
     }
 
     static func messageBatchesAreNeverSentTwice(_ store: any Store) async throws {
@@ -110,10 +120,18 @@ extension StoreConformance {
         try expect(result == ReportsResult(updated: 3, unknown: ["trm_x"]), "\(result)")
         (stored, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
         try expect(stored.status == .delivered && stored.deliveredAt != nil, "delivered: \(stored.status)")
+        // Another tenant's backend of the same name knows nothing of these transmissions.
+        try await store.createTenant(Tenant(id: "other", createdAt: again))
+        try await store.insertEndpoint(try backend("ep_other_gw", tenant: "other"))
         let foreign = try await store.applyReports(
             [DeliveryReport(transmissionID: transmissions[0].id, delivered: false)], backend: "gw", tenantID: "other", now: again
         )
         try expect(foreign.unknown == [transmissions[0].id], "another tenant's reports touch nothing")
+        try await expectError(.notFound, "reports from a backend no endpoint is named") {
+            _ = try await store.applyReports(
+                [DeliveryReport(transmissionID: transmissions[0].id, delivered: true)], backend: "nosuch", tenantID: Tenant.defaultID, now: again
+            )
+        }
 
         // Cancelling a batch not yet sent errors its transmissions.
         let later = try await store.createMessage(

@@ -23,6 +23,11 @@ public struct NewMessage: Sendable, Hashable {
     public static let maximumRecipients = 10_000
     public static let maximumTextBytes = 16 * 1024
 
+    /// `inResponseTo` names no message of the tenant: a reply to nothing would link to nothing.
+    public static func unknownMessage(_ id: String) -> CourierError {
+        .invalid("inResponseTo: no message has the id \(id)", field: "inResponseTo", code: "unknown_message")
+    }
+
     public init(text: String, to: [Recipient], inResponseTo: String? = nil, externalID: String? = nil) throws(CourierError) {
         guard !text.isEmpty, text.utf8.count <= Self.maximumTextBytes else {
             throw .invalid("text must be 1 to \(Self.maximumTextBytes) bytes", field: "text")

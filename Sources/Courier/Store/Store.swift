@@ -131,7 +131,9 @@ public protocol Store: DeliveryQueue {
     /// How many of each message's transmissions are in each status (none for an inbound one).
     func transmissionCounts(tenantID: String, messageIDs: [String]) async throws -> [String: [TransmissionStatus: Int]]
     /// Applies a backend's delivery reports in one transaction and rolls their messages up.
-    /// Ids that are not the backend's transmissions in the tenant come back as `unknown`, and
+    /// A backend that no endpoint of the tenant is named is not found (as for inbound messages,
+    /// so that a gateway set up with the wrong name hears of it). Ids that are not the
+    /// backend's transmissions in the tenant come back as `unknown`, and
     /// so do those never handed to it (still `queued`): a report on one is a gateway's mistake,
     /// and taken it would show a text delivered that was never sent.
     func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult

@@ -29,13 +29,16 @@ extension TaskConfig {
     /// Reads one task of `PUT /v1/sessions/{uid}/tasks`: `{after, run, unless?, andEvery?, withParams?}`.
     public init(name: String, json: JSONValue, path: String) throws(CourierError) {
         guard Self.isName(name) else {
-            throw .invalid("\(path): task names are 1 to 128 characters without spaces or #", field: path)
+            throw .invalid("\(path): task names are 1 to 128 characters without spaces, # or /", field: path)
         }
         var reader = try JSONFieldReader(json, path: path, what: path)
         guard let after = try reader.stringArray("after"), !after.isEmpty else {
             throw .invalid("\(reader.fieldPath("after")) is required: the triggers that must all fire", field: reader.fieldPath("after"))
         }
         let run = try reader.requiredString("run")
+        guard !run.isEmpty else {
+            throw .invalid("\(reader.fieldPath("run")) must name an endpoint (by its name or id) or a handler", field: reader.fieldPath("run"))
+        }
         let unless = try reader.stringArray("unless") ?? []
         let andEvery = try reader.string("andEvery")
         var withParams = JSONObject()
@@ -48,8 +51,13 @@ extension TaskConfig {
             withParams = object
         }
         try reader.rejectUnknownFields()
-        for trigger in after + unless + (andEvery.map { [$0] } ?? []) where !Self.isName(trigger) {
-            throw .invalid("\(path): \(trigger) is not a valid trigger name", field: path)
+        // Each name where it was given, so that the error points at it.
+        let named = after.enumerated().map { ("after[\($0.offset)]", $0.element) }
+            + unless.enumerated().map { ("unless[\($0.offset)]", $0.element) }
+            + (andEvery.map { [("andEvery", $0)] } ?? [])
+            + withParams.fields.map { ("withParams.\($0.key)", $0.key) }
+        for (field, trigger) in named where !Self.isName(trigger) {
+            throw .invalid("\(reader.fieldPath(field)): \(trigger) is not a valid trigger name", field: reader.fieldPath(field))
         }
         self.init(name: name, after: Set(after), run: run, unless: Set(unless), andEvery: andEvery, withParams: withParams)
     }
