@@ -55,11 +55,12 @@ public final class PostgresStore: Store {
     ) async throws -> PostgresStore {
         var configuration = try configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
+        try await probe(url: url, logger: logger)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let store = PostgresStore(client: client, operationTimeout: operationTimeout, logger: logger)
         for await _ in store.running {}
         do {
-            if migrate { try await store.migrate() }
+            if migrate { try await store.migrate() } else { try await store.checkSchema() }
             try await store.wrap { try await $0.query("SELECT 1", logger: Self.queryLogger) }
         } catch {
             await store.close()
@@ -69,25 +70,95 @@ public final class PostgresStore: Store {
         return store
     }
 
+    /// What a `postgres://` URL names (TLS off unless `sslmode=require`).
+    struct Target {
+        var host: String
+        var port: Int
+        var username: String
+        var password: String?
+        var database: String?
+        var requireTLS: Bool
+
+        init(url: String) throws {
+            guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+                  let host = components.host, !host.isEmpty
+            else {
+                throw CourierError.invalid("the PostgreSQL URL must look like postgres://user:password@host:5432/database")
+            }
+            let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+            self.host = host
+            port = components.port ?? 5432
+            username = components.user ?? "postgres"
+            password = components.password
+            self.database = database.isEmpty ? nil : database
+            requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
+        }
+
+        var description: String { "\(host):\(port)/\(database ?? username)" }
+    }
+
     /// Parses a `postgres://` URL into PostgresNIO's configuration (TLS off unless `sslmode=require`).
     /// Public so that tools which talk to the same server (`courier bench` makes its databases
     /// there) read its URL the way the store does.
     public static func configuration(url: String) throws -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, !host.isEmpty
-        else {
-            throw CourierError.invalid("the PostgreSQL URL must look like postgres://user:password@host:5432/database")
-        }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
+        let target = try Target(url: url)
         var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
-            password: components.password, database: database.isEmpty ? nil : database,
-            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
+            host: target.host, port: target.port, username: target.username, password: target.password, database: target.database,
+            tls: target.requireTLS ? .require(.makeClientConfiguration()) : .disable
         )
         configuration.options.maximumConnections = 20
         configuration.options.connectTimeout = .seconds(5)
         return configuration
+    }
+
+    /// Makes one connection alone, and says why it cannot: the pool retries a connection that
+    /// fails for about a minute and then reports only that its circuit breaker tripped, which
+    /// is no help to someone starting a node with a wrong URL or a server that is down.
+    static func probe(url: String, logger: Logger) async throws {
+        let target = try Target(url: url)
+        var configuration = PostgresConnection.Configuration(
+            host: target.host, port: target.port, username: target.username, password: target.password, database: target.database,
+            tls: target.requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+        )
+        configuration.options.connectTimeout = .seconds(5)
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger
+            ).get()
+            try? await connection.close()
+        } catch {
+            throw CourierError(
+                .unavailable, code: "store_unavailable", message: "cannot connect to PostgreSQL at \(target.description): \(reason(error))"
+            )
+        }
+    }
+
+    /// What went wrong, in the server's words when it gave any: PostgresNIO's own description
+    /// of an error hides them.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] { return message }
+        if let underlying = error.underlying { return "\(underlying)" }
+        return "\(error.code)"
+    }
+
+    /// With `migrate` off, the schema must be this build's already: otherwise every call would
+    /// fail later with nothing to say why.
+    func checkSchema() async throws {
+        let expected = Int64(PostgresSchema.migrations.count)
+        let applied = try await wrap { connection -> Int64 in
+            let exists = try await connection.first(
+                "SELECT CASE WHEN to_regclass('courier_migrations') IS NULL THEN 0 ELSE 1 END"
+            ) { try $0.int(0) } ?? 0
+            guard exists == 1 else { return 0 }
+            return try await connection.first("SELECT COALESCE(MAX(version), 0) FROM courier_migrations") { try $0.int(0) } ?? 0
+        }
+        guard applied >= expected else {
+            throw CourierError(
+                .unavailable, code: "store_unavailable",
+                message: "the database has Courier's schema up to version \(applied) of \(expected): run `courier migrate`, or start without --no-migrate"
+            )
+        }
     }
 
     public func close() async {

@@ -82,6 +82,38 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A node that cannot start says why at once: the pool took about a minute and then said
+    /// only that its circuit breaker had tripped, and a node without its schema started and
+    /// answered every call with a bare 503.
+    @Test func aNodeThatCannotStartSaysWhyAtOnce() async throws {
+        let url = try await PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        func failure(_ url: String, migrate: Bool = true) async -> String {
+            do {
+                let store = try await PostgresStore.connect(url: url, migrate: migrate, maximumConnections: 2)
+                await store.close()
+                return "connected"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let started = ContinuousClock.now
+        var components = try #require(URLComponents(string: url))
+        let reserved = try ReservedPort()
+        components.port = reserved.port
+        let refused = await failure(components.string ?? url)
+        #expect(refused.contains("cannot connect to PostgreSQL") && refused.lowercased().contains("refused"), "\(refused)")
+        components = try #require(URLComponents(string: url))
+        components.path = "/no_such_database_here"
+        let missing = await failure(components.string ?? url)
+        #expect(missing.contains("\"no_such_database_here\" does not exist"), "\(missing)")
+        #expect(ContinuousClock.now - started < .seconds(30), "both within seconds")
+        let unmigrated = await failure(url, migrate: false)
+        #expect(unmigrated.contains("courier migrate"), "\(unmigrated)")
+        #expect(await failure(url) == "connected")
+        #expect(await failure(url, migrate: false) == "connected", "once migrated")
+    }
+
     @Test func migrationsAreSafeFromSeveralNodesAtOnce() async throws {
         let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
