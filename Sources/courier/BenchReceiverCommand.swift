@@ -21,7 +21,7 @@ struct BenchReceiverCommand: AsyncParsableCommand {
         let receiver = BenchReceiver()
         let host = listen.host
         let app = receiver.application(host: host, port: listen.port) { channel in
-            say("bench receiver listening on http://\(host):\(channel.localAddress?.port ?? 0)")
+            say("bench receiver listening on \(listeningURL(host: host, port: channel.localAddress?.port))")
         }
         let group = ServiceGroup(configuration: .init(
             services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: .init(label: "courier.bench")

@@ -43,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: metrics,
             logger: Logger(label: "courier.http"),
             onServerRunning: { channel in
-                say("Courier \(Courier.version) listening on http://\(host):\(channel.localAddress?.port ?? 0) (\(description))")
+                say("Courier \(Courier.version) listening on \(listeningURL(host: host, port: channel.localAddress?.port)) (\(description))")
             }
         )
         try await runServices(
@@ -80,7 +80,7 @@ struct WorkerCommand: AsyncParsableCommand {
             metrics: metrics,
             logger: Logger(label: "courier.http"),
             onServerRunning: { channel in
-                say("Courier \(Courier.version) worker, health on http://\(host):\(channel.localAddress?.port ?? 0)/healthz")
+                say("Courier \(Courier.version) worker, health on \(listeningURL(host: host, port: channel.localAddress?.port))/healthz")
             }
         )
         try await runServices(
@@ -105,6 +105,12 @@ func runServices(_ services: [any Service], store: StoreOptions.Opened) async th
         throw error
     }
     await store.close()
+}
+
+/// The URL a server listening on `host` and `port` answers at; an IPv6 address in brackets.
+func listeningURL(host: String, port: Int?) -> String {
+    let shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    return "http://\(shown):\(port ?? 0)"
 }
 
 /// Writes a line to standard output at once (not buffered), so a pipe or a file sees it while the server runs.

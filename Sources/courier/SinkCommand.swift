@@ -49,7 +49,7 @@ struct SinkCommand: AsyncParsableCommand {
         let host = host
         let checking = signer == nil ? "not checking signatures: no --secret" : "checking signatures"
         let app = sink.application(host: host, port: port) { channel in
-            say("Courier sink listening on http://\(host):\(channel.localAddress?.port ?? 0) (\(checking))")
+            say("Courier sink listening on \(listeningURL(host: host, port: channel.localAddress?.port)) (\(checking))")
         }
         let group = ServiceGroup(configuration: .init(
             services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "courier.sink")

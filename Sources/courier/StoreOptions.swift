@@ -17,6 +17,10 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "With --postgres: do not apply the schema on start (run `courier migrate` instead).")
     var noMigrate = false
 
+    func validate() throws {
+        guard !db.isEmpty else { throw ValidationError("--db needs the path of a file") }
+    }
+
     /// A store and how to close it.
     struct Opened {
         var store: any Store

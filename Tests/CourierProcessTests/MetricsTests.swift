@@ -61,6 +61,7 @@ import Testing
         #expect(values["courier_attempts_total{\(hookLabels)outcome=rejected,tenant=default}"] == 1, "\(values)")
         #expect(values["courier_deliveries_finished_total{\(hookLabels)state=succeeded,tenant=default}"] == 2, "\(values)")
         #expect(values["courier_deliveries_finished_total{\(hookLabels)state=rejected,tenant=default}"] == 1, "\(values)")
+        #expect(!values.keys.contains { $0.hasPrefix("courier_deliveries_finished_total") && $0.contains("state=batched") }, "batched is not an end")
         #expect(values["courier_attempt_duration_seconds_count{endpoint=\(hook),tenant=default}"] == 3, "\(values)")
         #expect(values["courier_claim_lag_seconds_count"] == 3, "every claimed delivery: \(values)")
         // The backlog, sampled from the store: the paused endpoint's two, and the drained one at 0.

@@ -21,6 +21,11 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable, Codable {
         self == .pending || self == .retrying
     }
 
+    /// Whether it has ended, until a person acts: neither sent from nor carried by a batch.
+    public var isFinal: Bool {
+        !isActive && self != .batched
+    }
+
     /// Whether `requeue` applies.
     public var isRequeueable: Bool {
         self == .exhausted || self == .rejected || self == .cancelled || self == .empty

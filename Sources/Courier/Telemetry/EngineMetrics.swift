@@ -47,7 +47,7 @@ final class EngineMetrics: Sendable {
                 attempts: Dictionary(uniqueKeysWithValues: Attempt.Outcome.allCases.map {
                     ($0, Counter(label: "courier_attempts_total", dimensions: dimensions + [("outcome", $0.rawValue)]))
                 }),
-                finished: Dictionary(uniqueKeysWithValues: DeliveryState.allCases.filter { !$0.isActive }.map {
+                finished: Dictionary(uniqueKeysWithValues: DeliveryState.allCases.filter(\.isFinal).map {
                     ($0, Counter(label: "courier_deliveries_finished_total", dimensions: dimensions + [("state", $0.rawValue)]))
                 }),
                 duration: Metrics.Timer(label: "courier_attempt_duration_seconds", dimensions: dimensions)
