@@ -53,6 +53,26 @@ public final class PostgresStore: Store {
         url: String, migrate: Bool = true, operationTimeout: Duration = defaultOperationTimeout, maximumConnections: Int = 20,
         logger: Logger = Logger(label: "courier.postgres")
     ) async throws -> PostgresStore {
+        try await connect(
+            url: url, schema: migrate ? .migrate : .check, operationTimeout: operationTimeout, maximumConnections: maximumConnections,
+            logger: logger
+        )
+    }
+
+    /// What a connecting store does about the schema.
+    enum Schema {
+        /// Applies what is missing.
+        case migrate
+        /// Refuses a database without this build's schema.
+        case check
+        /// Neither: for tests that build an older schema by hand.
+        case leave
+    }
+
+    static func connect(
+        url: String, schema: Schema, operationTimeout: Duration = defaultOperationTimeout, maximumConnections: Int = 20,
+        logger: Logger = Logger(label: "courier.postgres")
+    ) async throws -> PostgresStore {
         var configuration = try configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
         try await probe(url: url, logger: logger)
@@ -60,7 +80,11 @@ public final class PostgresStore: Store {
         let store = PostgresStore(client: client, operationTimeout: operationTimeout, logger: logger)
         for await _ in store.running {}
         do {
-            if migrate { try await store.migrate() } else { try await store.checkSchema() }
+            switch schema {
+            case .migrate: try await store.migrate()
+            case .check: try await store.checkSchema()
+            case .leave: break
+            }
             try await store.wrap { try await $0.query("SELECT 1", logger: Self.queryLogger) }
         } catch {
             await store.close()

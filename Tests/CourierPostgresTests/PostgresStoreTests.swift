@@ -138,7 +138,7 @@ struct PostgresStoreTests {
         let kept = try #require(PostgresSchema.migrations.firstIndex { $0.contains { $0.contains("due_at = GREATEST") } })
         func connect(migrate: Bool) async throws -> PostgresStore {
             try await PostgresStore.connect(
-                url: url, migrate: migrate, operationTimeout: PostgresTestDatabase.operationTimeout,
+                url: url, schema: migrate ? .migrate : .leave, operationTimeout: PostgresTestDatabase.operationTimeout,
                 maximumConnections: PostgresTestDatabase.maximumConnections
             )
         }
@@ -165,7 +165,7 @@ struct PostgresStoreTests {
         defer { PostgresTestDatabase.drop(url) }
         let counted = try #require(PostgresSchema.migrations.firstIndex { $0.contains { $0.contains("ADD COLUMN failed_instances") } })
         let before = try await PostgresStore.connect(
-            url: url, migrate: false, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: 2
+            url: url, schema: .leave, operationTimeout: PostgresTestDatabase.operationTimeout, maximumConnections: 2
         )
         let sessions = try StoreConformance.sessionsSavedBeforeTheFailedCount()
         try await withClosing(before, close: { await $0.close() }) { before in

@@ -221,7 +221,7 @@ import Testing
         for (bad, field) in [
             (#"{"run":"crm"}"#, "tasks.t.after"), (#"{"after":[],"run":"crm"}"#, "tasks.t.after"), (#"{"after":["a"]}"#, "tasks.t.run"),
             (#"{"after":["a"],"run":"crm","colour":1}"#, "tasks.t.colour"), (#"{"after":["a"],"run":"crm","withParams":{"a":1}}"#, "tasks.t.withParams"),
-            (#"{"after":["a b"],"run":"crm"}"#, "tasks.t"),
+            (#"{"after":["a b"],"run":"crm"}"#, "tasks.t.after[0]"), (#"{"after":["a"],"run":""}"#, "tasks.t.run"),
         ] {
             #expect(throws: CourierError.self, "\(bad)") { try TaskConfig(name: "t", json: try JSONParser.parse(bad), path: "tasks.t") }
             do {

@@ -146,7 +146,9 @@ extension RetryPolicy {
         try reader.rejectUnknownFields()
     }
 
-    /// The policy as the API shows it, in the same shape it is written in.
+    /// The policy as the API shows it, in a shape it reads back: presets `commcare` and
+    /// `fixed` as written; `{"preset": "standard"}` as the delays it stands for, which is what
+    /// is kept (an endpoint's schedule does not change if the preset's ever does).
     public var json: JSONValue {
         switch self {
         case .delays(let delays):
