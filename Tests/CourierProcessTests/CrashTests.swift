@@ -102,31 +102,7 @@ import Testing
     @Test func requestsCutOffAtTheEndOfTheGraceAreRecordedAndGoAgain() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let database = directory.path("courier.db")
-        let receiver = try await RecordingReceiver.start { _, count in
-            RecordingReceiver.Reply(delay: count < 4 ? .seconds(30) : .zero)
-        }
-        defer { Task { await receiver.stop() } }
-        let server = try CourierProcess(database: database, arguments: ["--shutdown-grace", "1"])
-        let api = try await server.start()
-        _ = try await api.post(
-            "/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":4,"retry":{"delays":[0.2]}}"#
-        )
-        for i in 0..<6 { _ = try await api.post("/v1/events", #"{"type":"slow.one","payload":{"i":\#(i)}}"#) }
-        try await receiver.waitForRequests(4)
-        server.kill(SIGTERM)
-        #expect(try await server.waitForExit(timeout: .seconds(20)) == 0, "\(server.output)")
-
-        let again = try CourierProcess(database: database)
-        let restarted = try await again.start()
-        // Each goes again well before its lease (60 s) would have run out, and the other two go too.
-        let states = try await Self.deliveryStates(restarted, until: ["succeeded": 6])
-        #expect(states == ["succeeded": 6], "\(states)")
-        let deliveries = try await restarted.get("/v1/deliveries")["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
-        let counts = deliveries.compactMap { $0["attemptCount"]?.doubleValue }.sorted()
-        #expect(counts == [1, 1, 2, 2, 2, 2], "the four cut off keep their first attempt on record: \(counts)")
-        again.kill(SIGTERM)
-        #expect(try await again.waitForExit() == 0)
+        try await ShutdownCutOff.check(store: ["--db", directory.path("courier.db"), "--durability", "normal"])
     }
 
     /// Courier needs no privilege to deliver. The client once asked for TCP_NODELAY at the

@@ -58,32 +58,7 @@ struct MultiNodeTests {
     @Test func requestsCutOffAtTheEndOfTheGraceEndTheirLeases() async throws {
         let url = try await PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
-        let receiver = try await RecordingReceiver.start { _, count in
-            RecordingReceiver.Reply(delay: count < 4 ? .seconds(30) : .zero)
-        }
-        defer { Task { await receiver.stop() } }
-        let options = ["--lease", "60", "--request-timeout", "40", "--shutdown-grace", "1"]
-        let server = try CourierProcess(command: "serve", store: ["--postgres", url], arguments: options)
-        let api = try await server.start().withToken(CourierProcess.adminToken)
-        _ = try await api.post(
-            "/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"],"maxInFlight":4,"retry":{"delays":[0.2]}}"#
-        )
-        let accepted = try await ProcessTestEvents.publish(api, type: "node.test", inArraysOf: [6])
-        try await receiver.waitForRequests(4)
-        server.kill(SIGTERM)
-        #expect(try await server.waitForExit(timeout: .seconds(20)) == 0, "\(server.output)")
-
-        let again = try CourierProcess(command: "serve", store: ["--postgres", url], arguments: options)
-        let restarted = try await again.start().withToken(CourierProcess.adminToken)
-        let delivered = try await ProcessTestEvents.waitForAll(accepted, at: receiver, timeout: .seconds(20))
-        #expect(delivered.isSuperset(of: accepted), "missing \(accepted.subtracting(delivered).count) events")
-        let states = try await CrashTests.deliveryStates(restarted, until: ["succeeded": 6])
-        #expect(states == ["succeeded": 6], "\(states)")
-        let deliveries = try await restarted.get("/v1/deliveries")["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
-        let counts = deliveries.compactMap { $0["attemptCount"]?.doubleValue }.sorted()
-        #expect(counts == [1, 1, 2, 2, 2, 2], "the four cut off keep their first attempt on record: \(counts)")
-        again.kill(SIGTERM)
-        #expect(try await again.waitForExit() == 0)
+        try await ShutdownCutOff.check(store: ["--postgres", url])
     }
 
     @Test func maxInFlightHoldsAcrossNodesAtTheReceiver() async throws {
