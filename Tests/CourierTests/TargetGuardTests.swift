@@ -1,4 +1,4 @@
-import Courier
+@testable import Courier
 import CourierTesting
 import Foundation
 import Testing
@@ -40,6 +40,19 @@ import Testing
         #expect(strict.problemSaving(url: "https://example.com/hook") == nil, "names are checked when sending")
         #expect(strict.problemSaving(url: "https://93.184.216.34/hook") == nil)
         #expect(TargetGuard(allowsPrivateTargets: true).problemSaving(url: "http://127.0.0.1/h") == nil)
+    }
+
+    /// The guard's own reading of IPv4 agrees with the C library's `inet_aton`, which the
+    /// resolver uses, on every form and every edge.
+    @Test(arguments: [
+        "127.0.0.1", "127.1", "2130706433", "0x7f.1", "0X7F.0.0.1", "017700000001", "0177.0.0.01", "1.2.3.4", "10.1", "1.16777215",
+        "1.16777216", "256.1.1.1", "1.2.3.256", "4294967295", "4294967296", "0xffffffff", "0x100000000", "1.2.3.4.5", "1..2", "",
+        ".1", "1.", "08", "09.1.1.1", "0x", "0x1g", "1e3", "-1.2.3.4", "+1.2.3.4", "example.com", "a.b.c.d",
+    ])
+    func ipv4IsReadAsTheResolverReadsIt(_ text: String) {
+        var address = in_addr()
+        let expected: [UInt8]? = inet_aton(text, &address) != 0 ? withUnsafeBytes(of: &address) { Array($0.prefix(4)) } : nil
+        #expect(TargetGuard.ipv4Bytes(text) == expected, "\(text)")
     }
 
     @Test func sendingResolvesTheName() async {

@@ -138,11 +138,36 @@ public final class TargetGuard: Sendable {
     static func addressBytes(_ text: String) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: 16)
         if inet_pton(AF_INET6, text, &bytes) == 1 { return bytes }
-        // inet_aton takes anything after a space as a comment; a host has none.
-        guard !text.isEmpty, !text.utf8.contains(where: { $0 <= 0x20 }) else { return nil }
-        var address = in_addr()
-        guard inet_aton(text, &address) != 0 else { return nil }
-        return withUnsafeBytes(of: &address) { Array($0.prefix(4)) }  // network byte order, as in memory
+        return ipv4Bytes(text)
+    }
+
+    /// IPv4 as `inet_aton` reads it, written here rather than called: its `in_addr` comes from
+    /// more than one module, and a release build could not tell which. One to four parts,
+    /// each decimal, octal (`0…`) or hexadecimal (`0x…`); the last fills the bytes left.
+    static func ipv4Bytes(_ text: String) -> [UInt8]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...4).contains(parts.count) else { return nil }
+        var values: [UInt64] = []
+        for part in parts {
+            let digits = part.lowercased()
+            let value: UInt64?
+            if digits.hasPrefix("0x") {
+                value = UInt64(digits.dropFirst(2), radix: 16)
+            } else if digits.hasPrefix("0"), digits.count > 1 {
+                value = UInt64(digits.dropFirst(), radix: 8)
+            } else {
+                value = digits.isEmpty ? nil : UInt64(digits, radix: 10)
+            }
+            guard let value, digits.allSatisfy({ $0.isHexDigit || $0 == "x" }) else { return nil }
+            values.append(value)
+        }
+        // Every part but the last is one byte; the last fills the rest.
+        let lastBits = 8 * (5 - values.count)
+        guard values.dropLast().allSatisfy({ $0 <= 0xFF }), values.last! < (1 << lastBits) else { return nil }
+        var address: UInt64 = 0
+        for value in values.dropLast() { address = address << 8 | value }
+        address = address << lastBits | values.last!
+        return [UInt8(address >> 24 & 0xFF), UInt8(address >> 16 & 0xFF), UInt8(address >> 8 & 0xFF), UInt8(address & 0xFF)]
     }
 
     /// Whether an address (4 or 16 bytes) is on the public internet: not loopback, private,
