@@ -69,37 +69,19 @@ extension OpenAPIDocument {
             }
           },
           "responses": {
-            "BadRequest": {
-              "description": "A missing body or malformed JSON (`invalid_json`), a wrong type, a missing or invalid value (`invalid_request`, `invalid_url`, `invalid_secret`, `private_target`, `unknown_backend`), or an unknown field or query parameter (`unknown_field`). `field` names what is wrong, as a path (`url`, `retry.delays[2]`, `[3].type`).",
-              "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
-            },
+            "BadRequest": \#(errorAnswer("A missing body or malformed JSON (`invalid_json`), a wrong type, a missing or invalid value (`invalid_request`, `invalid_url`, `invalid_secret`, `private_target`, `unknown_backend`), or an unknown field or query parameter (`unknown_field`). `field` names what is wrong, as a path (`url`, `retry.delays[2]`, `[3].type`).")),
             "Unauthorized": {
               "description": "No token, a malformed `Authorization` header, or a token that is not valid (`unauthenticated`).",
               "headers": {
                 "WWW-Authenticate": { "schema": { "type": "string", "const": "Bearer" } }
               },
-              "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+              "content": \#(errorContent)
             },
-            "Forbidden": {
-              "description": "A tenant token naming another tenant in `Courier-Tenant` (`wrong_tenant`), or doing the admin's work (`admin_only`).",
-              "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
-            },
-            "NotFound": {
-              "description": "No such object in the tenant (`not_found`); another tenant's object gets exactly the same answer. Also the admin naming a tenant that does not exist in `Courier-Tenant` (`tenant_not_found`).",
-              "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
-            },
-            "Conflict": {
-              "description": "The object's state does not allow this (`invalid_state`, `task_delivery`, `conflict`), or a unique name is taken (`tenant_exists`, `endpoint_name_taken`).",
-              "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
-            },
-            "ContentTooLarge": {
-              "description": "The body is larger than the server's limit (`--max-body-size`, 1 MiB by default): `body_too_large`.",
-              "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
-            },
-            "Unavailable": {
-              "description": "The store cannot be reached, did not answer in time, or has failed for good (`store_unavailable`). Worth retrying later.",
-              "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
-            }
+            "Forbidden": \#(errorAnswer("A tenant token naming another tenant in `Courier-Tenant` (`wrong_tenant`), or doing the admin's work (`admin_only`).")),
+            "NotFound": \#(errorAnswer("No such object in the tenant (`not_found`); another tenant's object gets exactly the same answer. Also the admin naming a tenant that does not exist in `Courier-Tenant` (`tenant_not_found`).")),
+            "Conflict": \#(errorAnswer("The object's state does not allow this (`invalid_state`, `task_delivery`, `conflict`), or a unique name is taken (`tenant_exists`, `endpoint_name_taken`).")),
+            "ContentTooLarge": \#(errorAnswer("The body is larger than the server's limit (`--max-body-size`, 1 MiB by default): `body_too_large`.")),
+            "Unavailable": \#(errorAnswer("The store cannot be reached, did not answer in time, or has failed for good (`store_unavailable`). Worth retrying later."))
           },
           "schemas": {
             "Error": {
@@ -269,14 +251,7 @@ extension OpenAPIDocument {
               "allOf": [{ "$ref": "#/components/schemas/Endpoint" }],
               "required": ["secret"]
             },
-            "EndpointList": {
-              "type": "object",
-              "required": ["data", "nextCursor"],
-              "properties": {
-                "data": { "type": "array", "items": { "$ref": "#/components/schemas/Endpoint" } },
-                "nextCursor": { "$ref": "#/components/schemas/NullableString" }
-              }
-            },
+            "EndpointList": \#(page(of: "Endpoint")),
             "EndpointHealth": {
               "type": "object",
               "required": ["state", "failureStreak", "cooldownUntil", "lastSuccessAt", "failingSince"],
@@ -542,14 +517,7 @@ extension OpenAPIDocument {
                 "attempts": { "type": "array", "items": { "$ref": "#/components/schemas/Attempt" }, "description": "Oldest first." }
               }
             },
-            "DeliveryList": {
-              "type": "object",
-              "required": ["data", "nextCursor"],
-              "properties": {
-                "data": { "type": "array", "items": { "$ref": "#/components/schemas/Delivery" } },
-                "nextCursor": { "$ref": "#/components/schemas/NullableString" }
-              }
-            },
+            "DeliveryList": \#(page(of: "Delivery")),
             "Attempt": {
               "type": "object",
               "required": [
@@ -627,14 +595,7 @@ extension OpenAPIDocument {
                 "finishedAt": { "$ref": "#/components/schemas/NullableTimestamp" }
               }
             },
-            "BulkOperationList": {
-              "type": "object",
-              "required": ["data", "nextCursor"],
-              "properties": {
-                "data": { "type": "array", "items": { "$ref": "#/components/schemas/BulkOperation" } },
-                "nextCursor": { "$ref": "#/components/schemas/NullableString" }
-              }
-            },
+            "BulkOperationList": \#(page(of: "BulkOperation")),
             "Name": {
               "type": "string",
               "minLength": 1,
@@ -753,14 +714,7 @@ extension OpenAPIDocument {
                 "failed": { "type": "boolean", "description": "An instance failed and was not yet replayed or skipped." }
               }
             },
-            "SessionList": {
-              "type": "object",
-              "required": ["data", "nextCursor"],
-              "properties": {
-                "data": { "type": "array", "items": { "$ref": "#/components/schemas/SessionSummary" } },
-                "nextCursor": { "$ref": "#/components/schemas/NullableString" }
-              }
-            },
+            "SessionList": \#(page(of: "SessionSummary")),
             "MessageText": { "type": "string", "minLength": 1, "maxLength": 16384, "description": "1 byte to 16 KiB." },
             "Identity": { "type": "string", "minLength": 1, "maxLength": 256, "description": "1 to 256 bytes." },
             "MessageCreate": {
@@ -826,14 +780,7 @@ extension OpenAPIDocument {
                 "transmissions": { "type": "array", "items": { "$ref": "#/components/schemas/Transmission" } }
               }
             },
-            "MessageList": {
-              "type": "object",
-              "required": ["data", "nextCursor"],
-              "properties": {
-                "data": { "type": "array", "items": { "$ref": "#/components/schemas/Message" } },
-                "nextCursor": { "$ref": "#/components/schemas/NullableString" }
-              }
-            },
+            "MessageList": \#(page(of: "Message")),
             "TransmissionStatus": { "type": "string", "enum": ["queued", "processing", "sent", "delivered", "errored"] },
             "Transmission": {
               "type": "object",
@@ -901,4 +848,26 @@ extension OpenAPIDocument {
           }
         }
         """#
+
+    /// Every error answer has the same body, whatever its status, so that a client reads them
+    /// all one way. `description` goes in as written, so it is escaped as JSON.
+    private static func errorAnswer(_ description: String) -> String {
+        #"{ "description": "\#(description)", "content": \#(errorContent) }"#
+    }
+
+    private static let errorContent = ##"{ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }"##
+
+    /// A page of a list: every list answers in this shape (see `info`).
+    private static func page(of item: String) -> String {
+        #"""
+        {
+          "type": "object",
+          "required": ["data", "nextCursor"],
+          "properties": {
+            "data": { "type": "array", "items": { "$ref": "#/components/schemas/\#(item)" } },
+            "nextCursor": { "$ref": "#/components/schemas/NullableString" }
+          }
+        }
+        """#
+    }
 }

@@ -7,72 +7,43 @@ extension OpenAPIDocument {
     static let paths = #"""
         {
           "/v1/tenants": {
-            "parameters": [{ "$ref": "#/components/parameters/CourierTenant" }],
+            "parameters": \#(v1Parameters()),
             "post": {
               "tags": ["Tenants"],
               "operationId": "createTenant",
               "summary": "Create a tenant (admin token only)",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TenantCreate" } } }
-              },
+              "requestBody": \#(jsonBody("TenantCreate")),
               "responses": {
-                "201": { "description": "Created.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Tenant" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "201": \#(answer("Created.", "Tenant")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             }
           },
           "/v1/tenants/{tenant}/tokens": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "tenant", "in": "path", "required": true, "schema": { "$ref": "#/components/schemas/TenantID" } }
-            ],
+            "parameters": \#(v1Parameters(tenantInPath)),
             "post": {
               "tags": ["Tenants"],
               "operationId": "createToken",
               "summary": "Make a token for a tenant (admin token only)",
               "description": "The answer holds the token; it is shown only this once. An unknown tenant is `404 tenant_not_found`.",
-              "requestBody": {
-                "required": false,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TokenCreate" } } }
-              },
+              "requestBody": \#(jsonBody("TokenCreate", required: false)),
               "responses": {
-                "201": { "description": "Created.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Token" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "201": \#(answer("Created.", "Token")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/endpoints": {
-            "parameters": [{ "$ref": "#/components/parameters/CourierTenant" }],
+            "parameters": \#(v1Parameters()),
             "post": {
               "tags": ["Endpoints"],
               "operationId": "createEndpoint",
               "summary": "Create an endpoint",
               "description": "The answer includes the signing `secret`, generated when not given.",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointCreate" } } }
-              },
+              "requestBody": \#(jsonBody("EndpointCreate")),
               "responses": {
-                "201": { "description": "Created.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointWithSecret" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "201": \#(answer("Created.", "EndpointWithSecret")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             },
             "get": {
@@ -80,33 +51,22 @@ extension OpenAPIDocument {
               "operationId": "listEndpoints",
               "summary": "List endpoints, newest first",
               "description": "Secrets are left out.",
-              "parameters": [{ "$ref": "#/components/parameters/Limit" }, { "$ref": "#/components/parameters/Cursor" }],
+              "parameters": [\#(pageParameters)],
               "responses": {
-                "200": { "description": "A page.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointList" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("A page.", "EndpointList")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/endpoints/{id}": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "get": {
               "tags": ["Endpoints"],
               "operationId": "getEndpoint",
               "summary": "Read an endpoint, with its secret",
               "responses": {
-                "200": { "description": "The endpoint.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointWithSecret" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The endpoint.", "EndpointWithSecret")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             },
             "patch": {
@@ -114,19 +74,10 @@ extension OpenAPIDocument {
               "operationId": "updateEndpoint",
               "summary": "Change an endpoint",
               "description": "Only the fields given change. Changing `batch` gives the open batches' deliveries back, to be gathered again under the new policy.",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointFields" } } }
-              },
+              "requestBody": \#(jsonBody("EndpointFields")),
               "responses": {
-                "200": { "description": "The endpoint as changed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointWithSecret" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The endpoint as changed.", "EndpointWithSecret")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             },
             "delete": {
@@ -136,44 +87,25 @@ extension OpenAPIDocument {
               "description": "Its pending and retrying deliveries become `cancelled`; their records stay.",
               "responses": {
                 "204": { "description": "Deleted." },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/endpoints/{id}/pause": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "post": {
               "tags": ["Endpoints"],
               "operationId": "pauseEndpoint",
               "summary": "Pause an endpoint: its deliveries are held, never dropped",
-              "requestBody": {
-                "required": false,
-                "description": "Optional: an empty body reads as `{}`.",
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PauseRequest" } } }
-              },
+              "requestBody": \#(optionalBody("PauseRequest")),
               "responses": {
-                "200": { "description": "The endpoint, paused.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointWithSecret" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The endpoint, paused.", "EndpointWithSecret")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/endpoints/{id}/resume": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "post": {
               "tags": ["Endpoints"],
               "operationId": "resumeEndpoint",
@@ -181,21 +113,13 @@ extension OpenAPIDocument {
               "description": "Every held delivery that is already due goes at once.",
               "requestBody": { "$ref": "#/components/requestBodies/NoFields" },
               "responses": {
-                "200": { "description": "The endpoint, active.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointWithSecret" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The endpoint, active.", "EndpointWithSecret")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/endpoints/{id}/test": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "post": {
               "tags": ["Endpoints"],
               "operationId": "testEndpoint",
@@ -203,44 +127,27 @@ extension OpenAPIDocument {
               "description": "The payload is `{\"test\": true, \"endpointId\", \"sentAt\"}`, whatever the endpoint subscribes to. It is delivered, and kept on record, like any other; held while the endpoint is paused.",
               "requestBody": { "$ref": "#/components/requestBodies/NoFields" },
               "responses": {
-                "202": { "description": "The test event's delivery.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Delivery" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "202": \#(answer("The test event's delivery.", "Delivery")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/endpoints/{id}/rotate-secret": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "post": {
               "tags": ["Endpoints"],
               "operationId": "rotateEndpointSecret",
               "summary": "Give an endpoint a new signing secret",
               "description": "For the grace period requests carry both signatures, so a receiver holding either secret accepts them. The old secret is never shown again.",
-              "requestBody": {
-                "required": false,
-                "description": "Optional: an empty body reads as `{}`.",
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RotateSecretRequest" } } }
-              },
+              "requestBody": \#(optionalBody("RotateSecretRequest")),
               "responses": {
-                "200": { "description": "The endpoint with its new secret.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EndpointWithSecret" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The endpoint with its new secret.", "EndpointWithSecret")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/events": {
-            "parameters": [{ "$ref": "#/components/parameters/CourierTenant" }],
+            "parameters": \#(v1Parameters()),
             "post": {
               "tags": ["Events"],
               "operationId": "publishEvents",
@@ -273,36 +180,24 @@ extension OpenAPIDocument {
                     }
                   }
                 },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/events/{id}": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "get": {
               "tags": ["Events"],
               "operationId": "getEvent",
               "summary": "Read an event, with its deliveries",
               "responses": {
-                "200": { "description": "The event.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Event" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The event.", "Event")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/deliveries": {
-            "parameters": [{ "$ref": "#/components/parameters/CourierTenant" }],
+            "parameters": \#(v1Parameters()),
             "get": {
               "tags": ["Deliveries"],
               "operationId": "listDeliveries",
@@ -316,43 +211,28 @@ extension OpenAPIDocument {
                 { "name": "key", "in": "query", "description": "The event's key.", "schema": { "type": "string" } },
                 { "name": "since", "in": "query", "description": "Created at or after.", "schema": { "$ref": "#/components/schemas/Timestamp" } },
                 { "name": "until", "in": "query", "description": "Created before.", "schema": { "$ref": "#/components/schemas/Timestamp" } },
-                { "$ref": "#/components/parameters/Limit" },
-                { "$ref": "#/components/parameters/Cursor" }
+                \#(pageParameters)
               ],
               "responses": {
-                "200": { "description": "A page.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeliveryList" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("A page.", "DeliveryList")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/deliveries/{id}": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "get": {
               "tags": ["Deliveries"],
               "operationId": "getDelivery",
               "summary": "Read a delivery, with its attempts",
               "responses": {
-                "200": { "description": "The delivery.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeliveryWithAttempts" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The delivery.", "DeliveryWithAttempts")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/deliveries/{id}/resend": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "post": {
               "tags": ["Deliveries"],
               "operationId": "resendDelivery",
@@ -360,22 +240,13 @@ extension OpenAPIDocument {
               "description": "`409` for a delivery carried by a batch (act on the batch) and for a task's run (`task_delivery`: replay or skip its instance).",
               "requestBody": { "$ref": "#/components/requestBodies/NoFields" },
               "responses": {
-                "200": { "description": "The delivery.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Delivery" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The delivery.", "Delivery")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             }
           },
           "/v1/deliveries/{id}/cancel": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "post": {
               "tags": ["Deliveries"],
               "operationId": "cancelDelivery",
@@ -383,22 +254,13 @@ extension OpenAPIDocument {
               "description": "A batched delivery is taken out of its batch. Any other state, or a task's run, is `409`.",
               "requestBody": { "$ref": "#/components/requestBodies/NoFields" },
               "responses": {
-                "200": { "description": "The delivery, cancelled.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Delivery" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The delivery, cancelled.", "Delivery")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             }
           },
           "/v1/deliveries/{id}/requeue": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "post": {
               "tags": ["Deliveries"],
               "operationId": "requeueDelivery",
@@ -406,103 +268,67 @@ extension OpenAPIDocument {
               "description": "It becomes `pending` with a fresh attempt budget. Any other state, or a task's run, is `409`.",
               "requestBody": { "$ref": "#/components/requestBodies/NoFields" },
               "responses": {
-                "200": { "description": "The delivery, pending.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Delivery" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The delivery, pending.", "Delivery")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             }
           },
           "/v1/deliveries/bulk": {
-            "parameters": [{ "$ref": "#/components/parameters/CourierTenant" }],
+            "parameters": \#(v1Parameters()),
             "post": {
               "tags": ["Deliveries"],
               "operationId": "bulkDeliveryAction",
               "summary": "Apply an action to every delivery a filter matches, within the request",
               "description": "Deliveries whose state does not allow the action, and tasks' runs, are passed by. Written in atomic chunks of 500. For large filters, start a bulk operation instead (`POST /v1/operations`).",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BulkRequest" } } }
-              },
+              "requestBody": \#(jsonBody("BulkRequest")),
               "responses": {
-                "200": { "description": "What was matched and changed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BulkResult" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("What was matched and changed.", "BulkResult")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/operations": {
-            "parameters": [{ "$ref": "#/components/parameters/CourierTenant" }],
+            "parameters": \#(v1Parameters()),
             "post": {
               "tags": ["Bulk operations"],
               "operationId": "startOperation",
               "summary": "Start a bulk operation: a bulk action carried out in the background",
               "description": "It walks the deliveries that existed when it started, newest first, 500 at a time, each chunk in one transaction.",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BulkRequest" } } }
-              },
+              "requestBody": \#(jsonBody("BulkRequest")),
               "responses": {
                 "202": {
                   "description": "Started.",
                   "headers": { "Location": { "description": "`/v1/operations/{id}`.", "schema": { "type": "string" } } },
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BulkOperation" } } }
                 },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             },
             "get": {
               "tags": ["Bulk operations"],
               "operationId": "listOperations",
               "summary": "List bulk operations, newest first",
-              "parameters": [{ "$ref": "#/components/parameters/Limit" }, { "$ref": "#/components/parameters/Cursor" }],
+              "parameters": [\#(pageParameters)],
               "responses": {
-                "200": { "description": "A page.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BulkOperationList" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("A page.", "BulkOperationList")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/operations/{id}": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "get": {
               "tags": ["Bulk operations"],
               "operationId": "getOperation",
               "summary": "Read a bulk operation, with its progress",
               "responses": {
-                "200": { "description": "The operation.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BulkOperation" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The operation.", "BulkOperation")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/operations/{id}/cancel": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "post": {
               "tags": ["Bulk operations"],
               "operationId": "cancelOperation",
@@ -510,19 +336,13 @@ extension OpenAPIDocument {
               "description": "What it did stays done. An operation that has ended is `409`.",
               "requestBody": { "$ref": "#/components/requestBodies/NoFields" },
               "responses": {
-                "200": { "description": "The operation, cancelled.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BulkOperation" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The operation, cancelled.", "BulkOperation")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             }
           },
           "/v1/sessions": {
-            "parameters": [{ "$ref": "#/components/parameters/CourierTenant" }],
+            "parameters": \#(v1Parameters()),
             "get": {
               "tags": ["Sessions"],
               "operationId": "listSessions",
@@ -530,164 +350,94 @@ extension OpenAPIDocument {
               "parameters": [
                 { "name": "failed", "in": "query", "description": "`true` keeps the sessions with a failed instance not yet replayed or skipped.", "schema": { "type": "boolean", "default": false } },
                 { "name": "prefix", "in": "query", "description": "Keeps the sessions whose uid starts with it.", "schema": { "type": "string", "minLength": 1 } },
-                { "$ref": "#/components/parameters/Limit" },
-                { "$ref": "#/components/parameters/Cursor" }
+                \#(pageParameters)
               ],
               "responses": {
-                "200": { "description": "A page.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SessionList" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("A page.", "SessionList")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/sessions/{uid}": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "$ref": "#/components/parameters/SessionUID" }
-            ],
+            "parameters": \#(v1Parameters(parameter("SessionUID"))),
             "get": {
               "tags": ["Sessions"],
               "operationId": "getSession",
               "summary": "Read a session",
               "description": "`404` when nothing was ever done in it.",
               "responses": {
-                "200": { "description": "The session.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The session.", "Session")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/sessions/{uid}/tasks": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "$ref": "#/components/parameters/SessionUID" }
-            ],
+            "parameters": \#(v1Parameters(parameter("SessionUID"))),
             "put": {
               "tags": ["Sessions"],
               "operationId": "configureSessionTasks",
               "summary": "Add task configs to a session",
               "description": "Merged into the session's configs, a task of the same name replaced; triggers that already fired count for them. Makes the session when it does not exist yet.",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SessionTasksRequest" } } }
-              },
+              "requestBody": \#(jsonBody("SessionTasksRequest")),
               "responses": {
-                "200": { "description": "The session.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The session.", "Session")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/sessions/{uid}/triggers": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "$ref": "#/components/parameters/SessionUID" }
-            ],
+            "parameters": \#(v1Parameters(parameter("SessionUID"))),
             "post": {
               "tags": ["Sessions"],
               "operationId": "fireTrigger",
               "summary": "Fire a trigger in a session",
               "description": "Each task whose `after` triggers have all fired gets a runnable instance. Makes the session when it does not exist yet.",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TriggerRequest" } } }
-              },
+              "requestBody": \#(jsonBody("TriggerRequest")),
               "responses": {
-                "200": { "description": "The session.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The session.", "Session")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/sessions/{uid}/instances/{instance}/replay": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "$ref": "#/components/parameters/SessionUID" },
-              { "$ref": "#/components/parameters/InstanceName" }
-            ],
+            "parameters": \#(v1Parameters(parameter("SessionUID"), parameter("InstanceName"))),
             "post": {
               "tags": ["Sessions"],
               "operationId": "replayInstance",
               "summary": "Run a failed instance again",
               "description": "The instance becomes `replayed`; a clone (recording its parent and depth) runs, with new kwargs when given. Only a `failed` instance (`409 invalid_state` otherwise).",
-              "requestBody": {
-                "required": false,
-                "description": "Optional: an empty body reads as `{}`.",
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ReplayRequest" } } }
-              },
+              "requestBody": \#(optionalBody("ReplayRequest")),
               "responses": {
-                "200": { "description": "The session.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The session.", "Session")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             }
           },
           "/v1/sessions/{uid}/instances/{instance}/skip": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "$ref": "#/components/parameters/SessionUID" },
-              { "$ref": "#/components/parameters/InstanceName" }
-            ],
+            "parameters": \#(v1Parameters(parameter("SessionUID"), parameter("InstanceName"))),
             "post": {
               "tags": ["Sessions"],
               "operationId": "skipInstance",
               "summary": "Give up on a failed instance",
               "description": "The instance becomes `skipped`; with `cascade`, the task's name fires with `result` as if it had finished. Only a `failed` instance (`409 invalid_state` otherwise).",
-              "requestBody": {
-                "required": false,
-                "description": "Optional: an empty body reads as `{}`.",
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SkipRequest" } } }
-              },
+              "requestBody": \#(optionalBody("SkipRequest")),
               "responses": {
-                "200": { "description": "The session.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "409": { "$ref": "#/components/responses/Conflict" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The session.", "Session")),
+                \#(errors(400, 401, 403, 404, 409, 413, 503))
               }
             }
           },
           "/v1/messages": {
-            "parameters": [{ "$ref": "#/components/parameters/CourierTenant" }],
+            "parameters": \#(v1Parameters()),
             "post": {
               "tags": ["Messages"],
               "operationId": "sendMessage",
               "summary": "Send a text to recipients through backends",
               "description": "Stored, with a transmission per recipient and a delivery per batch of them, before the answer. An unknown backend, an empty or repeated recipient is a `400` naming it (`field: to[3].backend`), and nothing is stored.",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MessageCreate" } } }
-              },
+              "requestBody": \#(jsonBody("MessageCreate")),
               "responses": {
-                "202": { "description": "Stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MessageCreated" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "202": \#(answer("Stored.", "MessageCreated")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             },
             "get": {
@@ -699,85 +449,51 @@ extension OpenAPIDocument {
                 { "name": "status", "in": "query", "schema": { "$ref": "#/components/schemas/MessageStatus" } },
                 { "name": "backend", "in": "query", "description": "Messages in through it, or out with a transmission through it.", "schema": { "type": "string" } },
                 { "name": "since", "in": "query", "description": "Created at or after.", "schema": { "$ref": "#/components/schemas/Timestamp" } },
-                { "$ref": "#/components/parameters/Limit" },
-                { "$ref": "#/components/parameters/Cursor" }
+                \#(pageParameters)
               ],
               "responses": {
-                "200": { "description": "A page.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MessageList" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("A page.", "MessageList")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/messages/{id}": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
-            ],
+            "parameters": \#(v1Parameters(idInPath)),
             "get": {
               "tags": ["Messages"],
               "operationId": "getMessage",
               "summary": "Read a message; an outbound one with its transmissions",
               "responses": {
-                "200": { "description": "The message.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MessageWithTransmissions" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("The message.", "MessageWithTransmissions")),
+                \#(errors(400, 401, 403, 404, 503))
               }
             }
           },
           "/v1/backends/{name}/reports": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "$ref": "#/components/parameters/BackendName" }
-            ],
+            "parameters": \#(v1Parameters(parameter("BackendName"))),
             "post": {
               "tags": ["Messages"],
               "operationId": "reportDeliveries",
               "summary": "A backend's delivery reports, up to 10,000",
               "description": "`delivered` moves a transmission to `delivered`, `failed` to `errored`, in one transaction. Ids that are not this backend's transmissions in the tenant come back in `unknown`; they are not an error.",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ReportsRequest" } } }
-              },
+              "requestBody": \#(jsonBody("ReportsRequest")),
               "responses": {
-                "200": { "description": "What was updated.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ReportsResult" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "200": \#(answer("What was updated.", "ReportsResult")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
           "/v1/backends/{name}/inbound": {
-            "parameters": [
-              { "$ref": "#/components/parameters/CourierTenant" },
-              { "$ref": "#/components/parameters/BackendName" }
-            ],
+            "parameters": \#(v1Parameters(parameter("BackendName"))),
             "post": {
               "tags": ["Messages"],
               "operationId": "receiveMessage",
               "summary": "A text from a person, through a backend",
               "description": "Stored, then published as the event `message.received`. An unknown backend is `404`.",
-              "requestBody": {
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/InboundRequest" } } }
-              },
+              "requestBody": \#(jsonBody("InboundRequest")),
               "responses": {
-                "202": { "description": "Stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Message" } } } },
-                "400": { "$ref": "#/components/responses/BadRequest" },
-                "401": { "$ref": "#/components/responses/Unauthorized" },
-                "403": { "$ref": "#/components/responses/Forbidden" },
-                "404": { "$ref": "#/components/responses/NotFound" },
-                "413": { "$ref": "#/components/responses/ContentTooLarge" },
-                "503": { "$ref": "#/components/responses/Unavailable" }
+                "202": \#(answer("Stored.", "Message")),
+                \#(errors(400, 401, 403, 404, 413, 503))
               }
             }
           },
@@ -789,8 +505,8 @@ extension OpenAPIDocument {
               "description": "No token. `503` once the store has failed for good (on SQLite, a failed flush of its log), so that an orchestrator restarts the process.",
               "security": [],
               "responses": {
-                "200": { "description": "`status: ok`.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Health" } } } },
-                "503": { "description": "`status: failing`, with the store's `error`.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Health" } } } }
+                "200": \#(answer("`status: ok`.", "Health")),
+                "503": \#(answer("`status: failing`, with the store's `error`.", "Health"))
               }
             }
           },
@@ -820,4 +536,58 @@ extension OpenAPIDocument {
           }
         }
         """#
+
+    // The pieces that many operations share. Each is written once, so that a change to one
+    // (another shared answer, a parameter's schema) cannot miss a path.
+
+    /// A `/v1` path item's parameters: `Courier-Tenant`, then the path's own.
+    private static func v1Parameters(_ pathParameters: String...) -> String {
+        "[" + ([parameter("CourierTenant")] + pathParameters).joined(separator: ", ") + "]"
+    }
+
+    private static func parameter(_ name: String) -> String {
+        ##"{ "$ref": "#/components/parameters/\##(name)" }"##
+    }
+
+    /// Not in `components`: on each path it is the id of a different kind of object.
+    private static let idInPath = #"{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }"#
+
+    private static let tenantInPath = ##"{ "name": "tenant", "in": "path", "required": true, "schema": { "$ref": "#/components/schemas/TenantID" } }"##
+
+    /// To go inside an operation's own `parameters`, beside the list's filters.
+    private static let pageParameters = "\(parameter("Limit")), \(parameter("Cursor"))"
+
+    private static func jsonBody(_ schema: String, required: Bool = true) -> String {
+        #"{ "required": \#(required), "content": \#(json(schema)) }"#
+    }
+
+    /// A body that the route reads as `{}` when it is empty, so that a call without options
+    /// needs none.
+    private static func optionalBody(_ schema: String) -> String {
+        #"{ "required": false, "description": "Optional: an empty body reads as `{}`.", "content": \#(json(schema)) }"#
+    }
+
+    /// `description` goes in as written, so it is escaped as JSON, like the text around it.
+    private static func answer(_ description: String, _ schema: String) -> String {
+        #"{ "description": "\#(description)", "content": \#(json(schema)) }"#
+    }
+
+    private static func json(_ schema: String) -> String {
+        ##"{ "application/json": { "schema": { "$ref": "#/components/schemas/\##(schema)" } } }"##
+    }
+
+    /// The `responses` entries for these error statuses, each the shared answer in `components`
+    /// (whose descriptions list the codes a status can carry). Goes last in `responses`: it
+    /// ends without a comma.
+    private static func errors(_ statuses: Int...) -> String {
+        statuses.map { status in
+            guard let name = errorAnswers[status] else { preconditionFailure("no shared answer for \(status) in components") }
+            return ##""\##(status)": { "$ref": "#/components/responses/\##(name)" }"##
+        }.joined(separator: ", ")
+    }
+
+    private static let errorAnswers = [
+        400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 413: "ContentTooLarge",
+        503: "Unavailable",
+    ]
 }
