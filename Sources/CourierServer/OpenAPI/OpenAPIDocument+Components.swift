@@ -739,7 +739,7 @@ extension OpenAPIDocument {
                     }
                   }
                 },
-                "inResponseTo": { "type": ["string", "null"], "description": "The inbound message this answers." },
+                "inResponseTo": { "type": ["string", "null"], "description": "The message this answers: one of the tenant's, or `400 unknown_message`." },
                 "externalId": { "type": ["string", "null"] }
               }
             },

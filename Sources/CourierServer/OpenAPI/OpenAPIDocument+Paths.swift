@@ -237,7 +237,7 @@ extension OpenAPIDocument {
               "tags": ["Deliveries"],
               "operationId": "resendDelivery",
               "summary": "One more attempt now, whatever the state",
-              "description": "`409` for a delivery carried by a batch (act on the batch) and for a task's run (`task_delivery`: replay or skip its instance).",
+              "description": "`409` for a delivery carried by a batch (act on the batch), for a task's run (`task_delivery`: replay or skip its instance), while an attempt of it is under way (`attempt_under_way`) and for a deleted endpoint's delivery (`endpoint_deleted`).",
               "requestBody": { "$ref": "#/components/requestBodies/NoFields" },
               "responses": {
                 "200": \#(answer("The delivery.", "Delivery")),
@@ -265,7 +265,7 @@ extension OpenAPIDocument {
               "tags": ["Deliveries"],
               "operationId": "requeueDelivery",
               "summary": "Put an exhausted, rejected, empty or cancelled delivery back in line",
-              "description": "It becomes `pending` with a fresh attempt budget. Any other state, or a task's run, is `409`.",
+              "description": "It becomes `pending` with a fresh attempt budget. Any other state, a task's run, an attempt under way (`attempt_under_way`) or a deleted endpoint (`endpoint_deleted`) is `409`.",
               "requestBody": { "$ref": "#/components/requestBodies/NoFields" },
               "responses": {
                 "200": \#(answer("The delivery, pending.", "Delivery")),
@@ -475,7 +475,7 @@ extension OpenAPIDocument {
               "tags": ["Messages"],
               "operationId": "reportDeliveries",
               "summary": "A backend's delivery reports, up to 10,000",
-              "description": "`delivered` moves a transmission to `delivered`, `failed` to `errored`, in one transaction. Ids that are not this backend's transmissions in the tenant come back in `unknown`; they are not an error.",
+              "description": "`delivered` moves a transmission to `delivered`, `failed` to `errored`, in one transaction. Ids that are not this backend's transmissions in the tenant, or not yet handed to it (still `queued`), come back in `unknown`; they are not an error. A backend that no endpoint of the tenant is named is `404`.",
               "requestBody": \#(jsonBody("ReportsRequest")),
               "responses": {
                 "200": \#(answer("What was updated.", "ReportsResult")),
