@@ -69,13 +69,15 @@ public final class PostgresStore: Store {
         case leave
     }
 
+    /// - Parameter patience: how long a server that cannot be reached is tried again, for
+    ///   nodes started beside their database (see ``probe(url:patience:logger:)``).
     static func connect(
         url: String, schema: Schema, operationTimeout: Duration = defaultOperationTimeout, maximumConnections: Int = 20,
-        logger: Logger = Logger(label: "courier.postgres")
+        patience: Duration = .seconds(30), logger: Logger = Logger(label: "courier.postgres")
     ) async throws -> PostgresStore {
         var configuration = try configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
-        try await probe(url: url, logger: logger)
+        try await probe(url: url, patience: patience, logger: logger)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let store = PostgresStore(client: client, operationTimeout: operationTimeout, logger: logger)
         for await _ in store.running {}
@@ -138,22 +140,36 @@ public final class PostgresStore: Store {
     /// Makes one connection alone, and says why it cannot: the pool retries a connection that
     /// fails for about a minute and then reports only that its circuit breaker tripped, which
     /// is no help to someone starting a node with a wrong URL or a server that is down.
-    static func probe(url: String, logger: Logger) async throws {
+    ///
+    /// A server that answers with a reason (no such database, a wrong password) is told at
+    /// once. One that cannot be reached is tried again for `patience`, with the reason logged,
+    /// since a node is often started beside a database that is still starting.
+    static func probe(url: String, patience: Duration, logger: Logger) async throws {
         let target = try Target(url: url)
         var configuration = PostgresConnection.Configuration(
             host: target.host, port: target.port, username: target.username, password: target.password, database: target.database,
             tls: target.requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
         )
         configuration.options.connectTimeout = .seconds(5)
-        do {
-            let connection = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger
-            ).get()
-            try? await connection.close()
-        } catch {
-            throw CourierError(
-                .unavailable, code: "store_unavailable", message: "cannot connect to PostgreSQL at \(target.description): \(reason(error))"
-            )
+        let deadline = ContinuousClock.now + patience
+        var delay: Duration = .milliseconds(250)
+        while true {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger
+                ).get()
+                try? await connection.close()
+                return
+            } catch {
+                let failure = CourierError(
+                    .unavailable, code: "store_unavailable", message: "cannot connect to PostgreSQL at \(target.description): \(reason(error))"
+                )
+                let answered = (error as? PSQLError)?.serverInfo != nil
+                guard !answered, ContinuousClock.now + delay < deadline else { throw failure }
+                logger.warning("cannot connect to PostgreSQL yet; trying again", metadata: ["reason": "\(failure.message)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(4))
+            }
         }
     }
 
