@@ -12,6 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the API and the delivery workers.")
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var migration: MigrationOptions
     @OptionGroup var listen: ListenOptions
     @OptionGroup var engine: EngineOptions
 
@@ -25,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         engine.bootstrapLogging()
         let metrics = EngineOptions.bootstrapMetrics()
-        let opened = try await store.open()
+        let opened = try await store.open(migrate: !migration.noMigrate)
         let admin = try await CourierServer.prepareAdminToken(
             store: opened.store, configured: ProcessInfo.processInfo.environment["COURIER_ADMIN_TOKEN"]
         )
@@ -60,20 +61,15 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker", abstract: "Run delivery workers only (another node on the same PostgreSQL database)."
     )
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: WorkerStoreOptions
+    @OptionGroup var migration: MigrationOptions
     @OptionGroup var listen: ListenOptions
     @OptionGroup var engine: EngineOptions
-
-    func validate() throws {
-        guard store.postgres != nil else {
-            throw ValidationError("a worker shares the work of other nodes: give --postgres URL")
-        }
-    }
 
     func run() async throws {
         engine.bootstrapLogging()
         let metrics = EngineOptions.bootstrapMetrics()
-        let opened = try await store.open()
+        let opened = try await StoreOptions.openPostgres(url: store.postgres, migrate: !migration.noMigrate)
         let host = listen.host
         let app = CourierServer.makeHealthApplication(
             configuration: .init(host: host, port: listen.port),

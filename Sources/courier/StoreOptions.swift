@@ -3,7 +3,7 @@ import Courier
 import CourierPostgres
 import CourierSQLite
 
-/// Where the data lives; shared by every command that opens the store.
+/// Where the data lives, for `serve` and `migrate` (a `worker` takes ``WorkerStoreOptions``).
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite database file (the default store, for one node).")
     var db: String = "courier.db"
@@ -13,9 +13,6 @@ struct StoreOptions: ParsableArguments {
 
     @Option(name: .long, help: "A PostgreSQL URL (postgres://user:password@host:5432/database), for several nodes; replaces --db.")
     var postgres: String?
-
-    @Flag(name: .long, help: "With --postgres: do not apply the schema on start (run `courier migrate` instead).")
-    var noMigrate = false
 
     func validate() throws {
         guard !db.isEmpty else { throw ValidationError("--db needs the path of a file") }
@@ -30,14 +27,30 @@ struct StoreOptions: ParsableArguments {
         var resyncInterval: Double
     }
 
-    func open(migrate: Bool? = nil) async throws -> Opened {
-        if let postgres {
-            let store = try await PostgresStore.connect(url: postgres, migrate: migrate ?? !noMigrate)
-            return Opened(store: store, description: "PostgreSQL", close: { await store.close() }, resyncInterval: 5)
-        }
+    func open(migrate: Bool) async throws -> Opened {
+        if let postgres { return try await Self.openPostgres(url: postgres, migrate: migrate) }
         let store = try await SQLiteStore.open(path: db, durability: durability)
         return Opened(store: store, description: "database \(db)", close: { await store.close() }, resyncInterval: 30)
     }
+}
+
+extension StoreOptions {
+    static func openPostgres(url: String, migrate: Bool) async throws -> Opened {
+        let store = try await PostgresStore.connect(url: url, migrate: migrate)
+        return Opened(store: store, description: "PostgreSQL", close: { await store.close() }, resyncInterval: 5)
+    }
+}
+
+/// Whether a node applies the schema when it starts; `migrate` always does.
+struct MigrationOptions: ParsableArguments {
+    @Flag(name: .long, help: "With --postgres: do not apply the schema on start (run `courier migrate` instead).")
+    var noMigrate = false
+}
+
+/// A worker shares another node's PostgreSQL database: it has no file of its own to name.
+struct WorkerStoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The PostgreSQL URL the other nodes use (postgres://user:password@host:5432/database).")
+    var postgres: String
 }
 
 extension SQLiteStore.Durability: ExpressibleByArgument {

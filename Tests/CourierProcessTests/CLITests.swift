@@ -6,6 +6,22 @@ import Testing
 /// The everyday commands, run as the `courier` executable against a running `courier serve`
 /// and real receivers on loopback: what they print, what they change, and how they fail.
 @Suite struct CLITests {
+    /// Each command offers only the options it uses: a worker has no file of its own, and
+    /// `migrate` always applies the schema. An empty `--db` is refused, not opened.
+    @Test func commandsOfferOnlyTheOptionsTheyUse() async throws {
+        let worker = try await ExternalCommand.run([CourierProcess.binary, "worker", "--help"])
+        #expect(worker.text.contains("--postgres") && worker.text.contains("--no-migrate"), "\(worker.text)")
+        #expect(!worker.text.contains("--db") && !worker.text.contains("--durability"), "\(worker.text)")
+        let migrate = try await ExternalCommand.run([CourierProcess.binary, "migrate", "--help"])
+        #expect(migrate.text.contains("--db") && !migrate.text.contains("--no-migrate"), "\(migrate.text)")
+        let serve = try await ExternalCommand.run([CourierProcess.binary, "serve", "--help"])
+        #expect(serve.text.contains("--db") && serve.text.contains("--no-migrate"), "\(serve.text)")
+        for refused in [["worker"], ["worker", "--db", "x.db"], ["serve", "--db", ""]] {
+            let run = try await ExternalCommand.run([CourierProcess.binary] + refused)
+            #expect(run.status != 0, "\(refused): \(run.text)")
+        }
+    }
+
     @Test func endpointsCreateListPauseResumeAndTest() async throws {
         let fixture = try await CLIFixture.start()
         defer { fixture.stop() }
