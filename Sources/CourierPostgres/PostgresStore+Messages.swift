@@ -75,16 +75,22 @@ extension PostgresStore {
         return message
     }
 
+    /// Inbound messages and delivery reports come through a backend by name; one that no live
+    /// endpoint of the tenant is named is not found, so a gateway set up wrongly hears of it.
+    static func requireBackend(_ backend: String, tenantID: String, connection: PostgresConnection) async throws {
+        guard try await connection.first(
+            "SELECT 1 FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
+            { try $0.int(0) }
+        ) != nil else {
+            throw CourierError.notFound("backend")
+        }
+    }
+
     public func receiveMessage(
         backend: String, identity: String, text: String, externalID: String?, tenantID: String, now: Date
     ) async throws -> Message {
         try await transaction { connection in
-            guard try await connection.first(
-                "SELECT 1 FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
-                { try $0.int(0) }
-            ) != nil else {
-                throw CourierError.notFound("backend")
-            }
+            try await Self.requireBackend(backend, tenantID: tenantID, connection: connection)
             let id = Identifier.make("msg", now: now)
             let millis = Timestamp.millis(now)
             let event = try Message.receivedEvent(id: id, backend: backend, identity: identity, text: text, externalID: externalID)
@@ -165,12 +171,7 @@ extension PostgresStore {
 
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await transaction { connection in
-            guard try await connection.first(
-                "SELECT 1 FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
-                { try $0.int(0) }
-            ) != nil else {
-                throw CourierError.notFound("backend")
-            }
+            try await Self.requireBackend(backend, tenantID: tenantID, connection: connection)
             let millis = Timestamp.millis(now)
             var messages = Set<String>()
             var known = Set<String>()

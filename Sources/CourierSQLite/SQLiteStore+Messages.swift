@@ -77,16 +77,22 @@ extension SQLiteStore {
         return (message, due.map { StoreSignal.due(endpointID: $0, at: now) })
     }
 
+    /// Inbound messages and delivery reports come through a backend by name; one that no live
+    /// endpoint of the tenant is named is not found, so a gateway set up wrongly hears of it.
+    static func requireBackend(_ backend: String, tenantID: String, db: SQLiteConnection) throws {
+        guard try db.queryFirst(
+            "SELECT 1 FROM endpoints WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
+            { $0.int(0) }
+        ) != nil else {
+            throw CourierError.notFound("backend")
+        }
+    }
+
     public func receiveMessage(
         backend: String, identity: String, text: String, externalID: String?, tenantID: String, now: Date
     ) async throws -> Message {
         try await database.write { [fanOutCache, hub] db in
-            guard try db.queryFirst(
-                "SELECT 1 FROM endpoints WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
-                { $0.int(0) }
-            ) != nil else {
-                throw CourierError.notFound("backend")
-            }
+            try Self.requireBackend(backend, tenantID: tenantID, db: db)
             let id = Identifier.make("msg", now: now)
             let millis = Timestamp.millis(now)
             let event = try Message.receivedEvent(id: id, backend: backend, identity: identity, text: text, externalID: externalID)
@@ -169,12 +175,7 @@ extension SQLiteStore {
 
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await database.write { db in
-            guard try db.queryFirst(
-                "SELECT 1 FROM endpoints WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
-                { $0.int(0) }
-            ) != nil else {
-                throw CourierError.notFound("backend")
-            }
+            try Self.requireBackend(backend, tenantID: tenantID, db: db)
             let millis = Timestamp.millis(now)
             var unknown: [String] = []
             var messages = Set<String>()
