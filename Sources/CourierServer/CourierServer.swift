@@ -50,7 +50,7 @@ public enum CourierServer {
     public static func makeRouter(
         store: any Store, configuration: Configuration, adminTokenHash: String, metrics: PrometheusCollectorRegistry? = nil
     ) -> Router<CourierRequestContext> {
-        let router = Router(context: CourierRequestContext.self)
+        let router = Router(context: CourierRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorMiddleware())
         addHealth(to: router, metrics: metrics, store: store)
         addOpenAPI(to: router)
@@ -68,6 +68,8 @@ public enum CourierServer {
             store: store, adminTokenHash: adminTokenHash, bodyLimit: configuration.maxBodySize,
             targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets)
         ).add(to: router)
+        // Last, so that it wraps the not-found answer alone.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 
@@ -78,9 +80,10 @@ public enum CourierServer {
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router(context: CourierRequestContext.self)
+        let router = Router(context: CourierRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorMiddleware())
         addHealth(to: router, metrics: metrics)
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Courier"),
@@ -109,7 +112,7 @@ public enum CourierServer {
                 Response(
                     status: .ok,
                     headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer()))
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: MetricHelp.annotate(metrics.emitToBuffer())))
                 )
             }
         }

@@ -4,13 +4,16 @@ import Foundation
 import Testing
 
 /// `/metrics` read by an independent Prometheus text parser (Python's `prometheus_client`,
-/// installed by `scripts/test`), with values checked against what the test did.
+/// installed by `scripts/test`), with values checked against what the test did. Every family
+/// must carry its `# HELP` text: the parser's reading of it, not ours.
 @Suite struct MetricsTests {
     static let parser = #"""
         import json, sys
         from prometheus_client.parser import text_string_to_metric_families
         values = {}
         for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+            if not family.documentation:
+                values["undocumented " + family.name] = 1
             for sample in family.samples:
                 labels = ",".join("%s=%s" % item for item in sorted(sample.labels.items()))
                 values[sample.name + ("{" + labels + "}" if labels else "")] = sample.value
@@ -133,6 +136,9 @@ import Testing
         for field in json.objectValue?.fields ?? [] {
             values[field.key] = field.value.doubleValue
         }
+        let undocumented = values.keys.filter { $0.hasPrefix("undocumented ") }.sorted()
+        #expect(undocumented == [], "families without a text in MetricHelp")
+        #expect(!values.isEmpty)
         return values
     }
 }

@@ -52,6 +52,36 @@ import Testing
         }
     }
 
+    /// A path the router knows with a method it does not take there is 405 with `Allow`, so that
+    /// a client that wrote `PUT` for `PATCH` is not sent looking for a typo in its path.
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        try await TestServer.with(.sqlite) { server in
+            func allow(_ answer: APIClient.Answer) -> String? {
+                answer.headers.first { $0.name.lowercased() == "allow" }?.value
+            }
+            let put = try await server.api.send("PUT", "/v1/endpoints/ep_nothing", body: Array("{}".utf8))
+            #expect(put.status == 405, "\(put.text)")
+            #expect(put.errorCode == "method_not_allowed")
+            #expect(allow(put) == "DELETE, GET, HEAD, PATCH")
+            // A literal beside a capture is the literal's: `bulk` takes POST alone, though
+            // `GET /v1/deliveries/{id}` would match it too.
+            let bulk = try await server.api.get("/v1/deliveries/bulk")
+            #expect(bulk.status == 405, "\(bulk.text)")
+            #expect(allow(bulk) == "POST")
+            #expect(allow(try await server.api.withToken(nil).send("POST", "/healthz", body: nil)) == "GET, HEAD")
+            // HEAD wherever GET, with GET's status and no body.
+            let head = try await server.api.withToken(nil).send("HEAD", "/healthz", body: nil)
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(try await server.api.send("HEAD", "/v1/endpoints", body: nil).status == 200)
+            #expect(try await server.api.withToken(nil).send("HEAD", "/v1/endpoints", body: nil).status == 401)
+            // A path the router does not know stays 404, whatever the method.
+            let unknown = try await server.api.send("DELETE", "/v1/nothing-here/x", body: nil)
+            #expect(unknown.status == 404)
+            #expect(allow(unknown) == nil)
+        }
+    }
+
     @Test(arguments: StoreKind.all) func tenantsAndTokensAreAdminOnlyAndIsolated(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start()
         defer { Task { await receiver.stop() } }

@@ -17,9 +17,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             return Self.response(for: CourierError(.tooLarge, code: "body_too_large", message: "the request body is larger than the limit"))
         } catch let error as HTTPError {
-            let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
+            let code = switch error.status {
+            case .notFound: "not_found"
+            case .methodNotAllowed: "method_not_allowed"
+            default: "http_\(error.status.code)"
+            }
             let message = error.body ?? (error.status == .notFound ? "no such route" : error.status.reasonPhrase)
-            return JSONResponse.make(status: error.status, ErrorMiddleware.body(code: code, message: message, field: nil))
+            var response = JSONResponse.make(status: error.status, ErrorMiddleware.body(code: code, message: message, field: nil))
+            response.headers.append(contentsOf: error.headers)
+            return response
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return JSONResponse.make(status: .internalServerError, Self.body(code: "internal", message: "internal error", field: nil))
