@@ -1369,7 +1369,7 @@ public final class PostgresStore: Store {
     ) async throws -> ClaimedDelivery? {
         let waiting = try await waitingForBatch(connection, endpointID: endpoint.id, size: policy.size, now: now)
         guard let oldest = waiting.oldestDueAt,
-              policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).ready else { return nil }
+              policy.readiness(ofLeftovers: waiting.count, oldestDueAt: oldest, now: now).ready else { return nil }
         let batchID = Identifier.make("dlv", now: now)
         let millis = Timestamp.millis(now)
         let lease = Timestamp.millis(leaseUntil)
@@ -1456,7 +1456,7 @@ public final class PostgresStore: Store {
             }
         }
         let waiting = try await waitingForBatch(connection, endpointID: endpoint.id, size: policy.size, now: now)
-        if let oldest = waiting.oldestDueAt, let at = policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).at {
+        if let oldest = waiting.oldestDueAt, let at = policy.readiness(ofLeftovers: waiting.count, oldestDueAt: oldest, now: now).at {
             candidates.append(at)
         }
         if let at = try await connection.first(
@@ -1583,9 +1583,9 @@ public final class PostgresStore: Store {
                 "started_at": .integer(Int(Timestamp.millis(attempt.startedAt))), "duration_ms": .double(attempt.duration * 1000),
                 "request": .string(attempt.request), "response_status": attempt.responseStatus.map { .integer($0) } ?? .null,
                 "response_headers": .string(StoredForm.responseHeaders(attempt.responseHeaders)),
-                "response_body": attempt.responseBody.map { .string(withoutNUL($0)) } ?? .null,
+                "response_body": attempt.responseBody.map { .string($0.withoutNUL) } ?? .null,
                 "response_truncated": .integer(attempt.responseBodyTruncated ? 1 : 0),
-                "error": attempt.error.map { .string(withoutNUL($0)) } ?? .null, "outcome": .string(attempt.outcome.rawValue),
+                "error": attempt.error.map { .string($0.withoutNUL) } ?? .null, "outcome": .string(attempt.outcome.rawValue),
             ]))
         })
         let inserted = try await connection.rows(
@@ -1617,7 +1617,7 @@ public final class PostgresStore: Store {
                 "started": .integer(Int(Timestamp.millis(attempt.startedAt))),
                 "ended": .integer(Int(Timestamp.millis(attempt.startedAt.addingTimeInterval(attempt.duration)))),
                 "status": attempt.responseStatus.map { .integer($0) } ?? .null,
-                "error": attempt.outcome == .succeeded ? .null : .string(withoutNUL(attempt.summary)),
+                "error": attempt.outcome == .succeeded ? .null : .string(attempt.summary.withoutNUL),
                 "state": .integer(transition.state.storageCode),
                 "next": transition.nextAttemptAt.map { .integer(Int(Timestamp.millis($0))) } ?? .null,
                 "budget_base": .integer(transition.budget.base),
@@ -1707,11 +1707,6 @@ public final class PostgresStore: Store {
              .integer(Int64(state.storageCode)), .text(batchID), .integer(batched)]
         )
         return firstRetry
-    }
-
-    /// PostgreSQL text cannot hold NUL; a receiver's body may.
-    static func withoutNUL(_ text: String) -> String {
-        text.contains("\0") ? text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : text
     }
 
     public func activity(tenantID: String, since: Date) async throws -> [ActivityCount] {

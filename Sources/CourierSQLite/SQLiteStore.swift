@@ -940,7 +940,7 @@ public final class SQLiteStore: Store {
     ) throws -> ClaimedDelivery? {
         let waiting = try waitingForBatch(db, endpointID: endpoint.id, size: policy.size, now: now)
         guard let oldest = waiting.oldestDueAt,
-              policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).ready else { return nil }
+              policy.readiness(ofLeftovers: waiting.count, oldestDueAt: oldest, now: now).ready else { return nil }
         let batchID = Identifier.make("dlv", now: now)
         let millis = Timestamp.millis(now)
         let lease = Timestamp.millis(leaseUntil)
@@ -1021,7 +1021,7 @@ public final class SQLiteStore: Store {
             }
         }
         let waiting = try waitingForBatch(db, endpointID: endpoint.id, size: policy.size, now: now)
-        if let oldest = waiting.oldestDueAt, let at = policy.readiness(waiting: waiting.count, oldestDueAt: oldest, now: now).at {
+        if let oldest = waiting.oldestDueAt, let at = policy.readiness(ofLeftovers: waiting.count, oldestDueAt: oldest, now: now).at {
             candidates.append(at)
         }
         if let at = try db.queryFirst(

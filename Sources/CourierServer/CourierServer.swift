@@ -52,6 +52,7 @@ public enum CourierServer {
     ) -> Router<CourierRequestContext> {
         let router = Router(context: CourierRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ReadsTakeNoBodyMiddleware())
         addHealth(to: router, metrics: metrics, store: store)
         addOpenAPI(to: router)
         let body = RequestBody(limit: configuration.maxBodySize)

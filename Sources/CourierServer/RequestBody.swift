@@ -57,7 +57,7 @@ extension Request {
             guard allowed.contains(name) else {
                 throw .invalid("unknown query parameter \(name)", field: name, code: "unknown_field")
             }
-            result[name] = String(value)
+            result[name] = try JSONFieldReader.checked(String(value), field: name)
         }
         return result
     }

@@ -53,8 +53,13 @@ struct WorkerStoreOptions: ParsableArguments {
     var postgres: String
 }
 
+/// Written in lower case, as the README and `--help` show them; any case is taken.
 extension SQLiteStore.Durability: ExpressibleByArgument {
     public init?(argument: String) {
         self.init(rawValue: argument.uppercased())
     }
+
+    public var defaultValueDescription: String { rawValue.lowercased() }
+
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
 }

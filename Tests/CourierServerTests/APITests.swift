@@ -52,6 +52,37 @@ import Testing
         }
     }
 
+    /// A NUL in text the API keeps is refused on both stores, rather than cut short on one and
+    /// an error on the other; a payload is a JSON document and keeps its `\u0000` as sent.
+    @Test(arguments: StoreKind.all) func aNULInKeptTextIsRefusedAndAPayloadKeepsIt(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            let refused: [(String, String, String)] = [
+                ("/v1/events", #"{"type":"a.b","key":"abc\u0000def"}"#, "key"),
+                ("/v1/events", #"{"type":"a.b","idempotencyKey":"k\u0000"}"#, "idempotencyKey"),
+                ("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","description":"d\u0000e"}"#, "description"),
+                ("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["a.\u0000"]}"#, "eventTypes[0]"),
+                ("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","headers":{"x-a":"v\u0000"}}"#, "headers.x-a"),
+            ]
+            for (path, body, field) in refused {
+                let answer = try await server.api.post(path, body)
+                #expect(answer.status == 400, "\(body): \(answer.text)")
+                #expect(answer.errorField == field, "\(body): \(answer.text)")
+            }
+            let query = try await server.api.get("/v1/deliveries?key=abc%00def")
+            #expect(query.status == 400, "\(query.text)")
+            #expect(query.errorField == "key")
+            #expect(try await server.api.get("/v1/endpoints")["data"]?.arrayValue?.isEmpty == true, "nothing was kept")
+
+            _ = try await server.createEndpoint(url: receiver.url + "/hook")
+            _ = try await server.publish(payload: #"{"s":"a\u0000b"}"#)
+            let request = try #require(try await receiver.waitForRequests(1).first)
+            let payload = try JSONParser.parse(request.body).objectValue?["data"]?.objectValue?["s"]?.stringValue
+            #expect(payload == "a\u{0}b")
+        }
+    }
+
     /// A path the router knows with a method it does not take there is 405 with `Allow`, so that
     /// a client that wrote `PUT` for `PATCH` is not sent looking for a typo in its path.
     @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
@@ -222,6 +253,11 @@ import Testing
                          "/v1/operations/op_x"] {
                 let answer = try await server.api.get(path + "?bogus=1")
                 #expect(answer.status == 400 && answer.errorField == "bogus", "GET \(path)?bogus=1 → \(answer.status) \(answer.text)")
+            }
+            // A read takes no body: a filter sent as JSON would otherwise list everything.
+            for path in ["/v1/deliveries", "/v1/endpoints/\(endpoint)", "/healthz"] {
+                let answer = try await server.api.send("GET", path, body: Array(#"{"endpoint":"x"}"#.utf8))
+                #expect(answer.status == 400 && answer.errorCode == "unexpected_body", "GET \(path) with a body → \(answer.status) \(answer.text)")
             }
             for path in ["/v1/events", "/v1/endpoints", "/v1/deliveries/bulk", "/v1/endpoints/\(endpoint)/rotate-secret"] {
                 let answer = try await server.api.post(path + "?bogus=1", "{}")

@@ -81,6 +81,32 @@ import Testing
         }
     }
 
+    /// With `maxSize` alone, deliveries due again on their own (a member listed as failed, a test
+    /// event) go once due: new events join open batches instead, so they would never make up
+    /// `maxSize` and would wait forever.
+    @Test(arguments: StoreKind.all) func withMaxSizeAloneWhatIsDueAgainGoesWithoutWaitingToFill(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start { request, count in
+            guard count == 0, let second = BatchDeliveryTests.eventIDs(request).dropFirst().first else { return .ok }
+            return RecordingReceiver.Reply(status: 200, body: #"{"failed":["\#(second)"]}"#)
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            let endpointID = try await server.createEndpoint(
+                url: receiver.url + "/hook", extra: #""batch":{"maxSize":3},"retry":{"delays":[0.2]}"#
+            )
+            let events = try await Self.publish(server, count: 3)
+            let requests = try await receiver.waitForRequests(2)
+            #expect(Self.eventIDs(requests[0]) == events)
+            #expect(Self.eventIDs(requests[1]) == [events[1]], "the listed event goes again, alone")
+            let test = try await server.api.post("/v1/endpoints/\(endpointID)/test")
+            #expect(test.status == 202, "\(test.text)")
+            let sent = try await receiver.waitForRequests(3)
+            #expect(Self.eventIDs(sent[2]).count == 1, "the test event, in a batch of its own")
+            let delivery = try #require(try await server.deliveries(ofEvent: events[1]).first)
+            #expect(try await server.waitForDelivery(delivery.string("id")!) { $0.state == "succeeded" }.int("attemptCount") == 2)
+        }
+    }
+
     @Test(arguments: StoreKind.all) func aFailedBatchIsRetriedWholeWithTheSameID(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, count in
             count == 0 ? RecordingReceiver.Reply(status: 503, body: "busy") : .ok

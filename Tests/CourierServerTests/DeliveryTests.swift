@@ -148,6 +148,25 @@ import Testing
         }
     }
 
+    /// A receiver's body is kept as text for people to read; a NUL in it is shown as U+FFFD on
+    /// both stores (PostgreSQL's text cannot hold one), and the rest is not cut off.
+    @Test(arguments: StoreKind.all) func aNULInAReceiversBodyIsShownNotCutShort(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start { _, _ in
+            var reply = RecordingReceiver.Reply(status: 400)
+            reply.body = Array("before".utf8) + [0] + Array("after".utf8)
+            return reply
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
+            let eventID = try await server.publish()
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            let detail = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "rejected" }
+            #expect(detail.attempts.first?.string("responseBody") == "before\u{FFFD}after")
+            #expect(detail.attempts.first?["responseBodyTruncated"] == .bool(false))
+        }
+    }
+
     @Test(arguments: StoreKind.all) func aReceiverThatTimesOutIsRetriedThenExhausted(_ store: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .seconds(3)) }
         defer { Task { await receiver.stop() } }

@@ -146,7 +146,7 @@ public enum DeliveryStateMachine {
             return ActionEffect(state: .pending, nextAttemptAt: now, budget: single)
         case .cancel:
             guard state.isActive || state == .batched else {
-                throw .conflict("a \(state.rawValue) delivery cannot be cancelled; only pending and retrying ones can", code: "invalid_state")
+                throw .conflict("a \(state.rawValue) delivery cannot be cancelled; only pending, retrying and batched ones can", code: "invalid_state")
             }
             var budget = budget
             budget.singleShot = false

@@ -396,7 +396,7 @@ public struct DeliveryEngine: Service {
             tenantID: delivery.tenantID, startedAt: response.startedAt, duration: response.duration,
             request: target.requestSummary,
             responseStatus: response.status, responseHeaders: response.headers,
-            responseBody: response.status == nil ? nil : String(decoding: response.body, as: UTF8.self),
+            responseBody: response.status == nil ? nil : String(decoding: response.body, as: UTF8.self).withoutNUL,
             responseBodyTruncated: response.bodyTruncated, error: response.error, outcome: verdict.outcome
         )
         var batch: BatchOutcome?

@@ -41,7 +41,17 @@ public struct JSONFieldReader {
         guard case .string(let s) = value else {
             throw .invalid("\(fieldPath(key)) must be a string, not \(value.typeName)", field: fieldPath(key))
         }
-        return s
+        return try Self.checked(s, field: fieldPath(key))
+    }
+
+    /// Refuses NUL (`\u0000`) in a string that will be kept as text: PostgreSQL's text cannot
+    /// hold it, and a key or a name that differs only after one is a mistake, not a meaning.
+    /// Payloads and kwargs are JSON documents and keep theirs.
+    public static func checked(_ string: String, field: String) throws(CourierError) -> String {
+        guard !string.utf8.contains(0) else {
+            throw .invalid("\(field) must not contain NUL (\\u0000)", field: field)
+        }
+        return string
     }
 
     /// A string of at most `maximumBytes` in UTF-8: free text kept and shown back (a name, a
@@ -98,7 +108,7 @@ public struct JSONFieldReader {
             guard case .string(let s) = element else {
                 throw .invalid("\(fieldPath(key))[\(i)] must be a string", field: "\(fieldPath(key))[\(i)]")
             }
-            strings.append(s)
+            strings.append(try Self.checked(s, field: "\(fieldPath(key))[\(i)]"))
         }
         return strings
     }
@@ -113,7 +123,8 @@ public struct JSONFieldReader {
             guard case .string(let s) = field.value else {
                 throw .invalid("\(fieldPath(key)).\(field.key) must be a string", field: "\(fieldPath(key)).\(field.key)")
             }
-            map[field.key] = s
+            let path = "\(fieldPath(key)).\(field.key)"
+            map[try Self.checked(field.key, field: path)] = try Self.checked(s, field: path)
         }
         return map
     }

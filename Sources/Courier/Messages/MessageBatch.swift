@@ -58,6 +58,6 @@ public enum MessageOutcome: Sendable, Hashable {
     /// The replies in a subscriber's answer to `message.received`; anything else is none.
     public static func replies(in body: [UInt8]) -> [String] {
         guard let object = (try? JSONParser.parse(body))?.objectValue, let replies = object["replies"]?.arrayValue else { return [] }
-        return replies.compactMap { $0.objectValue?["text"]?.stringValue }.filter { !$0.isEmpty }
+        return replies.compactMap { $0.objectValue?["text"]?.stringValue?.withoutNUL }.filter { !$0.isEmpty }
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// deliverer, with its three modes.
 ///
 /// - size only (`maxSize`): a batch goes when that many deliveries wait. Fewer wait as long as
-///   it takes, as in rest-hooks; give `maxWaitMs` too to bound the wait.
+///   it takes, as in rest-hooks; give `maxWaitMs` too to bound the wait. Deliveries due again
+///   on their own are the exception (``readiness(ofLeftovers:oldestDueAt:now:)``).
 /// - time only (`maxWaitMs`): a batch goes that long after its oldest delivery became due,
 ///   with whatever has gathered, up to ``sizeLimit``.
 /// - both: whichever comes first.
@@ -36,6 +37,16 @@ public struct BatchPolicy: Sendable, Hashable {
         guard let maxWaitMs else { return (false, nil) }
         let at = oldestDueAt.addingTimeInterval(Double(maxWaitMs) / 1000)
         return (at <= now, at)
+    }
+
+    /// ``readiness(waiting:oldestDueAt:now:)`` for deliveries due again on their own: a member
+    /// its receiver listed as failed, a requeued or test delivery, those a change of policy gave
+    /// back. New events join open batches when published, never these, so with `maxSize` alone
+    /// they would wait for company that never comes: they go once due, in batches of at most
+    /// `maxSize`. With `maxWaitMs` they wait that long for others, as a batch does.
+    public func readiness(ofLeftovers waiting: Int, oldestDueAt: Date, now: Date) -> (ready: Bool, at: Date?) {
+        guard maxWaitMs == nil else { return readiness(waiting: waiting, oldestDueAt: oldestDueAt, now: now) }
+        return waiting > 0 ? (true, now) : (false, nil)
     }
 }
 

@@ -183,7 +183,13 @@ final class SQLiteStatement {
             case .null: rc = sqlite3_bind_null(raw, index)
             case .integer(let v): rc = sqlite3_bind_int64(raw, index, v)
             case .double(let v): rc = sqlite3_bind_double(raw, index, v)
-            case .text(let v): rc = sqlite3_bind_text(raw, index, v, -1, Self.transient)
+            case .text(var v):
+                // With its length, not up to its first NUL: a string is stored whole or refused
+                // before it gets here, never cut short. An empty buffer may have no address,
+                // which SQLite would take for NULL.
+                rc = v.isEmpty
+                    ? sqlite3_bind_text(raw, index, "", 0, Self.transient)
+                    : v.withUTF8 { sqlite3_bind_text(raw, index, $0.baseAddress, Int32($0.count), Self.transient) }
             case .blob(let v):
                 rc = v.withUnsafeBytes { buffer in
                     sqlite3_bind_blob(raw, index, buffer.baseAddress, Int32(buffer.count), Self.transient)
