@@ -300,6 +300,8 @@ import Testing
                 (#"{"url":"https://example.com","eventTypes":[],"retry":{"delays":[-1]}}"#, "retry.delays[0]"),
                 (#"{"url":"https://example.com","eventTypes":[],"retry":{"preset":"never"}}"#, "retry.preset"),
                 (#"{"url":"https://example.com","eventTypes":[],"headers":{"webhook-signature":"x"}}"#, "headers.webhook-signature"),
+                (#"{"url":"https://example.com","eventTypes":[],"headers":{"x-a":"spaced "}}"#, "headers.x-a"),
+                (#"{"url":"https://example.com","eventTypes":[],"headers":{"x-a":"\tv"}}"#, "headers.x-a"),
                 (#"{"url":"https://example.com","eventTypes":[],"maxInFlight":0}"#, "maxInFlight"),
                 (#"{"url":"https://example.com","eventTypes":[],"method":"GET"}"#, "method"),
                 (#"{"url":"https://example.com","eventTypes":[],"auth":{"type":"basic"}}"#, "auth.username"),

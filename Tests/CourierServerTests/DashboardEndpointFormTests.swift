@@ -39,6 +39,8 @@ import Testing
                 $0.ordered = true
                 // Line breaks as a browser posts them back, and a leading one that HTML would drop.
                 $0.format = .template(try PayloadTemplate(source: "\nid,type\r\n{{id}},{{type}}\n", contentType: "text/csv"))
+                $0.description = "several\nlines,\r\nas written  "
+                $0.headers = ["X-Spaced": "a  b"]
                 $0.auth = .oauth2(OAuth2ClientCredentials(
                     tokenURL: "https://auth.example.com/token", clientID: "courier", clientSecret: "secret-2", scope: "hooks", audience: "crm"
                 ))
@@ -64,7 +66,7 @@ import Testing
     /// The fields as a browser posts them: every shown value, textareas with CR LF line breaks.
     static func posted(_ form: EndpointForm, changing changes: [String: String] = [:]) -> FormFields {
         var values = form.values
-        for name in ["headers", "formatTemplate"] {
+        for name in ["headers", "formatTemplate", "description"] {
             values[name] = values[name]?.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
         }
         values.merge(changes) { $1 }
@@ -195,7 +197,7 @@ import Testing
             wrong.merge(["headers": "X-Source courier", "authToken": "tok-new", "description": "typed"]) { $1 }
             let refused = try await dashboard.post("/endpoints/\(id)/save", wrong)
             #expect(refused.status == 400 && refused.text.contains("is not a Name: value line"), "\(refused.text)")
-            #expect(refused.text.contains("X-Source courier") && refused.text.contains(#"value="typed""#))
+            #expect(refused.text.contains("X-Source courier") && refused.text.contains("typed</textarea>"))
             #expect(!refused.text.contains("tok-new") && !refused.text.contains("tok-7c1e"))
             #expect(refused.text.contains("type it again"), "the person knows the typed token was not kept")
             #expect(try await server.store.endpoint(tenantID: "default", id: id) == stored)

@@ -45,6 +45,8 @@ struct TestServer {
         /// How often the engine looks for due work it was not told of; nil for what `courier
         /// serve` sets per store. A test that work goes on a signal sets it past its wait.
         var resyncInterval: TimeInterval?
+        /// The admin token the server takes (and `api` sends).
+        var adminToken = TestServer.adminToken
     }
 
     /// Runs `body` against a fresh server and tears it down afterwards.
@@ -77,7 +79,7 @@ struct TestServer {
             configuration: .init(
                 host: "127.0.0.1", port: 0, maxBodySize: settings.maxBodySize, allowsPrivateTargets: settings.allowsPrivateTargets
             ),
-            adminTokenHash: TokenSecret.hash(adminToken),
+            adminTokenHash: TokenSecret.hash(settings.adminToken),
             logger: logger,
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -89,7 +91,7 @@ struct TestServer {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             let baseURL = "http://127.0.0.1:\(port)"
-            try await body(TestServer(api: APIClient(baseURL: baseURL, token: adminToken), store: store, baseURL: baseURL))
+            try await body(TestServer(api: APIClient(baseURL: baseURL, token: settings.adminToken), store: store, baseURL: baseURL))
         }
     }
 

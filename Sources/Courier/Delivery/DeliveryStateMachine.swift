@@ -120,22 +120,42 @@ public enum DeliveryStateMachine {
         }
     }
 
-    /// Applies `action`, or throws a conflict naming why it does not apply in this state.
+    /// Why `action` does not apply in this state, or nil when it does: what `apply` refuses, and
+    /// what the dashboard asks so that it offers only the buttons that would work.
     ///
     /// `endpointDeleted` refuses what would make the delivery due again: nothing claims a deleted
     /// endpoint's work, so a resent or requeued delivery would wait as `pending` forever.
-    public static func apply(
-        _ action: Action, state: DeliveryState, attemptCount: Int, budget: RetryBudget, now: Date, endpointDeleted: Bool
-    ) throws(CourierError) -> ActionEffect {
+    public static func refusal(_ action: Action, state: DeliveryState, endpointDeleted: Bool) -> CourierError? {
         if endpointDeleted, action != .cancel {
-            throw .conflict("this delivery's endpoint was deleted, so nothing can send it", code: "endpoint_deleted")
+            return .conflict("this delivery's endpoint was deleted, so nothing can send it", code: "endpoint_deleted")
         }
         if state == .batched, action != .cancel {
-            throw .conflict(
+            return .conflict(
                 "this delivery is carried by a batch under way; resend or requeue the batch, or cancel this delivery to take it out",
                 code: "invalid_state"
             )
         }
+        switch action {
+        case .resend:
+            return nil
+        case .cancel:
+            guard state.isActive || state == .batched else {
+                return .conflict("a \(state.rawValue) delivery cannot be cancelled; only pending, retrying and batched ones can", code: "invalid_state")
+            }
+            return nil
+        case .requeue:
+            guard state.isRequeueable else {
+                return .conflict("a \(state.rawValue) delivery cannot be requeued; only exhausted, rejected, empty and cancelled ones can", code: "invalid_state")
+            }
+            return nil
+        }
+    }
+
+    /// Applies `action`, or throws a conflict naming why it does not apply in this state.
+    public static func apply(
+        _ action: Action, state: DeliveryState, attemptCount: Int, budget: RetryBudget, now: Date, endpointDeleted: Bool
+    ) throws(CourierError) -> ActionEffect {
+        if let refusal = refusal(action, state: state, endpointDeleted: endpointDeleted) { throw refusal }
         switch action {
         case .resend:
             if state.isActive {
@@ -145,16 +165,10 @@ public enum DeliveryStateMachine {
             single.singleShot = true
             return ActionEffect(state: .pending, nextAttemptAt: now, budget: single)
         case .cancel:
-            guard state.isActive || state == .batched else {
-                throw .conflict("a \(state.rawValue) delivery cannot be cancelled; only pending, retrying and batched ones can", code: "invalid_state")
-            }
             var budget = budget
             budget.singleShot = false
             return ActionEffect(state: .cancelled, nextAttemptAt: nil, budget: budget, wakesEndpointAt: now)
         case .requeue:
-            guard state.isRequeueable else {
-                throw .conflict("a \(state.rawValue) delivery cannot be requeued; only exhausted, rejected, empty and cancelled ones can", code: "invalid_state")
-            }
             return ActionEffect(state: .pending, nextAttemptAt: now, budget: RetryBudget(base: attemptCount))
         }
     }

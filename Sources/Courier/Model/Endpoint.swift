@@ -236,6 +236,12 @@ public struct EndpointChanges: Sendable, Hashable {
         guard value.utf8.count <= 8192, !value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) else {
             throw .invalid("header \(name) has an invalid value", field: "headers.\(name)")
         }
+        // HTTP drops white space around a value, so a receiver would never see it: keeping it
+        // would make the stored endpoint say something the request does not.
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        guard !(value.utf8.first.map(blank) ?? false), !(value.utf8.last.map(blank) ?? false) else {
+            throw .invalid("header \(name) must not begin or end with white space (HTTP drops it)", field: "headers.\(name)")
+        }
     }
 }
 

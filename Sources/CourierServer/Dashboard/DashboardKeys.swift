@@ -7,7 +7,8 @@ import Foundation
 /// The key lives in the store (setting `dashboard_key`), made the first time, so that every
 /// node behind a load balancer accepts the cookies of every other, and a restart signs no one
 /// out. A session is who signed in (the admin, or a tenant's token holder), the tenant it acts
-/// on, and when it ends; tokens cannot be revoked yet, so nothing more needs checking.
+/// on, when it began and ends, and a fingerprint of the token it was made with: a session made
+/// with an admin token that has since been replaced is over (see `DashboardRoutes.signedIn`).
 struct DashboardKeys: Sendable {
     static let setting = "dashboard_key"
     static let lifetime: TimeInterval = 12 * 3600
@@ -35,20 +36,33 @@ struct DashboardKeys: Sendable {
     /// The cookie's value: the session's fields and their HMAC, in characters a cookie may hold.
     func seal(_ session: DashboardSession) -> String {
         let fields = [session.isAdmin ? "admin" : "tenant", session.ownTenant, session.tenantID,
-                      String(Int64(session.expires.timeIntervalSince1970))].joined(separator: "\n")
+                      String(Int64(session.expires.timeIntervalSince1970)), String(Timestamp.millis(session.issued)),
+                      session.credential].joined(separator: "\n")
         let payload = Array(fields.utf8)
         return Base64URL.encode(payload) + "." + Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: payload, using: key)))
     }
 
-    /// The session a cookie carries, if it is ours, whole, and not yet over.
+    /// The session a cookie carries, if it is ours, whole, and not yet over. (Cookies made
+    /// before sessions carried their credential have four fields, and are refused: their
+    /// holders sign in again.)
     func open(_ value: String, now: Date = Date()) -> DashboardSession? {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let payload = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
               HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key) else { return nil }
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 4, let expires = Int64(fields[3]).map({ Date(timeIntervalSince1970: TimeInterval($0)) }), expires > now
+        guard fields.count == 6, let expires = Int64(fields[3]).map({ Date(timeIntervalSince1970: TimeInterval($0)) }), expires > now,
+              let issued = Int64(fields[4]).map(Timestamp.date(millis:))
         else { return nil }
-        return DashboardSession(isAdmin: fields[0] == "admin", ownTenant: fields[1], tenantID: fields[2], expires: expires)
+        return DashboardSession(
+            isAdmin: fields[0] == "admin", ownTenant: fields[1], tenantID: fields[2], expires: expires, issued: issued, credential: fields[5]
+        )
+    }
+
+    /// A fingerprint of the token a session was made with (by its stored hash): it tells
+    /// whether the admin token is still the one that signed in, and keys sign-outs, without
+    /// putting the hash itself in a cookie.
+    func credential(forTokenHash hash: String) -> String {
+        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(("credential\n" + hash).utf8), using: key).prefix(16)))
     }
 
     /// The token forms carry: bound to the session's cookie, so another site cannot forge it.
@@ -64,4 +78,8 @@ struct DashboardSession: Sendable, Hashable {
     var ownTenant: String
     var tenantID: String
     var expires: Date
+    /// When the person signed in: a sign-out ends every session of the same token begun before it.
+    var issued: Date
+    /// ``DashboardKeys/credential(forTokenHash:)`` of the token that signed in.
+    var credential: String
 }

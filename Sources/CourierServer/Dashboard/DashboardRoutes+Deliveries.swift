@@ -90,21 +90,26 @@ extension DashboardRoutes {
         }
         let event = try await delivery.eventID.asyncMap { try await store.event(tenantID: tenantID, id: $0) } ?? nil
         let endpoint = try await store.endpoint(tenantID: tenantID, id: delivery.endpointID)
-        var actions: [[String: Any]] = [["action": "resend", "label": "Resend", "id": id, "csrf": signedIn.csrf]]
-        if delivery.state.isActive { actions.append(["action": "cancel", "label": "Cancel", "id": id, "csrf": signedIn.csrf]) }
-        if [.exhausted, .rejected, .cancelled].contains(delivery.state) {
-            actions.append(["action": "requeue", "label": "Requeue", "id": id, "csrf": signedIn.csrf])
-        }
+        // Only the buttons that would work: the state machine's own judgement.
+        let actions: [[String: Any]] = DeliveryStateMachine.Action.allCases.filter {
+            DeliveryStateMachine.refusal($0, state: delivery.state, endpointDeleted: endpoint == nil) == nil
+        }.map { ["action": $0.rawValue, "label": $0.rawValue.capitalized, "id": id, "csrf": signedIn.csrf] }
         let payload = event.map { event in
             (try? JSONParser.parseStored(event.payload)).map(\.prettyPrinted) ?? String(decoding: event.payload, as: UTF8.self)
         }
+        let kind = delivery.task != nil ? "task run" : delivery.messageID != nil ? "message batch" : delivery.eventID == nil ? "batch" : "event"
         var data: [String: Any] = [
             "id": delivery.id, "state": delivery.state.rawValue,
-            "kind": delivery.task != nil ? "task run" : delivery.messageID != nil ? "message batch" : delivery.eventID == nil ? "batch" : "event",
+            "kind": kind,
             "endpoint": endpoint.map { $0.name ?? $0.url } ?? delivery.endpointID,
             "eventID": delivery.eventID ?? "", "eventType": event?.type ?? "", "attemptCount": delivery.attemptCount,
             "nextAttempt": delivery.nextAttemptAt.map(Self.short) ?? "none", "lastError": delivery.lastError ?? "",
             "created": Self.short(delivery.createdAt), "actions": delivery.task == nil ? actions : [], "payload": payload ?? "",
+            // Where a person goes next: the batch that carries it, what a batch carries, the
+            // session a task run belongs to (its replay and skip are there), the message.
+            "batchID": delivery.batchID ?? "", "isBatch": kind == "batch",
+            "sessionLink": delivery.task.map { "/sessions" + Self.query([(name: "uid", value: $0.session)]) } ?? "",
+            "messageLink": delivery.messageID.map { "/messages/\(Self.escape($0))" } ?? "",
             "attempts": attempts.reversed().map { attempt -> [String: Any] in
                 [
                     "outcome": attempt.outcome.rawValue, "status": attempt.responseStatus.map { "HTTP \($0)" } ?? "no response",

@@ -9,9 +9,11 @@ import NIOCore
 /// find out what failed, why, and fix it, mostly by looking.
 ///
 /// Sign-in takes an API token once and keeps a signed session cookie (HttpOnly,
-/// SameSite=Strict); every form that changes something carries a CSRF token bound to that
-/// cookie. Changes answer with a redirect back to the page (post, redirect, get), with a
-/// notice of what happened in the query.
+/// SameSite=Strict, and Secure behind a proxy that says it took HTTPS); every form that
+/// changes something carries a CSRF token bound to that cookie, and the sign-in form itself
+/// is refused from another site's page, so that no one is signed in to a tenant of someone
+/// else's choosing. Changes answer with a redirect back to the page (post, redirect, get),
+/// with a notice of what happened in the query.
 struct DashboardRoutes {
     static let cookie = "courier_session"
 
@@ -41,23 +43,36 @@ struct DashboardRoutes {
             Self.render("login", title: "Sign in", data: [:], signedIn: nil)
         }
         router.post("login") { request, _ in
+            guard Self.comesFromThisSite(request) else {
+                return Self.render(
+                    "login", title: "Sign in", data: ["failed": "Sign in from this dashboard's own page."], signedIn: nil, status: .forbidden
+                )
+            }
             let form = try await form(request)
             let hash = TokenSecret.hash((form["token"] ?? "").trimmingCharacters(in: .whitespaces))
+            let now = Date()
+            let expires = now.addingTimeInterval(DashboardKeys.lifetime)
+            let credential = try await keyring.keys().credential(forTokenHash: hash)
             let session: DashboardSession
-            let expires = Date().addingTimeInterval(DashboardKeys.lifetime)
             if hash == adminTokenHash {
-                session = DashboardSession(isAdmin: true, ownTenant: Tenant.defaultID, tenantID: Tenant.defaultID, expires: expires)
+                session = DashboardSession(
+                    isAdmin: true, ownTenant: Tenant.defaultID, tenantID: Tenant.defaultID, expires: expires, issued: now, credential: credential
+                )
             } else if case .tenant(let tenantID)? = try await store.principal(tokenHash: hash) {
-                session = DashboardSession(isAdmin: false, ownTenant: tenantID, tenantID: tenantID, expires: expires)
+                session = DashboardSession(isAdmin: false, ownTenant: tenantID, tenantID: tenantID, expires: expires, issued: now, credential: credential)
             } else {
                 return Self.render("login", title: "Sign in", data: ["failed": "That token is not valid."], signedIn: nil, status: .unauthorized)
             }
-            return try await signIn(session, to: "/deliveries")
+            return try await signIn(session, to: "/deliveries", request: request)
         }
+        // Ends every session signed in with the same token, not this browser's alone: the
+        // cookie is a signed value, so a copy of it would otherwise go on working until it
+        // expires. A token shared by a team is one identity, and signs out as one.
         router.post("logout") { request, _ in
-            try await changing(request) { _, _ in
+            try await changing(request) { signedIn, _ in
+                try await store.setSetting(Self.signedOutSetting + signedIn.session.credential, value: String(Timestamp.millis(Date())))
                 var response = Self.redirect("/login")
-                response.setCookie(Self.sessionCookie("", maxAge: 0))
+                response.setCookie(Self.sessionCookie("", maxAge: 0, secure: Self.isHTTPS(request)))
                 return response
             }
         }
@@ -68,7 +83,7 @@ struct DashboardRoutes {
                 guard try await store.tenant(id: tenantID) != nil else { throw CourierError.notFound("tenant") }
                 var session = signedIn.session
                 session.tenantID = tenantID
-                return try await signIn(session, to: "/deliveries")
+                return try await signIn(session, to: "/deliveries", request: request)
             }
         }
         addDeliveries(to: router)
@@ -86,10 +101,21 @@ struct DashboardRoutes {
         var csrf: String
     }
 
+    /// The setting that holds when a token last signed out (milliseconds), by its credential.
+    static let signedOutSetting = "dashboard_signed_out:"
+
+    /// The session the request's cookie carries, while it holds: an admin session only while
+    /// the admin token is still the one it was made with, and any session only if its token
+    /// has not signed out since.
     func signedIn(_ request: Request) async throws -> SignedIn? {
         guard let cookie = request.cookies[Self.cookie]?.value, !cookie.isEmpty else { return nil }
         let keys = try await keyring.keys()
         guard let session = keys.open(cookie) else { return nil }
+        if session.isAdmin, session.credential != keys.credential(forTokenHash: adminTokenHash) { return nil }
+        if let signedOut = try await store.setting(Self.signedOutSetting + session.credential).flatMap({ Int64($0) }),
+           Timestamp.millis(session.issued) < signedOut {
+            return nil
+        }
         return SignedIn(session: session, csrf: keys.csrf(for: cookie))
     }
 
@@ -135,15 +161,33 @@ struct DashboardRoutes {
         return FormFields(String(buffer: buffer))
     }
 
-    func signIn(_ session: DashboardSession, to path: String) async throws -> Response {
+    func signIn(_ session: DashboardSession, to path: String, request: Request) async throws -> Response {
         let keys = try await keyring.keys()
         var response = Self.redirect(path)
-        response.setCookie(Self.sessionCookie(keys.seal(session), maxAge: Int(DashboardKeys.lifetime)))
+        response.setCookie(Self.sessionCookie(keys.seal(session), maxAge: Int(DashboardKeys.lifetime), secure: Self.isHTTPS(request)))
         return response
     }
 
-    static func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
-        Cookie(name: cookie, value: value, maxAge: maxAge, path: "/", httpOnly: true, sameSite: .strict)
+    static func sessionCookie(_ value: String, maxAge: Int, secure: Bool) -> Cookie {
+        Cookie(name: cookie, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    /// Courier speaks plain HTTP; HTTPS ends at a proxy in front of it, which says so in
+    /// `X-Forwarded-Proto`. The header can only make the cookie stricter, so trusting it is safe.
+    static func isHTTPS(_ request: Request) -> Bool {
+        request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    /// Whether a browser says the request comes from one of this dashboard's own pages: by
+    /// `Sec-Fetch-Site`, which every current browser sends, else by `Origin` against `Host`. A
+    /// request that carries neither is not from a browser's page (curl, a script) and is let be.
+    static func comesFromThisSite(_ request: Request) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!] {
+            return site == "same-origin" || site == "none"
+        }
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
     }
 
     // MARK: Rendering
@@ -167,10 +211,21 @@ struct DashboardRoutes {
         let html = DashboardTemplates.library.render(layout, withTemplate: "layout") ?? ""
         return Response(
             status: status,
-            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Frame-Options")!: "DENY"],
+            headers: Self.pageHeaders,
             body: .init(byteBuffer: ByteBuffer(string: html))
         )
     }
+
+    /// Every page: never cached, never framed, never sniffed as something else, no script at
+    /// all (the dashboard has none, so anything that slipped past escaping could not run), and
+    /// no address sent to another site.
+    static let pageHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+        HTTPField.Name("X-Frame-Options")!: "DENY", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        HTTPField.Name("Content-Security-Policy")!:
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ]
 
     /// What the change before the redirect did, carried in the query.
     static func notice(_ request: Request) -> String? {

@@ -57,6 +57,10 @@ extension DashboardTemplates {
           <dt>State</dt><dd><span class="state {{state}}">{{state}}</span></dd>
           <dt>Kind</dt><dd>{{kind}}</dd>
           <dt>Endpoint</dt><dd>{{endpoint}}</dd>
+          {{#batchID}}<dt>Carried by</dt><dd><a href="/deliveries/{{batchID}}">batch <code>{{batchID}}</code></a></dd>{{/batchID}}
+          {{#isBatch}}<dt>Carries</dt><dd><a href="/deliveries?batch={{id}}">the deliveries in this batch</a></dd>{{/isBatch}}
+          {{#sessionLink}}<dt>Session</dt><dd><a href="{{sessionLink}}">its session</a>, where a run is replayed or skipped</dd>{{/sessionLink}}
+          {{#messageLink}}<dt>Message</dt><dd><a href="{{messageLink}}">its message</a></dd>{{/messageLink}}
           {{#eventID}}<dt>Event</dt><dd><code>{{eventID}}</code> {{eventType}}</dd>{{/eventID}}
           <dt>Attempts</dt><dd>{{attemptCount}}</dd>
           <dt>Next attempt</dt><dd>{{nextAttempt}}</dd>

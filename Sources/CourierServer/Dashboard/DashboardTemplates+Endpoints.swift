@@ -41,7 +41,8 @@ extension DashboardTemplates {
           <label>Name <input name="name" value="{{name}}" placeholder="crm" size="30"></label>
           <label>URL <input name="url" value="{{url}}" placeholder="https://example.com/webhooks" size="50" required></label>
           <label>Event types (space separated; * for all, none for no events) <input name="eventTypes" value="{{eventTypes}}" size="50"></label>
-          <label>Description <input name="description" value="{{description}}" size="50"></label>
+          <label><span>Description</span> <textarea name="description" rows="2" cols="50">
+        {{description}}</textarea></label>
           <label>Requests at once <input name="maxInFlight" value="{{maxInFlight}}" size="5" inputmode="numeric"></label>
           <details{{#openRequest}} open{{/openRequest}}>
             <summary>Method and headers</summary>

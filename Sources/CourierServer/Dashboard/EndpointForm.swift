@@ -103,13 +103,17 @@ struct EndpointForm {
     // MARK: The API's JSON
 
     /// The endpoint JSON for `EndpointChanges(json:)`. `stored` is the endpoint being edited:
-    /// its credentials stand in for empty ones, and its template for one that differs only in
-    /// line breaks (a browser posts a textarea's with CR LF).
+    /// its credentials stand in for empty ones, and its template and description for ones that
+    /// differ only in line breaks (a browser posts a textarea's with CR LF).
     func json(editing stored: Endpoint?) throws(CourierError) -> JSONValue {
         var object = JSONObject()
         object["name"] = nonEmpty("name").map(JSONValue.string) ?? .null
         if let url = nonEmpty("url") { object["url"] = .string(url) }
-        object["description"] = nonEmpty("description").map(JSONValue.string) ?? .null
+        object["description"] = nonEmpty("description").map { posted in
+            // A textarea posts CR LF; an unchanged description keeps its own line breaks.
+            if let current = stored?.description, Self.lineFeeds(current) == Self.lineFeeds(posted) { return .string(current) }
+            return .string(Self.lineFeeds(posted))
+        } ?? .null
         let types = (values["eventTypes"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         object["eventTypes"] = .array(types == ["none"] ? [] : types.map(JSONValue.string))
         if let text = trimmed("maxInFlight") { object["maxInFlight"] = try Self.number(text, path: "maxInFlight") }
