@@ -310,6 +310,8 @@ import Testing
                 (#"{"url":"https://example.com:0/x","eventTypes":[]}"#, "url"),
                 (#"{"url":"https://example.com/x\r\nX-Injected: y","eventTypes":[]}"#, "url"),
                 (#"{"url":"https://example.com/x y","eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com/x?q=\"<b>\"","eventTypes":[]}"#, "url"),
+                (#"{"url":"https://example.com/a\\b","eventTypes":[]}"#, "url"),
                 (#"{"url":"https://example.com/x\ty","eventTypes":[]}"#, "url"),
                 (#"{"url":"https://user:hunter2@example.com/x","eventTypes":[]}"#, "url"),
                 (#"{"url":"https://example.com","eventTypes":[],"headers":{"Authorization":"Static"},"auth":{"type":"bearer","token":"t"}}"#,

@@ -201,6 +201,10 @@ public struct EndpointChanges: Sendable, Hashable {
         guard !url.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
             throw .invalid("url must not contain spaces or control characters (percent-encode them)", field: "url", code: "invalid_url")
         }
+        // Characters no URL holds unencoded (RFC 3986), which Foundation's parser lets through.
+        guard !url.utf8.contains(where: { "\"<>\\`".utf8.contains($0) }) else {
+            throw .invalid("url must not contain \", <, >, \\ or ` (percent-encode them)", field: "url", code: "invalid_url")
+        }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
             throw .invalid("url is not a valid URL", field: "url", code: "invalid_url")
         }

@@ -40,7 +40,7 @@ extension DashboardRoutes {
                     throw CourierError.notFound("endpoint")
                 }
                 return Self.render(
-                    "endpoint-form", title: "Edit endpoint", data: Self.endpointForm(endpoint, EndpointForm(showing: endpoint), signedIn: signedIn),
+                    "endpoint-form", title: "Edit \(endpoint.name ?? endpoint.id)", data: Self.endpointForm(endpoint, EndpointForm(showing: endpoint), signedIn: signedIn),
                     signedIn: signedIn, section: "onEndpoints"
                 )
             }
@@ -69,7 +69,7 @@ extension DashboardRoutes {
                         try await store.updateEndpoint(try endpoint.applying(changes, now: Date()))
                     } catch let error as CourierError where error.kind == .invalid || error.kind == .conflict {
                         let data = Self.endpointForm(endpoint, posted, signedIn: signedIn, problem: error)
-                        return Self.render("endpoint-form", title: "Edit endpoint", data: data, signedIn: signedIn, section: "onEndpoints", status: .badRequest)
+                        return Self.render("endpoint-form", title: "Edit \(endpoint.name ?? endpoint.id)", data: data, signedIn: signedIn, section: "onEndpoints", status: .badRequest)
                     }
                     notice = "Saved \(endpoint.name ?? endpoint.id)."
                 case "rotate":

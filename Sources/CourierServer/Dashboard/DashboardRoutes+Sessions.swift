@@ -73,7 +73,7 @@ extension DashboardRoutes {
                 data["missing"] = true
             }
         }
-        return Self.render("session", title: "Session", data: data, signedIn: signedIn, notice: fields["notice"], section: "onSessions")
+        return Self.render("session", title: fields.nonEmpty("uid").map { "Session \($0)" } ?? "Session", data: data, signedIn: signedIn, notice: fields["notice"], section: "onSessions")
     }
 
     /// The list: what changed last first, what failed standing out, for the person who does
@@ -107,7 +107,8 @@ extension DashboardRoutes {
     private static func jsonObject(_ text: String?, field: String) throws(CourierError) -> JSONObject? {
         guard let text else { return nil }
         guard let object = (try? JSONParser.parseStored(text))?.objectValue else {
-            throw .invalid("\(field) must be a JSON object, such as {\"trigger\": {\"key\": 1}}", field: field)
+            let example = field == "kwargs" ? #"{"trigger": {"key": 1}}"# : #"{"status": "done"}"#
+            throw .invalid("\(field) must be a JSON object, such as \(example)", field: field)
         }
         return object
     }

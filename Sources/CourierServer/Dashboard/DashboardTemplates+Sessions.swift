@@ -76,8 +76,8 @@ extension DashboardTemplates {
           </form>
           <form method="post" action="/sessions/instances/skip" class="inline">
             <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="uid" value="{{uid}}"><input type="hidden" name="instance" value="{{name}}">
-            <label><input type="checkbox" name="cascade" value="1"> cascade with result</label>
-            <input name="result" placeholder='{"…": …}' size="20">
+            <label>Result <input name="result" placeholder='{"status": "done"} or empty' size="20"></label>
+            <label><input type="checkbox" name="cascade" value="1"> cascade: fire the task's name with the result</label>
             <button>Skip</button>
           </form>
           {{/failed}}
