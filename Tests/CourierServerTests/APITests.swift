@@ -83,6 +83,24 @@ import Testing
         }
     }
 
+    /// A browser that asks for a page outside the API gets its errors as a page; API clients,
+    /// and anything under `/v1/`, get JSON whatever they accept.
+    @Test func aBrowserGetsErrorsOutsideTheAPIAsAPage() async throws {
+        try await TestServer.with(.sqlite, { var settings = TestServer.Settings(); settings.maxBodySize = 2048; return settings }()) { server in
+            let html = HeaderField(name: "Accept", value: "text/html,application/xhtml+xml,*/*;q=0.8")
+            let bare = server.api.withToken(nil)
+            func type(_ answer: APIClient.Answer) -> String? { answer.headers.first { $0.name.lowercased() == "content-type" }?.value }
+            let page = try await bare.send("GET", "/no-such-page", body: nil, headers: [html])
+            #expect(page.status == 404 && type(page)?.hasPrefix("text/html") == true && page.text.contains("There is no such page."))
+            let big = try await bare.send("POST", "/login", body: Array(repeating: UInt8(ascii: "a"), count: 4096), headers: [html])
+            #expect(big.status == 413 && type(big)?.hasPrefix("text/html") == true, "\(big.status) \(big.text)")
+            let wrongMethod = try await bare.send("DELETE", "/login", body: nil, headers: [html])
+            #expect(wrongMethod.status == 405 && type(wrongMethod) == "application/json", "only GET and POST pages")
+            #expect(type(try await bare.send("GET", "/v1/no-such-route", body: nil, headers: [html])) == "application/json")
+            #expect(type(try await bare.send("GET", "/no-such-page", body: nil)) == "application/json")
+        }
+    }
+
     /// A path the router knows with a method it does not take there is 405 with `Allow`, so that
     /// a client that wrote `PUT` for `PATCH` is not sent looking for a typo in its path.
     @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
