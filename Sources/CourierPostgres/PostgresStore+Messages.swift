@@ -126,6 +126,22 @@ extension PostgresStore {
         }
     }
 
+    public func message(
+        tenantID: String, id: String, transmissions page: PageRequest
+    ) async throws -> (message: Message, transmissions: Page<Transmission>)? {
+        try await wrap { connection in
+            guard let message = try await connection.first(
+                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
+                StoredForm.message
+            ) else { return nil }
+            let transmissions = try await connection.rows(
+                "SELECT \(StoredForm.transmissionColumns) FROM transmissions WHERE message_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                [.text(id), .text(page.cursor ?? ""), .integer(Int64(page.limit + 1))], StoredForm.transmission
+            )
+            return (message, Page(fetched: transmissions, limit: page.limit, id: \.id))
+        }
+    }
+
     public func messages(tenantID: String, filter: MessageFilter, page: PageRequest) async throws -> Page<Message> {
         try await wrap { connection in
             var conditions = ["tenant_id = $1"]

@@ -127,6 +127,21 @@ extension SQLiteStore {
         }
     }
 
+    public func message(
+        tenantID: String, id: String, transmissions page: PageRequest
+    ) async throws -> (message: Message, transmissions: Page<Transmission>)? {
+        try await database.read { db in
+            guard let message = try db.queryFirst(
+                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)], StoredForm.message
+            ) else { return nil }
+            let transmissions = try db.query(
+                "SELECT \(StoredForm.transmissionColumns) FROM transmissions WHERE message_id = ? AND id > ? ORDER BY id LIMIT ?",
+                [.text(id), .text(page.cursor ?? ""), .integer(Int64(page.limit + 1))], StoredForm.transmission
+            )
+            return (message, Page(fetched: transmissions, limit: page.limit, id: \.id))
+        }
+    }
+
     public func messages(tenantID: String, filter: MessageFilter, page: PageRequest) async throws -> Page<Message> {
         try await database.read { db in
             var conditions = ["tenant_id = ?"]

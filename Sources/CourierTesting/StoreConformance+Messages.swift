@@ -57,6 +57,35 @@ extension StoreConformance {
         try expect(all.items.map(\.id) == [reply.id, message.id], "nothing stored for it")
     }
 
+    static func transmissionPages(_ store: any Store) async throws {
+        try await store.insertEndpoint(try backend())
+        let message = try await store.createMessage(
+            try NewMessage(text: "hi", to: (0..<45).map { .init(backend: "gw", identity: "+\($0)") }), tenantID: Tenant.defaultID, now: t0
+        )
+        let (_, all) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+        var paged: [Transmission] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let (stored, page) = try unwrap(
+                try await store.message(tenantID: Tenant.defaultID, id: message.id, transmissions: PageRequest(limit: 20, cursor: cursor)), "a page"
+            )
+            try expect(stored.id == message.id && page.items.count <= 20, "a page of at most 20: \(page.items.count)")
+            paged += page.items
+            cursor = page.nextCursor
+            pages += 1
+        } while cursor != nil && pages < 10
+        try expect(pages == 3, "20, 20 and 5: \(pages) pages")
+        try expect(paged == all && all.map(\.identity) == (0..<45).map { "+\($0)" }, "every one once, in the recipients' order")
+        let exact = try unwrap(
+            try await store.message(tenantID: Tenant.defaultID, id: message.id, transmissions: PageRequest(limit: 45)), "one page"
+        )
+        try expect(exact.transmissions.items.count == 45 && exact.transmissions.nextCursor == nil, "no next page when none is left")
+        try expect(
+            try await store.message(tenantID: "other", id: message.id, transmissions: PageRequest()) == nil, "scoped to its tenant"
+        )
+    }
+
     static func messageBatchesAreNeverSentTwice(_ store: any Store) async throws {
         let gw = try backend()
         try await store.insertEndpoint(gw)

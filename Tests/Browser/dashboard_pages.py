@@ -6,14 +6,15 @@ three exhausted deliveries to one endpoint whose receiver now answers 200:
     python3 dashboard_pages.py BASE_URL ADMIN_TOKEN ARTIFACTS_DIR
 
 It signs in, finds a failed delivery, opens it, presses Resend and sees the new attempt,
-requeues the rest in bulk over a filter and follows that bulk action's page to its end,
-pauses and resumes the endpoint (whose throughput counts those attempts), sets every kind of
-endpoint setting through the form and checks them through the API, finds the failed session
-in the list and replays it, reads an XML endpoint's delivery (in the tenant `lab`) indented,
-and checks that a wrong token and a forged form are refused. It saves a screenshot of each
-page, and exits non-zero with a message on the first thing that is not as it should be. The
-caller checks that the endpoint `billing` made here got its test event with method PUT,
-header `X-Source: courier` and `Authorization: Bearer tok-3f9a`.
+requeues the rest in bulk over a filter (seeing the count, and confirming) and follows that
+bulk action's page to its end, pauses and resumes the endpoint (whose throughput counts
+those attempts), sets every kind of endpoint setting through the form and checks them
+through the API, finds the failed session in the list and replays it, reads an XML
+endpoint's delivery (in the tenant `lab`) indented, and checks that a wrong token and a
+forged form are refused. It saves a screenshot of each page, and exits non-zero with a
+message on the first thing that is not as it should be. The caller checks that the endpoint
+`billing` made here got its test event with method PUT, header `X-Source: courier` and
+`Authorization: Bearer tok-3f9a`.
 """
 import os
 import re
@@ -109,7 +110,13 @@ with sync_playwright() as p:
     # The other two, requeued in bulk over the filter state=exhausted.
     page.goto(base + "/deliveries?state=exhausted")
     expect(rows).to_have_count(2)
+    expect(page.locator("form.bulk b.matching")).to_have_text("2")
     page.click("form.bulk button[value=requeue]")
+    # Nothing changes before the confirmation, which names the action and the count.
+    expect(page.locator("h1")).to_have_text("Requeue 2 deliveries?")
+    expect(page.locator("main")).to_contain_text("the deliveries where state exhausted")
+    shot(page, "bulk-confirm")
+    page.click("button:text-is('Requeue 2 deliveries')")
     # A bulk action runs in the background; its page follows it (reloading itself) to the end.
     expect(page).to_have_url(re.compile(r"/operations/op_"))
     expect(page.locator("h1")).to_have_text("Requeue in bulk")
@@ -117,7 +124,8 @@ with sync_playwright() as p:
     expect(page.locator("p.progress")).to_contain_text("100% · 2 of 2 matching deliveries walked, 2 changed")
     expect(page.locator("progress")).to_have_attribute("value", "2")
     shot(page, "bulk-operation")
-    page.goto(base + "/operations")
+    page.click("nav >> text=Bulk actions")
+    expect(page).to_have_url(re.compile(r"/operations$"))
     expect(page.locator("table.records tbody tr")).to_have_count(1)
     expect(page.locator("table.records tbody tr")).to_contain_text("state exhausted")
     page.goto(base + "/deliveries")

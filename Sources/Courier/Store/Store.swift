@@ -127,6 +127,10 @@ public protocol Store: DeliveryQueue {
     ) async throws -> Message
     /// A message with its transmissions (none for an inbound one).
     func message(tenantID: String, id: String) async throws -> (message: Message, transmissions: [Transmission])?
+    /// A message with one page of its transmissions, in the recipients' order (by id), the page
+    /// after `page.cursor`: a message to ten thousand recipients is read a page at a time, and
+    /// the page's cost does not grow with them.
+    func message(tenantID: String, id: String, transmissions page: PageRequest) async throws -> (message: Message, transmissions: Page<Transmission>)?
     func messages(tenantID: String, filter: MessageFilter, page: PageRequest) async throws -> Page<Message>
     /// How many of each message's transmissions are in each status (none for an inbound one).
     func transmissionCounts(tenantID: String, messageIDs: [String]) async throws -> [String: [TransmissionStatus: Int]]

@@ -5,18 +5,28 @@ import Hummingbird
 extension DashboardRoutes {
     func addDeliveries(to router: Router<CourierRequestContext>) {
         router.get("deliveries") { request, _ in
-            try await viewing(request) { signedIn in try await deliveriesPage(request, signedIn) }
+            try await viewing(request, reading: Self.filterNames.union(["cursor", "notice"])) { signedIn, query in
+                try await deliveriesPage(query, signedIn)
+            }
         }
         router.get("deliveries/:id") { request, context in
             let id = try context.parameters.require("id")
-            return try await viewing(request) { signedIn in try await deliveryPage(id: id, signedIn, notice: Self.notice(request)) }
+            return try await viewing(request, reading: ["notice"]) { signedIn, query in
+                try await deliveryPage(id: id, signedIn, notice: query["notice"])
+            }
+        }
+        // The list's bulk form comes here first: nothing changes until the person has seen what
+        // and how many, and confirmed.
+        router.post("deliveries/bulk/confirm") { request, _ in
+            try await changing(request) { signedIn, form in
+                let (action, filter) = try Self.bulk(form)
+                let matching = try await store.countDeliveries(tenantID: signedIn.session.tenantID, filter: filter)
+                return Self.bulkConfirmation(action, filter, matching: matching, signedIn)
+            }
         }
         router.post("deliveries/bulk") { request, _ in
             try await changing(request) { signedIn, form in
-                guard let action = form["action"].flatMap(DeliveryStateMachine.Action.init(rawValue:)) else {
-                    throw CourierError.invalid("choose requeue, resend or cancel", field: "action")
-                }
-                let filter = try Self.filter(form)
+                let (action, filter) = try Self.bulk(form)
                 let operation = try await store.startOperation(action, tenantID: signedIn.session.tenantID, filter: filter, now: Date())
                 return Self.redirect("/operations/\(Self.escape(operation.id))")
             }
@@ -38,22 +48,28 @@ extension DashboardRoutes {
         }
     }
 
-    private func deliveriesPage(_ request: Request, _ signedIn: SignedIn) async throws -> Response {
-        let fields = FormFields(request.uri.query ?? "")
+    private func deliveriesPage(_ query: [String: String], _ signedIn: SignedIn) async throws -> Response {
         let tenantID = signedIn.session.tenantID
-        let filter = try Self.filter(fields)
-        let endpoints = try await store.endpoints(tenantID: tenantID, page: PageRequest(limit: PageRequest.maximumLimit)).items
-        let labels = Dictionary(endpoints.map { ($0.id, $0.name ?? $0.url) }, uniquingKeysWith: { first, _ in first })
-        let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: PageRequest(limit: 50, cursor: fields.nonEmpty("cursor")))
+        let filter = try DeliveryFilter(parameters: query)
+        let page = try await store.deliveries(tenantID: tenantID, filter: filter, page: try PageRequest(query: query, idPrefixes: ["dlv", "bat"]))
+        // As many as a page of the store holds: a tenant with more gets a field for the id, as a
+        // select that showed some of them would hide the rest.
+        let listed = try await store.endpoints(tenantID: tenantID, page: PageRequest(limit: PageRequest.maximumLimit))
+        var labels = Dictionary(listed.items.map { ($0.id, $0.name ?? $0.url) }, uniquingKeysWith: { first, _ in first })
+        for id in Set(page.items.map(\.endpointID) + [filter.endpointID].compactMap { $0 }) where labels[id] == nil {
+            if let endpoint = try await store.endpoint(tenantID: tenantID, id: id) { labels[id] = endpoint.name ?? endpoint.url }
+        }
+        let current = Self.fields(of: filter)
         var counts: [[String: Any]] = []
+        var matching = 0
         for state in DeliveryState.allCases {
             var counted = filter
             counted.state = state
             let count = try await store.countDeliveries(tenantID: tenantID, filter: counted)
-            var link = Self.filterFields(fields).filter { $0.name != "state" }
-            link.append((name: "state", value: state.rawValue))
+            // The counts per state add up to what the filter matches: the bulk form's count costs nothing more.
+            if filter.state == nil || filter.state == state { matching += count }
             counts.append(["state": state.rawValue, "count": count, "current": filter.state == state,
-                           "link": "/deliveries" + Self.query(link)])
+                           "link": "/deliveries" + Self.query(Self.fields(of: counted))])
         }
         var rows: [[String: Any]] = []
         for delivery in page.items {
@@ -65,22 +81,39 @@ extension DashboardRoutes {
                 "nextAttempt": delivery.nextAttemptAt.map(Self.short) ?? "", "created": Self.short(delivery.createdAt),
             ])
         }
-        let current = Self.filterFields(fields)
+        var endpointOptions = listed.items.map { ["id": $0.id, "label": $0.name ?? $0.url, "selected": $0.id == filter.endpointID] }
+        if let id = filter.endpointID, !listed.items.contains(where: { $0.id == id }) {
+            endpointOptions.append(["id": id, "label": labels[id] ?? id, "selected": true])
+        }
         let now = Date()
         let activity = try await store.activity(tenantID: tenantID, since: now.addingTimeInterval(-Double(ActivityChart.minutes) * 60))
         var data: [String: Any] = [
             "chart": ActivityChart.svg(activity, now: now), "counts": counts, "rows": rows,
-            "endpointOptions": endpoints.map { ["id": $0.id, "label": $0.name ?? $0.url, "selected": $0.id == filter.endpointID] },
             "stateOptions": DeliveryState.allCases.map { ["state": $0.rawValue, "selected": $0 == filter.state] },
-            "filter": [
-                "event": fields["event"] ?? "", "since": fields["since"] ?? "", "until": fields["until"] ?? "",
-                "type": fields["type"] ?? "", "key": fields["key"] ?? "",
-            ],
+            "filter": Dictionary(uniqueKeysWithValues: Self.filterNames.map { ($0, query[$0] ?? "") }),
             "hiddenFilter": current.map { ["name": $0.name, "value": $0.value] },
+            "matching": matching, "some": matching > 0, "scope": current.isEmpty ? "Every delivery of tenant \(tenantID)" : "Every delivery this filter matches",
             "csrf": signedIn.csrf,
         ]
+        if listed.nextCursor == nil { data["endpointOptions"] = endpointOptions } else { data["endpointField"] = true }
         if let cursor = page.nextCursor { data["next"] = "/deliveries" + Self.query(current + [(name: "cursor", value: cursor)]) }
-        return Self.render("deliveries", title: "Deliveries", data: data, signedIn: signedIn, notice: fields["notice"], section: "onDeliveries")
+        return Self.render("deliveries", title: "Deliveries", data: data, signedIn: signedIn, notice: query["notice"], section: "onDeliveries")
+    }
+
+    /// What a bulk action will do, and to how many, with the form that starts it.
+    private static func bulkConfirmation(
+        _ action: DeliveryStateMachine.Action, _ filter: DeliveryFilter, matching: Int, _ signedIn: SignedIn
+    ) -> Response {
+        let current = fields(of: filter)
+        let label = action.rawValue.capitalized
+        let what = matching == 1 ? "1 delivery" : "\(matching) deliveries"
+        let data: [String: Any] = [
+            "heading": "\(label) \(what)?", "button": "\(label) \(what)", "action": action.rawValue, "matching": matching, "some": matching > 0,
+            "scope": current.isEmpty ? "every delivery of tenant \(signedIn.session.tenantID)" : "the deliveries where \(describe(filter))",
+            "hiddenFilter": current.map { ["name": $0.name, "value": $0.value] }, "csrf": signedIn.csrf,
+            "back": "/deliveries" + query(current), "whole": current.isEmpty,
+        ]
+        return render("bulk-confirm", title: "\(label) in bulk", data: data, signedIn: signedIn, section: "onDeliveries")
     }
 
     private func deliveryPage(id: String, _ signedIn: SignedIn, notice: String?) async throws -> Response {
@@ -125,17 +158,22 @@ extension DashboardRoutes {
         return Self.render("delivery", title: "Delivery \(id)", data: data, signedIn: signedIn, notice: notice, section: "onDeliveries")
     }
 
-    /// The deliveries filter from a query string or a bulk form.
-    private static func filter(_ fields: FormFields) throws(CourierError) -> DeliveryFilter {
-        var object = JSONObject()
-        for (name, value) in filterFields(fields) { object[name] = .string(value) }
-        return try DeliveryFilter(json: .object(object), path: "")
+    /// A bulk form's action and filter, as the list posts them to the confirmation and the
+    /// confirmation posts them on.
+    private static func bulk(_ form: FormFields) throws(CourierError) -> (DeliveryStateMachine.Action, DeliveryFilter) {
+        guard let action = form["action"].flatMap(DeliveryStateMachine.Action.init(rawValue:)) else {
+            throw .invalid("choose requeue, resend or cancel", field: "action")
+        }
+        return (action, try DeliveryFilter(parameters: form.nonEmptyValues))
     }
 
-    private static let filterNames = ["endpoint", "state", "type", "key", "event", "since", "until"]
+    /// The query parameters of the deliveries list that make its filter, as the API names them.
+    static let filterNames: Set<String> = ["endpoint", "state", "type", "key", "event", "batch", "since", "until"]
 
-    private static func filterFields(_ fields: FormFields) -> [(name: String, value: String)] {
-        filterNames.compactMap { name in fields.nonEmpty(name).map { (name: name, value: $0) } }
+    /// A filter as query fields, in the API's names and forms: for the links and the hidden
+    /// fields that carry it on to the next page, a count's list, or a bulk action.
+    static func fields(of filter: DeliveryFilter) -> [(name: String, value: String)] {
+        filter.json.objectValue?.fields.compactMap { field in field.value.stringValue.map { (name: field.key, value: $0) } } ?? []
     }
 
     /// What a delivery carries, in a few words.

@@ -5,7 +5,7 @@ import Hummingbird
 extension DashboardRoutes {
     func addEndpoints(to router: Router<CourierRequestContext>) {
         router.get("endpoints") { request, _ in
-            try await viewing(request) { signedIn in try await endpointsPage(signedIn, notice: Self.notice(request)) }
+            try await viewing(request, reading: ["cursor", "notice"]) { signedIn, query in try await endpointsPage(query, signedIn) }
         }
         router.get("endpoints/new") { request, _ in
             try await viewing(request) { signedIn in
@@ -92,10 +92,11 @@ extension DashboardRoutes {
     /// short enough to show that an endpoint has gone quiet.
     static let throughputWindow: TimeInterval = 15 * 60
 
-    private func endpointsPage(_ signedIn: SignedIn, notice: String?) async throws -> Response {
+    private func endpointsPage(_ query: [String: String], _ signedIn: SignedIn) async throws -> Response {
         let tenantID = signedIn.session.tenantID
         let now = Date()
-        let endpoints = try await store.endpoints(tenantID: tenantID, page: PageRequest(limit: PageRequest.maximumLimit)).items
+        let page = try await store.endpoints(tenantID: tenantID, page: try PageRequest(query: query, idPrefixes: ["ep"]))
+        let endpoints = page.items
         let backlog = Dictionary(
             try await store.backlog(now: now).byEndpoint.filter { $0.tenantID == tenantID }.map { ($0.key, $0.count) },
             uniquingKeysWith: +
@@ -122,8 +123,9 @@ extension DashboardRoutes {
                 "canPause": endpoint.status == .active, "csrf": signedIn.csrf,
             ]
         }
-        let data: [String: Any] = ["rows": rows, "window": "\(Int(minutes)) minutes"]
-        return Self.render("endpoints", title: "Endpoints", data: data, signedIn: signedIn, notice: notice, section: "onEndpoints")
+        var data: [String: Any] = ["rows": rows, "window": "\(Int(minutes)) minutes"]
+        if let cursor = page.nextCursor { data["next"] = "/endpoints" + Self.query([(name: "cursor", value: cursor)]) }
+        return Self.render("endpoints", title: "Endpoints", data: data, signedIn: signedIn, notice: query["notice"], section: "onEndpoints")
     }
 
     /// The endpoint form's page: `form` shows the endpoint's settings, or what was typed when

@@ -4,10 +4,13 @@ import Hummingbird
 
 extension DashboardRoutes {
     func addSessions(to router: Router<CourierRequestContext>) {
+        // One session by its uid, or the list (whose lookup form sends an empty uid).
         router.get("sessions") { request, _ in
-            try await viewing(request) { signedIn in
-                let fields = FormFields(request.uri.query ?? "")
-                return fields.nonEmpty("uid") == nil ? try await sessionsPage(fields, signedIn) : try await sessionPage(request, signedIn)
+            if FormFields(request.uri.query ?? "").nonEmpty("uid") != nil {
+                return try await viewing(request, reading: ["uid", "notice"]) { signedIn, query in try await sessionPage(query, signedIn) }
+            }
+            return try await viewing(request, reading: ["uid", "failed", "prefix", "cursor", "notice"]) { signedIn, query in
+                try await sessionsPage(query, signedIn)
             }
         }
         router.post("sessions/instances/:action") { request, context in
@@ -38,10 +41,9 @@ extension DashboardRoutes {
         }
     }
 
-    private func sessionPage(_ request: Request, _ signedIn: SignedIn) async throws -> Response {
-        let fields = FormFields(request.uri.query ?? "")
+    private func sessionPage(_ query: [String: String], _ signedIn: SignedIn) async throws -> Response {
         var data: [String: Any] = [:]
-        if let uid = fields.nonEmpty("uid") {
+        if let uid = query["uid"] {
             data["uid"] = uid
             if let session = try await Triggers(store: store, tenantID: signedIn.session.tenantID).session(uid) {
                 data["found"] = true
@@ -73,17 +75,15 @@ extension DashboardRoutes {
                 data["missing"] = true
             }
         }
-        return Self.render("session", title: fields.nonEmpty("uid").map { "Session \($0)" } ?? "Session", data: data, signedIn: signedIn, notice: fields["notice"], section: "onSessions")
+        return Self.render("session", title: query["uid"].map { "Session \($0)" } ?? "Session", data: data, signedIn: signedIn, notice: query["notice"], section: "onSessions")
     }
 
     /// The list: what changed last first, what failed standing out, for the person who does
     /// not know which session to look up.
-    private func sessionsPage(_ fields: FormFields, _ signedIn: SignedIn) async throws -> Response {
-        var parameters: [String: String] = [:]
-        for name in ["failed", "prefix"] { if let value = fields.nonEmpty(name) { parameters[name] = value } }
-        let filter = try SessionFilter(parameters: parameters)
+    private func sessionsPage(_ query: [String: String], _ signedIn: SignedIn) async throws -> Response {
+        let filter = try SessionFilter(parameters: query)
         let page = try await store.sessions(
-            tenantID: signedIn.session.tenantID, filter: filter, page: PageRequest(limit: 50, cursor: fields.nonEmpty("cursor"))
+            tenantID: signedIn.session.tenantID, filter: filter, page: try PageRequest(query: query, idPrefixes: nil)
         )
         let rows = page.items.map { summary -> [String: Any] in
             [
@@ -95,12 +95,12 @@ extension DashboardRoutes {
                 },
             ]
         }
-        let current = parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        let current = query.filter { ["failed", "prefix"].contains($0.key) }.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         var data: [String: Any] = [
             "rows": rows, "failedOnly": filter.failedOnly, "prefix": filter.uidPrefix ?? "", "filtered": !current.isEmpty,
         ]
         if let cursor = page.nextCursor { data["next"] = "/sessions" + Self.query(current + [(name: "cursor", value: cursor)]) }
-        return Self.render("sessions", title: "Sessions", data: data, signedIn: signedIn, notice: fields["notice"], section: "onSessions")
+        return Self.render("sessions", title: "Sessions", data: data, signedIn: signedIn, notice: query["notice"], section: "onSessions")
     }
 
     /// A JSON object typed into a form field; empty means none.

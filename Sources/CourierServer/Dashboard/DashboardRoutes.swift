@@ -38,7 +38,8 @@ struct DashboardRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: DashboardStyle.css))
             )
         }
-        router.get("") { _, _ in Self.redirect("/deliveries") }
+        // With its query, which the deliveries page reads or refuses.
+        router.get("") { request, _ in Self.redirect("/deliveries" + (request.uri.query.map { "?" + $0 } ?? "")) }
         router.get("login") { _, _ in
             Self.render("login", title: "Sign in", data: [:], signedIn: nil)
         }
@@ -119,10 +120,24 @@ struct DashboardRoutes {
         return SignedIn(session: session, csrf: keys.csrf(for: cookie))
     }
 
-    /// A page for the signed-in; anyone else is sent to sign in.
+    /// A page for the signed-in that reads no query parameter; anyone else is sent to sign in.
     func viewing(_ request: Request, _ body: (SignedIn) async throws -> Response) async throws -> Response {
+        try await viewing(request, reading: []) { signedIn, _ in try await body(signedIn) }
+    }
+
+    /// A page for the signed-in that reads the query parameters `names`, given to `body` without
+    /// the empty ones (a filter form's untouched fields). Any other is refused with an error page,
+    /// as the API refuses it: ignored, a misspelt filter would show (and act on, in bulk) every
+    /// delivery of the tenant.
+    func viewing(
+        _ request: Request, reading names: Set<String>, _ body: (SignedIn, [String: String]) async throws -> Response
+    ) async throws -> Response {
         guard let signedIn = try await signedIn(request) else { return Self.redirect("/login") }
-        return try await Self.guarded(signedIn) { try await body(signedIn) }
+        return try await Self.guarded(signedIn) {
+            _ = try request.queryParameters(allowed: names)
+            // Read as a form: a browser sends a space in a GET form's field as `+`.
+            return try await body(signedIn, FormFields(request.uri.query ?? "").nonEmptyValues)
+        }
     }
 
     /// A change: only for the signed-in, and only from our own forms (the CSRF token).
@@ -226,11 +241,6 @@ struct DashboardRoutes {
         HTTPField.Name("Content-Security-Policy")!:
             "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ]
-
-    /// What the change before the redirect did, carried in the query.
-    static func notice(_ request: Request) -> String? {
-        FormFields(request.uri.query ?? "").nonEmpty("notice")
-    }
 
     /// The data without its empty strings: in Mustache an empty string still opens a section,
     /// and `{{#lastError}}…{{/lastError}}` should show only when there is one.

@@ -6,15 +6,17 @@ extension DashboardTemplates {
           {{#counts}}<li><a href="{{link}}" class="state {{state}}{{#current}} current{{/current}}">{{state}} <b>{{count}}</b></a></li>{{/counts}}
         </ul>
         <form method="get" action="/deliveries" class="filters">
-          <label>Endpoint <select name="endpoint"><option value="">any</option>
+          {{#endpointField}}<label>Endpoint id <input name="endpoint" value="{{filter.endpoint}}" placeholder="ep_…" size="14"></label>{{/endpointField}}
+          {{^endpointField}}<label>Endpoint <select name="endpoint"><option value="">any</option>
             {{#endpointOptions}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/endpointOptions}}
-          </select></label>
+          </select></label>{{/endpointField}}
           <label>State <select name="state"><option value="">any</option>
             {{#stateOptions}}<option{{#selected}} selected{{/selected}}>{{state}}</option>{{/stateOptions}}
           </select></label>
           <label>Event type <input name="type" value="{{filter.type}}" size="14"></label>
           <label>Key <input name="key" value="{{filter.key}}" size="10"></label>
           <label>Event id <input name="event" value="{{filter.event}}" size="14"></label>
+          <label>Batch id <input name="batch" value="{{filter.batch}}" size="14"></label>
           <label>Since <input name="since" value="{{filter.since}}" placeholder="2026-01-31T00:00:00Z" size="20"></label>
           <label>Until <input name="until" value="{{filter.until}}" size="20"></label>
           <button>Filter</button> <a href="/deliveries">Clear</a>
@@ -39,13 +41,16 @@ extension DashboardTemplates {
         </table>
         </div>
         {{#next}}<p><a href="{{next}}" rel="next">Older deliveries →</a></p>{{/next}}
-        <form method="post" action="/deliveries/bulk" class="bulk">
+        <form method="post" action="/deliveries/bulk/confirm" class="bulk">
           <input type="hidden" name="csrf" value="{{csrf}}">
           {{#hiddenFilter}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hiddenFilter}}
-          <span>Every delivery this filter matches:</span>
-          <button name="action" value="requeue">Requeue</button>
-          <button name="action" value="resend">Resend</button>
-          <button name="action" value="cancel">Cancel</button>
+          {{#some}}
+          <span>{{scope}} (<b class="matching">{{matching}}</b>):</span>
+          <button name="action" value="requeue">Requeue…</button>
+          <button name="action" value="resend">Resend…</button>
+          <button name="action" value="cancel">Cancel…</button>
+          {{/some}}
+          {{^some}}<span>No delivery matches: nothing to act on in bulk.</span>{{/some}}
           <a href="/operations">Bulk actions so far</a>
         </form>
         """

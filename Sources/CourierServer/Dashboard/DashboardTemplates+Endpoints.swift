@@ -26,6 +26,7 @@ extension DashboardTemplates {
           </tbody>
         </table>
         </div>
+        {{#next}}<p><a href="{{next}}" rel="next">Older endpoints →</a></p>{{/next}}
         """
 
     /// The common settings first; the others in groups that open when they hold something

@@ -7,6 +7,7 @@ extension DashboardTemplates {
           <label>Status <select name="status"><option value="">any</option>
             {{#statuses}}<option{{#selected}} selected{{/selected}}>{{status}}</option>{{/statuses}}</select></label>
           <label>Backend <input name="backend" value="{{backend}}" size="12"></label>
+          <label>Since <input name="since" value="{{since}}" placeholder="2026-01-31T00:00:00Z" size="20"></label>
           <button>Filter</button> <a href="/messages">Clear</a>
         </form>
         <div class="scroll"><table class="records">
@@ -38,6 +39,7 @@ extension DashboardTemplates {
         <pre>{{text}}</pre>
         {{#hasTransmissions}}
         <h2>Transmissions</h2>
+        {{#shown}}<p class="hint">{{shown}}</p>{{/shown}}
         <div class="scroll"><table class="records">
           <thead><tr><th>Status</th><th>Backend</th><th>Identity</th><th>Error</th><th>Sent</th><th>Delivered</th><th>Batch</th></tr></thead>
           <tbody>
@@ -47,6 +49,7 @@ extension DashboardTemplates {
           {{/transmissions}}
           </tbody>
         </table></div>
+        <p>{{#first}}<a href="{{first}}">← First recipients</a> {{/first}}{{#next}}<a href="{{next}}" rel="next">More recipients →</a>{{/next}}</p>
         {{/hasTransmissions}}
         """
 }

@@ -1,4 +1,21 @@
 extension DashboardTemplates {
+    /// The step between the list's bulk buttons and the operation: what, over which
+    /// deliveries, and how many, before anything changes.
+    static let bulkConfirm = """
+        <p><a href="{{back}}">← Deliveries</a></p>
+        <h1>{{heading}}</h1>
+        {{#some}}
+        <p>This will {{action}} {{scope}}: <b class="matching">{{matching}}</b> as of now.{{#whole}} <strong>That is the whole tenant.</strong>{{/whole}}
+          Those whose state does not allow it are left as they are, and deliveries made after it starts are not in it.</p>
+        <form method="post" action="/deliveries/bulk" class="actions">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          {{#hiddenFilter}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hiddenFilter}}
+          <button name="action" value="{{action}}">{{button}}</button> <a href="{{back}}">Back, changing nothing</a>
+        </form>
+        {{/some}}
+        {{^some}}<p class="empty">No delivery matches now: there is nothing to {{action}}.</p>{{/some}}
+        """
+
     static let operation = """
         <p><a href="/operations">← Bulk actions</a></p>
         <h1>{{label}}</h1>

@@ -9,7 +9,7 @@ enum DashboardTemplates {
             ("layout", layout), ("login", login), ("deliveries", deliveries), ("delivery", delivery), ("endpoints", endpoints),
             ("session", session), ("messages", messages), ("message", message), ("endpoint-form", endpointForm),
             ("secret", secret), ("error", error), ("operation", operation), ("operations", operations),
-            ("sessions", sessions), ("session-lookup", sessionLookup),
+            ("sessions", sessions), ("session-lookup", sessionLookup), ("bulk-confirm", bulkConfirm),
         ] {
             // The templates are ours and fixed: one that does not parse is a bug caught by any test.
             try! library.register(text, named: name)
@@ -36,6 +36,7 @@ enum DashboardTemplates {
             <a href="/endpoints"{{#onEndpoints}} aria-current="page"{{/onEndpoints}}>Endpoints</a>
             <a href="/sessions"{{#onSessions}} aria-current="page"{{/onSessions}}>Sessions</a>
             <a href="/messages"{{#onMessages}} aria-current="page"{{/onMessages}}>Messages</a>
+            <a href="/operations"{{#onOperations}} aria-current="page"{{/onOperations}}>Bulk actions</a>
           </nav>
           <div class="who">
             {{#isAdmin}}

@@ -21,6 +21,11 @@ struct FormFields: Sendable {
         values[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// Every field but the empty ones: what a filter form sent, its untouched fields left out.
+    var nonEmptyValues: [String: String] {
+        values.filter { !$0.value.isEmpty }
+    }
+
     private static func decode(_ text: Substring) -> String {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
     }
