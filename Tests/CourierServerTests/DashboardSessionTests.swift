@@ -73,6 +73,25 @@ import Testing
         }
     }
 
+    /// A notice travels in the query; only one the dashboard's own redirect sealed for this
+    /// session is shown, so a link from elsewhere cannot make the dashboard say anything.
+    @Test func onlyTheDashboardsOwnRedirectsLeaveANotice() async throws {
+        try await TestServer.with(.sqlite) { server in
+            let dashboard = try await Dashboard.signIn(server)
+            let id = try await server.createEndpoint(url: "https://example.com/hook")
+            let paused = try await dashboard.post("/endpoints/\(id)/pause", [:])
+            let location = try #require(Self.header(paused, "location"))
+            let page = try await dashboard.get(location)
+            #expect(page.text.contains(#"class="notice""#) && page.text.contains("Paused"), "\(location)")
+            let forged = try await dashboard.get("/endpoints?notice=Re-enter%20your%20admin%20token%20at%20evil.example")
+            #expect(forged.status == 200)
+            #expect(!forged.text.contains("evil.example") && !forged.text.contains(#"class="notice""#))
+            // Sealed for one session, it shows in no other.
+            let other = try await Dashboard.signIn(server)
+            #expect(!(try await other.get(location)).text.contains(#"class="notice""#))
+        }
+    }
+
     @Test func pagesForbidScriptsFramingAndSniffingAndTheCookieIsSecureBehindHTTPS() async throws {
         try await TestServer.with(.sqlite) { server in
             for path in ["/login", "/deliveries", "/endpoints"] {

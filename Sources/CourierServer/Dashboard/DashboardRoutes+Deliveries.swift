@@ -43,7 +43,7 @@ extension DashboardRoutes {
                 } catch let error as CourierError where error.kind == .conflict {
                     notice = error.message
                 }
-                return Self.redirect("/deliveries/\(Self.escape(id))" + Self.query([], notice: notice))
+                return Self.redirect("/deliveries/\(Self.escape(id))" + Self.query([], notice: signedIn.sealed(notice: notice)))
             }
         }
     }

@@ -83,7 +83,7 @@ extension DashboardRoutes {
                 default:
                     throw CourierError.notFound("action")
                 }
-                return Self.redirect("/endpoints" + Self.query([], notice: notice))
+                return Self.redirect("/endpoints" + Self.query([], notice: signedIn.sealed(notice: notice)))
             }
         }
     }
@@ -110,7 +110,11 @@ extension DashboardRoutes {
         let rows = endpoints.map { endpoint -> [String: Any] in
             let health: String
             switch endpoint.health.state(at: now) {
-            case .healthy: health = endpoint.health.failureStreak > 0 ? "\(endpoint.health.failureStreak) failures in a row" : "healthy"
+            case .healthy: health = switch endpoint.health.failureStreak {
+                case 0: "healthy"
+                case 1: "1 failure"
+                case let streak: "\(streak) failures in a row"
+                }
             case .coolingDown(let until): health = "cooling down until \(Self.short(until))"
             case .probing: health = "probing"
             }

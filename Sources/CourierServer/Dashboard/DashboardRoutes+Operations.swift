@@ -45,7 +45,7 @@ extension DashboardRoutes {
                 } catch let error as CourierError where error.kind == .conflict {
                     notice = error.message
                 }
-                return Self.redirect("/operations/\(Self.escape(id))" + Self.query([], notice: notice))
+                return Self.redirect("/operations/\(Self.escape(id))" + Self.query([], notice: signedIn.sealed(notice: notice)))
             }
         }
     }

@@ -36,7 +36,7 @@ extension DashboardRoutes {
                 } catch let error as CourierError where error.kind == .conflict {
                     notice = error.message
                 }
-                return Self.redirect("/sessions" + Self.query([(name: "uid", value: uid)], notice: notice))
+                return Self.redirect("/sessions" + Self.query([(name: "uid", value: uid)], notice: signedIn.sealed(notice: notice)))
             }
         }
     }

@@ -215,7 +215,7 @@ struct DashboardRoutes {
         var layout: [String: Any] = ["title": title, "body": body]
         // Pages that follow work under way reload themselves: no script needed.
         if let refresh { layout["refresh"] = refresh }
-        if let notice, !notice.isEmpty { layout["notice"] = notice }
+        if let notice, let shown = signedIn?.opened(notice: notice), !shown.isEmpty { layout["notice"] = shown }
         if let signedIn {
             var session: [String: Any] = [
                 "isAdmin": signedIn.session.isAdmin, "tenantID": signedIn.session.tenantID, "csrf": signedIn.csrf,
