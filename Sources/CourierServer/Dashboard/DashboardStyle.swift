@@ -13,6 +13,7 @@ enum DashboardStyle {
         nav a[aria-current] { font-weight: 600; border-bottom: 2px solid var(--accent); }
         .who { margin-left: auto; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
         main { padding: 1rem; max-width: 1200px; margin: 0 auto; }
+        body > footer { padding: 0 1rem 1rem; max-width: 1200px; margin: 0 auto; }
         h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
         h2 { font-size: 1.1rem; margin-top: 1.5rem; }
         h3 { font-size: 1rem; margin: 0 0 .4rem; }

@@ -57,6 +57,7 @@ enum DashboardTemplates {
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
         {{{body}}}
         </main>
+        {{#session}}<footer class="hint">Times are UTC.</footer>{{/session}}
         </body>
         </html>
         """
