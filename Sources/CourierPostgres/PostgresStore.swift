@@ -433,6 +433,15 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// Two statements: of two nodes inserting at once, the second's insert waits for the first's
+    /// to commit and does nothing, and only a statement begun after that sees the first's row.
+    public func setSettingIfAbsent(_ key: String, value: String) async throws -> String {
+        try await wrap { connection in
+            try await connection.run("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [.text(key), .text(value)])
+            return try await connection.first("SELECT value FROM settings WHERE key = $1", [.text(key)]) { try $0.text(0) } ?? value
+        }
+    }
+
     // MARK: Endpoints
 
     static func healthValues(_ health: EndpointHealth) -> [PGValue] {

@@ -174,6 +174,13 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func setSettingIfAbsent(_ key: String, value: String) async throws -> String {
+        try await database.write { db in
+            try db.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", [.text(key), .text(value)])
+            return try db.queryFirst("SELECT value FROM settings WHERE key = ?", [.text(key)]) { $0.text(0) } ?? value
+        }
+    }
+
     // MARK: Endpoints
 
     static func healthBinds(_ health: EndpointHealth) -> [SQLiteValue] {

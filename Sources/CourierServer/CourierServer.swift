@@ -41,9 +41,11 @@ public enum CourierServer {
         if let stored = try await store.setting(adminTokenSetting) {
             return AdminToken(hash: stored, generated: nil)
         }
+        // Nodes started together on a fresh database each make one; the first stored is the
+        // token, and only the node that made it shows it.
         let token = TokenSecret.generate(prefix: "ck_admin")
-        try await store.setSetting(adminTokenSetting, value: TokenSecret.hash(token))
-        return AdminToken(hash: TokenSecret.hash(token), generated: token)
+        let stored = try await store.setSettingIfAbsent(adminTokenSetting, value: TokenSecret.hash(token))
+        return AdminToken(hash: stored, generated: stored == TokenSecret.hash(token) ? token : nil)
     }
 
     /// The router with every route; tests drive it in-process or over a socket.

@@ -251,6 +251,16 @@ public enum StoreConformance {
         try await store.setSetting("k", value: "1")
         try await store.setSetting("k", value: "2")
         try expect(try await store.setting("k") == "2", "settings are replaced")
+        try expect(try await store.setSettingIfAbsent("first", value: "a") == "a", "an absent setting is stored")
+        try expect(try await store.setSettingIfAbsent("first", value: "b") == "a", "a present one is kept and returned")
+        try expect(try await store.setting("first") == "a", "and not replaced")
+        // Nodes starting together: every one of them gets the one value that was stored.
+        let winners = try await withThrowingTaskGroup(of: String.self) { group in
+            for i in 0..<8 { group.addTask { try await store.setSettingIfAbsent("raced", value: "v\(i)") } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        try expect(winners.count == 1, "one value for all: \(winners)")
+        try expect(try await store.setting("raced") == winners.first, "and it is the stored one")
     }
 
     static func endpointScoping(_ store: any Store) async throws {

@@ -24,6 +24,10 @@ public protocol Store: DeliveryQueue {
     /// A store-wide setting (the admin token's hash, for one).
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, value: String) async throws
+    /// Stores `value` unless the key has one, and returns the key's value either way: for what
+    /// the first of several nodes starting at once makes (the admin token, the dashboard's key)
+    /// and the rest must then use, rather than each keep its own.
+    func setSettingIfAbsent(_ key: String, value: String) async throws -> String
 
     // MARK: Endpoints
 

@@ -27,10 +27,12 @@ struct DashboardKeys: Sendable {
         }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // Another node may make one at the same moment: the first stored is every node's.
+        let stored = try await store.setSettingIfAbsent(setting, value: Data(bytes).base64EncodedString())
+        if let key = Data(base64Encoded: stored), key.count == 32 { return DashboardKeys(key: Array(key)) }
+        // What was there is no key (written by hand?): replace it.
         try await store.setSetting(setting, value: Data(bytes).base64EncodedString())
-        // Another node may have made one at the same moment: whichever was written last wins.
-        let stored = try await store.setting(setting).flatMap { Data(base64Encoded: $0) }.map(Array.init)
-        return DashboardKeys(key: stored ?? bytes)
+        return DashboardKeys(key: bytes)
     }
 
     /// The cookie's value: the session's fields and their HMAC, in characters a cookie may hold.
