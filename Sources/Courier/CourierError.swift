@@ -50,4 +50,13 @@ public struct CourierError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func conflict(_ message: String, code: String = "conflict") -> CourierError {
         CourierError(.conflict, code: code, message: message)
     }
+
+    /// A database a newer build has migrated past this one's schema: an older build rolled back
+    /// onto it would write rows the newer schema means differently, so it refuses to start.
+    public static func newerSchema(_ applied: Int, known: Int) -> CourierError {
+        CourierError(
+            .unavailable, code: "schema_too_new",
+            message: "the database's schema is at version \(applied), newer than this build's \(known): run a Courier at least as new as the one that migrated it"
+        )
+    }
 }

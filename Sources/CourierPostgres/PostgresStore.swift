@@ -193,6 +193,7 @@ public final class PostgresStore: Store {
             guard exists == 1 else { return 0 }
             return try await connection.first("SELECT COALESCE(MAX(version), 0) FROM courier_migrations") { try $0.int(0) } ?? 0
         }
+        guard applied <= expected else { throw CourierError.newerSchema(Int(applied), known: Int(expected)) }
         guard applied >= expected else {
             throw CourierError(
                 .unavailable, code: "store_unavailable",
@@ -362,6 +363,9 @@ public final class PostgresStore: Store {
                 "CREATE TABLE IF NOT EXISTS courier_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
             )
             let applied = try await connection.first("SELECT COALESCE(MAX(version), 0) FROM courier_migrations") { try $0.int(0) } ?? 0
+            guard applied <= PostgresSchema.migrations.count else {
+                throw CourierError.newerSchema(Int(applied), known: PostgresSchema.migrations.count)
+            }
             for (index, migration) in PostgresSchema.migrations.enumerated() where Int64(index + 1) > applied {
                 for statement in migration {
                     try await connection.run(statement)

@@ -194,6 +194,7 @@ enum SQLiteSchema {
 
     static func migrate(_ connection: SQLiteConnection, now: Int64) throws {
         let version = try connection.queryFirst("PRAGMA user_version") { Int($0.int(0)) } ?? 0
+        guard version <= migrations.count else { throw CourierError.newerSchema(version, known: migrations.count) }
         guard version < migrations.count else { return }
         try connection.execute("BEGIN IMMEDIATE")
         do {

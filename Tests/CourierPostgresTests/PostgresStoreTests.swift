@@ -129,6 +129,18 @@ struct PostgresStoreTests {
         #expect(unmigrated.contains("courier migrate"), "\(unmigrated)")
         #expect(await failure(url) == "connected")
         #expect(await failure(url, migrate: false) == "connected", "once migrated")
+        // A newer build migrated it since: this build neither migrates nor runs on it.
+        let store = try await PostgresStore.connect(url: url, schema: .leave, maximumConnections: 2)
+        try await store.transaction { connection in
+            try await connection.run(
+                "INSERT INTO courier_migrations (version, applied_at) VALUES ($1, 0)", [.integer(Int64(PostgresSchema.migrations.count + 1))]
+            )
+        }
+        await store.close()
+        for migrate in [true, false] {
+            let newer = await failure(url, migrate: migrate)
+            #expect(newer.contains("newer than this build"), "\(newer)")
+        }
     }
 
     @Test func migrationsAreSafeFromSeveralNodesAtOnce() async throws {

@@ -74,6 +74,23 @@ import Testing
         }
     }
 
+    /// An older build rolled back onto a database a newer one migrated refuses to open it.
+    @Test func aSchemaNewerThanTheBuildIsRefused() async throws {
+        try await Self.withDatabasePath { path in
+            await (try SQLiteStore.open(path: path, durability: .normal)).close()
+            do {
+                let newer = try SQLiteConnection(path: path, readOnly: false)
+                try newer.execute("PRAGMA user_version = \(SQLiteSchema.migrations.count + 1)")
+            }
+            await #expect(throws: CourierError.self) { try await SQLiteStore.open(path: path, durability: .normal) }
+            do {
+                _ = try await SQLiteStore.open(path: path, durability: .normal)
+            } catch let error as CourierError {
+                #expect(error.code == "schema_too_new" && error.message.contains("version \(SQLiteSchema.migrations.count + 1)"), "\(error)")
+            }
+        }
+    }
+
     /// The writer's statements are timed only between `start` and `stop`, each by its text.
     @Test func theWritersStatementsAreTimedOnlyWhileSwitchedOn() async throws {
         try await Self.withStore { store, _ in
