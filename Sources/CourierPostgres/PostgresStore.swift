@@ -324,7 +324,13 @@ public final class PostgresStore: Store {
             return CourierError.conflict("already exists", code: "conflict")
         }
         if error is CancellationError { return error }
-        return CourierError(.unavailable, code: "store_unavailable", message: "the database is unavailable: \(String(describing: error).prefix(200))")
+        // The pool's own error (from a module of PostgresNIO's that is not ours to import) says
+        // only that its circuit breaker tripped: after failing to connect for about a minute,
+        // it holds new connections back for a while. Said in words a person can act on.
+        let reason = String(describing: type(of: error)) == "ConnectionPoolError"
+            ? "no connection could be made to it for a while, and the next try is held back"
+            : Self.reason(error)
+        return CourierError(.unavailable, code: "store_unavailable", message: "the database is unavailable: \(reason.prefix(200))")
     }
 
     /// How many times a transaction runs when PostgreSQL keeps aborting it for a conflict.
