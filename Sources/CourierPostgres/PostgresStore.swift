@@ -30,11 +30,15 @@ public final class PostgresStore: Store {
     /// (PostgresNIO warns of every lease asked for before `run()`).
     private let running: AsyncStream<Void>
     private let listenTask: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let clockTask: Mutex<Task<Void, Never>?> = Mutex(nil)
     /// Transactions' waits for a connection and their commits' times.
     private let metrics = StoreMetrics()
+    /// This node's clock against the database's: leases are compared across nodes.
+    let clockWatch: PostgresClockWatch
 
-    private init(client: PostgresClient, operationTimeout: Duration, logger: Logger) {
+    private init(client: PostgresClient, operationTimeout: Duration, logger: Logger, clockWatch: PostgresClockWatch) {
         self.client = client
+        self.clockWatch = clockWatch
         self.operationTimeout = operationTimeout
         self.logger = logger
         let (running, started) = AsyncStream<Void>.makeStream()
@@ -71,15 +75,19 @@ public final class PostgresStore: Store {
 
     /// - Parameter patience: how long a server that cannot be reached is tried again, for
     ///   nodes started beside their database (see ``probe(url:patience:logger:)``).
+    /// - Parameter localClock: this node's clock, for tests of a node whose clock is wrong.
     static func connect(
         url: String, schema: Schema, operationTimeout: Duration = defaultOperationTimeout, maximumConnections: Int = 20,
-        patience: Duration = .seconds(30), logger: Logger = Logger(label: "courier.postgres")
+        patience: Duration = .seconds(30), logger: Logger = Logger(label: "courier.postgres"),
+        localClock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> PostgresStore {
         var configuration = try configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
         try await probe(url: url, patience: patience, logger: logger)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let store = PostgresStore(client: client, operationTimeout: operationTimeout, logger: logger)
+        let store = PostgresStore(
+            client: client, operationTimeout: operationTimeout, logger: logger, clockWatch: PostgresClockWatch(localClock: localClock)
+        )
         for await _ in store.running {}
         do {
             switch schema {
@@ -87,12 +95,14 @@ public final class PostgresStore: Store {
             case .check: try await store.checkSchema()
             case .leave: break
             }
-            try await store.wrap { try await $0.query("SELECT 1", logger: Self.queryLogger) }
+            try await store.clockWatch.measure(store)
+            if let failure = store.clockWatch.failure { throw failure }
         } catch {
             await store.close()
             throw error
         }
         store.startListening()
+        store.clockTask.withLock { $0 = Task { [clockWatch = store.clockWatch] in await clockWatch.watch(store, logger: logger) } }
         return store
     }
 
@@ -202,8 +212,12 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// While this node's clock disagrees with the database's (see ``PostgresClockWatch``).
+    public var permanentFailure: CourierError? { clockWatch.failure }
+
     public func close() async {
         listenTask.withLock { $0?.cancel() }
+        clockTask.withLock { $0?.cancel() }
         hub.finish()
         runTask.cancel()
         await runTask.value
@@ -229,7 +243,7 @@ public final class PostgresStore: Store {
                     }
                 } catch {
                     if Task.isCancelled { return }
-                    logger.warning("lost the notification connection; retrying", metadata: ["error": "\(error)"])
+                    logger.warning("lost the notification connection; retrying", metadata: ["error": "\(Self.reason(error))"])
                 }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
@@ -1261,7 +1275,8 @@ public final class PostgresStore: Store {
         """
 
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
-        try await transaction(durable: false) { connection in
+        if let failure = clockWatch.failure { throw failure }
+        return try await transaction(durable: false) { connection in
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
             // is what lets maxInFlight count every node's leases, and batches form whole. Not
             // `FOR UPDATE`, which would also wait for the key-share locks of publishes.

@@ -247,6 +247,43 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A node whose clock disagrees with the database's would take other nodes' held leases for
+    /// ended: it does not start, and one that drifts while running stops claiming and fails its
+    /// health until the clocks agree again. (This node's clock is a closure here: a test cannot
+    /// move the machine's.)
+    @Test func aNodeWhoseClockDisagreesWithTheDatabasesDoesNotClaim() async throws {
+        let url = try await PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        let skew = Mutex<TimeInterval>(60)
+        let clock: @Sendable () -> Date = { Date().addingTimeInterval(skew.withLock { $0 }) }
+        do {
+            _ = try await PostgresStore.connect(url: url, schema: .migrate, maximumConnections: 2, localClock: clock)
+            Issue.record("a node a minute ahead started")
+        } catch let error as CourierError {
+            #expect(error.code == "clock_skew" && error.message.contains("ahead of the database's"), "\(error)")
+        }
+        skew.withLock { $0 = -1 }
+        let store = try await PostgresStore.connect(url: url, schema: .migrate, maximumConnections: 2, localClock: clock)
+        defer { Task { await store.close() } }
+        #expect(store.permanentFailure == nil, "a second is within the limit")
+        var endpoint = try StoreConformance.endpoint("ep_a")
+        endpoint.maxInFlight = 3
+        try await store.insertEndpoint(endpoint)
+        _ = try await store.publish([try NewEvent(type: "a", payload: .null)], tenantID: Tenant.defaultID, now: Date())
+
+        skew.withLock { $0 = -30 }
+        try await store.clockWatch.measure(store)
+        #expect(store.permanentFailure?.code == "clock_skew" && store.permanentFailure?.message.contains("behind") == true)
+        let now = Date().addingTimeInterval(1)
+        await #expect(throws: CourierError.self) {
+            try await store.claim(endpointID: "ep_a", limit: 3, now: now, leaseUntil: now.addingTimeInterval(60))
+        }
+        skew.withLock { $0 = 0 }
+        try await store.clockWatch.measure(store)
+        #expect(store.permanentFailure == nil)
+        #expect(try await store.claim(endpointID: "ep_a", limit: 3, now: now, leaseUntil: now.addingTimeInterval(60)).deliveries.count == 1)
+    }
+
     @Test func maxInFlightCountsEveryNodesLeases() async throws {
         try await Self.withStore { first, url in
             let second = try await PostgresStore.connect(
