@@ -60,6 +60,19 @@ import Testing
         #expect(t.budget.firstAttemptAt == started)
     }
 
+    /// Cut off by this node's shutdown: due again now, on the budget's account, and a resend
+    /// stays a single shot; the endpoint's health does not hear of it.
+    @Test func interruptedIsDueAgainNowUsingNoneOfTheBudgetOrTheHealth() {
+        let t = after(progress(.pending, attempts: 0, budget: RetryBudget(singleShot: true)), .interrupted, policy: .delays([]))
+        #expect(t.state == .retrying)
+        #expect(t.nextAttemptAt == ended)
+        #expect(t.disableEndpointReason == nil)
+        #expect(t.budget.base == 1 && t.budget.singleShot)
+        var health = EndpointHealth()
+        for _ in 0..<10 { #expect(health.record(.interrupted, at: ended) == nil) }
+        #expect(health.failureStreak == 0 && health.cooldownUntil == nil)
+    }
+
     @Test func failedRetriesAfterPolicyDelay() {
         let t = after(progress(), .failed)
         #expect(t.state == .retrying)

@@ -69,6 +69,11 @@ public enum DeliveryStateMachine {
             // not use up the budget, so the delivery goes in full once the endpoint resumes.
             budget.base += 1
             return Transition(state: .retrying, nextAttemptAt: now, budget: budget, disableEndpointReason: goneReason)
+        case .interrupted:
+            // This node stopped, not the receiver: the attempt stays on record, uses none of the
+            // budget (a resend stays a single shot), and the delivery is due again now.
+            budget.base += 1
+            return Transition(state: .retrying, nextAttemptAt: now, budget: budget)
         case .failed:
             if budget.singleShot {
                 budget.singleShot = false

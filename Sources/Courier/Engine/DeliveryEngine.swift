@@ -353,6 +353,10 @@ public struct DeliveryEngine: Service {
         let ended = response.startedAt.addingTimeInterval(response.duration)
         var verdict = response.status.map { target.classifier.classify(status: $0, headers: response.headers, now: ended) }
             ?? target.classifier.classifyTransportError()
+        if response.status == nil, Task.isCancelled {
+            // Cut off at the end of the shutdown grace, the only time an attempt is cancelled.
+            verdict = .init(outcome: .interrupted)
+        }
         var taskResult: JSONObject?
         if delivery.task != nil, verdict.outcome == .succeeded {
             // A task's answer is its result; an answer that cannot be one fails the run, for
@@ -488,6 +492,8 @@ public struct DeliveryEngine: Service {
     func notSent(
         _ delivery: ClaimedDelivery, to target: DeliveryTarget, outcome: Attempt.Outcome, reason: String, metrics: EngineMetrics
     ) -> AttemptRecord {
+        // A failure that is the shutdown's cut-off (a token's fetch cancelled, say) is no fault of the endpoint's.
+        let outcome = outcome == .failed && Task.isCancelled ? .interrupted : outcome
         let now = Date()
         let transition = DeliveryStateMachine.afterAttempt(
             delivery.progress, verdict: .init(outcome: outcome), policy: target.endpoint.retry, startedAt: now, now: now, jitter: 0

@@ -91,6 +91,10 @@ public struct Attempt: Sendable, Hashable {
         /// Nothing was sent: the endpoint's format made no body of this event (a template that
         /// rendered only white space). The delivery is `empty`, and this attempt says why.
         case empty
+        /// Cut off by this node's shutdown at the end of its grace period: no fault of the
+        /// receiver's, so it counts neither against the endpoint's health nor the retry budget,
+        /// and the delivery is due again at once, here or on another node.
+        case interrupted
     }
 
     /// How much of a response body is kept.

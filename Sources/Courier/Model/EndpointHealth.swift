@@ -78,7 +78,7 @@ public struct EndpointHealth: Sendable, Hashable {
         case .succeeded:
             self = EndpointHealth(lastSuccessAt: now)
             return nil
-        case .rejected, .aborted, .gone, .empty:
+        case .rejected, .aborted, .gone, .empty, .interrupted:
             return nil
         case .failed:
             failureStreak += 1

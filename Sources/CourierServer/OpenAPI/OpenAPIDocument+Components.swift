@@ -541,7 +541,7 @@ extension OpenAPIDocument {
                 "responseBody": { "$ref": "#/components/schemas/NullableString", "description": "Cut at 64 KiB." },
                 "responseBodyTruncated": { "type": "boolean" },
                 "error": { "$ref": "#/components/schemas/NullableString" },
-                "outcome": { "type": "string", "enum": ["succeeded", "failed", "rejected", "gone", "aborted", "empty"] }
+                "outcome": { "type": "string", "enum": ["succeeded", "failed", "rejected", "gone", "aborted", "empty", "interrupted"] }
               }
             },
             "DeliveryAction": { "type": "string", "enum": ["resend", "cancel", "requeue"] },
