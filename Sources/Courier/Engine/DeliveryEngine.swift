@@ -157,9 +157,13 @@ public struct DeliveryEngine: Service {
                         }
                     case .graceOver:
                         guard !cutOff else { break }
-                        logger.warning("requests still under way at the end of the shutdown grace period; cutting them off", metadata: [
-                            "inFlight": "\(state.inFlightCount)",
-                        ])
+                        if state.inFlightCount > 0 {
+                            logger.warning("requests still under way at the end of the shutdown grace period; cutting them off", metadata: [
+                                "inFlight": "\(state.inFlightCount)",
+                            ])
+                        } else {
+                            logger.warning("the shutdown grace period is over with attempt records or claims still outstanding; stopping")
+                        }
                         cutOff = true
                         // Every child is cancelled (attempts, and the engine's own listeners and
                         // timers, which are done with). A cancelled request ends at once with a
@@ -171,9 +175,9 @@ public struct DeliveryEngine: Service {
                             continuation.yield(.cutOffOver)
                         }
                     case .cutOffOver:
-                        logger.warning("requests cut off at shutdown did not all report", metadata: [
-                            "inFlight": "\(state.inFlightCount)",
-                        ])
+                        if state.inFlightCount > 0 {
+                            logger.warning("requests cut off at shutdown did not all report", metadata: ["inFlight": "\(state.inFlightCount)"])
+                        }
                     }
                     if !released.isEmpty {
                         let release: @Sendable () async -> Void = { [store, logger, released] in
@@ -532,6 +536,10 @@ actor Recorder {
     private var pending: [AttemptRecord] = []
     private var waiter: CheckedContinuation<Void, Never>?
     private var finished = false
+    /// Set once finished when the store could not take a record: a node stopping while its
+    /// database is away must stop, not wait for the database, so what is left is given up.
+    /// Its deliveries go again once their leases run out (at least once still holds).
+    private var givingUp = false
     private var done: [CheckedContinuation<Void, Never>] = []
 
     func append(_ record: AttemptRecord) {
@@ -565,7 +573,7 @@ actor Recorder {
     /// Writes batches until finished; `onRecorded` hears of each batch once it is written (or given up).
     ///
     /// While the store is unavailable a batch is retried with backoff for as long as it takes:
-    /// the attempts happened and must be kept. A batch refused for any other reason is split
+    /// the attempts happened and must be kept. (Not at shutdown: see `givingUp`.) A batch refused for any other reason is split
     /// and its records tried one by one, so that one bad record cannot hold up the rest; a
     /// record refused on its own three times is logged and dropped (its lease then expires and
     /// the delivery is sent again: at least once still holds).
@@ -578,6 +586,10 @@ actor Recorder {
     }
 
     private func write(_ batch: [AttemptRecord], store: any DeliveryQueue, logger: Logger) async {
+        if givingUp {
+            logger.error("giving up attempt records at shutdown; their deliveries go again when their leases end", metadata: ["count": "\(batch.count)"])
+            return
+        }
         var delay: Double = 0.05
         var refusals = 0
         while true {
@@ -591,8 +603,14 @@ actor Recorder {
                 }
                 return
             } catch let error as CourierError where error.kind == .unavailable {
+                if finished {
+                    givingUp = true
+                    logger.error("cannot record attempts at shutdown; giving up, so their deliveries go again when their leases end", metadata: [
+                        "error": "\(error)", "count": "\(batch.count)",
+                    ])
+                    return
+                }
                 logger.error("cannot record attempts; retrying", metadata: ["error": "\(error)", "count": "\(batch.count)"])
-                if finished && delay >= 5 { return }
             } catch {
                 refusals += 1
                 if batch.count > 1 {
