@@ -112,12 +112,15 @@ extension PostgresStore {
         }
     }
 
+    private static func message(_ connection: PostgresConnection, tenantID: String, id: String) async throws -> Message? {
+        try await connection.first(
+            "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)], StoredForm.message
+        )
+    }
+
     public func message(tenantID: String, id: String) async throws -> (message: Message, transmissions: [Transmission])? {
         try await wrap { connection in
-            guard let message = try await connection.first(
-                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
-                StoredForm.message
-            ) else { return nil }
+            guard let message = try await Self.message(connection, tenantID: tenantID, id: id) else { return nil }
             let transmissions = try await connection.rows(
                 "SELECT \(StoredForm.transmissionColumns) FROM transmissions WHERE message_id = $1 ORDER BY id", [.text(id)],
                 StoredForm.transmission
@@ -130,10 +133,7 @@ extension PostgresStore {
         tenantID: String, id: String, transmissions page: PageRequest
     ) async throws -> (message: Message, transmissions: Page<Transmission>)? {
         try await wrap { connection in
-            guard let message = try await connection.first(
-                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2", [.text(id), .text(tenantID)],
-                StoredForm.message
-            ) else { return nil }
+            guard let message = try await Self.message(connection, tenantID: tenantID, id: id) else { return nil }
             let transmissions = try await connection.rows(
                 "SELECT \(StoredForm.transmissionColumns) FROM transmissions WHERE message_id = $1 AND id > $2 ORDER BY id LIMIT $3",
                 [.text(id), .text(page.cursor ?? ""), .integer(Int64(page.limit + 1))], StoredForm.transmission

@@ -115,11 +115,15 @@ extension SQLiteStore {
         }
     }
 
+    private static func message(_ db: SQLiteConnection, tenantID: String, id: String) throws -> Message? {
+        try db.queryFirst(
+            "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)], StoredForm.message
+        )
+    }
+
     public func message(tenantID: String, id: String) async throws -> (message: Message, transmissions: [Transmission])? {
         try await database.read { db in
-            guard let message = try db.queryFirst(
-                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)], StoredForm.message
-            ) else { return nil }
+            guard let message = try Self.message(db, tenantID: tenantID, id: id) else { return nil }
             let transmissions = try db.query(
                 "SELECT \(StoredForm.transmissionColumns) FROM transmissions WHERE message_id = ? ORDER BY id", [.text(id)], StoredForm.transmission
             )
@@ -131,9 +135,7 @@ extension SQLiteStore {
         tenantID: String, id: String, transmissions page: PageRequest
     ) async throws -> (message: Message, transmissions: Page<Transmission>)? {
         try await database.read { db in
-            guard let message = try db.queryFirst(
-                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)], StoredForm.message
-            ) else { return nil }
+            guard let message = try Self.message(db, tenantID: tenantID, id: id) else { return nil }
             let transmissions = try db.query(
                 "SELECT \(StoredForm.transmissionColumns) FROM transmissions WHERE message_id = ? AND id > ? ORDER BY id LIMIT ?",
                 [.text(id), .text(page.cursor ?? ""), .integer(Int64(page.limit + 1))], StoredForm.transmission
