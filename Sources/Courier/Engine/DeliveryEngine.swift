@@ -108,6 +108,9 @@ public struct DeliveryEngine: Service {
                 var timerAt: Date?
                 var shuttingDown = false
                 var cutOff = false
+                // Endpoints whose claims are failing: said once each, not every second while a
+                // database is away, and once more when they claim again.
+                var failingClaims: Set<String> = []
                 for await event in events {
                     var released: [Lease] = []
                     // The lane whose leases go back; nil when every lane's do (shutdown).
@@ -124,12 +127,19 @@ public struct DeliveryEngine: Service {
                     case .resync(let work):
                         for item in work { state.due(endpointID: item.endpointID, at: item.dueAt) }
                     case .claimed(let endpointID, let claim):
+                        if failingClaims.remove(endpointID) != nil {
+                            logger.notice("claims succeed again", metadata: ["endpoint": "\(endpointID)"])
+                        }
                         let now = Date()
                         for delivery in claim.deliveries { tools.metrics.claimed(dueAt: delivery.dueAt, at: now) }
                         released = state.claimed(endpointID: endpointID, claim: claim, now: now)
                         releasedBy = endpointID
                     case .claimFailed(let endpointID, let error):
-                        logger.warning("claim failed", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
+                        if failingClaims.insert(endpointID).inserted {
+                            logger.warning("claim failed; trying again every second", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
+                        } else {
+                            logger.debug("claim failed", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
+                        }
                         state.claimFailed(endpointID: endpointID, retryAt: Date().addingTimeInterval(1))
                     case .sent(let endpointID, let record):
                         released = state.sent(
