@@ -82,6 +82,11 @@ import Testing
             #expect(earlier.text.contains("/messages/\(messageID)"))
             let later = try await dashboard.get("/messages?since=\(Timestamp.format(Date().addingTimeInterval(3600)))")
             #expect(later.status == 200 && !later.text.contains("/messages/\(messageID)") && later.text.contains("No message matches."))
+            // A time as the pages show it (UTC, a space for the T) is taken too: copied from a row into a filter.
+            let shown = DashboardRoutes.short(Date().addingTimeInterval(3600)).replacingOccurrences(of: " ", with: "%20")
+            #expect(try await dashboard.get("/messages?since=\(shown)").text.contains("No message matches."))
+            #expect(try await dashboard.get("/messages?since=2020-01-01%2000:00:00").text.contains("/messages/\(messageID)"))
+            #expect(DashboardRoutes.timeAsShown("2020-02-30 00:00:00") == "2020-02-30 00:00:00", "an impossible time is left to be refused")
         }
     }
 

@@ -136,7 +136,9 @@ struct DashboardRoutes {
         return try await Self.guarded(signedIn) {
             _ = try request.queryParameters(allowed: names)
             // Read as a form: a browser sends a space in a GET form's field as `+`.
-            return try await body(signedIn, FormFields(request.uri.query ?? "").nonEmptyValues)
+            var query = FormFields(request.uri.query ?? "").nonEmptyValues
+            for name in ["since", "until"] { query[name] = query[name].map(Self.timeAsShown) }
+            return try await body(signedIn, query)
         }
     }
 
@@ -273,6 +275,15 @@ struct DashboardRoutes {
     /// A path segment or a query value, percent-encoded but for the unreserved characters.
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+
+    /// A time as the pages show it (`2026-11-24 05:30:12`, UTC), copied into a filter, as
+    /// RFC 3339; any other text is left for the filter's reader to take or refuse.
+    static func timeAsShown(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 19, bytes[10] == UInt8(ascii: " "), let date = Timestamp.parse(String(text.prefix(10)) + "T" + String(text.dropFirst(11)) + "Z")
+        else { return text }
+        return Timestamp.format(date)
     }
 
     /// `2026-11-24 05:30:12` (UTC): short enough for a table, exact enough to compare.
