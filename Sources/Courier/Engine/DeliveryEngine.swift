@@ -414,7 +414,7 @@ public struct DeliveryEngine: Service {
             tenantID: delivery.tenantID, startedAt: response.startedAt, duration: response.duration,
             request: target.requestSummary,
             responseStatus: response.status, responseHeaders: response.headers,
-            responseBody: response.status == nil ? nil : String(decoding: response.body, as: UTF8.self).withoutNUL,
+            responseBody: response.status == nil ? nil : ResponseText.decode(response.body, headers: response.headers),
             responseBodyTruncated: response.bodyTruncated, error: response.error, outcome: verdict.outcome
         )
         var batch: BatchOutcome?
