@@ -1617,6 +1617,7 @@ public final class PostgresStore: Store {
                 "started_at": .integer(Int(Timestamp.millis(attempt.startedAt))), "duration_ms": .double(attempt.duration * 1000),
                 "request": .string(attempt.request), "response_status": attempt.responseStatus.map { .integer($0) } ?? .null,
                 "response_headers": .string(StoredForm.responseHeaders(attempt.responseHeaders)),
+                // The engine has made them so already; a library caller's records must not fail here.
                 "response_body": attempt.responseBody.map { .string($0.withoutNUL) } ?? .null,
                 "response_truncated": .integer(attempt.responseBodyTruncated ? 1 : 0),
                 "error": attempt.error.map { .string($0.withoutNUL) } ?? .null, "outcome": .string(attempt.outcome.rawValue),

@@ -97,8 +97,9 @@ public enum CourierServer {
 
     /// `/healthz`, and `/metrics` in the Prometheus text format when a registry is given.
     /// Neither needs a token: scrapers and orchestrators call them, and they hold no tenant data.
-    /// `/healthz` answers 503 once the store has failed for good (a failed flush of SQLite's
-    /// log), so that an orchestrator restarts the process rather than leave it refusing writes.
+    /// `/healthz` answers 503 while the store cannot do its work until someone acts (a failed
+    /// flush of SQLite's log, which a restart cures; a node's clock out of step with
+    /// PostgreSQL's), so that an orchestrator or a person hears of it.
     static func addHealth(to router: Router<CourierRequestContext>, metrics: PrometheusCollectorRegistry?, store: (any Store)? = nil) {
         router.get("healthz") { _, _ in
             if let failure = store?.permanentFailure {
