@@ -58,7 +58,7 @@ extension StoreConformance {
         let claimed = try await claimOne(store, "ep_crm", at: t0)
         guard case .task(let carried, let ref) = claimed.content else { throw ConformanceFailure(message: "claimed as a task") }
         try expect(carried.id == stored.id && ref.instance == "create#1", "the claim carries the run")
-        let fanOut = try await store.publish([try event("courier.task")], tenantID: Tenant.defaultID, now: t0)
+        let fanOut = try await store.publish([try NewEvent(courierType: Session.taskEventType, payload: .null)], tenantID: Tenant.defaultID, now: t0)
         try expect(fanOut[0].deliveries == 0, "an endpoint that subscribes to nothing gets no published events")
     }
 

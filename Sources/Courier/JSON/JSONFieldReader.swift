@@ -87,15 +87,27 @@ public struct JSONFieldReader {
         return d
     }
 
-    public mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(CourierError) -> Int? {
+    /// A whole number, whatever its size: for a value whose bounds its type checks.
+    public mutating func integer(_ key: String) throws(CourierError) -> Int? {
         guard let value = value(key) else { return nil }
         guard case .number(let text) = value, let i = Int(text) else {
             throw .invalid("\(fieldPath(key)) must be a whole number", field: fieldPath(key))
         }
-        guard range.contains(i) else {
-            throw .invalid("\(fieldPath(key)) must be between \(range.lowerBound) and \(range.upperBound)", field: fieldPath(key))
-        }
         return i
+    }
+
+    public mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(CourierError) -> Int? {
+        guard let i = try integer(key) else { return nil }
+        try Self.check(i, in: range, field: fieldPath(key))
+        return i
+    }
+
+    /// The one wording of a number out of its bounds, for the JSON readers and for the checks of
+    /// values a Swift caller made.
+    public static func check<Number: Comparable>(_ value: Number, in range: ClosedRange<Number>, field: String) throws(CourierError) {
+        guard range.contains(value) else {
+            throw .invalid("\(field) must be between \(range.lowerBound) and \(range.upperBound)", field: field)
+        }
     }
 
     public mutating func stringArray(_ key: String) throws(CourierError) -> [String]? {

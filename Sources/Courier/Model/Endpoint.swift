@@ -128,28 +128,9 @@ public struct EndpointChanges: Sendable, Hashable {
 
     public init(json: JSONValue) throws(CourierError) {
         var reader = try JSONFieldReader(json)
-        if reader.has("name") {
-            let name = try reader.string("name")
-            if let name {
-                guard !name.isEmpty, name.utf8.count <= 128, !name.hasPrefix("ep_"),
-                      name.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0) })
-                else {
-                    throw .invalid("name must be 1 to 128 characters without spaces, not starting with ep_", field: "name")
-                }
-            }
-            self.name = .some(name)
-        }
-        if reader.has("description") {
-            let description = try reader.string("description")
-            if let description, description.utf8.count > 1024 {
-                throw .invalid("description must be at most 1024 bytes", field: "description")
-            }
-            self.description = .some(description)
-        }
-        if let url = try reader.string("url") {
-            try Self.validate(url: url)
-            self.url = url
-        }
+        if reader.has("name") { self.name = .some(try reader.string("name")) }
+        if reader.has("description") { self.description = .some(try reader.string("description")) }
+        self.url = try reader.string("url")
         if let method = try reader.string("method") {
             guard let m = Endpoint.Method(rawValue: method.uppercased()) else {
                 throw .invalid("method must be POST or PUT", field: "method")
@@ -157,24 +138,17 @@ public struct EndpointChanges: Sendable, Hashable {
             self.method = m
         }
         if let types = try reader.stringArray("eventTypes") {
-            guard types.count <= 256 else { throw .invalid("eventTypes may hold at most 256 patterns", field: "eventTypes") }
+            guard types.count <= Self.eventTypesLimit else {
+                throw .invalid("eventTypes may hold at most \(Self.eventTypesLimit) patterns", field: "eventTypes")
+            }
             var patterns: [EventTypePattern] = []
             for (i, text) in types.enumerated() {
                 patterns.append(try EventTypePattern(text, field: "eventTypes[\(i)]"))
             }
             self.eventTypes = patterns
         }
-        if let secret = try reader.string("secret") {
-            _ = try WebhookSecret(secret, field: "secret")
-            self.secret = secret
-        }
-        if let headers = try reader.stringMap("headers") {
-            guard headers.count <= 32 else { throw .invalid("headers may hold at most 32 entries", field: "headers") }
-            for (name, value) in headers {
-                try Self.validate(header: name, value: value)
-            }
-            self.headers = headers
-        }
+        self.secret = try reader.string("secret")
+        self.headers = try reader.stringMap("headers")
         if let retry = reader.value("retry") {
             self.retry = try RetryPolicy(json: retry)
         }
@@ -191,8 +165,52 @@ public struct EndpointChanges: Sendable, Hashable {
         if reader.has("auth") {
             self.auth = .some(try reader.value("auth").map { value throws(CourierError) in try OutboundAuth(json: value) })
         }
-        self.maxInFlight = try reader.integer("maxInFlight", in: 1...1000)
+        self.maxInFlight = try reader.integer("maxInFlight")
         try reader.rejectUnknownFields()
+        try validate()
+    }
+
+    public static let nameLimit = 128
+    public static let descriptionLimit = 1024
+    public static let eventTypesLimit = 256
+    public static let headersLimit = 32
+    public static let maxInFlightRange = 1...1000
+
+    /// Refuses what an endpoint may not be given, whether the changes came as JSON (the API,
+    /// the dashboard) or from a Swift caller: every way of saving an endpoint goes through
+    /// ``Endpoint/applying(_:now:)``, which asks this first.
+    public func validate() throws(CourierError) {
+        if case .some(.some(let name)) = name {
+            guard !name.isEmpty, name.utf8.count <= Self.nameLimit, !name.hasPrefix("ep_"),
+                  name.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0) })
+            else {
+                throw .invalid("name must be 1 to \(Self.nameLimit) characters without spaces, not starting with ep_", field: "name")
+            }
+        }
+        if case .some(.some(let description)) = description {
+            guard description.utf8.count <= Self.descriptionLimit else {
+                throw .invalid("description must be at most \(Self.descriptionLimit) bytes", field: "description")
+            }
+            _ = try JSONFieldReader.checked(description, field: "description")
+        }
+        if let url { try Self.validate(url: url) }
+        if let eventTypes, eventTypes.count > Self.eventTypesLimit {
+            throw .invalid("eventTypes may hold at most \(Self.eventTypesLimit) patterns", field: "eventTypes")
+        }
+        if let secret { _ = try WebhookSecret(secret, field: "secret") }
+        if let headers {
+            guard headers.count <= Self.headersLimit else {
+                throw .invalid("headers may hold at most \(Self.headersLimit) entries", field: "headers")
+            }
+            for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+                try Self.validate(header: name, value: value)
+            }
+        }
+        try retry?.validate()
+        if case .some(.some(let batch)) = batch { try batch.validate() }
+        try statusOverrides?.validate()
+        if case .some(.some(let auth)) = auth { try auth.validate() }
+        if let maxInFlight { try JSONFieldReader.check(maxInFlight, in: Self.maxInFlightRange, field: "maxInFlight") }
     }
 
     public static func validate(url: String) throws(CourierError) {
@@ -252,6 +270,7 @@ public struct EndpointChanges: Sendable, Hashable {
 extension Endpoint {
     /// Applies changes, as a PATCH does, and checks that the result holds together.
     public func applying(_ changes: EndpointChanges, now: Date) throws(CourierError) -> Endpoint {
+        try changes.validate()
         var copy = self
         if let name = changes.name { copy.name = name }
         if let description = changes.description { copy.description = description }

@@ -37,11 +37,24 @@ public struct NewEvent: Sendable, Hashable {
     public var occurredAt: Date?
     public var idempotencyKey: String?
 
+    /// An event to publish, checked as the API checks one: a Swift caller and an HTTP client
+    /// may publish the same things and no others.
     public init(type: String, key: String? = nil, payload: JSONValue, occurredAt: Date? = nil, idempotencyKey: String? = nil) throws(CourierError) {
+        try Self.validate(type: type, key: key, idempotencyKey: idempotencyKey, path: "")
+        self.init(unchecked: type, key: key, payload: payload.bytes, occurredAt: occurredAt, idempotencyKey: idempotencyKey)
+    }
+
+    /// One of Courier's own events (``reservedTypePrefix``), which no publisher may send; and
+    /// for the store conformance suite, which checks that such a type is no back door.
+    package init(courierType type: String, key: String? = nil, payload: JSONValue) throws(CourierError) {
         try EventTypePattern.validateTypeName(type, field: "type")
+        self.init(unchecked: type, key: key, payload: payload.bytes, occurredAt: nil, idempotencyKey: nil)
+    }
+
+    private init(unchecked type: String, key: String?, payload: [UInt8], occurredAt: Date?, idempotencyKey: String?) {
         self.type = type
         self.key = key
-        self.payload = payload.bytes
+        self.payload = payload
         self.occurredAt = occurredAt
         self.idempotencyKey = idempotencyKey
     }
@@ -50,7 +63,7 @@ public struct NewEvent: Sendable, Hashable {
     /// "endpointId", "sentAt"}`, so a receiver can be checked without waiting for real traffic.
     public static func test(endpointID: String, now: Date) -> NewEvent {
         // The type is a valid name by construction.
-        try! NewEvent(type: "courier.test", payload: .object([
+        try! NewEvent(courierType: "courier.test", payload: .object([
             "test": true, "endpointId": .string(endpointID), "sentAt": .string(Timestamp.format(now)),
         ]))
     }
@@ -61,26 +74,31 @@ public struct NewEvent: Sendable, Hashable {
     /// The limit on `key` and `idempotencyKey`, which are indexed.
     public static let maximumKeyLength = 256
 
+    /// The rules of a published event's fields; `path` locates the event in a request's body.
+    static func validate(type: String, key: String?, idempotencyKey: String?, path: String) throws(CourierError) {
+        func field(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        try EventTypePattern.validateTypeName(type, field: field("type"))
+        // Courier's own events (a test event, a task's run) are told apart by their type; one
+        // published as such would pass for them at a receiver.
+        guard !type.hasPrefix(Self.reservedTypePrefix) else {
+            throw .invalid("\(field("type")): types starting with \(Self.reservedTypePrefix) are Courier's own", field: field("type"))
+        }
+        for (name, value) in [("key", key), ("idempotencyKey", idempotencyKey)] {
+            guard let value else { continue }
+            guard !value.isEmpty, value.utf8.count <= Self.maximumKeyLength else {
+                throw .invalid("\(field(name)) must be 1 to \(Self.maximumKeyLength) bytes", field: field(name))
+            }
+            _ = try JSONFieldReader.checked(value, field: field(name))
+        }
+    }
+
     /// Reads one event of a publish request; `path` locates it in the body for error messages.
     public init(json: JSONValue, path: String = "") throws(CourierError) {
         var reader = try JSONFieldReader(json, path: path, what: path.isEmpty ? "an event" : path)
         let type = try reader.requiredString("type")
-        try EventTypePattern.validateTypeName(type, field: reader.fieldPath("type"))
-        // Courier's own events (a test event, a task's run) are told apart by their type; one
-        // published as such would pass for them at a receiver.
-        guard !type.hasPrefix(Self.reservedTypePrefix) else {
-            throw .invalid(
-                "\(reader.fieldPath("type")): types starting with \(Self.reservedTypePrefix) are Courier's own", field: reader.fieldPath("type")
-            )
-        }
         let payload = reader.value("payload") ?? .null
         let key = try reader.string("key")
         let idempotencyKey = try reader.string("idempotencyKey")
-        for (name, value) in [("key", key), ("idempotencyKey", idempotencyKey)] {
-            if let value, value.isEmpty || value.utf8.count > Self.maximumKeyLength {
-                throw .invalid("\(reader.fieldPath(name)) must be 1 to \(Self.maximumKeyLength) bytes", field: reader.fieldPath(name))
-            }
-        }
         var occurredAt: Date?
         if let text = try reader.string("occurredAt") {
             guard let date = Timestamp.parse(text) else {
@@ -89,11 +107,8 @@ public struct NewEvent: Sendable, Hashable {
             occurredAt = date
         }
         try reader.rejectUnknownFields()
-        self.type = type
-        self.key = key
-        self.payload = payload.bytes
-        self.occurredAt = occurredAt
-        self.idempotencyKey = idempotencyKey
+        try Self.validate(type: type, key: key, idempotencyKey: idempotencyKey, path: path)
+        self.init(unchecked: type, key: key, payload: payload.bytes, occurredAt: occurredAt, idempotencyKey: idempotencyKey)
     }
 
     /// Reads a publish body: one event object or an array of up to `limit` of them.

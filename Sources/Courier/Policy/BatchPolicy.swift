@@ -54,13 +54,21 @@ extension BatchPolicy {
     /// Reads the `batch` object of an endpoint.
     public init(json: JSONValue, path: String = "batch") throws(CourierError) {
         var reader = try JSONFieldReader(json, path: path, what: path)
-        let maxSize = try reader.integer("maxSize", in: 1...Self.sizeLimit)
-        let maxWaitMs = try reader.integer("maxWaitMs", in: 1...Self.waitLimitMs)
+        let maxSize = try reader.integer("maxSize")
+        let maxWaitMs = try reader.integer("maxWaitMs")
         try reader.rejectUnknownFields()
+        self.init(maxSize: maxSize, maxWaitMs: maxWaitMs)
+        try validate(path: path)
+    }
+
+    /// Refuses a policy that could never send (no bound at all, a size of 0) or that asks for
+    /// more than a batch may hold or wait, whether it came as JSON or from a Swift caller.
+    public func validate(path: String = "batch") throws(CourierError) {
         guard maxSize != nil || maxWaitMs != nil else {
             throw .invalid("\(path) needs maxSize, maxWaitMs or both", field: path)
         }
-        self.init(maxSize: maxSize, maxWaitMs: maxWaitMs)
+        if let maxSize { try JSONFieldReader.check(maxSize, in: 1...Self.sizeLimit, field: "\(path).maxSize") }
+        if let maxWaitMs { try JSONFieldReader.check(maxWaitMs, in: 1...Self.waitLimitMs, field: "\(path).maxWaitMs") }
     }
 
     /// The policy as the API shows it, in the shape it is written in.

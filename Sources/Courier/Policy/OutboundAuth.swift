@@ -60,49 +60,63 @@ extension OutboundAuth {
     public init(json: JSONValue, path: String = "auth") throws(CourierError) {
         var reader = try JSONFieldReader(json, path: path, what: path)
         let type = try reader.requiredString("type")
-        func secret(_ key: String) throws(CourierError) -> String {
-            let value = try reader.requiredString(key)
-            guard !value.isEmpty, value.utf8.count <= 4096, !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-                throw .invalid("\(reader.fieldPath(key)) must be 1 to 4096 printable characters", field: reader.fieldPath(key))
-            }
-            return value
-        }
         switch type {
         case "basic":
-            let username = try secret("username")
-            guard !username.contains(":") else {
-                throw .invalid("\(reader.fieldPath("username")) cannot contain a colon", field: reader.fieldPath("username"))
-            }
-            self = .basic(username: username, password: try secret("password"))
+            self = .basic(username: try reader.requiredString("username"), password: try reader.requiredString("password"))
         case "bearer":
-            self = .bearer(token: try secret("token"))
+            self = .bearer(token: try reader.requiredString("token"))
         case "apiKey":
-            let header = try reader.requiredString("header")
-            let value = try secret("value")
-            do {
-                try EndpointChanges.validate(header: header, value: value)
-            } catch {
-                throw .invalid("\(reader.fieldPath("header")): \(error.message)", field: reader.fieldPath("header"))
-            }
-            self = .apiKey(header: header, value: value)
+            self = .apiKey(header: try reader.requiredString("header"), value: try reader.requiredString("value"))
         case "oauth2":
-            let tokenURL = try reader.requiredString("tokenUrl")
-            do {
-                try EndpointChanges.validate(url: tokenURL)
-            } catch {
-                throw .invalid("\(reader.fieldPath("tokenUrl")) is not a valid http or https URL", field: reader.fieldPath("tokenUrl"))
-            }
-            let clientID = try secret("clientId")
-            let clientSecret = try secret("clientSecret")
-            let scope = try reader.string("scope")
-            let audience = try reader.string("audience")
             self = .oauth2(OAuth2ClientCredentials(
-                tokenURL: tokenURL, clientID: clientID, clientSecret: clientSecret, scope: scope, audience: audience
+                tokenURL: try reader.requiredString("tokenUrl"), clientID: try reader.requiredString("clientId"),
+                clientSecret: try reader.requiredString("clientSecret"), scope: try reader.string("scope"),
+                audience: try reader.string("audience")
             ))
         default:
             throw .invalid("\(reader.fieldPath("type")) must be basic, bearer, apiKey or oauth2", field: reader.fieldPath("type"))
         }
         try reader.rejectUnknownFields()
+        try validate(path: path)
+    }
+
+    /// Refuses credentials that could not be sent as written (a line break would end the
+    /// header, a colon in a user name would move the password), whether they came as JSON or
+    /// from a Swift caller. `path` names the fields as the API spells them.
+    public func validate(path: String = "auth") throws(CourierError) {
+        func secret(_ value: String, _ key: String) throws(CourierError) {
+            guard !value.isEmpty, value.utf8.count <= 4096, !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                throw .invalid("\(path).\(key) must be 1 to 4096 printable characters", field: "\(path).\(key)")
+            }
+        }
+        switch self {
+        case .basic(let username, let password):
+            try secret(username, "username")
+            guard !username.contains(":") else {
+                throw .invalid("\(path).username cannot contain a colon", field: "\(path).username")
+            }
+            try secret(password, "password")
+        case .bearer(let token):
+            try secret(token, "token")
+        case .apiKey(let header, let value):
+            try secret(value, "value")
+            do {
+                try EndpointChanges.validate(header: header, value: value)
+            } catch {
+                throw .invalid("\(path).header: \(error.message)", field: "\(path).header")
+            }
+        case .oauth2(let credentials):
+            do {
+                try EndpointChanges.validate(url: credentials.tokenURL)
+            } catch {
+                throw .invalid("\(path).tokenUrl is not a valid http or https URL", field: "\(path).tokenUrl")
+            }
+            try secret(credentials.clientID, "clientId")
+            try secret(credentials.clientSecret, "clientSecret")
+            for (key, value) in [("scope", credentials.scope), ("audience", credentials.audience)] {
+                if let value { _ = try JSONFieldReader.checked(value, field: "\(path).\(key)") }
+            }
+        }
     }
 
     /// The auth as the API shows it: its type and what is not secret.

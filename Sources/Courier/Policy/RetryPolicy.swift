@@ -97,12 +97,7 @@ extension RetryPolicy {
             case "commcare":
                 self = .commcare
             case "fixed":
-                let retries = try reader.integer("retries", in: 0...100) ?? 3
-                let interval = try reader.double("interval") ?? 180
-                guard interval >= 0, interval <= 30 * 86400 else {
-                    throw .invalid("\(reader.fieldPath("interval")) must be between 0 and 2592000 seconds", field: reader.fieldPath("interval"))
-                }
-                self = .fixed(retries: retries, interval: interval)
+                self = .fixed(retries: try reader.integer("retries") ?? 3, interval: try reader.double("interval") ?? 180)
             default:
                 throw .invalid("\(reader.fieldPath("preset")) must be one of standard, commcare, fixed", field: reader.fieldPath("preset"))
             }
@@ -110,40 +105,61 @@ extension RetryPolicy {
             guard case .array(let elements) = reader.value("delays") ?? .null else {
                 throw .invalid("\(reader.fieldPath("delays")) must be an array of seconds", field: reader.fieldPath("delays"))
             }
-            guard elements.count <= 100 else {
-                throw .invalid("\(reader.fieldPath("delays")) may hold at most 100 delays", field: reader.fieldPath("delays"))
-            }
             var delays: [Double] = []
             for (i, element) in elements.enumerated() {
-                guard let d = element.doubleValue, d >= 0, d <= 30 * 86400 else {
-                    throw .invalid("\(reader.fieldPath("delays"))[\(i)] must be a number of seconds from 0 to 2592000", field: "\(reader.fieldPath("delays"))[\(i)]")
+                // Out of range is the check's to say; not a number at all is said here.
+                guard let d = element.doubleValue, d.isFinite else {
+                    throw .invalid("\(reader.fieldPath("delays"))[\(i)] must be a number of seconds", field: "\(reader.fieldPath("delays"))[\(i)]")
                 }
                 delays.append(d)
             }
             self = .delays(delays)
         } else if reader.has("initial") {
-            let initial = try reader.double("initial") ?? 0
-            let factor = try reader.double("factor") ?? 2
-            let max = try reader.double("max") ?? 3600
-            let maxAttempts = try reader.integer("maxAttempts", in: 1...100) ?? 10
-            let maxAge = try reader.double("maxAge")
-            guard initial >= 0, initial <= 86400 else {
-                throw .invalid("\(reader.fieldPath("initial")) must be between 0 and 86400 seconds", field: reader.fieldPath("initial"))
-            }
-            guard factor >= 1, factor <= 100 else {
-                throw .invalid("\(reader.fieldPath("factor")) must be between 1 and 100", field: reader.fieldPath("factor"))
-            }
-            guard max >= initial, max <= 30 * 86400 else {
-                throw .invalid("\(reader.fieldPath("max")) must be at least initial and at most 2592000 seconds", field: reader.fieldPath("max"))
-            }
-            if let maxAge, maxAge <= 0 {
-                throw .invalid("\(reader.fieldPath("maxAge")) must be positive", field: reader.fieldPath("maxAge"))
-            }
-            self = .exponential(Exponential(initial: initial, factor: factor, max: max, maxAttempts: maxAttempts, maxAge: maxAge))
+            self = .exponential(Exponential(
+                initial: try reader.double("initial") ?? 0, factor: try reader.double("factor") ?? 2,
+                max: try reader.double("max") ?? 3600, maxAttempts: try reader.integer("maxAttempts") ?? 10,
+                maxAge: try reader.double("maxAge")
+            ))
         } else {
             throw .invalid("\(path) needs delays, initial (exponential), or a preset", field: path)
         }
         try reader.rejectUnknownFields()
+        try validate(path: path)
+    }
+
+    /// The longest wait any policy may ask for between two attempts.
+    public static let longestDelay: Double = 30 * 86400
+
+    /// Refuses a schedule that cannot be followed (a negative or endless wait, a factor that
+    /// shrinks, no attempt at all), whether it came as JSON or from a Swift caller.
+    public func validate(path: String = "retry") throws(CourierError) {
+        func seconds(_ value: Double, _ field: String, in range: ClosedRange<Double>) throws(CourierError) {
+            guard value.isFinite, range.contains(value) else {
+                throw .invalid("\(field) must be a number of seconds from \(Int(range.lowerBound)) to \(Int(range.upperBound))", field: field)
+            }
+        }
+        switch self {
+        case .delays(let delays):
+            guard delays.count <= 100 else { throw .invalid("\(path).delays may hold at most 100 delays", field: "\(path).delays") }
+            for (i, delay) in delays.enumerated() { try seconds(delay, "\(path).delays[\(i)]", in: 0...Self.longestDelay) }
+        case .exponential(let e):
+            try seconds(e.initial, "\(path).initial", in: 0...86400)
+            guard e.factor.isFinite, (1...100).contains(e.factor) else {
+                throw .invalid("\(path).factor must be between 1 and 100", field: "\(path).factor")
+            }
+            guard e.max.isFinite, e.max >= e.initial, e.max <= Self.longestDelay else {
+                throw .invalid("\(path).max must be at least initial and at most 2592000 seconds", field: "\(path).max")
+            }
+            try JSONFieldReader.check(e.maxAttempts, in: 1...100, field: "\(path).maxAttempts")
+            if let maxAge = e.maxAge, !(maxAge.isFinite && maxAge > 0) {
+                throw .invalid("\(path).maxAge must be positive", field: "\(path).maxAge")
+            }
+        case .commcare:
+            break
+        case .fixed(let retries, let interval):
+            try JSONFieldReader.check(retries, in: 0...100, field: "\(path).retries")
+            try seconds(interval, "\(path).interval", in: 0...Self.longestDelay)
+        }
     }
 
     /// The policy as the API shows it, in a shape it reads back: presets `commcare` and

@@ -29,8 +29,8 @@ extension StatusOverrides {
         var reader = try JSONFieldReader(json, path: path, what: path)
         func statuses(_ key: String) throws(CourierError) -> Set<Int> {
             guard let value = reader.value(key) else { return [] }
-            guard let items = value.arrayValue, items.count <= 100 else {
-                throw .invalid("\(reader.fieldPath(key)) must be an array of at most 100 HTTP statuses", field: reader.fieldPath(key))
+            guard let items = value.arrayValue, items.count <= Self.limit else {
+                throw .invalid("\(reader.fieldPath(key)) must be an array of at most \(Self.limit) HTTP statuses", field: reader.fieldPath(key))
             }
             var result: Set<Int> = []
             for (index, item) in items.enumerated() {
@@ -47,10 +47,27 @@ extension StatusOverrides {
         let retry = try statuses("retry")
         let noRetry = try statuses("noRetry")
         try reader.rejectUnknownFields()
+        self.init(retry: retry, noRetry: noRetry)
+        try validate(path: path)
+    }
+
+    /// The most statuses each list may name.
+    public static let limit = 100
+
+    /// Refuses statuses outside ``allowed`` and a status in both lists, whether the overrides
+    /// came as JSON or from a Swift caller.
+    public func validate(path: String = "statusOverrides") throws(CourierError) {
+        for (key, statuses) in [("retry", retry), ("noRetry", noRetry)] {
+            guard statuses.count <= Self.limit else {
+                throw .invalid("\(path).\(key) must be an array of at most \(Self.limit) HTTP statuses", field: "\(path).\(key)")
+            }
+            if let status = statuses.sorted().first(where: { !Self.allowed.contains($0) }) {
+                throw .invalid("\(path).\(key): \(status) is not an HTTP status from 300 to 599", field: "\(path).\(key)")
+            }
+        }
         if let both = retry.intersection(noRetry).min() {
             throw .invalid("\(path): \(both) cannot be both retried and not retried", field: path)
         }
-        self.init(retry: retry, noRetry: noRetry)
     }
 
     /// The overrides as the API shows them, statuses in order.

@@ -17,12 +17,9 @@ extension DashboardRoutes {
         }
         router.post("endpoints/new") { request, _ in
             try await changing(request) { signedIn, form in
-                let now = Date()
                 let posted = EndpointForm(posted: form)
                 do {
-                    let changes = try targetGuard.check(try EndpointChanges(json: posted.json(editing: nil)))
-                    let endpoint = try Endpoint(creating: changes, id: Identifier.make("ep", now: now), tenantID: signedIn.session.tenantID, now: now)
-                    try await store.insertEndpoint(endpoint)
+                    let endpoint = try await webhooks(signedIn).createEndpoint(try EndpointChanges(json: posted.json(editing: nil)))
                     return Self.render(
                         "secret", title: "Endpoint created", data: ["heading": "Created \(endpoint.name ?? endpoint.id)", "secret": endpoint.secret],
                         signedIn: signedIn, section: "onEndpoints"
@@ -65,19 +62,16 @@ extension DashboardRoutes {
                     guard let endpoint = try await store.endpoint(tenantID: tenantID, id: id) else { throw CourierError.notFound("endpoint") }
                     let posted = EndpointForm(posted: form)
                     do {
-                        let changes = try targetGuard.check(try EndpointChanges(json: posted.json(editing: endpoint)))
-                        try await store.updateEndpoint(try endpoint.applying(changes, now: Date()))
+                        try await webhooks(signedIn).updateEndpoint(id, with: try EndpointChanges(json: posted.json(editing: endpoint)))
                     } catch let error as CourierError where error.kind == .invalid || error.kind == .conflict {
                         let data = Self.endpointForm(endpoint, posted, signedIn: signedIn, problem: error)
                         return Self.render("endpoint-form", title: "Edit \(endpoint.name ?? endpoint.id)", data: data, signedIn: signedIn, section: "onEndpoints", status: .badRequest)
                     }
                     notice = "Saved \(endpoint.name ?? endpoint.id)."
                 case "rotate":
-                    guard let endpoint = try await store.endpoint(tenantID: tenantID, id: id) else { throw CourierError.notFound("endpoint") }
-                    let rotated = endpoint.rotatingSecret(to: WebhookSecret.generate().description, grace: Endpoint.defaultRotationGrace, now: Date())
-                    try await store.updateEndpoint(rotated)
+                    let rotated = try await webhooks(signedIn).rotateSecret(of: id)
                     return Self.render(
-                        "secret", title: "Secret rotated", data: ["heading": "New secret for \(endpoint.name ?? endpoint.id)", "secret": rotated.secret],
+                        "secret", title: "Secret rotated", data: ["heading": "New secret for \(rotated.name ?? rotated.id)", "secret": rotated.secret],
                         signedIn: signedIn, section: "onEndpoints"
                     )
                 default:
@@ -143,5 +137,10 @@ extension DashboardRoutes {
         data["id"] = endpoint?.id
         data["problem"] = problem?.message
         return data
+    }
+
+    /// The dashboard saves endpoints as the API does, through the same front door.
+    private func webhooks(_ signedIn: SignedIn) -> Webhooks {
+        Webhooks(store: store, tenantID: signedIn.session.tenantID, targetGuard: targetGuard)
     }
 }

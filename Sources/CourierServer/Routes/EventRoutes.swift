@@ -1,7 +1,6 @@
 import Courier
 import Foundation
 import Hummingbird
-import Metrics
 
 /// `POST /v1/events` (one event or an array) and `GET /v1/events/{id}`.
 struct EventRoutes {
@@ -11,11 +10,9 @@ struct EventRoutes {
     func add(to group: RouterGroup<CourierRequestContext>) {
         group.post("events") { request, context in
             let tenantID = try context.requireTenant()
-            let (events, isArray) = try NewEvent.parseBatch(try await body.json(request))
+            let (events, isArray) = try NewEvent.parseBatch(try await body.json(request), limit: Webhooks.publishLimit)
             // Stored, with every delivery, before the answer: 202 means it will not be lost.
-            let published = try await store.publish(events, tenantID: tenantID, now: Date())
-            Counter(label: "courier_events_accepted_total", dimensions: [("tenant", MetricLabels.tenants.label(tenantID))])
-                .increment(by: published.filter { !$0.duplicate }.count)
+            let published = try await Webhooks(store: store, tenantID: tenantID).publish(events)
             let rendered = published.map { event in
                 JSONValue.object(JSONObject([
                     "id": .string(event.id), "duplicate": .bool(event.duplicate), "deliveries": .integer(event.deliveries),
