@@ -1,8 +1,10 @@
 import Courier
 import CourierPostgres
+import CourierSQLite
 import CourierTesting
 import Foundation
 import Logging
+import ServiceLifecycle
 import Testing
 
 /// Courier's webhook side as a Swift library, as the README shows it: a store, ``Webhooks`` to
@@ -69,6 +71,34 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
             #expect(receiver.requests().count == 1, "the duplicate and the unsubscribed event sent nothing")
         }
+    }
+
+    /// The README's example as written, but for the receiver's address (and so the allowance).
+    @Test func theREADMEExampleDelivers() async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-readme-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("courier.db").path)
+        let webhooks = Webhooks(store: store, targetGuard: TargetGuard(allowsPrivateTargets: true))
+        var changes = EndpointChanges()
+        changes.url = receiver.url + "/hooks"
+        changes.eventTypes = [try EventTypePattern("case.*")]
+        changes.retry = .exponential(.init(initial: 5, maxAttempts: 8))
+        let endpoint = try await webhooks.createEndpoint(changes)
+        try await webhooks.publish(NewEvent(type: "case.updated", key: "case-7", payload: .object(["status": "open"])))
+
+        let engine = DeliveryEngine(store: store, configuration: .init(allowsPrivateTargets: true))
+        let group = ServiceGroup(services: [engine], gracefulShutdownSignals: [], logger: Logger(label: "app"))
+        let running = Task { try await group.run() }
+        let request = try await receiver.waitForRequests(1).first
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await store.close()
+        #expect(request?.header("webhook-signature")?.hasPrefix("v1,") == true)
+        #expect(endpoint.retry == .exponential(.init(initial: 5, maxAttempts: 8)))
     }
 
     @Test(arguments: StoreKind.all) func updatesAndRotationsGoThroughTheSameChecks(_ kind: StoreKind) async throws {
