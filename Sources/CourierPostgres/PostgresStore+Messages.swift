@@ -203,7 +203,7 @@ extension PostgresStore {
                           WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 RETURNING id, message_id
                           """
                         : """
-                          UPDATE transmissions SET status = 4, error = 'the backend reported it failed', updated_at = $1
+                          UPDATE transmissions SET status = 4, error = 'the backend reported it failed', sent_at = COALESCE(sent_at, $1), updated_at = $1
                           WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 RETURNING id, message_id
                           """,
                     [.integer(millis), .texts(ids), .text(tenantID), .text(backend)]
@@ -238,12 +238,14 @@ extension PostgresStore {
     }
 
     /// A claimed batch of transmissions: those of the delivery not yet sent, now `processing`;
-    /// nil when none is left to send.
+    /// nil when none is left to send. An errored transmission goes again only if it was never
+    /// sent: one the backend took and later reported failed has a `sent_at`, and sending it
+    /// again would give its recipient the text twice.
     static func claimTransmissions(
         deliveryID: String, messageID: String, connection: PostgresConnection, now: Date
     ) async throws -> MessageBatch? {
         let items = try await connection.rows(
-            "UPDATE transmissions SET status = 1, updated_at = $1 WHERE delivery_id = $2 AND status IN (0, 1, 4) RETURNING id, identity",
+            "UPDATE transmissions SET status = 1, updated_at = $1 WHERE delivery_id = $2 AND (status IN (0, 1) OR (status = 4 AND sent_at IS NULL)) RETURNING id, identity",
             [.integer(Timestamp.millis(now)), .text(deliveryID)]
         ) { MessageBatch.Item(transmissionID: try $0.text(0), identity: try $0.text(1)) }
         guard !items.isEmpty, let text = try await connection.first(

@@ -205,7 +205,7 @@ extension SQLiteStore {
                           WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 RETURNING message_id
                           """
                         : """
-                          UPDATE transmissions SET status = 4, error = 'the backend reported it failed', updated_at = ?1
+                          UPDATE transmissions SET status = 4, error = 'the backend reported it failed', sent_at = COALESCE(sent_at, ?1), updated_at = ?1
                           WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 RETURNING message_id
                           """,
                     [.integer(millis), .text(report.transmissionID), .text(tenantID), .text(backend)], { $0.text(0) }
@@ -237,12 +237,14 @@ extension SQLiteStore {
     }
 
     /// A claimed batch of transmissions: those of the delivery not yet sent, now `processing`;
-    /// nil when none is left to send.
+    /// nil when none is left to send. An errored transmission goes again only if it was never
+    /// sent: one the backend took and later reported failed has a `sent_at`, and sending it
+    /// again would give its recipient the text twice.
     static func claimTransmissions(deliveryID: String, messageID: String, db: SQLiteConnection, now: Date) throws -> MessageBatch? {
         let millis = Timestamp.millis(now)
         let items = try db.query(
             """
-            UPDATE transmissions SET status = 1, updated_at = ? WHERE delivery_id = ? AND status IN (0, 1, 4)
+            UPDATE transmissions SET status = 1, updated_at = ? WHERE delivery_id = ? AND (status IN (0, 1) OR (status = 4 AND sent_at IS NULL))
             RETURNING id, identity
             """,
             [.integer(millis), .text(deliveryID)]

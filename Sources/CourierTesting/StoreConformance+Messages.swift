@@ -134,11 +134,21 @@ extension StoreConformance {
         let again = try unwrap(try await record(second, status: 500, failed: [], at: retry), "another retry")
         now = try await statuses()
         try expect(now == ["+1": .sent, "+2": .errored, "+3": .errored], "a whole failure keeps what was sent: \(now)")
+        // The backend took +1, and now reports that it failed: errored, but never sent again,
+        // or its recipient would get the text twice.
+        let firstID = try unwrap(whole.items.first { $0.identity == "+1" }?.transmissionID, "+1's transmission")
+        let reported = try await store.applyReports(
+            [DeliveryReport(transmissionID: firstID, delivered: false)], backend: "gw", tenantID: Tenant.defaultID, now: retry
+        )
+        try expect(reported.updated == 1, "\(reported)")
         let third = try await claimBatch(at: again)
+        guard case .message(let last) = third.content else { return }
+        try expect(last.items.map(\.identity) == ["+2", "+3"], "not +1, reported failed after it was sent: \(last.items)")
         _ = try await record(third, status: 202, failed: [], at: again)
-        try expect(try await statuses().values.allSatisfy { $0 == .sent }, "all sent")
+        now = try await statuses()
+        try expect(now == ["+1": .errored, "+2": .sent, "+3": .sent], "\(now)")
         (stored, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
-        try expect(stored.status == .sent && stored.sentAt != nil && stored.deliveredAt == nil, "sent: \(stored.status)")
+        try expect(stored.status == .errored && stored.deliveredAt == nil, "errored while +1 is: \(stored.status)")
 
         // Reports: delivered for all rolls it up; unknown ids come back.
         let (_, transmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")

@@ -121,6 +121,44 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreKind.all) func aFailedListOfTransmissionIDsAndALaterFailedReportSendNobodyTheTextTwice(_ store: StoreKind) async throws {
+        // First: taken, but the gateway lists +2 as failed by its transmission id, which the
+        // batch gives beside the identities. Then whatever comes is taken.
+        let backend = try await RecordingReceiver.start { request, count in
+            guard count == 0, let body = request.json?.objectValue,
+                  let identities = body["identities"]?.arrayValue, let ids = body["transmissionIds"]?.arrayValue,
+                  let index = identities.firstIndex(of: .string("+2")), let id = ids[index].stringValue
+            else { return .init(status: 200) }
+            return .init(status: 200, body: #"{"failed":["\#(id)"]}"#)
+        }
+        defer { Task { await backend.stop() } }
+        try await TestServer.with(store) { server in
+            // The retry waits until it is resent by hand, after the report below.
+            _ = try await server.createEndpoint(url: backend.url + "/send", eventTypes: [], extra: #""name":"gw","retry":{"delays":[600]}"#)
+            let id = try await Self.send(server, #"{"text":"Hello","to":\#(Self.recipients(["+1", "+2"]))}"#)
+            let partial = try await Self.waitForMessage(server, id) { message in
+                Self.transmissions(message).map { $0.string("status") ?? "" }.sorted() == ["errored", "sent"]
+            }
+            let plusOne = try #require(Self.transmissions(partial).first { $0.string("identity") == "+1" })
+            #expect(plusOne.string("status") == "sent")
+            #expect(Self.transmissions(partial).first { $0.string("identity") == "+2" }?.string("error") == "the backend listed it as failed")
+
+            // +1 was taken, and the gateway reports it failed: it stays failed, not sent again.
+            let report = try await server.api.post(
+                "/v1/backends/gw/reports", #"{"reports":[{"transmissionId":"\#(plusOne.string("id") ?? "")","status":"failed"}]}"#
+            )
+            #expect(report["updated"] == .integer(1), "\(report.text)")
+            let batch = try #require(try await server.api.get("/v1/deliveries")["data"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+            let resent = try await server.api.post("/v1/deliveries/\(batch)/resend", "")
+            #expect(resent.status == 200, "\(resent.text)")
+            let done = try await Self.waitForMessage(server, id) { message in
+                Self.transmissions(message).first { $0.string("identity") == "+2" }?.string("status") == "sent"
+            }
+            #expect(backend.requests().map(Self.identities) == [["+1", "+2"], ["+2"]], "nobody got it twice")
+            #expect(Self.transmissions(done).first { $0.string("identity") == "+1" }?.string("status") == "errored")
+        }
+    }
+
     @Test(arguments: StoreKind.all) func anInboundMessageIsPublishedAndItsRepliesGoBackLinked(_ store: StoreKind) async throws {
         let backend = try await RecordingReceiver.start()
         defer { Task { await backend.stop() } }

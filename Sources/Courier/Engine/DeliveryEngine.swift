@@ -433,8 +433,9 @@ public struct DeliveryEngine: Service {
     static func messageOutcome(of delivery: ClaimedDelivery, succeeded: Bool, body: [UInt8]) -> MessageOutcome? {
         switch delivery.content {
         case .message(let batch):
-            let identities = Set(batch.items.map(\.identity))
-            let failed = succeeded ? listedAsFailed(in: body).intersection(identities) : []
+            // The batch gives both names of each recipient, and a gateway may list either.
+            let names = Set(batch.items.flatMap { [$0.identity, $0.transmissionID] })
+            let failed = succeeded ? listedAsFailed(in: body).intersection(names) : []
             return .batch(messageID: batch.messageID, accepted: succeeded, failed: failed)
         case .event(let event) where event.type == Message.receivedEventType:
             guard let id = (try? JSONParser.parseStored(event.payload))?.objectValue?["messageId"]?.stringValue else { return nil }
