@@ -54,7 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
     var maxInFlight: Int = 64
 
     @Option(help: "SQLite durability: full (the default) or normal.")
-    var durability: SQLiteStore.Durability?
+    var durability: DurabilityOption?
 
     @Option(help: "Bench PostgreSQL instead of SQLite: a database of the bench's own is made on the server this URL names (postgres://user:password@host:5432/database; the user needs CREATEDB), and dropped afterwards.")
     var postgres: String?
@@ -97,7 +97,7 @@ struct BenchCommand: AsyncParsableCommand {
         _ = EngineOptions.bootstrapMetrics()
         var logger = Logger(label: "courier.bench")
         logger.logLevel = .warning
-        let opened = try await BenchStore.open(postgres: postgres, durability: durability ?? .full, logger: logger)
+        let opened = try await BenchStore.open(postgres: postgres, durability: (durability ?? .full).durability, logger: logger)
         let store = opened.store
 
         // A million arrival times would cost the memory the backlog scenario measures.
@@ -138,7 +138,7 @@ struct BenchCommand: AsyncParsableCommand {
 
             report.add("scenario", .string(scenario.rawValue), label: "scenario", text: "\(scenario.title), \(opened.description)")
             report.object.append("store", .string(opened.sqlite == nil ? "postgresql" : "sqlite"))
-            if opened.sqlite != nil { report.object.append("durability", .string((durability ?? .full).rawValue.lowercased())) }
+            if opened.sqlite != nil { report.object.append("durability", .string((durability ?? .full).rawValue)) }
             report.add("events", .integer(events), label: "events", text: "\(events)  (maxInFlight \(maxInFlight)\(http ? ", published over HTTP" : ""))")
             report.object.append("maxInFlight", .integer(maxInFlight))
             var ceilingRate: Double?

@@ -106,14 +106,15 @@ struct DeliveriesCommand: AsyncParsableCommand {
             discussion: "Without --state, both exhausted and rejected deliveries are requeued. Without any filter option, that is every such delivery of the tenant."
         )
 
-        static let requeueable = ["exhausted", "rejected", "cancelled"]
+        /// The states `requeue` applies to, as the state machine says.
+        static let requeueable = DeliveryState.allCases.filter(\.isRequeueable).map(\.rawValue)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var filter: Filter
 
         func validate() throws {
             if let state = filter.state, !Self.requeueable.contains(state) {
-                throw ValidationError("--state must be exhausted, rejected or cancelled: only those can be requeued")
+                throw ValidationError("--state must be one of \(Self.requeueable.joined(separator: ", ")): only those can be requeued")
             }
         }
 

@@ -9,7 +9,7 @@ struct StoreOptions: ParsableArguments {
     var db: String = "courier.db"
 
     @Option(name: .long, help: "SQLite durability: full (fsync every commit; survives power loss) or normal (survives a crash).")
-    var durability: SQLiteStore.Durability = .full
+    var durability: DurabilityOption = .full
 
     @Option(name: .long, help: "A PostgreSQL URL (postgres://user:password@host:5432/database), for several nodes; replaces --db.")
     var postgres: String?
@@ -29,7 +29,7 @@ struct StoreOptions: ParsableArguments {
 
     func open(migrate: Bool) async throws -> Opened {
         if let postgres { return try await Self.openPostgres(url: postgres, migrate: migrate) }
-        let store = try await SQLiteStore.open(path: db, durability: durability)
+        let store = try await SQLiteStore.open(path: db, durability: durability.durability)
         return Opened(store: store, description: "database \(db)", close: { await store.close() }, resyncInterval: 30)
     }
 }
@@ -53,13 +53,20 @@ struct WorkerStoreOptions: ParsableArguments {
     var postgres: String
 }
 
-/// Written in lower case, as the README and `--help` show them; any case is taken.
-extension SQLiteStore.Durability: ExpressibleByArgument {
-    public init?(argument: String) {
-        self.init(rawValue: argument.uppercased())
+/// `--durability`, written in lower case as the README shows it; any case is taken. Its own
+/// type, not `SQLiteStore.Durability`: ArgumentParser shows a `CaseIterable` default by its raw
+/// value, which is the pragma's `FULL`.
+enum DurabilityOption: String, CaseIterable, ExpressibleByArgument {
+    case full, normal
+
+    init?(argument: String) {
+        self.init(rawValue: argument.lowercased())
     }
 
-    public var defaultValueDescription: String { rawValue.lowercased() }
-
-    public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
+    var durability: SQLiteStore.Durability {
+        switch self {
+        case .full: .full
+        case .normal: .normal
+        }
+    }
 }

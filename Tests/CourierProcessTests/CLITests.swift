@@ -16,6 +16,11 @@ import Testing
         #expect(migrate.text.contains("--db") && !migrate.text.contains("--no-migrate"), "\(migrate.text)")
         let serve = try await ExternalCommand.run([CourierProcess.binary, "serve", "--help"])
         #expect(serve.text.contains("--db") && serve.text.contains("--no-migrate"), "\(serve.text)")
+        // As the README writes them.
+        for help in [serve, migrate] {
+            let words = help.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(words.contains("(values: full, normal; default: full)"), "\(help.text)")
+        }
         for refused in [["worker"], ["worker", "--db", "x.db"], ["serve", "--db", ""]] {
             let run = try await ExternalCommand.run([CourierProcess.binary] + refused)
             #expect(run.status != 0, "\(refused): \(run.text)")
@@ -212,6 +217,9 @@ import Testing
         #expect(again["matched"] == 0 && again["changed"] == 0, "\(again)")
         let wrongState = try await fixture.courier("deliveries", "retry", "--state", "pending")
         #expect(wrongState.status != 0 && wrongState.errors.contains("only those can be requeued"), "\(wrongState)")
+        // Whatever the API requeues, the command does: `empty` too.
+        let empty = try await fixture.courier("deliveries", "retry", "--endpoint", endpointID, "--state", "empty", "--json")
+        #expect(empty.status == 0 && empty["matched"] == 0, "\(empty)")
     }
 
     @Test func sessionsFireAndShow() async throws {
