@@ -6,7 +6,8 @@ public struct Event: Sendable, Hashable {
     public var tenantID: String
     /// A dotted name such as `case.updated`, matched against endpoints' ``EventTypePattern``s.
     public var type: String
-    /// The subject (a case id, say), for ordering and for finding an event's records.
+    /// The subject (a case id, say), for finding an event's records. An ordered endpoint orders
+    /// all its events, so each key's; ``idempotencyKey``, not this, deduplicates.
     public var key: String?
     /// The payload as compact JSON bytes, kept as published.
     public var payload: [UInt8]
