@@ -234,8 +234,8 @@ import Testing
 
             // Another tenant sees none of the default tenant's messages.
             let id = try await Self.send(server, #"{"text":"hi","to":[{"backend":"gw","identity":"+1"}]}"#)
-            #expect(try await api.post("/v1/tenants", #"{"id":"other"}"#).status == 201)
-            let token = try #require(try await api.post("/v1/tenants/other/tokens", #"{"name":"t"}"#)["token"]?.stringValue)
+            #expect(try await api.post("/v1/tenants", #"{"id":"elsewhere"}"#).status == 201)
+            let token = try #require(try await api.post("/v1/tenants/elsewhere/tokens", #"{"name":"t"}"#)["token"]?.stringValue)
             #expect(try await api.withToken(token).get("/v1/messages/\(id)").status == 404)
             let foreign = try await api.withToken(token).post("/v1/messages", #"{"text":"hi","to":[{"backend":"gw","identity":"+1"}]}"#)
             #expect(foreign.status == 400, "another tenant's backend is unknown: \(foreign.text)")

@@ -343,8 +343,8 @@ import Testing
             #expect(handler.status == 400 && handler.text.contains("http or https"), "\(handler.text)")
 
             // Another tenant sees no such session.
-            #expect(try await api.post("/v1/tenants", #"{"id":"other"}"#).status == 201)
-            let token = try #require(try await api.post("/v1/tenants/other/tokens", #"{"name":"t"}"#)["token"]?.stringValue)
+            #expect(try await api.post("/v1/tenants", #"{"id":"elsewhere"}"#).status == 201)
+            let token = try #require(try await api.post("/v1/tenants/elsewhere/tokens", #"{"name":"t"}"#)["token"]?.stringValue)
             #expect(try await api.withToken(token).get("/v1/sessions/s").status == 404)
         }
     }
@@ -396,8 +396,8 @@ import Testing
             #expect(try await api.get("/v1/sessions?colour=red").errorCode == "unknown_field")
 
             // Another tenant has none of them.
-            #expect(try await api.post("/v1/tenants", #"{"id":"other"}"#).status == 201)
-            let token = try #require(try await api.post("/v1/tenants/other/tokens", #"{"name":"t"}"#)["token"]?.stringValue)
+            #expect(try await api.post("/v1/tenants", #"{"id":"elsewhere"}"#).status == 201)
+            let token = try #require(try await api.post("/v1/tenants/elsewhere/tokens", #"{"name":"t"}"#)["token"]?.stringValue)
             let foreign = try await api.withToken(token).get("/v1/sessions?failed=true")
             #expect(foreign.status == 200 && uids(foreign).isEmpty, "\(foreign.text)")
         }

@@ -12,6 +12,21 @@ import Testing
         #expect(labels.label("d") == MetricLabels.other)
     }
 
+    /// One tenant's many endpoints use up its own budget, not every tenant's.
+    @Test func eachGroupHasABudgetOfItsOwnUnderTheOverallOne() {
+        let labels = MetricLabels(limit: 5, perGroup: 2)
+        #expect(["a1", "a2", "a3", "a4"].map { labels.label($0, within: "a") } == ["a1", "a2", "other", "other"])
+        #expect(["b1", "b2"].map { labels.label($0, within: "b") } == ["b1", "b2"], "the noisy tenant left b its budget")
+        #expect(labels.label("a1", within: "a") == "a1", "an admitted value keeps its series")
+        #expect(["c1", "c2"].map { labels.label($0, within: "c") } == ["c1", "other"], "the overall budget still holds")
+    }
+
+    @Test func noTenantMayBeNamedAsTheOverflowLabel() {
+        let error = #expect(throws: CourierError.self) { try Tenant.validate(id: MetricLabels.other) }
+        #expect(error?.field == "id")
+        #expect(throws: Never.self) { try Tenant.validate(id: "others") }
+    }
+
     @Test func aSeriesThatWentAwayIsShownAsZeroNotForgotten() {
         let first = BacklogMetrics.show(
             Backlog(byState: [.init(tenantID: "t", key: "pending", count: 3)], byEndpoint: [], endpoints: []), replacing: []

@@ -22,6 +22,10 @@ public struct Tenant: Sendable, Hashable, Codable {
         guard !id.isEmpty, id.utf8.count <= 64, allowed else {
             throw .invalid("id must be 1 to 64 characters of a-z, 0-9, '-' and '_'", field: "id")
         }
+        // Metrics label what is over their budget so; a tenant of that name would be mistaken for it.
+        guard id != MetricLabels.other else {
+            throw .invalid("id \(MetricLabels.other) is reserved", field: "id")
+        }
     }
 }
 

@@ -46,7 +46,7 @@ public struct BacklogMetrics: Service {
         }
         for count in backlog.byState { add("courier_backlog_deliveries", count, "state", count.key) }
         for count in backlog.byEndpoint {
-            add("courier_endpoint_backlog_deliveries", count, "endpoint", MetricLabels.endpoints.label(count.key))
+            add("courier_endpoint_backlog_deliveries", count, "endpoint", MetricLabels.endpoints.label(count.key, within: count.tenantID))
         }
         for count in backlog.endpoints { add("courier_endpoints", count, "condition", count.key) }
         for series in shown where values[series] == nil { values[series] = 0 }

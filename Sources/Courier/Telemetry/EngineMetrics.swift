@@ -39,7 +39,7 @@ final class EngineMetrics: Sendable {
     private func handles(tenant: String, endpoint: String) -> Handles {
         let key = Key(tenant: tenant, endpoint: endpoint)
         if let cached = handles.withLock({ $0[key] }) { return cached }
-        let labels = Key(tenant: MetricLabels.tenants.label(tenant), endpoint: MetricLabels.endpoints.label(endpoint))
+        let labels = Key(tenant: MetricLabels.tenants.label(tenant), endpoint: MetricLabels.endpoints.label(endpoint, within: tenant))
         return handles.withLock { cache in
             if let cached = cache[key] { return cached }
             let dimensions = [("tenant", labels.tenant), ("endpoint", labels.endpoint)]
