@@ -224,7 +224,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         await finish()
 
-        print(report.table)
+        say(report.table)
         if let json {
             try Data(JSONValue.object(report.object).bytes).write(to: URL(fileURLWithPath: json))
         }

@@ -34,9 +34,3 @@ struct CommandFailure: Error, CustomStringConvertible {
         description = "\(message) (\(code)\(field.map { ", \($0)" } ?? ""))"
     }
 }
-
-/// Writes a line to standard error at once, for progress and hints that must not mix with the
-/// output a script reads from standard output.
-func note(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}

@@ -9,6 +9,6 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let opened = try await store.open(migrate: true)
         await opened.close()
-        print("\(opened.description): schema is up to date")
+        say("\(opened.description): schema is up to date")
     }
 }

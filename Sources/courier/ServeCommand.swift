@@ -108,8 +108,3 @@ func listeningURL(host: String, port: Int?) -> String {
     let shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
     return "http://\(shown):\(port ?? 0)"
 }
-
-/// Writes a line to standard output at once (not buffered), so a pipe or a file sees it while the server runs.
-func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}

@@ -356,6 +356,22 @@ import Testing
         #expect(try await sink.waitForExit() == 0)
     }
 
+    /// `| head` and a full disk: NIO ignores SIGPIPE, so a closed pipe is an error on write,
+    /// which Foundation's file handle turned into a crash with every thread's backtrace.
+    @Test func aClosedOrFullOutputEndsTheCommandWithoutACrash() async throws {
+        let fixture = try await CLIFixture.start()
+        defer { fixture.stop() }
+        _ = try await fixture.endpoint(url: "\(fixture.receiver.url)/hook", eventTypes: #"["*"]"#)
+        let list = "\"$0\" endpoints list --url \(fixture.server.baseURL) --token \(CourierProcess.adminToken)"
+        // `true` has gone long before the command has its answer from the server to print.
+        let run = try await ExternalCommand.run([
+            "bash", "-c", "\(list) | true; echo pipe=${PIPESTATUS[0]}; \(list) > /dev/full; echo full=$?", CourierProcess.binary,
+        ])
+        #expect(run.text.contains("pipe=141\n"), "a closed pipe ends it as SIGPIPE would: \(run.text)")
+        #expect(run.text.contains("error: cannot write to standard output: No space left on device\nfull=1\n"), "\(run.text)")
+        #expect(!run.text.contains("Fatal error") && !run.text.contains("crashed"), "\(run.text)")
+    }
+
     @Test func failuresAreOneClearLineAndANonZeroExit() async throws {
         let fixture = try await CLIFixture.start()
         defer { fixture.stop() }
