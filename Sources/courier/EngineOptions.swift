@@ -28,11 +28,23 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Seconds between samples of the backlog for /metrics.")
     var metricsInterval: Double = 15
 
+    /// The longest any of these durations may be: a day. Beyond it a setting is a typo, and an
+    /// endless or enormous one would overflow the clocks it is turned into.
+    static let longestSeconds: Double = 86400
+
     func validate() throws {
-        guard requestTimeout > 0, connectTimeout > 0, shutdownGrace >= 0 else {
-            throw ValidationError("timeouts must be positive")
+        func check(_ value: Double, _ name: String, least: Double, inclusive: Bool = false) throws {
+            guard value.isFinite, inclusive ? value >= least : value > least, value <= Self.longestSeconds else {
+                let shown = least == least.rounded() ? String(Int(least)) : String(least)
+                let lower = inclusive ? "at least \(shown)" : "more than \(shown)"
+                throw ValidationError("--\(name) must be \(lower) and at most \(Int(Self.longestSeconds)) seconds")
+            }
         }
-        guard metricsInterval >= 0.1 else { throw ValidationError("--metrics-interval must be at least 0.1") }
+        try check(requestTimeout, "request-timeout", least: 0)
+        try check(connectTimeout, "connect-timeout", least: 0)
+        try check(shutdownGrace, "shutdown-grace", least: 0, inclusive: true)
+        try check(metricsInterval, "metrics-interval", least: 0.1, inclusive: true)
+        if let lease { try check(lease, "lease", least: 0) }
         if let lease, lease <= requestTimeout {
             throw ValidationError("--lease must be longer than --request-timeout, or a slow request would be sent twice")
         }

@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         try await runServices(
             [engine.makeBacklogMetrics(store: opened), BulkOperationRunner(store: opened.store), engine.makeEngine(store: opened), app],
-            store: opened
+            store: opened, shutdownGrace: engine.shutdownGrace
         )
     }
 }
@@ -81,7 +81,7 @@ struct WorkerCommand: AsyncParsableCommand {
         )
         try await runServices(
             [engine.makeBacklogMetrics(store: opened), BulkOperationRunner(store: opened.store), engine.makeEngine(store: opened), app],
-            store: opened
+            store: opened, shutdownGrace: engine.shutdownGrace
         )
     }
 }
@@ -89,11 +89,30 @@ struct WorkerCommand: AsyncParsableCommand {
 /// Runs services until SIGTERM or SIGINT, then closes the store.
 ///
 /// Services shut down in reverse order: the HTTP side stops taking requests first, then the
-/// engine drains, so no request is accepted that the engine will not see.
-func runServices(_ services: [any Service], store: StoreOptions.Opened) async throws {
-    let group = ServiceGroup(
-        configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "courier"))
-    )
+/// engine drains, so no request is accepted that the engine will not see. The first signal
+/// asks for that graceful shutdown, which may take the shutdown grace and a few seconds more
+/// while requests finish; a second one stops the process at once. Nothing accepted is lost
+/// that way either: what was acknowledged is stored, and what was under way goes again once
+/// its lease ends, as after a crash.
+func runServices(_ services: [any Service], store: StoreOptions.Opened, shutdownGrace: Double) async throws {
+    let logger = Logger(label: "courier")
+    let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+    let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+    let watcher = Task {
+        var asked = false
+        for await signal in signals {
+            if asked {
+                logger.warning("second signal: stopping now; deliveries under way go again once their leases end", metadata: ["signal": "\(signal)"])
+                exit(128 + signal.rawValue)
+            }
+            asked = true
+            logger.notice("shutting down: requests under way have up to \(shutdownGrace.formatted()) s to finish; signal again to stop at once", metadata: [
+                "signal": "\(signal)",
+            ])
+            await group.triggerGracefulShutdown()
+        }
+    }
+    defer { watcher.cancel() }
     do {
         try await group.run()
     } catch {

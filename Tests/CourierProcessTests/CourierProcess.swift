@@ -82,6 +82,16 @@ final class CourierProcess {
 
     var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
+    /// Waits until the process's output holds `text`.
+    func waitForOutput(_ text: String, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if output.contains(text) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ProcessFailure(message: "courier never said \(text): \(output)")
+    }
+
     deinit {
         // The child's own deinit kills it if it still runs.
         try? FileManager.default.removeItem(atPath: outputPath)

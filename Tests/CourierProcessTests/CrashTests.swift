@@ -95,6 +95,39 @@ import Testing
         #expect(try await again.waitForExit() == 0)
     }
 
+    /// The first SIGTERM asks for a graceful shutdown, which may take the whole grace while a
+    /// request is held; a second one stops the process at once (status 143, as SIGTERM's), and
+    /// what was under way goes again after a restart, once its lease ends.
+    @Test func aSecondSignalStopsAtOnceAndLosesNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("courier.db")
+        let receiver = try await RecordingReceiver.start { _, count in RecordingReceiver.Reply(delay: count == 0 ? .seconds(30) : .zero) }
+        defer { Task { await receiver.stop() } }
+        let options = ["--shutdown-grace", "600", "--request-timeout", "40", "--lease", "45", "--log-level", "notice"]
+        let server = try CourierProcess(database: database, arguments: options)
+        let api = try await server.start()
+        _ = try await api.post("/v1/endpoints", #"{"url":"\#(receiver.url)/hook","eventTypes":["*"]}"#)
+        let published = try await api.post("/v1/events", #"{"type":"slow.one","payload":{}}"#)
+        let eventID = try #require(published["id"]?.stringValue)
+        try await receiver.waitForRequests(1)
+        server.kill(SIGTERM)
+        try await server.waitForOutput("signal again to stop at once")
+        server.kill(SIGTERM)
+        // Well before the 600 s grace: only the second signal ends it this soon.
+        #expect(try await server.waitForExit(timeout: .seconds(60)) == 143, "\(server.output)")
+        #expect(server.output.contains("second signal: stopping now"), "\(server.output)")
+
+        let again = try CourierProcess(database: database)
+        let restarted = try await again.start()
+        let states = try await Self.deliveryStates(restarted, until: ["succeeded": 1])
+        #expect(states == ["succeeded": 1], "\(states)")
+        let event = try await restarted.get("/v1/events/\(eventID)")
+        #expect(event["deliveries"]?.arrayValue?.count == 1)
+        again.kill(SIGTERM)
+        #expect(try await again.waitForExit() == 0)
+    }
+
     /// Requests still under way when the shutdown grace ends are cut off, recorded as failed
     /// attempts (they reached the receiver) and their leases ended: once started again the
     /// deliveries go at once, not after their leases (a minute here) run out. Before, the

@@ -27,12 +27,17 @@ public struct DeliveryEngine: Service {
         public var resyncInterval: TimeInterval
         /// Whether requests may go to loopback, private and link-local addresses (see ``TargetGuard``).
         public var allowsPrivateTargets: Bool
+        /// How long requests cut off at the end of the shutdown grace have to report; the engine
+        /// stops as soon as they all have.
+        public var cutOffWait: TimeInterval
 
         public init(
             sender: WebhookSender.Configuration = .init(), lease: TimeInterval? = nil,
-            shutdownGrace: TimeInterval = 10, resyncInterval: TimeInterval = 30, allowsPrivateTargets: Bool = false
+            shutdownGrace: TimeInterval = 10, resyncInterval: TimeInterval = 30, allowsPrivateTargets: Bool = false,
+            cutOffWait: TimeInterval = 5
         ) {
             self.allowsPrivateTargets = allowsPrivateTargets
+            self.cutOffWait = cutOffWait
             self.sender = sender
             let timeout = Double(sender.requestTimeout.nanoseconds) / 1e9
             self.lease = lease ?? (2 * timeout + 30)
@@ -79,6 +84,7 @@ public struct DeliveryEngine: Service {
         let tools = makeTools(client: client)
         let recorder = Recorder()
         let (events, continuation) = AsyncStream<Event>.makeStream()
+        let cutOffWait = Countdown()
         // Subscribe before the first resync so no signal falls between the two.
         let signals = store.signals()
 
@@ -181,7 +187,7 @@ public struct DeliveryEngine: Service {
                         // honouring it, nor be a sleep that the cancellation cuts short.
                         group.cancelAll()
                         group.addTask {
-                            await Self.sleepThroughCancellation(seconds: Self.cutOffWait)
+                            await cutOffWait.wait(seconds: configuration.cutOffWait)
                             continuation.yield(.cutOffOver)
                         }
                     case .cutOffOver:
@@ -259,13 +265,12 @@ public struct DeliveryEngine: Service {
 
             await recorder.finish()
             continuation.finish()
+            // Every cut-off request has reported, or the wait is over: no child need outlast it.
+            cutOffWait.end()
             group.cancelAll()
         }
         await client.shutdown()
     }
-
-    /// How long requests cut off at the end of the shutdown grace have to report.
-    static let cutOffWait: TimeInterval = 5
 
     /// Waits even in a cancelled task (where `Task.sleep` returns at once).
     static func sleepThroughCancellation(seconds: TimeInterval) async {
