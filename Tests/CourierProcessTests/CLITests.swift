@@ -25,6 +25,11 @@ import Testing
             let run = try await ExternalCommand.run([CourierProcess.binary] + refused)
             #expect(run.status != 0, "\(refused): \(run.text)")
         }
+        // Durations that would overflow a clock are a usage error, not a crash.
+        for (option, value) in [("request-timeout", "inf"), ("connect-timeout", "1e20"), ("shutdown-grace", "inf"), ("metrics-interval", "inf")] {
+            let run = try await ExternalCommand.run([CourierProcess.binary, "serve", "--db", "unused.db", "--\(option)", value])
+            #expect(run.status == 64 && run.text.contains("--\(option) must be"), "\(option) \(value): \(run.text)")
+        }
     }
 
     @Test func endpointsCreateListPauseResumeAndTest() async throws {
