@@ -75,4 +75,45 @@ import Testing
             try await Deadline.run(.seconds(10), timeoutError: { TimedOut() }) { () async throws -> Int in throw Failed() }
         }
     }
+
+    /// A body that notices no cancellation, as a query to a database that went away: it ends
+    /// after `seconds` whatever happens.
+    static func deaf(seconds: Double, then value: Int) async -> Int {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume(returning: value) }
+        }
+    }
+
+    /// A stopping service does not wait for a read nobody needs any more.
+    @Test func aCancelledCallerIsNotKeptWaitingByADeafBody() async throws {
+        let caller = Task { try await Deadline.abandoningOnCancellation { await Self.deaf(seconds: 60, then: 1) } }
+        try await Task.sleep(for: .milliseconds(50))
+        caller.cancel()
+        // The body has 60 s left: any answer sooner is the abandonment's.
+        let ended = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { _ = await caller.result; return true }
+            group.addTask { try? await Task.sleep(for: .seconds(30)); return false }
+            defer { group.cancelAll() }
+            return await group.next() ?? false
+        }
+        #expect(ended, "the caller waited for the body")
+        await #expect(throws: CancellationError.self) { try await caller.value }
+
+        let alreadyCancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await Deadline.abandoningOnCancellation { await Self.deaf(seconds: 60, then: 2) }
+        }
+        await #expect(throws: CancellationError.self) { try await alreadyCancelled.value }
+        #expect(try await Deadline.abandoningOnCancellation { await Self.deaf(seconds: 0.01, then: 3) } == 3)
+    }
+
+    /// A write under a deadline (an attempt's record) is not abandoned when its caller is
+    /// cancelled: it finishes, and the caller learns how it went.
+    @Test func aDeadlineAloneLetsTheBodyFinishForACancelledCaller() async throws {
+        let caller = Task {
+            try await Deadline.run(.seconds(30), timeoutError: { TimedOut() }) { await Self.deaf(seconds: 0.2, then: 4) }
+        }
+        caller.cancel()
+        #expect(try await caller.value == 4)
+    }
 }

@@ -13,30 +13,63 @@ public enum Deadline {
     public static func run<T: Sendable>(
         _ timeout: Duration, timeoutError: @escaping @Sendable () -> any Error, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let once = Mutex(false)
-            let resume: @Sendable (Result<T, any Error>) -> Bool = { result in
-                let first = once.withLock { done in
-                    defer { done = true }
-                    return !done
+        try await first(of: body, timeout: (timeout, timeoutError), abandonOnCancellation: false)
+    }
+
+    /// Runs `body`, but throws `CancellationError` as soon as the caller is cancelled, even if
+    /// `body` does not notice: for reads whose answer nobody needs once a service stops. A
+    /// store call to a database that went away waits out its own limit (10 s), and each
+    /// service stopping would otherwise wait it out too.
+    public static func abandoningOnCancellation<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await first(of: body, timeout: nil, abandonOnCancellation: true)
+    }
+
+    /// Whichever comes first: `body`'s result, the timeout's error, or the caller's
+    /// cancellation (when asked for). The body runs in a task of its own, cancelled and left
+    /// to finish on its own if it loses.
+    private static func first<T: Sendable>(
+        of body: @escaping @Sendable () async throws -> T,
+        timeout: (limit: Duration, error: @Sendable () -> any Error)?,
+        abandonOnCancellation: Bool
+    ) async throws -> T {
+        // The caller's continuation, once it is there, and whether it was resumed.
+        let waiter = Mutex<(continuation: CheckedContinuation<T, any Error>?, done: Bool)>((nil, false))
+        let work = Mutex<Task<Void, Never>?>(nil)
+        // Resumes the caller with the first result; one that lost, or that came before the
+        // caller was waiting (a cancellation), says so.
+        let resume: @Sendable (Result<T, any Error>) -> Bool = { result in
+            let continuation: CheckedContinuation<T, any Error>? = waiter.withLock { waiter in
+                guard !waiter.done, let continuation = waiter.continuation else { return nil }
+                waiter.done = true
+                return continuation
+            }
+            continuation?.resume(with: result)
+            return continuation != nil
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                waiter.withLock { $0.continuation = continuation }
+                let limit = timeout.map { timeout in
+                    DeadlineWatch.shared.add(at: .now + timeout.limit) {
+                        if resume(.failure(timeout.error())) { work.withLock { $0 }?.cancel() }
+                    }
                 }
-                if first { continuation.resume(with: result) }
-                return first
+                let task = Task {
+                    let result: Result<T, any Error>
+                    do { result = .success(try await body()) } catch { result = .failure(error) }
+                    if let limit { DeadlineWatch.shared.remove(limit) }
+                    _ = resume(result)
+                }
+                work.withLock { $0 = task }
+                // The limit may have run out before the task was there to cancel (cancelling a
+                // task that has finished does nothing); a cancellation may have come before the
+                // caller was waiting, when there was nobody to resume.
+                if waiter.withLock({ $0.done }) { task.cancel() }
+                if abandonOnCancellation, Task.isCancelled, resume(.failure(CancellationError())) { task.cancel() }
             }
-            let work = Mutex<Task<Void, Never>?>(nil)
-            let limit = DeadlineWatch.shared.add(at: .now + timeout) {
-                if resume(.failure(timeoutError())) { work.withLock { $0 }?.cancel() }
-            }
-            let task = Task {
-                let result: Result<T, any Error>
-                do { result = .success(try await body()) } catch { result = .failure(error) }
-                DeadlineWatch.shared.remove(limit)
-                _ = resume(result)
-            }
-            work.withLock { $0 = task }
-            // The limit may have run out before the task was there to cancel (cancelling a
-            // task that has finished does nothing).
-            if once.withLock({ $0 }) { task.cancel() }
+        } onCancel: {
+            guard abandonOnCancellation else { return }
+            if resume(.failure(CancellationError())) { work.withLock { $0 }?.cancel() }
         }
     }
 }

@@ -50,7 +50,11 @@ public struct BulkOperationRunner: Service {
     func drain() async {
         let running: [String]
         do {
-            running = try await store.runningOperations()
+            // Abandoned at shutdown, as is an operation's step below: a database that went away
+            // must not hold it up, and an operation goes on where it stopped after a restart.
+            running = try await Deadline.abandoningOnCancellation { [store] in try await store.runningOperations() }
+        } catch is CancellationError {
+            return
         } catch {
             logger.warning("cannot list bulk operations", metadata: ["error": "\(error)"])
             return
@@ -58,10 +62,13 @@ public struct BulkOperationRunner: Service {
         for id in running {
             do {
                 while !Task.isCancelled {
-                    guard let operation = try await store.advanceOperation(id: id, now: Date()), operation.status == .running else {
+                    let step = try await Deadline.abandoningOnCancellation { [store] in try await store.advanceOperation(id: id, now: Date()) }
+                    guard let operation = step, operation.status == .running else {
                         break
                     }
                 }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("cannot advance a bulk operation", metadata: ["operation": "\(id)", "error": "\(error)"])
             }

@@ -100,7 +100,10 @@ public struct DeliveryEngine: Service {
             group.addTask { [store, logger, configuration] in
                 while !Task.isCancelled {
                     do {
-                        continuation.yield(.resync(try await store.dueEndpoints()))
+                        // Abandoned at shutdown: a database that went away must not hold it up.
+                        continuation.yield(.resync(try await Deadline.abandoningOnCancellation { try await store.dueEndpoints() }))
+                    } catch is CancellationError {
+                        break
                     } catch {
                         logger.warning("cannot read due work from the store", metadata: ["error": "\(error)"])
                     }

@@ -29,7 +29,10 @@ public struct BacklogMetrics: Service {
             var shown: Set<[String]> = []
             while !Task.isCancelled {
                 do {
-                    shown = Self.show(try await store.backlog(now: Date()), replacing: shown)
+                    // Abandoned at shutdown: a database that went away must not hold it up.
+                    shown = Self.show(try await Deadline.abandoningOnCancellation { try await store.backlog(now: Date()) }, replacing: shown)
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.warning("cannot read the backlog for metrics", metadata: ["error": "\(error)"])
                 }
