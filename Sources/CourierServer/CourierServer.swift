@@ -32,10 +32,21 @@ public enum CourierServer {
 
     static let adminTokenSetting = "admin_token_hash"
 
+    /// The shortest admin token a person may set.
+    public static let minimumAdminTokenLength = 16
+
     /// Uses `configured` (from `COURIER_ADMIN_TOKEN`) when given; otherwise the stored hash, or
     /// generates a token, stores its hash and returns it for printing.
     public static func prepareAdminToken(store: any Store, configured: String?) async throws -> AdminToken {
         if let configured, !configured.isEmpty {
+            // White space around it could never be sent (HTTP drops it), and a short one can be guessed.
+            guard configured.count >= minimumAdminTokenLength,
+                  !configured.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
+            else {
+                throw CourierError.invalid(
+                    "COURIER_ADMIN_TOKEN must be at least \(minimumAdminTokenLength) characters, without spaces or control characters"
+                )
+            }
             return AdminToken(hash: TokenSecret.hash(configured), generated: nil)
         }
         if let stored = try await store.setting(adminTokenSetting) {

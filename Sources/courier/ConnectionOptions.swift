@@ -21,8 +21,19 @@ struct ConnectionOptions: ParsableArguments {
     func connect() throws(CommandFailure) -> APIConnection {
         let environment = ProcessInfo.processInfo.environment
         let baseURL = url ?? environment["COURIER_URL"] ?? "http://127.0.0.1:8080"
-        guard let token = token ?? environment["COURIER_TOKEN"], !token.isEmpty else {
+        // `export COURIER_TOKEN="$(cat file)"` keeps the file's line break: white space around
+        // a token is no part of it, as the server also reads it.
+        let given = (token ?? environment["COURIER_TOKEN"])?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let token = given, !token.isEmpty else {
             throw CommandFailure("no API token: give --token or set COURIER_TOKEN (the admin token `courier serve` printed, or a tenant's token)")
+        }
+        // Said without the token itself, which would otherwise end up in a terminal's scrollback.
+        guard !token.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw CommandFailure("the API token contains a control character such as a line break; check --token or COURIER_TOKEN")
+        }
+        let tenant = tenant?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let tenant, tenant.isEmpty || tenant.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw CommandFailure("--tenant must name a tenant, without control characters")
         }
         return try APIConnection(baseURL: baseURL, token: token, tenant: tenant)
     }

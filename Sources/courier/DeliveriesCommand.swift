@@ -16,7 +16,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
         @Option(help: "Only this endpoint's deliveries.")
         var endpoint: String?
 
-        @Option(help: "Only deliveries in this state: pending, retrying, succeeded, exhausted, rejected, cancelled, batched, empty.")
+        @Option(help: "Only deliveries in this state: pending, retrying, succeeded, exhausted, rejected, cancelled, batched, empty (retry takes those it requeues: exhausted, rejected, cancelled, empty).")
         var state: String?
 
         @Option(help: "Only this event's deliveries.")
@@ -76,10 +76,10 @@ struct DeliveriesCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         @Argument(help: "The delivery's id.")
-        var id: String
+        var id: NonEmptyArgument
 
         func run() async throws {
-            let answer = try await connection.connect().get(APIConnection.path("deliveries", id))
+            let answer = try await connection.connect().get(APIConnection.path("deliveries", id.value))
             if connection.json { return say(json: answer.bytes) }
             let delivery = answer.json.objectValue ?? [:]
             var record = Table()
@@ -120,7 +120,9 @@ struct DeliveriesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let api = try connection.connect()
-            for state in filter.state.map({ [$0] }) ?? ["exhausted", "rejected"] {
+            let states = filter.state.map { [$0] } ?? ["exhausted", "rejected"]
+            var operations: [APIConnection.Answer] = []
+            for state in states {
                 var object = JSONObject()
                 for case let (name, value?) in filter.fields where name != "state" { object[name] = .string(value) }
                 object["state"] = .string(state)
@@ -133,12 +135,14 @@ struct DeliveriesCommand: AsyncParsableCommand {
                     try await Task.sleep(for: .milliseconds(500))
                     operation = try await api.get("/v1/operations/\(id)")
                 }
-                if connection.json {
-                    say(json: operation.bytes)
-                } else {
+                if !connection.json {
                     say("\(state): \(cell(operation["matched"])) matched, \(cell(operation["changed"])) requeued")
                 }
+                operations.append(operation)
             }
+            // One JSON document, as every command prints: the operation, or with both states
+            // requeued, an array of the two.
+            if connection.json { say(json: operations.count == 1 ? operations[0].bytes : JSONValue.array(operations.map(\.json)).bytes) }
         }
     }
 

@@ -66,7 +66,7 @@ struct EndpointsCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         @Argument(help: "The endpoint's id.")
-        var id: String
+        var id: NonEmptyArgument
 
         @Option(help: "Why, for whoever looks at the endpoint next.")
         var reason: String?
@@ -74,7 +74,7 @@ struct EndpointsCommand: AsyncParsableCommand {
         func run() async throws {
             var body = JSONObject()
             if let reason { body["reason"] = .string(reason) }
-            let answer = try await connection.connect().post(APIConnection.path("endpoints", id, "pause"), .object(body))
+            let answer = try await connection.connect().post(APIConnection.path("endpoints", id.value, "pause"), .object(body))
             if connection.json { return say(json: answer.bytes) }
             say("\(cell(answer["id"])) \(EndpointsCommand.status(answer.json.objectValue ?? [:]))")
         }
@@ -86,10 +86,10 @@ struct EndpointsCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         @Argument(help: "The endpoint's id.")
-        var id: String
+        var id: NonEmptyArgument
 
         func run() async throws {
-            let answer = try await connection.connect().post(APIConnection.path("endpoints", id, "resume"))
+            let answer = try await connection.connect().post(APIConnection.path("endpoints", id.value, "resume"))
             if connection.json { return say(json: answer.bytes) }
             say("\(cell(answer["id"])) \(EndpointsCommand.status(answer.json.objectValue ?? [:]))")
         }
@@ -103,10 +103,10 @@ struct EndpointsCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         @Argument(help: "The endpoint's id.")
-        var id: String
+        var id: NonEmptyArgument
 
         func run() async throws {
-            let answer = try await connection.connect().post(APIConnection.path("endpoints", id, "test"))
+            let answer = try await connection.connect().post(APIConnection.path("endpoints", id.value, "test"))
             if connection.json { return say(json: answer.bytes) }
             say("sent a courier.test event to \(id): delivery \(cell(answer["id"])) (\(cell(answer["state"])))")
             note("see how it went: courier deliveries show \(cell(answer["id"]))")

@@ -21,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard maxBodySize >= 1024 else { throw ValidationError("--max-body-size must be at least 1024") }
+        if migration.noMigrate, store.postgres == nil {
+            throw ValidationError("--no-migrate is for PostgreSQL: a SQLite file always has its schema applied as it opens")
+        }
     }
 
     func run() async throws {
@@ -47,10 +50,18 @@ struct ServeCommand: AsyncParsableCommand {
                 say("Courier \(Courier.version) listening on \(listeningURL(host: host, port: channel.localAddress?.port)) (\(description))")
             }
         )
-        try await runServices(
-            [engine.makeBacklogMetrics(store: opened), BulkOperationRunner(store: opened.store), engine.makeEngine(store: opened), app],
-            store: opened, shutdownGrace: engine.shutdownGrace
-        )
+        do {
+            try await runServices(
+                [engine.makeBacklogMetrics(store: opened), BulkOperationRunner(store: opened.store), engine.makeEngine(store: opened), app],
+                store: opened, shutdownGrace: engine.shutdownGrace
+            )
+        } catch {
+            // A port in use, say: the token is stored all the same, and the next start will not show it.
+            if admin.generated != nil {
+                note("The admin token printed above is stored and stays valid: keep it, as it will not be shown again.")
+            }
+            throw error
+        }
     }
 }
 

@@ -49,10 +49,10 @@ struct SessionsCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         @Argument(help: "The session's uid, such as applicant:42.")
-        var uid: String
+        var uid: NonEmptyArgument
 
         func run() async throws {
-            let answer = try await connection.connect().get(APIConnection.path("sessions", uid))
+            let answer = try await connection.connect().get(APIConnection.path("sessions", uid.value))
             if connection.json { return say(json: answer.bytes) }
             SessionsCommand.show(answer.json)
         }
@@ -64,23 +64,23 @@ struct SessionsCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         @Argument(help: "The session's uid, such as applicant:42.")
-        var uid: String
+        var uid: NonEmptyArgument
 
         @Argument(help: "The trigger's name.")
-        var trigger: String
+        var trigger: NonEmptyArgument
 
         @Option(help: "The trigger's kwargs, a JSON object.")
         var kwargs: String?
 
         func run() async throws {
-            var body: JSONObject = ["name": .string(trigger)]
+            var body: JSONObject = ["name": .string(trigger.value)]
             if let kwargs {
                 guard let object = try? JSONParser.parse(kwargs), object.objectValue != nil else {
                     throw CommandFailure("--kwargs must be a JSON object, such as '{\"count\": 3}'")
                 }
                 body["kwargs"] = object
             }
-            let answer = try await connection.connect().post(APIConnection.path("sessions", uid, "triggers"), .object(body))
+            let answer = try await connection.connect().post(APIConnection.path("sessions", uid.value, "triggers"), .object(body))
             if connection.json { return say(json: answer.bytes) }
             SessionsCommand.show(answer.json)
         }

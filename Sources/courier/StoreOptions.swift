@@ -5,17 +5,25 @@ import CourierSQLite
 
 /// Where the data lives, for `serve` and `migrate` (a `worker` takes ``WorkerStoreOptions``).
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The SQLite database file (the default store, for one node).")
-    var db: String = "courier.db"
+    @Option(name: .long, help: "The SQLite database file (the default store, for one node; default: courier.db).")
+    var db: String?
 
-    @Option(name: .long, help: "SQLite durability: full (fsync every commit; survives power loss) or normal (survives a crash).")
-    var durability: DurabilityOption = .full
+    @Option(name: .long, help: "SQLite durability: full (fsync every commit; survives power loss) or normal (survives a crash); default: full.")
+    var durability: DurabilityOption?
 
-    @Option(name: .long, help: "A PostgreSQL URL (postgres://user:password@host:5432/database), for several nodes; replaces --db.")
+    @Option(name: .long, help: "A PostgreSQL URL (postgres://user:password@host:5432/database), for several nodes; instead of --db.")
     var postgres: String?
 
+    static let defaultPath = "courier.db"
+
+    /// Options of the other store are refused rather than ignored: a node told both to use a
+    /// file and PostgreSQL would otherwise quietly use one of them.
     func validate() throws {
-        guard !db.isEmpty else { throw ValidationError("--db needs the path of a file") }
+        if let db, db.isEmpty { throw ValidationError("--db needs the path of a file") }
+        if postgres != nil, db != nil { throw ValidationError("--db and --postgres name two stores: give one") }
+        if postgres != nil, durability != nil {
+            throw ValidationError("--durability is SQLite's: with --postgres, the server's settings decide durability")
+        }
     }
 
     /// A store and how to close it.
@@ -29,8 +37,9 @@ struct StoreOptions: ParsableArguments {
 
     func open(migrate: Bool) async throws -> Opened {
         if let postgres { return try await Self.openPostgres(url: postgres, migrate: migrate) }
-        let store = try await SQLiteStore.open(path: db, durability: durability.durability)
-        return Opened(store: store, description: "database \(db)", close: { await store.close() }, resyncInterval: 30)
+        let path = db ?? Self.defaultPath
+        let store = try await SQLiteStore.open(path: path, durability: (durability ?? .full).durability)
+        return Opened(store: store, description: "database \(path)", close: { await store.close() }, resyncInterval: 30)
     }
 }
 

@@ -19,11 +19,20 @@ import Testing
         // As the README writes them.
         for help in [serve, migrate] {
             let words = help.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            #expect(words.contains("(values: full, normal; default: full)"), "\(help.text)")
+            #expect(words.contains("default: full. (values: full, normal)"), "\(help.text)")
         }
         for refused in [["worker"], ["worker", "--db", "x.db"], ["serve", "--db", ""]] {
             let run = try await ExternalCommand.run([CourierProcess.binary] + refused)
             #expect(run.status != 0, "\(refused): \(run.text)")
+        }
+        // Options of the other store are refused, not quietly ignored.
+        let postgres = ["--postgres", "postgres://nobody@127.0.0.1:1/none"]
+        for (command, refused) in [
+            (["serve", "--db", "x.db"] + postgres, "--db and --postgres"), (["migrate", "--durability", "normal"] + postgres, "--durability is SQLite's"),
+            (["serve", "--db", "x.db", "--no-migrate"], "--no-migrate is for PostgreSQL"),
+        ] {
+            let run = try await ExternalCommand.run([CourierProcess.binary] + command)
+            #expect(run.status == 64 && run.text.contains(refused), "\(command): \(run.text)")
         }
         // Durations that would overflow a clock are a usage error, not a crash.
         for (option, value) in [("request-timeout", "inf"), ("connect-timeout", "1e20"), ("shutdown-grace", "inf"), ("metrics-interval", "inf")] {
@@ -220,6 +229,10 @@ import Testing
 
         let again = try await fixture.courier("deliveries", "retry", "--endpoint", endpointID, "--state", "exhausted", "--json")
         #expect(again["matched"] == 0 && again["changed"] == 0, "\(again)")
+        // Both states: one JSON document still, an array of the two operations.
+        let both = try await fixture.courier("deliveries", "retry", "--endpoint", endpointID, "--json")
+        let operations = both.json.arrayValue
+        #expect(operations?.compactMap { $0.objectValue?["filter"]?.objectValue?["state"]?.stringValue } == ["exhausted", "rejected"], "\(both)")
         let wrongState = try await fixture.courier("deliveries", "retry", "--state", "pending")
         #expect(wrongState.status != 0 && wrongState.errors.contains("only those can be requeued"), "\(wrongState)")
         // Whatever the API requeues, the command does: `empty` too.
@@ -389,6 +402,32 @@ import Testing
         let wrongToken = try await CLIFixture.run(["endpoints", "list", "--url", fixture.server.baseURL, "--token", "nope"], environment: [:])
         #expect(wrongToken.status != 0)
         #expect(wrongToken.errors == "error: the token is not valid (unauthenticated)\n", "\(wrongToken)")
+
+        // A token read from a file keeps its line break: not part of it, and never echoed.
+        let fromFile = try await CLIFixture.run(
+            ["endpoints", "list", "--url", fixture.server.baseURL, "--json"], environment: ["COURIER_TOKEN": CourierProcess.adminToken + "\n"]
+        )
+        #expect(fromFile.status == 0, "\(fromFile)")
+        let broken = try await CLIFixture.run(
+            ["endpoints", "list", "--url", fixture.server.baseURL], environment: ["COURIER_TOKEN": "ab\ncd-secret-part"]
+        )
+        #expect(broken.status != 0 && broken.errors.contains("control character") && !broken.errors.contains("secret-part"), "\(broken)")
+        // An admin token a person sets must be long enough to be a secret, and sendable. (The
+        // fixture's port is taken, so an accepted token would end in a failure to listen.)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let port = try #require(URLComponents(string: fixture.server.baseURL)?.port)
+        for token in ["short", " spaced-admin-token-value "] {
+            let serve = try await CLIFixture.run(
+                ["serve", "--db", directory.path("short.db"), "--port", "\(port)"], environment: ["COURIER_ADMIN_TOKEN": token]
+            )
+            #expect(serve.status != 0 && serve.errors.contains("COURIER_ADMIN_TOKEN must be at least 16 characters"), "\(serve)")
+        }
+        // An empty id (an unset "$ID") is a usage error, not a path with a hole in it.
+        for command in [["endpoints", "pause", ""], ["deliveries", "show", ""], ["sessions", "show", " "]] {
+            let run = try await CLIFixture.run(command + ["--url", fixture.server.baseURL], environment: ["COURIER_TOKEN": CourierProcess.adminToken])
+            #expect(run.status == 64, "\(command): \(run)")
+        }
 
         let unknownEndpoint = try await fixture.courier("endpoints", "pause", "ep_nope")
         #expect(unknownEndpoint.status != 0)
