@@ -60,7 +60,12 @@ public final class SQLiteStore: Store {
         let lockPath = canonicalPath(path) + ".lock"
         let descriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw CourierError(.unavailable, code: "store_unavailable", message: "cannot open \(lockPath): errno \(errno)")
+            // The lock file is the first thing made beside the database, so its failure is the
+            // database's: a folder that does not exist, or one the server may not write in.
+            throw CourierError(
+                .unavailable, code: "store_unavailable",
+                message: "cannot open the database \(path): \(String(cString: strerror(errno))) (making its lock file \(lockPath))"
+            )
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             Glibc.close(descriptor)

@@ -1,4 +1,9 @@
 import ArgumentParser
+import Courier
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `courier`: the server and the everyday commands around it.
 @main
@@ -25,6 +30,13 @@ struct CourierCommand: AsyncParsableCommand {
             }
         } catch let failure as CommandFailure {
             note("error: \(failure)")
+            exit(withError: ExitCode.failure)
+        } catch let error as CourierError {
+            // The store's refusals as `serve` or `migrate` start (locked, unavailable, too new).
+            note("error: \(CommandFailure(error))")
+            exit(withError: ExitCode.failure)
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            note("error: cannot listen: the address is already in use (another server on that port? choose one with --port)")
             exit(withError: ExitCode.failure)
         } catch {
             exit(withError: error)

@@ -423,6 +423,13 @@ import Testing
             )
             #expect(serve.status != 0 && serve.errors.contains("COURIER_ADMIN_TOKEN must be at least 16 characters"), "\(serve)")
         }
+        // Start-up failures are one line each, saying what to fix.
+        let taken = try await CLIFixture.run(
+            ["serve", "--db", directory.path("taken.db"), "--port", "\(port)"], environment: ["COURIER_ADMIN_TOKEN": CourierProcess.adminToken]
+        )
+        #expect(taken.status == 1 && taken.errors == "error: cannot listen: the address is already in use (another server on that port? choose one with --port)\n", "\(taken)")
+        let nowhere = try await CLIFixture.run(["serve", "--db", "/nonexistent/folder/c.db"], environment: [:])
+        #expect(nowhere.status == 1 && nowhere.errors.hasPrefix("error: cannot open the database /nonexistent/folder/c.db: No such file or directory"), "\(nowhere)")
         // An empty id (an unset "$ID") is a usage error, not a path with a hole in it.
         for command in [["endpoints", "pause", ""], ["deliveries", "show", ""], ["sessions", "show", " "]] {
             let run = try await CLIFixture.run(command + ["--url", fixture.server.baseURL], environment: ["COURIER_TOKEN": CourierProcess.adminToken])
