@@ -91,6 +91,9 @@ import Testing
             [CourierProcess.binary, "bench", "--events", "10", "--postgres", "postgres://nobody@127.0.0.1:9/none"]
         )
         #expect(unreachable.status != 0)
+        // A report that could not be written is refused before the run, not after it.
+        let nowhere = try await ExternalCommand.run([CourierProcess.binary, "bench", "--events", "100000", "--json", "/nonexistent/folder/b.json"])
+        #expect(nowhere.status == 1 && nowhere.text.hasPrefix("error: --json: cannot write /nonexistent/folder/b.json"), "\(nowhere.text)")
     }
 
     private func bench(_ arguments: [String], durability: String? = "normal") async throws -> JSONObject {
