@@ -434,6 +434,31 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func tokens(tenantID: String) async throws -> [APIToken] {
+        try await wrap { connection in
+            try await connection.rows(
+                "SELECT id, tenant_id, hash, name, created_at FROM tokens WHERE tenant_id = $1 ORDER BY created_at, id", [.text(tenantID)],
+                Self.token
+            )
+        }
+    }
+
+    public func deleteToken(tenantID: String, id: String) async throws -> APIToken? {
+        try await wrap { connection in
+            try await connection.first(
+                "DELETE FROM tokens WHERE id = $1 AND tenant_id = $2 RETURNING id, tenant_id, hash, name, created_at",
+                [.text(id), .text(tenantID)], Self.token
+            )
+        }
+    }
+
+    private static func token(_ row: PGRow) throws -> APIToken {
+        APIToken(
+            id: try row.text(0), tenantID: try row.optionalText(1), hash: try row.text(2), name: try row.optionalText(3),
+            createdAt: Timestamp.date(millis: try row.int(4))
+        )
+    }
+
     public func principal(tokenHash: String) async throws -> Principal? {
         try await wrap { connection in
             try await connection.first("SELECT tenant_id FROM tokens WHERE hash = $1", [.text(tokenHash)]) { row in

@@ -156,6 +156,31 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func tokens(tenantID: String) async throws -> [APIToken] {
+        try await database.read { db in
+            try db.query(
+                "SELECT id, tenant_id, hash, name, created_at FROM tokens WHERE tenant_id = ? ORDER BY created_at, id", [.text(tenantID)],
+                Self.token
+            )
+        }
+    }
+
+    public func deleteToken(tenantID: String, id: String) async throws -> APIToken? {
+        try await database.write { db in
+            try db.queryFirst(
+                "DELETE FROM tokens WHERE id = ? AND tenant_id = ? RETURNING id, tenant_id, hash, name, created_at",
+                [.text(id), .text(tenantID)], Self.token
+            )
+        }
+    }
+
+    private static func token(_ row: SQLiteStatement) -> APIToken {
+        APIToken(
+            id: row.text(0), tenantID: row.optionalText(1), hash: row.text(2), name: row.optionalText(3),
+            createdAt: Timestamp.date(millis: row.int(4))
+        )
+    }
+
     public func principal(tokenHash: String) async throws -> Principal? {
         try await database.read { db in
             try db.queryFirst("SELECT tenant_id FROM tokens WHERE hash = ?", [.text(tokenHash)]) { row in

@@ -69,8 +69,13 @@ public enum CourierServer {
         addHealth(to: router, metrics: metrics, store: store)
         addOpenAPI(to: router)
         let body = RequestBody(limit: configuration.maxBodySize)
-        let api = router.group("v1").add(middleware: AuthMiddleware(store: store, adminTokenHash: adminTokenHash))
-        TenantRoutes(store: store, body: body).add(to: api)
+        let tokenCache = TokenCache()
+        let api = router.group("v1").add(middleware: AuthMiddleware(store: store, adminTokenHash: adminTokenHash, cache: tokenCache))
+        let dashboard = DashboardRoutes(
+            store: store, adminTokenHash: adminTokenHash, bodyLimit: configuration.maxBodySize,
+            targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets)
+        )
+        TenantRoutes(store: store, body: body, tokenCache: tokenCache, endSessions: dashboard.endSessions(ofTokenHash:)).add(to: api)
         EndpointRoutes(store: store, body: body, targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets))
             .add(to: api)
         EventRoutes(store: store, body: body).add(to: api)
@@ -78,10 +83,7 @@ public enum CourierServer {
         OperationRoutes(store: store, body: body).add(to: api)
         SessionRoutes(store: store, body: body).add(to: api)
         MessageRoutes(store: store, body: body).add(to: api)
-        DashboardRoutes(
-            store: store, adminTokenHash: adminTokenHash, bodyLimit: configuration.maxBodySize,
-            targetGuard: TargetGuard(allowsPrivateTargets: configuration.allowsPrivateTargets)
-        ).add(to: router)
+        dashboard.add(to: router)
         // Last, so that it wraps the not-found answer alone.
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router

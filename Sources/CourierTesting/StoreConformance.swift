@@ -16,7 +16,7 @@ public enum StoreConformance {
     public static let checks: [Check] = [
         Check(name: "tenants are created once and read back", run: tenants),
         Check(name: "a store that writes and reads reports no permanent failure", run: noPermanentFailure),
-        Check(name: "tokens resolve by hash to their tenant or the admin", run: tokens),
+        Check(name: "tokens resolve by hash to their tenant or the admin, are listed per tenant and deleted for good", run: tokens),
         Check(name: "endpoints are scoped to their tenant and names are unique per tenant", run: endpointScoping),
         Check(name: "endpoint lists are newest first and paginate", run: endpointPagination),
         Check(name: "publish fans out to subscribed active and paused endpoints only", run: fanOut),
@@ -248,6 +248,22 @@ public enum StoreConformance {
         try expect(try await store.principal(tokenHash: "h1") == .tenant("acme"), "a tenant token")
         try expect(try await store.principal(tokenHash: "h2") == .admin, "a token without tenant is the admin")
         try expect(try await store.principal(tokenHash: "h3") == nil, "an unknown hash")
+
+        // Listed per tenant, oldest first; deleted by their tenant only, and then they open nothing.
+        try await store.createTenant(Tenant(id: "beta", createdAt: t0))
+        let later = APIToken(id: "tok_3", tenantID: "acme", hash: "h4", name: "ci", createdAt: t0.addingTimeInterval(1))
+        try await store.insertToken(later)
+        try await store.insertToken(APIToken(id: "tok_4", tenantID: "beta", hash: "h5", name: nil, createdAt: t0))
+        let listed = try await store.tokens(tenantID: "acme")
+        try expect(listed.map(\.id) == ["tok_1", "tok_3"] && listed[1] == later, "acme's tokens, oldest first: \(listed.map(\.id))")
+        try expect(try await store.deleteToken(tenantID: "beta", id: "tok_3") == nil, "another tenant's token is not found")
+        try expect(try await store.principal(tokenHash: "h4") == .tenant("acme"), "and still opens its tenant")
+        try expect(try await store.deleteToken(tenantID: "acme", id: "tok_3") == later, "deleted, and given back")
+        try expect(try await store.principal(tokenHash: "h4") == nil, "a deleted token opens nothing")
+        try expect(try await store.deleteToken(tenantID: "acme", id: "tok_3") == nil, "deleted once")
+        try expect(try await store.tokens(tenantID: "acme").map(\.id) == ["tok_1"], "the rest stay")
+        try expect(try await store.tokens(tenantID: "nobody").isEmpty, "an unknown tenant has none")
+
         try await store.setSetting("k", value: "1")
         try await store.setSetting("k", value: "2")
         try expect(try await store.setting("k") == "2", "settings are replaced")

@@ -148,9 +148,9 @@ import Testing
         let cookie: HeaderField
         let csrf: String
 
-        static func signIn(_ server: TestServer) async throws -> Dashboard {
+        static func signIn(_ server: TestServer, token: String = TestServer.adminToken) async throws -> Dashboard {
             let anonymous = server.api.withToken(nil)
-            let signIn = try await anonymous.send("POST", "/login", body: Array("token=\(TestServer.adminToken)".utf8))
+            let signIn = try await anonymous.send("POST", "/login", body: Array("token=\(token)".utf8))
             let session = try #require(signIn.headers.first { $0.name.lowercased() == "set-cookie" }?.value.split(separator: ";").first)
             let cookie = HeaderField(name: "Cookie", value: String(session))
             let page = try await anonymous.send("GET", "/endpoints/new", body: nil, headers: [cookie])

@@ -19,6 +19,11 @@ public protocol Store: DeliveryQueue {
     func createTenant(_ tenant: Tenant) async throws
     func tenant(id: String) async throws -> Tenant?
     func insertToken(_ token: APIToken) async throws
+    /// A tenant's tokens, oldest first.
+    func tokens(tenantID: String) async throws -> [APIToken]
+    /// Deletes a tenant's token, which opens nothing from then on; returns it, or nil when the
+    /// tenant has no token of that id.
+    func deleteToken(tenantID: String, id: String) async throws -> APIToken?
     /// Who a token hash belongs to, or nil.
     func principal(tokenHash: String) async throws -> Principal?
     /// A store-wide setting (the admin token's hash, for one).

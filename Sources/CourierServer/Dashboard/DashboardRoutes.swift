@@ -71,7 +71,7 @@ struct DashboardRoutes {
         // expires. A token shared by a team is one identity, and signs out as one.
         router.post("logout") { request, _ in
             try await changing(request) { signedIn, _ in
-                try await store.setSetting(Self.signedOutSetting + signedIn.session.credential, value: String(Timestamp.millis(Date())))
+                try await endSessions(ofCredential: signedIn.session.credential)
                 var response = Self.redirect("/login")
                 response.setCookie(Self.sessionCookie("", maxAge: 0, secure: Self.isHTTPS(request)))
                 return response
@@ -104,6 +104,16 @@ struct DashboardRoutes {
 
     /// The setting that holds when a token last signed out (milliseconds), by its credential.
     static let signedOutSetting = "dashboard_signed_out:"
+
+    /// Ends every session made with the token whose hash this is, on every node (each reads
+    /// the setting as it checks a session): a revoked token's sessions end with it.
+    func endSessions(ofTokenHash hash: String) async throws {
+        try await endSessions(ofCredential: try await keyring.keys().credential(forTokenHash: hash))
+    }
+
+    private func endSessions(ofCredential credential: String) async throws {
+        try await store.setSetting(Self.signedOutSetting + credential, value: String(Timestamp.millis(Date())))
+    }
 
     /// The session the request's cookie carries, while it holds: an admin session only while
     /// the admin token is still the one it was made with, and any session only if its token

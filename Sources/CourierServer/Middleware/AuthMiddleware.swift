@@ -3,13 +3,12 @@ import HTTPTypes
 import Foundation
 import Hummingbird
 import Logging
-import Synchronization
 
 /// Checks the bearer token and settles which tenant the request acts on.
 ///
 /// Tenant tokens act on their own tenant. The admin token acts on the tenant named in the
-/// `Courier-Tenant` header, or on `default` without one. Accepted token hashes are cached, so
-/// the common case costs one SHA-256 and no store read.
+/// `Courier-Tenant` header, or on `default` without one. Accepted token hashes are cached
+/// (``TokenCache``), so the common case costs one SHA-256 and no store read.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = CourierRequestContext
 
@@ -17,11 +16,12 @@ struct AuthMiddleware: RouterMiddleware {
 
     let store: any Store
     let adminTokenHash: String
-    private let cache = TokenCache()
+    let cache: TokenCache
 
-    init(store: any Store, adminTokenHash: String) {
+    init(store: any Store, adminTokenHash: String, cache: TokenCache) {
         self.store = store
         self.adminTokenHash = adminTokenHash
+        self.cache = cache
     }
 
     /// The token without the spaces and tabs HTTP allows around it. Foundation's trimming by
@@ -72,23 +72,5 @@ struct AuthMiddleware: RouterMiddleware {
         }
         context.logger[metadataKey: "tenant"] = "\(context.tenantID!)"
         return try await next(request, context)
-    }
-}
-
-/// Token hashes already checked against the store. Tokens cannot be revoked yet, so an entry
-/// never goes stale; the size is bounded so a flood of tokens cannot grow it without end.
-private final class TokenCache: Sendable {
-    private let entries = Mutex<[String: Principal]>([:])
-    private static let capacity = 10_000
-
-    func get(_ hash: String) -> Principal? {
-        entries.withLock { $0[hash] }
-    }
-
-    func put(_ hash: String, _ principal: Principal) {
-        entries.withLock { entries in
-            if entries.count >= Self.capacity { entries.removeAll() }
-            entries[hash] = principal
-        }
     }
 }

@@ -149,6 +149,17 @@ extension OpenAPIDocument {
                 "name": { "type": ["string", "null"], "description": "A label for people." }
               }
             },
+            "TokenInfo": {
+              "type": "object",
+              "required": ["id", "tenantId", "name", "createdAt"],
+              "properties": {
+                "id": { "type": "string" },
+                "tenantId": { "$ref": "#/components/schemas/TenantID" },
+                "name": { "$ref": "#/components/schemas/NullableString" },
+                "createdAt": { "$ref": "#/components/schemas/Timestamp" }
+              }
+            },
+            "TokenInfoList": \#(page(of: "TokenInfo")),
             "Token": {
               "type": "object",
               "required": ["id", "tenantId", "name", "token", "createdAt"],

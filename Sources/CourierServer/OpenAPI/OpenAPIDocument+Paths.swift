@@ -31,6 +31,29 @@ extension OpenAPIDocument {
                 "201": \#(answer("Created.", "Token")),
                 \#(errors(400, 401, 403, 404, 413, 503))
               }
+            },
+            "get": {
+              "tags": ["Tenants"],
+              "operationId": "listTokens",
+              "summary": "List a tenant's tokens, oldest first (admin token only)",
+              "description": "Without the tokens themselves, which are shown only when made. One answer holds them all: `nextCursor` is always null.",
+              "responses": {
+                "200": \#(answer("The tokens.", "TokenInfoList")),
+                \#(errors(400, 401, 403, 404, 503))
+              }
+            }
+          },
+          "/v1/tenants/{tenant}/tokens/{id}": {
+            "parameters": \#(v1Parameters(tenantInPath, idInPath)),
+            "delete": {
+              "tags": ["Tenants"],
+              "operationId": "deleteToken",
+              "summary": "Revoke a token (admin token only)",
+              "description": "From then on the token opens nothing: at once on the node that answers, and within 30 s on other nodes sharing the database, which keep accepted tokens that long. The dashboard sessions it signed in end. An unknown token is `404 token_not_found`.",
+              "responses": {
+                "204": { "description": "Revoked." },
+                \#(errors(400, 401, 403, 404, 503))
+              }
             }
           },
           "/v1/endpoints": {

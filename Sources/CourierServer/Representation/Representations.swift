@@ -12,6 +12,15 @@ extension Tenant {
     }
 }
 
+extension APIToken {
+    /// Never its hash; the token itself is shown once, in the answer that made it.
+    var json: JSONObject {
+        JSONObject([
+            "id": .string(id), "tenantId": .optional(tenantID), "name": .optional(name), "createdAt": .date(createdAt),
+        ])
+    }
+}
+
 extension Endpoint {
     /// - Parameter includeSecret: lists leave the signing secret out; a single endpoint shows it.
     func json(includeSecret: Bool) -> JSONValue {

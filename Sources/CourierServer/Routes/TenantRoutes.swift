@@ -2,10 +2,14 @@ import Courier
 import Foundation
 import Hummingbird
 
-/// `POST /v1/tenants` and `POST /v1/tenants/{tenant}/tokens`: the admin's calls.
+/// Tenants and their tokens: the admin's calls.
 struct TenantRoutes {
     let store: any Store
     let body: RequestBody
+    /// This node's cache of accepted tokens, which a deleted token leaves at once.
+    let tokenCache: TokenCache
+    /// Ends the dashboard sessions a deleted token signed in.
+    let endSessions: @Sendable (_ tokenHash: String) async throws -> Void
 
     func add(to group: RouterGroup<CourierRequestContext>) {
         group.post("tenants") { request, context in
@@ -33,11 +37,39 @@ struct TenantRoutes {
                 id: Identifier.make("tok"), tenantID: tenantID, hash: TokenSecret.hash(secret), name: name, createdAt: Date()
             )
             try await store.insertToken(token)
-            return JSONResponse.make(status: .created, .object(JSONObject([
-                "id": .string(token.id), "tenantId": .string(tenantID), "name": .optional(name),
-                // Shown once: only its hash is kept.
-                "token": .string(secret), "createdAt": .date(token.createdAt),
-            ])))
+            var shown = token.json
+            // Shown once: only its hash is kept.
+            shown["token"] = .string(secret)
+            return JSONResponse.make(status: .created, .object(shown))
         }
+        group.get("tenants/:tenant/tokens") { request, context in
+            try context.requireAdmin()
+            try request.noQueryParameters()
+            let tenantID = try await existingTenant(context)
+            let tokens = try await store.tokens(tenantID: tenantID)
+            // A tenant has a few tokens, not pages of them: one answer in the list's shape.
+            return JSONResponse.make(.object(JSONObject(["data": .array(tokens.map { .object($0.json) }), "nextCursor": .null])))
+        }
+        // Revokes a token: the API refuses it at once on this node and within the cache's
+        // lifetime on the others, and the dashboard sessions it signed in end.
+        group.delete("tenants/:tenant/tokens/:id") { request, context in
+            try context.requireAdmin()
+            try await body.nothing(request)
+            let tenantID = try await existingTenant(context)
+            guard let token = try await store.deleteToken(tenantID: tenantID, id: try context.parameters.require("id")) else {
+                throw CourierError(.notFound, code: "token_not_found", message: "token not found")
+            }
+            tokenCache.remove(token.hash)
+            try await endSessions(token.hash)
+            return Response(status: .noContent)
+        }
+    }
+
+    private func existingTenant(_ context: CourierRequestContext) async throws -> String {
+        let tenantID = try context.parameters.require("tenant")
+        guard try await store.tenant(id: tenantID) != nil else {
+            throw CourierError(.notFound, code: "tenant_not_found", message: "tenant \(tenantID) not found")
+        }
+        return tenantID
     }
 }
