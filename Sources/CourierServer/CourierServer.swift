@@ -14,12 +14,20 @@ public enum CourierServer {
         public var maxBodySize: Int
         /// Whether endpoints may name loopback, private and link-local addresses (see `TargetGuard`).
         public var allowsPrivateTargets: Bool
+        /// The hash of the bearer token `/metrics` asks for (`COURIER_METRICS_TOKEN`), or nil
+        /// for none: its labels name tenants and endpoint ids, which a port reachable from
+        /// outside should not show to anyone.
+        public var metricsTokenHash: String?
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, allowsPrivateTargets: Bool = false) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, allowsPrivateTargets: Bool = false,
+            metricsTokenHash: String? = nil
+        ) {
             self.host = host
             self.port = port
             self.maxBodySize = maxBodySize
             self.allowsPrivateTargets = allowsPrivateTargets
+            self.metricsTokenHash = metricsTokenHash
         }
     }
 
@@ -32,22 +40,25 @@ public enum CourierServer {
 
     static let adminTokenSetting = "admin_token_hash"
 
-    /// The shortest admin token a person may set.
-    public static let minimumAdminTokenLength = 16
+    /// The shortest token a person may set (the admin's, the metrics scraper's).
+    public static let minimumConfiguredTokenLength = 16
+
+    /// The hash of a token a person set in the environment variable `variable`. White space
+    /// around it could never be sent (HTTP drops it), and a short one can be guessed.
+    public static func configuredTokenHash(_ token: String, variable: String) throws -> String {
+        guard token.count >= minimumConfiguredTokenLength,
+              !token.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
+        else {
+            throw CourierError.invalid("\(variable) must be at least \(minimumConfiguredTokenLength) characters, without spaces or control characters")
+        }
+        return TokenSecret.hash(token)
+    }
 
     /// Uses `configured` (from `COURIER_ADMIN_TOKEN`) when given; otherwise the stored hash, or
     /// generates a token, stores its hash and returns it for printing.
     public static func prepareAdminToken(store: any Store, configured: String?) async throws -> AdminToken {
         if let configured, !configured.isEmpty {
-            // White space around it could never be sent (HTTP drops it), and a short one can be guessed.
-            guard configured.count >= minimumAdminTokenLength,
-                  !configured.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
-            else {
-                throw CourierError.invalid(
-                    "COURIER_ADMIN_TOKEN must be at least \(minimumAdminTokenLength) characters, without spaces or control characters"
-                )
-            }
-            return AdminToken(hash: TokenSecret.hash(configured), generated: nil)
+            return AdminToken(hash: try configuredTokenHash(configured, variable: "COURIER_ADMIN_TOKEN"), generated: nil)
         }
         if let stored = try await store.setting(adminTokenSetting) {
             return AdminToken(hash: stored, generated: nil)
@@ -66,7 +77,7 @@ public enum CourierServer {
         let router = Router(context: CourierRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: ReadsTakeNoBodyMiddleware())
-        addHealth(to: router, metrics: metrics, store: store)
+        addHealth(to: router, metrics: metrics, metricsTokenHash: configuration.metricsTokenHash, store: store)
         addOpenAPI(to: router)
         let body = RequestBody(limit: configuration.maxBodySize)
         let tokenCache = TokenCache()
@@ -98,7 +109,7 @@ public enum CourierServer {
     ) -> some ApplicationProtocol {
         let router = Router(context: CourierRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorMiddleware())
-        addHealth(to: router, metrics: metrics)
+        addHealth(to: router, metrics: metrics, metricsTokenHash: configuration.metricsTokenHash)
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return Application(
             router: router,
@@ -109,11 +120,15 @@ public enum CourierServer {
     }
 
     /// `/healthz`, and `/metrics` in the Prometheus text format when a registry is given.
-    /// Neither needs a token: scrapers and orchestrators call them, and they hold no tenant data.
+    /// `/healthz` needs no token: orchestrators call it, and it holds no tenant data. `/metrics`
+    /// needs one only when `metricsTokenHash` is set, since Prometheus scrapes without one by
+    /// default, but its labels name tenants and endpoint ids.
     /// `/healthz` answers 503 while the store cannot do its work until someone acts (a failed
     /// flush of SQLite's log, which a restart cures; a node's clock out of step with
     /// PostgreSQL's), so that an orchestrator or a person hears of it.
-    static func addHealth(to router: Router<CourierRequestContext>, metrics: PrometheusCollectorRegistry?, store: (any Store)? = nil) {
+    static func addHealth(
+        to router: Router<CourierRequestContext>, metrics: PrometheusCollectorRegistry?, metricsTokenHash: String?, store: (any Store)? = nil
+    ) {
         router.get("healthz") { _, _ in
             if let failure = store?.permanentFailure {
                 // The API's error shape, `{"error": {...}}`, with the status beside it.
@@ -125,8 +140,21 @@ public enum CourierServer {
             return JSONResponse.make(.object(JSONObject(["status": .string("ok"), "version": .string(Courier.version)])))
         }
         if let metrics {
-            router.get("metrics") { _, _ in
-                Response(
+            router.get("metrics") { request, _ in
+                if let metricsTokenHash {
+                    let given = request.headers[.authorization].flatMap { header -> String? in
+                        let parts = header.split(separator: " ", maxSplits: 1)
+                        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+                        return AuthMiddleware.withoutOptionalWhitespace(parts[1])
+                    }
+                    guard let given, TokenSecret.hash(given) == metricsTokenHash else {
+                        throw CourierError(
+                            .unauthenticated, code: "unauthenticated",
+                            message: "/metrics takes the token set as COURIER_METRICS_TOKEN: 'Authorization: Bearer <token>'"
+                        )
+                    }
+                }
+                return Response(
                     status: .ok,
                     headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: MetricHelp.annotate(metrics.emitToBuffer())))

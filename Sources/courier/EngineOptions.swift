@@ -1,5 +1,7 @@
 import ArgumentParser
 import Courier
+import CourierServer
+import Foundation
 import Logging
 import Metrics
 import NIOCore
@@ -98,6 +100,13 @@ struct ListenOptions: ParsableArguments {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+    }
+
+    /// The hash of `COURIER_METRICS_TOKEN`, which `/metrics` then asks for; nil when unset.
+    /// From the environment, as the admin token is, so that it is not on a command line.
+    static func metricsTokenHash() throws -> String? {
+        guard let token = ProcessInfo.processInfo.environment["COURIER_METRICS_TOKEN"], !token.isEmpty else { return nil }
+        return try CourierServer.configuredTokenHash(token, variable: "COURIER_METRICS_TOKEN")
     }
 }
 

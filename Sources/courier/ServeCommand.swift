@@ -28,6 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         engine.bootstrapLogging()
+        let metricsTokenHash = try ListenOptions.metricsTokenHash()
         let metrics = EngineOptions.bootstrapMetrics()
         let opened = try await store.open(migrate: !migration.noMigrate)
         let admin = try await CourierServer.prepareAdminToken(
@@ -41,7 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
         let app = CourierServer.makeApplication(
             store: opened.store,
             configuration: .init(
-                host: host, port: listen.port, maxBodySize: maxBodySize, allowsPrivateTargets: engine.allowPrivateTargets
+                host: host, port: listen.port, maxBodySize: maxBodySize, allowsPrivateTargets: engine.allowPrivateTargets,
+                metricsTokenHash: metricsTokenHash
             ),
             adminTokenHash: admin.hash,
             metrics: metrics,
@@ -83,7 +85,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let opened = try await StoreOptions.openPostgres(url: store.postgres, migrate: !migration.noMigrate)
         let host = listen.host
         let app = CourierServer.makeHealthApplication(
-            configuration: .init(host: host, port: listen.port),
+            configuration: .init(host: host, port: listen.port, metricsTokenHash: try ListenOptions.metricsTokenHash()),
             metrics: metrics,
             logger: Logger(label: "courier.http"),
             onServerRunning: { channel in

@@ -39,11 +39,15 @@ final class CourierProcess {
         self.arguments = arguments
     }
 
+    /// More of the process's environment, beside the admin token.
+    var environment: [String: String] = [:]
+
     /// Starts the process and waits until it listens.
     func start() async throws -> APIClient {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the courier executable first (scripts/test does)")
         var environment = ProcessInfo.processInfo.environment
         environment["COURIER_ADMIN_TOKEN"] = Self.adminToken
+        environment.merge(self.environment) { $1 }
         let child = try launcher.isEmpty
             ? ChildProcess(executable: Self.binary, arguments: arguments, environment: environment, output: outputPath)
             : ChildProcess(executable: launcher[0], arguments: launcher.dropFirst() + [Self.binary] + arguments, environment: environment, output: outputPath)

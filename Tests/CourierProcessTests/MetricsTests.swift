@@ -77,6 +77,34 @@ import Testing
         #expect(try await server.waitForExit() == 0)
     }
 
+    /// With `COURIER_METRICS_TOKEN` set, `/metrics` shows its tenants and endpoint ids only to
+    /// a scraper with that token; `/healthz` still needs none.
+    @Test func aMetricsTokenKeepsTheLabelsFromAnyoneWithoutIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try CourierProcess(database: directory.path("courier.db"))
+        let token = "scrape-token-for-prometheus"
+        server.environment["COURIER_METRICS_TOKEN"] = token
+        let api = try await server.start()
+        #expect(try await api.post("/v1/events", #"{"type":"m.t"}"#).status == 202)
+        for refused in [nil, "wrong-token-of-some-length", CourierProcess.adminToken] {
+            let answer = try await api.withToken(refused).get("/metrics")
+            #expect(answer.status == 401 && !answer.text.contains("tenant="), "\(refused ?? "no token"): \(answer.status) \(answer.text)")
+        }
+        let scraped = try await api.withToken(token).get("/metrics")
+        #expect(scraped.status == 200)
+        #expect(try await parse(scraped.text)["courier_events_accepted_total{tenant=default}"] == 1)
+        #expect(try await api.withToken(nil).get("/healthz").status == 200)
+        server.kill(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+
+        // Too short to be a secret: refused before anything starts.
+        let short = try CourierProcess(database: directory.path("short.db"))
+        short.environment["COURIER_METRICS_TOKEN"] = "short"
+        await #expect(throws: (any Error).self) { try await short.start() }
+        #expect(short.output.contains("COURIER_METRICS_TOKEN must be at least 16 characters"), "\(short.output)")
+    }
+
     enum StoreKind: String, CaseIterable { case sqlite, postgres }
 
     /// The store's own timings, from both stores: how long writes waited for their turn, and
