@@ -41,6 +41,12 @@ struct DeliveriesCommand: AsyncParsableCommand {
             [("endpoint", endpoint), ("state", state), ("event", event), ("batch", batch), ("since", since), ("until", until),
              ("type", type), ("key", key)]
         }
+
+        /// A mistyped endpoint id matches nothing, which at 3 a.m. reads as "nothing to retry":
+        /// one the tenant does not have is an error instead (`endpoint not found`).
+        func checkEndpoint(_ api: APIConnection) async throws(CommandFailure) {
+            if let endpoint { _ = try await api.get(APIConnection.path("endpoints", endpoint)) }
+        }
     }
 
     struct List: AsyncParsableCommand {
@@ -56,7 +62,9 @@ struct DeliveriesCommand: AsyncParsableCommand {
         var all = false
 
         func run() async throws {
-            let listing = try await connection.connect().list("/v1/deliveries", query: filter.fields, limit: limit, all: all)
+            let api = try connection.connect()
+            try await filter.checkEndpoint(api)
+            let listing = try await api.list("/v1/deliveries", query: filter.fields, limit: limit, all: all)
             if connection.json { return say(json: listing.json.bytes) }
             var table = Table(["ID", "STATE", "ENDPOINT", "EVENT", "ATTEMPTS", "LAST", "CREATED"])
             for delivery in listing.items.compactMap(\.objectValue) {
@@ -120,6 +128,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let api = try connection.connect()
+            try await filter.checkEndpoint(api)
             let states = filter.state.map { [$0] } ?? ["exhausted", "rejected"]
             var operations: [APIConnection.Answer] = []
             for state in states {

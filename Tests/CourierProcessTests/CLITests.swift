@@ -436,6 +436,12 @@ import Testing
             #expect(run.status == 64, "\(command): \(run)")
         }
 
+        // A mistyped endpoint in a filter is not "nothing matches".
+        for command in [["deliveries", "list", "--endpoint", "ep_nope"], ["deliveries", "retry", "--endpoint", "ep_nope"]] {
+            let run = try await CLIFixture.run(command + ["--url", fixture.server.baseURL], environment: ["COURIER_TOKEN": CourierProcess.adminToken])
+            #expect(run.status == 1 && run.errors == "error: endpoint not found (not_found)\n", "\(command): \(run)")
+        }
+
         let unknownEndpoint = try await fixture.courier("endpoints", "pause", "ep_nope")
         #expect(unknownEndpoint.status != 0)
         #expect(unknownEndpoint.errors == "error: endpoint not found (not_found)\n", "\(unknownEndpoint)")

@@ -148,6 +148,24 @@ import Testing
         }
     }
 
+    /// A redirect is not followed: the request would go to a URL nobody saved (and past the
+    /// private-target guard). It is rejected after one attempt, and the Location gets nothing.
+    @Test(arguments: StoreKind.all) func aRedirectIsRejectedAndNotFollowed(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start { request, _ in
+            request.path == "/hook" ? RecordingReceiver.Reply(status: 307, headers: [HeaderField(name: "Location", value: "/elsewhere")]) : .ok
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hook", extra: Self.fastRetry)
+            let eventID = try await server.publish()
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            let detail = try await server.waitForDelivery(delivery.string("id")!) { $0.state == "rejected" }
+            #expect(detail.int("attemptCount") == 1 && detail.int("lastStatus") == 307)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(receiver.requests().map(\.path) == ["/hook"], "the Location was not followed")
+        }
+    }
+
     /// A receiver's body is kept as text for people to read; a NUL in it is shown as U+FFFD on
     /// both stores (PostgreSQL's text cannot hold one), and the rest is not cut off.
     @Test(arguments: StoreKind.all) func aNULInAReceiversBodyIsShownNotCutShort(_ store: StoreKind) async throws {
