@@ -11,6 +11,7 @@ struct CourierCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "courier",
         abstract: "Durable event forwarding: store, fan out, sign, deliver, retry, and keep every attempt.",
+        version: Courier.version,
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self,
             EndpointsCommand.self, EventsCommand.self, DeliveriesCommand.self, SessionsCommand.self, SinkCommand.self,

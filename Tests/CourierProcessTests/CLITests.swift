@@ -25,6 +25,8 @@ import Testing
             let run = try await ExternalCommand.run([CourierProcess.binary] + refused)
             #expect(run.status != 0, "\(refused): \(run.text)")
         }
+        let version = try await ExternalCommand.run([CourierProcess.binary, "--version"])
+        #expect(version.status == 0 && version.text == Courier.version + "\n", "the version /healthz gives: \(version.text)")
         // Options of the other store are refused, not quietly ignored.
         let postgres = ["--postgres", "postgres://nobody@127.0.0.1:1/none"]
         for (command, refused) in [
