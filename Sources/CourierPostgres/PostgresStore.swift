@@ -174,8 +174,7 @@ public final class PostgresStore: Store {
                 let failure = CourierError(
                     .unavailable, code: "store_unavailable", message: "cannot connect to PostgreSQL at \(target.description): \(reason(error))"
                 )
-                let answered = (error as? PSQLError)?.serverInfo != nil
-                guard !answered, ContinuousClock.now + delay < deadline else { throw failure }
+                guard !Self.isFinal(error), ContinuousClock.now + delay < deadline else { throw failure }
                 logger.warning("cannot connect to PostgreSQL yet; trying again", metadata: ["reason": "\(failure.message)"])
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(4))
@@ -183,11 +182,27 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// Whether a failure to connect will be the same however long it is tried: the server
+    /// answered with a reason (no such database, a wrong password), or the URL asks for what
+    /// the server or the client cannot do (TLS from a server without it, a password not given).
+    /// A server not there yet, or a name that does not resolve yet, may be there in a moment.
+    static func isFinal(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        if error.serverInfo != nil { return true }
+        return [.sslUnsupported, .authMechanismRequiresPassword, .unsupportedAuthMechanism, .saslError].contains(error.code)
+    }
+
     /// What went wrong, in the server's words when it gave any: PostgresNIO's own description
     /// of an error hides them.
     static func reason(_ error: any Error) -> String {
         guard let error = error as? PSQLError else { return "\(error)" }
         if let message = error.serverInfo?[.message] { return message }
+        switch error.code {
+        case .sslUnsupported: return "the server does not offer TLS, which the URL's sslmode=require asks for"
+        case .authMechanismRequiresPassword: return "the server asks for a password, and the URL gives none"
+        case .unsupportedAuthMechanism: return "the server asks for a way of signing in that PostgresNIO does not support"
+        default: break
+        }
         if let underlying = error.underlying { return "\(underlying)" }
         return "\(error.code)"
     }

@@ -125,6 +125,12 @@ struct PostgresStoreTests {
         retries.count.store(0, ordering: .relaxed)
         #expect(await failure(missingURL, patience: .seconds(30)).contains("does not exist"))
         #expect(retries.count.load(ordering: .relaxed) == 0, "an answer is not waited out")
+        // Nor is a URL asking for what the server does not do: TLS of a server without it.
+        components = try #require(URLComponents(string: url))
+        components.queryItems = [URLQueryItem(name: "sslmode", value: "require")]
+        let tls = await failure(components.string ?? url, patience: .seconds(30))
+        #expect(tls.contains("does not offer TLS"), "\(tls)")
+        #expect(retries.count.load(ordering: .relaxed) == 0, "said at once, not tried for 30 s")
         let unmigrated = await failure(url, migrate: false)
         #expect(unmigrated.contains("courier migrate"), "\(unmigrated)")
         #expect(await failure(url) == "connected")
