@@ -193,8 +193,8 @@ public final class PostgresStore: Store {
     }
 
     /// What went wrong, in the server's words when it gave any: PostgresNIO's own description
-    /// of an error hides them.
-    static func reason(_ error: any Error) -> String {
+    /// of an error hides them. Public for tools that talk to the same server (`courier bench`).
+    public static func reason(_ error: any Error) -> String {
         guard let error = error as? PSQLError else { return "\(error)" }
         if let message = error.serverInfo?[.message] { return message }
         switch error.code {

@@ -25,18 +25,13 @@ enum Publisher: Sendable {
                 body: payloads().bytes, deadline: .now() + .seconds(30)
             )
             guard response.status == 202, !response.bodyTruncated else {
-                throw BenchFailure("POST /v1/events answered \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))")
+                throw CommandFailure("POST /v1/events answered \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))")
             }
             let parsed = try JSONParser.parse(response.body)
             let items = parsed.arrayValue ?? [parsed]
             return items.compactMap { $0.objectValue?["id"]?.stringValue }
         }
     }
-}
-
-struct BenchFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The workloads, each publishing and then waiting until the store has recorded every

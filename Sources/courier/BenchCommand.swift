@@ -171,7 +171,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let api = DeliveryHTTPClient(configuration: .init(responseBodyLimit: 1 << 24))
                 client = api
                 guard let target = HTTPRequestTarget(url: "http://127.0.0.1:\(listening["api"] ?? 0)/v1/events") else {
-                    throw BenchFailure("cannot make the API's URL")
+                    throw CommandFailure("cannot make the API's URL")
                 }
                 publisher = .http(api, target: target, token: token)
             } else {

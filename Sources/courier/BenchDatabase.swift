@@ -15,12 +15,18 @@ struct BenchDatabase {
     /// Makes the database; the URL's user needs the `CREATEDB` privilege.
     static func create(onServerOf serverURL: String) async throws -> BenchDatabase {
         guard var components = URLComponents(string: serverURL) else {
-            throw BenchFailure("the PostgreSQL URL must look like postgres://user:password@host:5432/database")
+            throw CommandFailure("the PostgreSQL URL must look like postgres://user:password@host:5432/database")
         }
         let name = "courier_bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
-        try await execute("CREATE DATABASE \(name)", at: serverURL)
+        do {
+            try await execute("CREATE DATABASE \(name)", at: serverURL)
+        } catch let error as PSQLError {
+            throw CommandFailure(
+                "cannot make the benchmark's database: \(PostgresStore.reason(error)) (the URL's user needs CREATEDB)"
+            )
+        }
         components.path = "/\(name)"
-        guard let url = components.string else { throw BenchFailure("cannot make the benchmark database's URL") }
+        guard let url = components.string else { throw CommandFailure("cannot make the benchmark database's URL") }
         return BenchDatabase(url: url, name: name, serverURL: serverURL)
     }
 
@@ -36,7 +42,7 @@ struct BenchDatabase {
         var configuration = try PostgresStore.configuration(url: url)
         configuration.options.maximumConnections = 1
         let client = PostgresClient(configuration: configuration)
-        try await Deadline.run(PostgresStore.defaultOperationTimeout, timeoutError: { BenchFailure("PostgreSQL did not answer `\(sql)` within \(PostgresStore.defaultOperationTimeout)") }) {
+        try await Deadline.run(PostgresStore.defaultOperationTimeout, timeoutError: { CommandFailure("PostgreSQL did not answer `\(sql)` within \(PostgresStore.defaultOperationTimeout)") }) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
                 defer { group.cancelAll() }

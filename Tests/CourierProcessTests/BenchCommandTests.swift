@@ -73,6 +73,17 @@ import Testing
         )
         #expect(listed.status == 0, "\(listed.text)")
         #expect(listed.text.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(listed.text)")
+
+        // A user who may not make databases is told so, in the server's words.
+        let role = "bench_without_createdb"
+        try await PostgresTestDatabase.psql(server, "DROP ROLE IF EXISTS \(role); CREATE ROLE \(role) LOGIN NOCREATEDB")
+        var components = try #require(URLComponents(string: server))
+        components.user = role
+        components.password = nil
+        let refused = try await ExternalCommand.run([CourierProcess.binary, "bench", "--events", "10", "--postgres", components.string ?? server])
+        #expect(refused.status == 1, "\(refused.text)")
+        #expect(refused.text.hasPrefix("error: cannot make the benchmark's database: permission denied to create database"), "\(refused.text)")
+        try await PostgresTestDatabase.psql(server, "DROP ROLE \(role)")
     }
 
     @Test func badOptionsAreRefused() async throws {
