@@ -8,6 +8,7 @@ import Histogram
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 
 /// `courier bench`: measures delivery in this process, on this machine.
 ///
@@ -103,6 +104,16 @@ struct BenchCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let opened = try await BenchStore.open(postgres: postgres, durability: (durability ?? .full).durability, logger: logger)
         let store = opened.store
+        // Ctrl-C in a long run: the store it made goes with it.
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let watcher = Task {
+            for await signal in signals {
+                note("interrupted: removing the benchmark's store")
+                await opened.discard()
+                Foundation.exit(128 + signal.rawValue)
+            }
+        }
+        defer { watcher.cancel() }
 
         // A million arrival times would cost the memory the backlog scenario measures.
         let receiver = BenchReceiver(keepsArrivals: scenario != .backlog)

@@ -13,6 +13,10 @@ struct BenchStore: Sendable {
     /// What the report's first line says the scenario ran on.
     let description: String
     let close: @Sendable () async -> Void
+    /// Removes what the run made without closing the store first, for a run interrupted by a
+    /// signal: the process exits next, and a benchmark's data (a hundred megabytes, or a
+    /// database) must not stay behind.
+    let discard: @Sendable () async -> Void
 
     static func open(postgres: String?, durability: SQLiteStore.Durability, logger: Logger) async throws -> BenchStore {
         if let postgres {
@@ -24,10 +28,13 @@ struct BenchStore: Sendable {
                 try? await database.drop()
                 throw error
             }
-            return BenchStore(store: store, sqlite: nil, description: "PostgreSQL") {
-                await store.close()
+            let drop: @Sendable () async -> Void = {
                 do { try await database.drop() } catch { logger.warning("could not drop the benchmark's database \(database.name): \(error)") }
             }
+            return BenchStore(store: store, sqlite: nil, description: "PostgreSQL", close: {
+                await store.close()
+                await drop()
+            }, discard: drop)
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -38,10 +45,12 @@ struct BenchStore: Sendable {
             try? FileManager.default.removeItem(at: directory)
             throw error
         }
-        return BenchStore(store: store, sqlite: store, description: "SQLite \(durability.rawValue.lowercased())") {
+        return BenchStore(store: store, sqlite: store, description: "SQLite \(durability.rawValue.lowercased())", close: {
             // The store copies its log back into its file only on close, so it closes first.
             await store.close()
             try? FileManager.default.removeItem(at: directory)
-        }
+        }, discard: {
+            try? FileManager.default.removeItem(at: directory)
+        })
     }
 }

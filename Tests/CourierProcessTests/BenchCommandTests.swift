@@ -86,6 +86,30 @@ import Testing
         try await PostgresTestDatabase.psql(server, "DROP ROLE \(role)")
     }
 
+    /// Ctrl-C (or SIGTERM) in a long run: the store the run made (a hundred megabytes for
+    /// the latency scenario) is removed, not left in the temporary folder.
+    @Test func anInterruptedRunRemovesItsStore() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let output = directory.path("bench.out")
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = directory.path("tmp")
+        try FileManager.default.createDirectory(atPath: directory.path("tmp"), withIntermediateDirectories: true)
+        let bench = try ChildProcess(
+            executable: CourierProcess.binary, arguments: ["bench", "--scenario", "latency", "--events", "100000"],
+            environment: environment, output: output
+        )
+        // Under way once its store is there.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try FileManager.default.contentsOfDirectory(atPath: directory.path("tmp")).isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        bench.signal(SIGTERM)
+        #expect(await bench.termination() == .exited(143), "\((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("tmp")).isEmpty, "the run's store is gone")
+    }
+
     @Test func badOptionsAreRefused() async throws {
         let output = try await ExternalCommand.run([CourierProcess.binary, "bench", "--scenario", "backlog", "--url", "http://127.0.0.1:9/"])
         #expect(output.status != 0)
