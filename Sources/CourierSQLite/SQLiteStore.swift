@@ -86,9 +86,15 @@ public final class SQLiteStore: Store {
                 "UPDATE deliveries SET lease_until = NULL, due_at = next_attempt_at WHERE state IN (0, 1) AND lease_until IS NOT NULL"
             )
             database = try SQLiteDatabase(path: path, durability: durability, sync: sync, onRollback: fanOutCache.invalidateAll)
-        } catch {
+        } catch let error as CourierError {
             Glibc.close(descriptor)
             throw error
+        } catch {
+            Glibc.close(descriptor)
+            // SQLite's own words name no file: a read-only file (or folder, or `-wal`/`-shm`
+            // beside it, which SQLite makes with the file's permissions), or one that is not a
+            // database at all.
+            throw CourierError(.unavailable, code: "store_unavailable", message: "cannot open the database \(path): \(error)")
         }
         return SQLiteStore(database: database, lockDescriptor: descriptor, fanOutCache: fanOutCache)
     }

@@ -432,6 +432,10 @@ import Testing
         #expect(taken.status == 1 && taken.errors == "error: cannot listen: the address is already in use (another server on that port? choose one with --port)\n", "\(taken)")
         let nowhere = try await CLIFixture.run(["serve", "--db", "/nonexistent/folder/c.db"], environment: [:])
         #expect(nowhere.status == 1 && nowhere.errors.hasPrefix("error: cannot open the database /nonexistent/folder/c.db: No such file or directory"), "\(nowhere)")
+        let text = directory.path("notes.db")
+        try String(repeating: "not a database, only words. ", count: 10).write(toFile: text, atomically: true, encoding: .utf8)
+        let notDatabase = try await CLIFixture.run(["migrate", "--db", text], environment: [:])
+        #expect(notDatabase.status == 1 && notDatabase.errors == "error: cannot open the database \(text): SQLite error 26: file is not a database (store_unavailable)\n", "\(notDatabase)")
         // An empty id (an unset "$ID") is a usage error, not a path with a hole in it.
         for command in [["endpoints", "pause", ""], ["deliveries", "show", ""], ["sessions", "show", " "]] {
             let run = try await CLIFixture.run(command + ["--url", fixture.server.baseURL], environment: ["COURIER_TOKEN": CourierProcess.adminToken])
