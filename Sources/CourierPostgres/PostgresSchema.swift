@@ -168,5 +168,10 @@ enum PostgresSchema {
             "DROP INDEX deliveries_due_tasks",
             "CREATE INDEX deliveries_due_tasks ON deliveries (endpoint_id, due_at, id) WHERE state IN (0, 1) AND session_uid IS NOT NULL",
         ],
+        // How often a backend listed a transmission as failed in a 2xx: the next request that carries it is a new one, with a
+        // webhook-id of its own (see MessageBatch.webhookID).
+        [
+            "ALTER TABLE transmissions ADD COLUMN IF NOT EXISTS listed_failed BIGINT NOT NULL DEFAULT 0",
+        ],
     ]
 }

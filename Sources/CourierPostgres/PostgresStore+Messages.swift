@@ -245,9 +245,9 @@ extension PostgresStore {
         deliveryID: String, messageID: String, connection: PostgresConnection, now: Date
     ) async throws -> MessageBatch? {
         let items = try await connection.rows(
-            "UPDATE transmissions SET status = 1, updated_at = $1 WHERE delivery_id = $2 AND (status IN (0, 1) OR (status = 4 AND sent_at IS NULL)) RETURNING id, identity",
+            "UPDATE transmissions SET status = 1, updated_at = $1 WHERE delivery_id = $2 AND (status IN (0, 1) OR (status = 4 AND sent_at IS NULL)) RETURNING id, identity, listed_failed",
             [.integer(Timestamp.millis(now)), .text(deliveryID)]
-        ) { MessageBatch.Item(transmissionID: try $0.text(0), identity: try $0.text(1)) }
+        ) { MessageBatch.Item(transmissionID: try $0.text(0), identity: try $0.text(1), timesListedFailed: Int(try $0.int(2))) }
         guard !items.isEmpty, let text = try await connection.first(
             "SELECT text FROM messages WHERE id = $1", [.text(messageID)], { try $0.text(0) }
         ) else { return nil }
@@ -269,7 +269,7 @@ extension PostgresStore {
                 if !failed.isEmpty {
                     try await connection.run(
                         """
-                        UPDATE transmissions SET status = 4, error = 'the backend listed it as failed', updated_at = $1
+                        UPDATE transmissions SET status = 4, error = 'the backend listed it as failed', listed_failed = listed_failed + 1, updated_at = $1
                         WHERE delivery_id = $2 AND (identity = ANY($3::text[]) OR id = ANY($3::text[])) AND status = 1
                         """,
                         [.integer(millis), .text(deliveryID), .texts(Array(failed))]

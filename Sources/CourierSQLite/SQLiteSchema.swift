@@ -170,6 +170,11 @@ enum SQLiteSchema {
         -- batch keeps how many it has taken (see OpenBatches).
         ALTER TABLE deliveries ADD COLUMN members INTEGER;
         """,
+        """
+        -- How often a backend listed a transmission as failed in a 2xx: the next request that
+        -- carries it is a new one, with a webhook-id of its own (see MessageBatch.webhookID).
+        ALTER TABLE transmissions ADD COLUMN listed_failed INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The states the `deliveries_state` index leaves out. A query for one of them reads the

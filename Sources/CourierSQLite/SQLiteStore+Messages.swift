@@ -245,10 +245,10 @@ extension SQLiteStore {
         let items = try db.query(
             """
             UPDATE transmissions SET status = 1, updated_at = ? WHERE delivery_id = ? AND (status IN (0, 1) OR (status = 4 AND sent_at IS NULL))
-            RETURNING id, identity
+            RETURNING id, identity, listed_failed
             """,
             [.integer(millis), .text(deliveryID)]
-        ) { MessageBatch.Item(transmissionID: $0.text(0), identity: $0.text(1)) }
+        ) { MessageBatch.Item(transmissionID: $0.text(0), identity: $0.text(1), timesListedFailed: Int($0.int(2))) }
         guard !items.isEmpty, let text = try db.queryFirst(
             "SELECT text FROM messages WHERE id = ?", [.text(messageID)], { $0.text(0) }
         ) else { return nil }
@@ -270,7 +270,7 @@ extension SQLiteStore {
                 for identity in failed {
                     try db.run(
                         """
-                        UPDATE transmissions SET status = 4, error = 'the backend listed it as failed', updated_at = ?1
+                        UPDATE transmissions SET status = 4, error = 'the backend listed it as failed', listed_failed = listed_failed + 1, updated_at = ?1
                         WHERE delivery_id = ?2 AND (identity = ?3 OR id = ?3) AND status = 1
                         """,
                         [.integer(millis), .text(deliveryID), .text(identity)]

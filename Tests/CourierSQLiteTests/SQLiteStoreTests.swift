@@ -170,6 +170,7 @@ import Testing
                         """
                         UPDATE deliveries SET due_at = NULL WHERE state IN (0, 1);
                         ALTER TABLE deliveries DROP COLUMN members;
+                        ALTER TABLE transmissions DROP COLUMN listed_failed;
                         PRAGMA user_version = \(kept);
                         """
                     )

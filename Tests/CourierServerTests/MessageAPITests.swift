@@ -121,6 +121,25 @@ import Testing
         }
     }
 
+    /// A backend that takes a batch and lists a recipient as failed, twice running: each
+    /// retry is a new request with an id of its own, or a backend that deduplicates by id
+    /// would drop the second one and the recipient would be marked sent without the text.
+    @Test(arguments: StoreKind.all) func eachRetryAfterAFailedListIsANewRequest(_ store: StoreKind) async throws {
+        let backend = try await RecordingReceiver.start { _, count in
+            count < 2 ? .init(status: 200, body: #"{"failed":["+2"]}"#) : .init(status: 200)
+        }
+        defer { Task { await backend.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: backend.url + "/send", eventTypes: [], extra: #""name":"gw","retry":{"delays":[0.05,0.05,0.05]}"#)
+            let id = try await Self.send(server, #"{"text":"Hello","to":\#(Self.recipients(["+1", "+2"]))}"#)
+            let message = try await Self.waitForMessage(server, id) { $0["status"] == .string("sent") }
+            #expect(Self.transmissions(message).allSatisfy { $0.string("status") == "sent" })
+            let requests = backend.requests()
+            #expect(requests.map(Self.identities) == [["+1", "+2"], ["+2"], ["+2"]])
+            #expect(Set(requests.compactMap { $0.header("webhook-id") }).count == 3, "three requests, three ids")
+        }
+    }
+
     @Test(arguments: StoreKind.all) func aFailedListOfTransmissionIDsAndALaterFailedReportSendNobodyTheTextTwice(_ store: StoreKind) async throws {
         // First: taken, but the gateway lists +2 as failed by its transmission id, which the
         // batch gives beside the identities. Then whatever comes is taken.

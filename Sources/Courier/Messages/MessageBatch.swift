@@ -7,10 +7,14 @@ public struct MessageBatch: Sendable, Hashable {
     public struct Item: Sendable, Hashable {
         public var transmissionID: String
         public var identity: String
+        /// How many times the backend took a request with this transmission and listed it as
+        /// failed (`{"failed": [...]}`): each such answer makes the next request a new one.
+        public var timesListedFailed: Int
 
-        public init(transmissionID: String, identity: String) {
+        public init(transmissionID: String, identity: String, timesListedFailed: Int = 0) {
             self.transmissionID = transmissionID
             self.identity = identity
+            self.timesListedFailed = timesListedFailed
         }
     }
 
@@ -34,12 +38,23 @@ public struct MessageBatch: Sendable, Hashable {
         return JSONValue.object(object).bytes
     }
 
-    /// The request's `webhook-id`: the delivery's id while it carries the same transmissions,
-    /// and a new one when a retry carries fewer (only those that failed), so that a backend
-    /// deduplicating by id never drops the retry of a partly failed batch.
+    /// The request's `webhook-id`: the same for a retry of the same request, and a new one
+    /// for a new request.
+    ///
+    /// A retry after a timeout or a 5xx carries the same transmissions as the attempt that may
+    /// have reached the backend, and keeps its id, so that a backend deduplicating by id sends
+    /// nobody the text twice. A retry after a 2xx that listed some as failed carries only
+    /// those, and is a new request: the backend took the last one, and deduplicating it would
+    /// drop the retry, whose recipients would then be marked sent without ever getting the
+    /// text. So the id follows the transmissions carried and how often each was listed as
+    /// failed, which a second such answer also changes (a retry of the same one transmission).
     public func webhookID(deliveryID: String) -> String {
         var hasher = SHA256()
-        for item in items { hasher.update(data: Array(item.transmissionID.utf8) + [0]) }
+        for item in items {
+            hasher.update(data: Array(item.transmissionID.utf8) + [0])
+            // Nothing for one never listed, so that ids made before the count existed stay as they were.
+            if item.timesListedFailed > 0 { hasher.update(data: Array("\(item.timesListedFailed)".utf8) + [0]) }
+        }
         let digest = Hex.encode(hasher.finalize().prefix(6))
         return "\(deliveryID)_\(digest)"
     }
