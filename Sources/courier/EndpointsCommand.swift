@@ -55,6 +55,10 @@ struct EndpointsCommand: AsyncParsableCommand {
             if let name { body["name"] = .string(name) }
             if let secret { body["secret"] = .string(secret) }
             let answer = try await connection.connect().post("/v1/endpoints", .object(body))
+            if eventTypes.isEmpty {
+                // Allowed (a task's or a message backend's endpoint), but easy to do by mistake.
+                note("note: it subscribes to no event type; it gets only test events, task runs and message batches sent to it by name")
+            }
             if connection.json { return say(json: answer.bytes) }
             EndpointsCommand.show(answer.json)
         }

@@ -97,6 +97,7 @@ import Testing
         #expect(try await fixture.api.post("/v1/tenants", #"{"id":"acme"}"#).status == 201)
         let other = try await fixture.courier("endpoints", "create", "--tenant", "acme", "--target", "\(receiver.url)/acme", "--json")
         #expect(other.status == 0, "\(other)")
+        #expect(other.errors.contains("subscribes to no event type"), "a likely mistake is pointed out: \(other)")
         let otherID = try #require(other["id"]?.stringValue)
         let acme = try await fixture.courier("endpoints", "list", "--tenant", "acme", "--json")
         #expect(acme["data"]?.arrayValue?.map { $0.objectValue?["id"] } == [.string(otherID)])
