@@ -228,7 +228,7 @@ public final class PostgresStore: Store {
     }
 
     /// While this node's clock disagrees with the database's (see ``PostgresClockWatch``).
-    public var permanentFailure: CourierError? { clockWatch.failure }
+    public var standingFailure: CourierError? { clockWatch.failure }
 
     public func close() async {
         listenTask.withLock { $0?.cancel() }

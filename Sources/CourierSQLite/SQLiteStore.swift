@@ -104,7 +104,7 @@ public final class SQLiteStore: Store {
 
     /// A failed flush of the log: every write is refused until the process restarts (see
     /// ``SQLiteLogFlusher``).
-    public var permanentFailure: CourierError? { database.flusher?.failure ?? database.fileWatch.check() }
+    public var standingFailure: CourierError? { database.flusher?.failure ?? database.fileWatch.check() }
 
     /// Closes the file and gives up its lock, once: a later call waits for the first to finish
     /// and does nothing more. Closing the lock's descriptor twice would close whatever file or

@@ -130,7 +130,7 @@ public enum CourierServer {
         to router: Router<CourierRequestContext>, metrics: PrometheusCollectorRegistry?, metricsTokenHash: String?, store: (any Store)? = nil
     ) {
         router.get("healthz") { _, _ in
-            if let failure = store?.permanentFailure {
+            if let failure = store?.standingFailure {
                 // The API's error shape, `{"error": {...}}`, with the status beside it.
                 var body = ErrorMiddleware<CourierRequestContext>.body(code: failure.code, message: failure.message, field: nil).objectValue ?? JSONObject()
                 body["status"] = .string("failing")

@@ -15,7 +15,7 @@ public enum StoreConformance {
 
     public static let checks: [Check] = [
         Check(name: "tenants are created once and read back", run: tenants),
-        Check(name: "a store that writes and reads reports no permanent failure", run: noPermanentFailure),
+        Check(name: "a store that writes and reads reports no standing failure", run: noStandingFailure),
         Check(name: "tokens resolve by hash to their tenant or the admin, are listed per tenant and deleted for good", run: tokens),
         Check(name: "endpoints are scoped to their tenant and names are unique per tenant", run: endpointScoping),
         Check(name: "endpoint lists are newest first and paginate", run: endpointPagination),
@@ -131,12 +131,12 @@ public enum StoreConformance {
 
     // MARK: Checks
 
-    /// `/healthz` fails on a permanent failure, so a working store must never report one.
-    static func noPermanentFailure(_ store: any Store) async throws {
+    /// `/healthz` fails on a standing failure, so a working store must never report one.
+    static func noStandingFailure(_ store: any Store) async throws {
         try await store.insertEndpoint(try endpoint("ep_a"))
         _ = try await publishSeries(store, count: 2)
         try expect(try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a") != nil, "the endpoint reads back")
-        try expect(store.permanentFailure == nil, "a working store reported \(String(describing: store.permanentFailure))")
+        try expect(store.standingFailure == nil, "a working store reported \(String(describing: store.standingFailure))")
     }
 
     static func health(_ store: any Store) async throws {

@@ -271,7 +271,7 @@ struct PostgresStoreTests {
         skew.withLock { $0 = -1 }
         let store = try await PostgresStore.connect(url: url, schema: .migrate, maximumConnections: 2, localClock: clock)
         defer { Task { await store.close() } }
-        #expect(store.permanentFailure == nil, "a second is within the limit")
+        #expect(store.standingFailure == nil, "a second is within the limit")
         var endpoint = try StoreConformance.endpoint("ep_a")
         endpoint.maxInFlight = 3
         try await store.insertEndpoint(endpoint)
@@ -279,14 +279,14 @@ struct PostgresStoreTests {
 
         skew.withLock { $0 = -30 }
         try await store.clockWatch.measure(store)
-        #expect(store.permanentFailure?.code == "clock_skew" && store.permanentFailure?.message.contains("behind") == true)
+        #expect(store.standingFailure?.code == "clock_skew" && store.standingFailure?.message.contains("behind") == true)
         let now = Date().addingTimeInterval(1)
         await #expect(throws: CourierError.self) {
             try await store.claim(endpointID: "ep_a", limit: 3, now: now, leaseUntil: now.addingTimeInterval(60))
         }
         skew.withLock { $0 = 0 }
         try await store.clockWatch.measure(store)
-        #expect(store.permanentFailure == nil)
+        #expect(store.standingFailure == nil)
         #expect(try await store.claim(endpointID: "ep_a", limit: 3, now: now, leaseUntil: now.addingTimeInterval(60)).deliveries.count == 1)
     }
 

@@ -168,17 +168,18 @@ public protocol Store: DeliveryQueue {
 
     // MARK: Health
 
-    /// A failure that keeps the store from its work until someone acts, so that `/healthz` can
-    /// say so; nil while the store works. On SQLite a failed flush of the log or a deleted file,
+    /// A failure that keeps the store from its work until someone acts (it stands until then,
+    /// which is what sets it apart from passing trouble), so that `/healthz` can say so; nil
+    /// while the store works. On SQLite a failed flush of the log or a deleted file,
     /// which a restart cures; on PostgreSQL a node's clock out of step with the database's,
     /// which setting the clock cures (and the node then resumes by itself). Passing trouble (a
     /// database out of reach for a while) is not one: the next call may succeed.
-    var permanentFailure: CourierError? { get }
+    var standingFailure: CourierError? { get }
 }
 
 extension Store {
     /// Nothing is beyond a retry by default: a store that can fail so reports it.
-    public var permanentFailure: CourierError? { nil }
+    public var standingFailure: CourierError? { nil }
 
     /// A claim by a caller with no answered deliveries awaiting their records.
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date) async throws -> Claim {
