@@ -452,7 +452,7 @@ public final class PostgresStore: Store {
     public func tokens(tenantID: String) async throws -> [APIToken] {
         try await wrap { connection in
             try await connection.rows(
-                "SELECT id, tenant_id, hash, name, created_at FROM tokens WHERE tenant_id = $1 ORDER BY created_at, id", [.text(tenantID)],
+                "SELECT id, tenant_id, hash, name, created_at FROM tokens WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC", [.text(tenantID)],
                 Self.token
             )
         }

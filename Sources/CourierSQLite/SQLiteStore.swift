@@ -165,7 +165,7 @@ public final class SQLiteStore: Store {
     public func tokens(tenantID: String) async throws -> [APIToken] {
         try await database.read { db in
             try db.query(
-                "SELECT id, tenant_id, hash, name, created_at FROM tokens WHERE tenant_id = ? ORDER BY created_at, id", [.text(tenantID)],
+                "SELECT id, tenant_id, hash, name, created_at FROM tokens WHERE tenant_id = ? ORDER BY created_at DESC, id DESC", [.text(tenantID)],
                 Self.token
             )
         }

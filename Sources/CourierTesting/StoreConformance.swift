@@ -249,13 +249,13 @@ public enum StoreConformance {
         try expect(try await store.principal(tokenHash: "h2") == .admin, "a token without tenant is the admin")
         try expect(try await store.principal(tokenHash: "h3") == nil, "an unknown hash")
 
-        // Listed per tenant, oldest first; deleted by their tenant only, and then they open nothing.
+        // Listed per tenant, newest first; deleted by their tenant only, and then they open nothing.
         try await store.createTenant(Tenant(id: "beta", createdAt: t0))
         let later = APIToken(id: "tok_3", tenantID: "acme", hash: "h4", name: "ci", createdAt: t0.addingTimeInterval(1))
         try await store.insertToken(later)
         try await store.insertToken(APIToken(id: "tok_4", tenantID: "beta", hash: "h5", name: nil, createdAt: t0))
         let listed = try await store.tokens(tenantID: "acme")
-        try expect(listed.map(\.id) == ["tok_1", "tok_3"] && listed[1] == later, "acme's tokens, oldest first: \(listed.map(\.id))")
+        try expect(listed.map(\.id) == ["tok_3", "tok_1"] && listed[0] == later, "acme's tokens, newest first: \(listed.map(\.id))")
         try expect(try await store.deleteToken(tenantID: "beta", id: "tok_3") == nil, "another tenant's token is not found")
         try expect(try await store.principal(tokenHash: "h4") == .tenant("acme"), "and still opens its tenant")
         try expect(try await store.deleteToken(tenantID: "acme", id: "tok_3") == later, "deleted, and given back")

@@ -19,7 +19,7 @@ public protocol Store: DeliveryQueue {
     func createTenant(_ tenant: Tenant) async throws
     func tenant(id: String) async throws -> Tenant?
     func insertToken(_ token: APIToken) async throws
-    /// A tenant's tokens, oldest first.
+    /// A tenant's tokens, newest first.
     func tokens(tenantID: String) async throws -> [APIToken]
     /// Deletes a tenant's token, which opens nothing from then on; returns it, or nil when the
     /// tenant has no token of that id.

@@ -105,14 +105,16 @@ struct DashboardRoutes {
     /// The setting that holds when a token last signed out (milliseconds), by its credential.
     static let signedOutSetting = "dashboard_signed_out:"
 
-    /// Ends every session made with the token whose hash this is, on every node (each reads
-    /// the setting as it checks a session): a revoked token's sessions end with it.
+    /// Ends every session ever made with a revoked token, on every node (each reads the
+    /// setting as it checks a session). Not "those made before now", as a sign-out: a session
+    /// made in the same millisecond, or on a node whose clock runs ahead, would outlive it, and
+    /// a revoked token makes no more sessions to spare.
     func endSessions(ofTokenHash hash: String) async throws {
-        try await endSessions(ofCredential: try await keyring.keys().credential(forTokenHash: hash))
+        try await endSessions(ofCredential: try await keyring.keys().credential(forTokenHash: hash), before: Int64.max)
     }
 
-    private func endSessions(ofCredential credential: String) async throws {
-        try await store.setSetting(Self.signedOutSetting + credential, value: String(Timestamp.millis(Date())))
+    private func endSessions(ofCredential credential: String, before millis: Int64 = Timestamp.millis(Date())) async throws {
+        try await store.setSetting(Self.signedOutSetting + credential, value: String(millis))
     }
 
     /// The session the request's cookie carries, while it holds: an admin session only while

@@ -13,6 +13,9 @@ final class TokenCache: Sendable {
 
     private let lifetime: Duration
     private let entries = Mutex<[String: (principal: Principal, at: ContinuousClock.Instant)]>([:])
+    /// Hashes removed within the lifetime: a request that read the token from the store just
+    /// before it was deleted must not put it back.
+    private let removed = Mutex<[String: ContinuousClock.Instant]>([:])
 
     init(lifetime: Duration = TokenCache.lifetime) {
         self.lifetime = lifetime
@@ -32,6 +35,11 @@ final class TokenCache: Sendable {
 
     func put(_ hash: String, _ principal: Principal) {
         let now = ContinuousClock.now
+        let revoked = removed.withLock { removed in
+            removed = removed.filter { now - $0.value < lifetime }
+            return removed[hash] != nil
+        }
+        guard !revoked else { return }
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll() }
             entries[hash] = (principal, now)
@@ -39,6 +47,8 @@ final class TokenCache: Sendable {
     }
 
     func remove(_ hash: String) {
+        let now = ContinuousClock.now
+        removed.withLock { $0[hash] = now }
         _ = entries.withLock { $0.removeValue(forKey: hash) }
     }
 }

@@ -35,7 +35,7 @@ extension OpenAPIDocument {
             "get": {
               "tags": ["Tenants"],
               "operationId": "listTokens",
-              "summary": "List a tenant's tokens, oldest first (admin token only)",
+              "summary": "List a tenant's tokens, newest first (admin token only)",
               "description": "Without the tokens themselves, which are shown only when made. One answer holds them all: `nextCursor` is always null.",
               "responses": {
                 "200": \#(answer("The tokens.", "TokenInfoList")),

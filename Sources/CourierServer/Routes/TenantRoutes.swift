@@ -8,7 +8,7 @@ struct TenantRoutes {
     let body: RequestBody
     /// This node's cache of accepted tokens, which a deleted token leaves at once.
     let tokenCache: TokenCache
-    /// Ends the dashboard sessions a deleted token signed in.
+    /// Ends, for good, the dashboard sessions a revoked token signed in.
     let endSessions: @Sendable (_ tokenHash: String) async throws -> Void
 
     func add(to group: RouterGroup<CourierRequestContext>) {
@@ -47,7 +47,7 @@ struct TenantRoutes {
             try request.noQueryParameters()
             let tenantID = try await existingTenant(context)
             let tokens = try await store.tokens(tenantID: tenantID)
-            // A tenant has a few tokens, not pages of them: one answer in the list's shape.
+            // A tenant has a few tokens, not pages of them: one answer in the list's shape, newest first.
             return JSONResponse.make(.object(JSONObject(["data": .array(tokens.map { .object($0.json) }), "nextCursor": .null])))
         }
         // Revokes a token: the API refuses it at once on this node and within the cache's
@@ -56,11 +56,17 @@ struct TenantRoutes {
             try context.requireAdmin()
             try await body.nothing(request)
             let tenantID = try await existingTenant(context)
-            guard let token = try await store.deleteToken(tenantID: tenantID, id: try context.parameters.require("id")) else {
+            let id = try context.parameters.require("id")
+            guard let token = try await store.tokens(tenantID: tenantID).first(where: { $0.id == id }) else {
                 throw CourierError(.notFound, code: "token_not_found", message: "token not found")
             }
-            tokenCache.remove(token.hash)
+            // Its sessions end first: if the store fails between the two, the token is still
+            // there to revoke again, where the other order would leave sessions nobody could end.
             try await endSessions(token.hash)
+            tokenCache.remove(token.hash)
+            guard try await store.deleteToken(tenantID: tenantID, id: id) != nil else {
+                throw CourierError(.notFound, code: "token_not_found", message: "token not found")
+            }
             return Response(status: .noContent)
         }
     }
