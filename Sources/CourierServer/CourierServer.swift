@@ -40,16 +40,24 @@ public enum CourierServer {
 
     static let adminTokenSetting = "admin_token_hash"
 
-    /// The shortest token a person may set (the admin's, the metrics scraper's).
+    /// The shortest token a person should set: shorter ones can be guessed. A new setting
+    /// (the metrics token) refuses them; the admin token, which deployments set before this
+    /// rule, is only warned about (see ``isShort(_:)``), so that an upgrade does not stop a node.
     public static let minimumConfiguredTokenLength = 16
 
+    public static func isShort(_ token: String) -> Bool {
+        token.count < minimumConfiguredTokenLength
+    }
+
     /// The hash of a token a person set in the environment variable `variable`. White space
-    /// around it could never be sent (HTTP drops it), and a short one can be guessed.
-    public static func configuredTokenHash(_ token: String, variable: String) throws -> String {
-        guard token.count >= minimumConfiguredTokenLength,
-              !token.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
-        else {
-            throw CourierError.invalid("\(variable) must be at least \(minimumConfiguredTokenLength) characters, without spaces or control characters")
+    /// in it could never be sent as written (HTTP drops it around a value), nor a control
+    /// character; `refusingShort` refuses one shorter than ``minimumConfiguredTokenLength``.
+    public static func configuredTokenHash(_ token: String, variable: String, refusingShort: Bool) throws -> String {
+        guard !token.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
+            throw CourierError.invalid("\(variable) must not contain spaces or control characters")
+        }
+        if refusingShort, isShort(token) {
+            throw CourierError.invalid("\(variable) must be at least \(minimumConfiguredTokenLength) characters")
         }
         return TokenSecret.hash(token)
     }
@@ -58,7 +66,7 @@ public enum CourierServer {
     /// generates a token, stores its hash and returns it for printing.
     public static func prepareAdminToken(store: any Store, configured: String?) async throws -> AdminToken {
         if let configured, !configured.isEmpty {
-            return AdminToken(hash: try configuredTokenHash(configured, variable: "COURIER_ADMIN_TOKEN"), generated: nil)
+            return AdminToken(hash: try configuredTokenHash(configured, variable: "COURIER_ADMIN_TOKEN", refusingShort: false), generated: nil)
         }
         if let stored = try await store.setting(adminTokenSetting) {
             return AdminToken(hash: stored, generated: nil)

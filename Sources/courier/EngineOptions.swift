@@ -106,7 +106,7 @@ struct ListenOptions: ParsableArguments {
     /// From the environment, as the admin token is, so that it is not on a command line.
     static func metricsTokenHash() throws -> String? {
         guard let token = ProcessInfo.processInfo.environment["COURIER_METRICS_TOKEN"], !token.isEmpty else { return nil }
-        return try CourierServer.configuredTokenHash(token, variable: "COURIER_METRICS_TOKEN")
+        return try CourierServer.configuredTokenHash(token, variable: "COURIER_METRICS_TOKEN", refusingShort: true)
     }
 }
 

@@ -29,11 +29,19 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         engine.bootstrapLogging()
         let metricsTokenHash = try ListenOptions.metricsTokenHash()
+        // Checked before the store is opened (and a token perhaps generated and stored).
+        let configured = ProcessInfo.processInfo.environment["COURIER_ADMIN_TOKEN"]
+        if let configured, !configured.isEmpty {
+            _ = try CourierServer.configuredTokenHash(configured, variable: "COURIER_ADMIN_TOKEN", refusingShort: false)
+            if CourierServer.isShort(configured) {
+                Logger(label: "courier").warning(
+                    "COURIER_ADMIN_TOKEN is shorter than \(CourierServer.minimumConfiguredTokenLength) characters: one that short can be guessed; set a longer one"
+                )
+            }
+        }
         let metrics = EngineOptions.bootstrapMetrics()
         let opened = try await store.open(migrate: !migration.noMigrate)
-        let admin = try await CourierServer.prepareAdminToken(
-            store: opened.store, configured: ProcessInfo.processInfo.environment["COURIER_ADMIN_TOKEN"]
-        )
+        let admin = try await CourierServer.prepareAdminToken(store: opened.store, configured: configured)
         if let token = admin.generated {
             say("Generated the admin token (shown only this once; keep it, or set COURIER_ADMIN_TOKEN):\n  \(token)")
         }

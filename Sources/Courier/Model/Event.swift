@@ -30,13 +30,16 @@ public struct Event: Sendable, Hashable {
     }
 }
 
-/// An event as a publisher submits it, validated but not yet stored.
+/// An event as a publisher submits it, validated but not yet stored. Its fields are set only
+/// by its initialisers, which check them: the front door (``Webhooks``) then has nothing to
+/// check again, and no caller can change an event into one the API would refuse.
 public struct NewEvent: Sendable, Hashable {
-    public var type: String
-    public var key: String?
-    public var payload: [UInt8]
+    public private(set) var type: String
+    public private(set) var key: String?
+    /// Compact JSON bytes.
+    public private(set) var payload: [UInt8]
     public var occurredAt: Date?
-    public var idempotencyKey: String?
+    public private(set) var idempotencyKey: String?
 
     /// An event to publish, checked as the API checks one: a Swift caller and an HTTP client
     /// may publish the same things and no others.
