@@ -93,8 +93,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Before the run, not after it: a path that cannot be written would lose its figures.
-        if let json, !FileManager.default.createFile(atPath: json, contents: nil) {
-            throw CommandFailure("--json: cannot write \(json) (does its folder exist?)")
+        // Its folder is asked, not the file made, which would empty an earlier report.
+        if let json {
+            let folder = URL(fileURLWithPath: json).deletingLastPathComponent().path
+            guard access(folder, W_OK) == 0 else { throw CommandFailure("--json: cannot write \(json) (does its folder exist?)") }
         }
         // As `courier serve` logs and keeps metrics, so that the API, the engine and the
         // receiver cost here what they cost there.

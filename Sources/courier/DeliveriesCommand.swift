@@ -43,7 +43,8 @@ struct DeliveriesCommand: AsyncParsableCommand {
         }
 
         /// A mistyped endpoint id matches nothing, which at 3 a.m. reads as "nothing to retry":
-        /// one the tenant does not have is an error instead (`endpoint not found`).
+        /// when nothing matched, one the tenant does not have is an error instead (`endpoint not
+        /// found`). Only then: a deleted endpoint's deliveries are listed, and it is not found.
         func checkEndpoint(_ api: APIConnection) async throws(CommandFailure) {
             if let endpoint { _ = try await api.get(APIConnection.path("endpoints", endpoint)) }
         }
@@ -63,8 +64,8 @@ struct DeliveriesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let api = try connection.connect()
-            try await filter.checkEndpoint(api)
             let listing = try await api.list("/v1/deliveries", query: filter.fields, limit: limit, all: all)
+            if listing.items.isEmpty { try await filter.checkEndpoint(api) }
             if connection.json { return say(json: listing.json.bytes) }
             var table = Table(["ID", "STATE", "ENDPOINT", "EVENT", "ATTEMPTS", "LAST", "CREATED"])
             for delivery in listing.items.compactMap(\.objectValue) {
@@ -128,7 +129,6 @@ struct DeliveriesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let api = try connection.connect()
-            try await filter.checkEndpoint(api)
             let states = filter.state.map { [$0] } ?? ["exhausted", "rejected"]
             var operations: [APIConnection.Answer] = []
             for state in states {
@@ -149,9 +149,10 @@ struct DeliveriesCommand: AsyncParsableCommand {
                 }
                 operations.append(operation)
             }
-            // One JSON document, as every command prints: the operation, or with both states
-            // requeued, an array of the two.
-            if connection.json { say(json: operations.count == 1 ? operations[0].bytes : JSONValue.array(operations.map(\.json)).bytes) }
+            if operations.allSatisfy({ $0["matched"] == .integer(0) }) { try await filter.checkEndpoint(api) }
+            // One JSON document, as every command prints, of one shape whatever the options:
+            // an array of the operations, one per state requeued.
+            if connection.json { say(json: JSONValue.array(operations.map(\.json)).bytes) }
         }
     }
 

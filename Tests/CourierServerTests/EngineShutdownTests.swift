@@ -10,17 +10,6 @@ import Testing
 /// requests: requests cut off at the end of the grace report at once, and the engine stops
 /// as soon as they have, not at the end of the wait it allows them.
 @Suite struct EngineShutdownTests {
-    /// Whether `task` ends within `limit`; it is left running if not.
-    static func ends(_ task: Task<Void, any Error>, within limit: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { _ = await task.result; return true }
-            group.addTask { try? await Task.sleep(for: limit); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
-
     @Test(arguments: StoreKind.all) func theEngineStopsOnceCutOffRequestsHaveReported(_ kind: StoreKind) async throws {
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(delay: .seconds(30)) }
         defer { Task { await receiver.stop() } }
@@ -45,7 +34,7 @@ import Testing
             let running = Task { try await group.run() }
             _ = try await receiver.waitForRequests(1)
             await group.triggerGracefulShutdown()
-            #expect(await Self.ends(running, within: .seconds(120)), "the engine waited out its cut-off wait")
+            #expect(await ends(running, within: .seconds(120)), "the engine waited out its cut-off wait")
 
             let deliveries = try await store.deliveries(
                 tenantID: webhooks.tenantID, filter: DeliveryFilter(eventID: published.id), page: PageRequest(limit: 1)

@@ -154,12 +154,18 @@ import Testing
 
     @Test(arguments: StoreKind.all) func aPublishOverTheLimitStoresNothing(_ kind: StoreKind) async throws {
         try await TestServer.withStore(kind) { store in
-            let webhooks = Webhooks(store: store)
+            let webhooks = Webhooks(store: store, targetGuard: TargetGuard(allowsPrivateTargets: true))
+            var changes = EndpointChanges()
+            changes.url = "http://127.0.0.1:9/hook"
+            changes.eventTypes = [try EventTypePattern("*")]
+            _ = try await webhooks.createEndpoint(changes)
             let events = try (0...Webhooks.publishLimit).map { try NewEvent(type: "case.updated", payload: .integer($0)) }
             let error = await #expect(throws: CourierError.self) { try await webhooks.publish(events) }
             #expect(error?.kind == .invalid)
+            #expect(try await store.countDeliveries(tenantID: webhooks.tenantID, filter: DeliveryFilter()) == 0, "nothing stored")
             let published = try await webhooks.publish(Array(events.dropLast()))
             #expect(published.count == Webhooks.publishLimit)
+            #expect(try await store.countDeliveries(tenantID: webhooks.tenantID, filter: DeliveryFilter()) == Webhooks.publishLimit)
             #expect(try await webhooks.publish([]).isEmpty)
         }
     }

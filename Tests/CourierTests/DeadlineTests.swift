@@ -1,4 +1,5 @@
 import Courier
+import CourierTesting
 import Foundation
 import Synchronization
 import Testing
@@ -90,13 +91,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         caller.cancel()
         // The body has 60 s left: any answer sooner is the abandonment's.
-        let ended = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { _ = await caller.result; return true }
-            group.addTask { try? await Task.sleep(for: .seconds(30)); return false }
-            defer { group.cancelAll() }
-            return await group.next() ?? false
-        }
-        #expect(ended, "the caller waited for the body")
+        #expect(await ends(caller, within: .seconds(30)), "the caller waited for the body")
         await #expect(throws: CancellationError.self) { try await caller.value }
 
         let alreadyCancelled = Task {

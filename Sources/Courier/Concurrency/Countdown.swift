@@ -14,6 +14,7 @@ final class Countdown: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let already = state.withLock { state in
                 if state.ended { return true }
+                precondition(state.waiter == nil, "a Countdown has one waiter at a time")
                 state.waiter = continuation
                 return false
             }

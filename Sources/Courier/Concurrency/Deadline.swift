@@ -17,9 +17,10 @@ public enum Deadline {
     }
 
     /// Runs `body`, but throws `CancellationError` as soon as the caller is cancelled, even if
-    /// `body` does not notice: for reads whose answer nobody needs once a service stops. A
-    /// store call to a database that went away waits out its own limit (10 s), and each
-    /// service stopping would otherwise wait it out too.
+    /// `body` does not notice: for work whose outcome nobody needs once a service stops, and
+    /// which happens whole or not at all (a read; one transaction). A store call to a database
+    /// that went away waits out its own limit (10 s), and each service stopping would otherwise
+    /// wait it out too. The abandoned body finishes, or fails, on its own.
     public static func abandoningOnCancellation<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await first(of: body, timeout: nil, abandonOnCancellation: true)
     }

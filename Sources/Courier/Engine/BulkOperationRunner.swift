@@ -51,9 +51,11 @@ public struct BulkOperationRunner: Service {
         let running: [String]
         do {
             // Abandoned at shutdown, as is an operation's step below: a database that went away
-            // must not hold it up, and an operation goes on where it stopped after a restart.
+            // must not hold it up. A step is one transaction (``Store/advanceOperation(id:now:)``
+            // says so), so an abandoned one happened whole or not at all, and the operation goes
+            // on from its last committed step after a restart.
             running = try await Deadline.abandoningOnCancellation { [store] in try await store.runningOperations() }
-        } catch is CancellationError {
+        } catch is CancellationError where Task.isCancelled {
             return
         } catch {
             logger.warning("cannot list bulk operations", metadata: ["error": "\(error)"])
@@ -67,7 +69,7 @@ public struct BulkOperationRunner: Service {
                         break
                     }
                 }
-            } catch is CancellationError {
+            } catch is CancellationError where Task.isCancelled {
                 return
             } catch {
                 logger.warning("cannot advance a bulk operation", metadata: ["operation": "\(id)", "error": "\(error)"])

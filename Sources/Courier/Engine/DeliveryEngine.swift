@@ -102,7 +102,7 @@ public struct DeliveryEngine: Service {
                     do {
                         // Abandoned at shutdown: a database that went away must not hold it up.
                         continuation.yield(.resync(try await Deadline.abandoningOnCancellation { try await store.dueEndpoints() }))
-                    } catch is CancellationError {
+                    } catch is CancellationError where Task.isCancelled {
                         break
                     } catch {
                         logger.warning("cannot read due work from the store", metadata: ["error": "\(error)"])

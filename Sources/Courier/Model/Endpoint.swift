@@ -177,8 +177,9 @@ public struct EndpointChanges: Sendable, Hashable {
     public static let maxInFlightRange = 1...1000
 
     /// Refuses what an endpoint may not be given, whether the changes came as JSON (the API,
-    /// the dashboard) or from a Swift caller: every way of saving an endpoint goes through
-    /// ``Endpoint/applying(_:now:)``, which asks this first.
+    /// the dashboard) or from a Swift caller: ``Endpoint/applying(_:now:)`` asks this first, and
+    /// every way of saving an endpoint through ``Webhooks``, the API and the dashboard goes
+    /// through it. (An ``Endpoint`` made by hand and given to a store directly does not.)
     public func validate() throws(CourierError) {
         if case .some(.some(let name)) = name {
             guard !name.isEmpty, name.utf8.count <= Self.nameLimit, !name.hasPrefix("ep_"),

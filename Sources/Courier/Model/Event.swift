@@ -115,14 +115,17 @@ public struct NewEvent: Sendable, Hashable {
         self.init(unchecked: type, key: key, payload: payload.bytes, occurredAt: occurredAt, idempotencyKey: idempotencyKey)
     }
 
+    /// Refuses a publish of more than `limit` events, in the API and in Swift alike.
+    static func checkCount(_ count: Int, limit: Int) throws(CourierError) {
+        guard count <= limit else { throw .invalid("at most \(limit) events may be published at once, not \(count)") }
+    }
+
     /// Reads a publish body: one event object or an array of up to `limit` of them.
-    public static func parseBatch(_ json: JSONValue, limit: Int = 1000) throws(CourierError) -> (events: [NewEvent], isArray: Bool) {
+    public static func parseBatch(_ json: JSONValue, limit: Int = Webhooks.publishLimit) throws(CourierError) -> (events: [NewEvent], isArray: Bool) {
         switch json {
         case .array(let elements):
             guard !elements.isEmpty else { throw .invalid("the array of events is empty") }
-            guard elements.count <= limit else {
-                throw .invalid("at most \(limit) events may be published at once, not \(elements.count)")
-            }
+            try checkCount(elements.count, limit: limit)
             var events: [NewEvent] = []
             events.reserveCapacity(elements.count)
             for (i, element) in elements.enumerated() {

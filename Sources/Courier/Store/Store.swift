@@ -93,7 +93,8 @@ public protocol Store: DeliveryQueue {
     func runningOperations() async throws -> [String]
     /// Applies the action to the next chunk of a running operation and moves its cursor, in
     /// one transaction, one advance at a time per operation whichever node asks. Returns the
-    /// operation as it now stands, or nil when there is no such operation.
+    /// operation as it now stands, or nil when there is no such operation. The runner abandons
+    /// a step at shutdown and counts on it having happened whole or not at all.
     func advanceOperation(id: String, now: Date) async throws -> BulkOperation?
     /// Stops a running operation; a conflict if it has ended.
     func cancelOperation(tenantID: String, id: String, now: Date) async throws -> BulkOperation

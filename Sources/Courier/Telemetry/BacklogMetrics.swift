@@ -31,7 +31,7 @@ public struct BacklogMetrics: Service {
                 do {
                     // Abandoned at shutdown: a database that went away must not hold it up.
                     shown = Self.show(try await Deadline.abandoningOnCancellation { try await store.backlog(now: Date()) }, replacing: shown)
-                } catch is CancellationError {
+                } catch is CancellationError where Task.isCancelled {
                     break
                 } catch {
                     logger.warning("cannot read the backlog for metrics", metadata: ["error": "\(error)"])

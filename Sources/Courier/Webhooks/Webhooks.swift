@@ -41,9 +41,7 @@ public struct Webhooks: Sendable {
     @discardableResult
     public func publish(_ events: [NewEvent], now: Date = Date()) async throws -> [PublishedEvent] {
         guard !events.isEmpty else { return [] }
-        guard events.count <= Self.publishLimit else {
-            throw CourierError.invalid("at most \(Self.publishLimit) events may be published at once, not \(events.count)")
-        }
+        try NewEvent.checkCount(events.count, limit: Self.publishLimit)
         let published = try await store.publish(events, tenantID: tenantID, now: now)
         Counter(label: "courier_events_accepted_total", dimensions: [("tenant", MetricLabels.tenants.label(tenantID))])
             .increment(by: published.filter { !$0.duplicate }.count)
@@ -96,9 +94,8 @@ public struct Webhooks: Sendable {
     }
 
     /// Refuses changes whose URL (or OAuth 2.0 token URL) names a private target, unless the
-    /// guard allows them, after the changes' own checks, which name a malformed URL first.
+    /// guard allows them. The changes' own checks come with ``Endpoint/applying(_:now:)``.
     private func checked(_ changes: EndpointChanges) throws -> EndpointChanges {
-        try changes.validate()
         if let url = changes.url, let problem = targetGuard.problemSaving(url: url) {
             throw CourierError.invalid(problem, field: "url", code: "private_target")
         }

@@ -10,7 +10,7 @@ struct EventRoutes {
     func add(to group: RouterGroup<CourierRequestContext>) {
         group.post("events") { request, context in
             let tenantID = try context.requireTenant()
-            let (events, isArray) = try NewEvent.parseBatch(try await body.json(request), limit: Webhooks.publishLimit)
+            let (events, isArray) = try NewEvent.parseBatch(try await body.json(request))
             // Stored, with every delivery, before the answer: 202 means it will not be lost.
             let published = try await Webhooks(store: store, tenantID: tenantID).publish(events)
             let rendered = published.map { event in
