@@ -36,13 +36,15 @@ public struct DeliveryEngine: Service {
             shutdownGrace: TimeInterval = 10, resyncInterval: TimeInterval = 30, allowsPrivateTargets: Bool = false,
             cutOffWait: TimeInterval = 5
         ) {
+            // Durations become clocks' deadlines, which an endless or negative one would trap.
+            func bounded(_ seconds: TimeInterval) -> TimeInterval { seconds.isNaN ? 0 : min(max(seconds, 0), 86400) }
             self.allowsPrivateTargets = allowsPrivateTargets
-            self.cutOffWait = cutOffWait
+            self.cutOffWait = bounded(cutOffWait)
             self.sender = sender
             let timeout = Double(sender.requestTimeout.nanoseconds) / 1e9
-            self.lease = lease ?? (2 * timeout + 30)
-            self.shutdownGrace = shutdownGrace
-            self.resyncInterval = resyncInterval
+            self.lease = bounded(lease ?? (2 * timeout + 30))
+            self.shutdownGrace = bounded(shutdownGrace)
+            self.resyncInterval = max(bounded(resyncInterval), 0.1)
         }
     }
 
