@@ -245,14 +245,21 @@ extension PostgresStore {
         deliveryID: String, messageID: String, connection: PostgresConnection, now: Date
     ) async throws -> MessageBatch? {
         let items = try await connection.rows(
-            "UPDATE transmissions SET status = 1, updated_at = $1 WHERE delivery_id = $2 AND (status IN (0, 1) OR (status = 4 AND sent_at IS NULL)) RETURNING id, identity, listed_failed",
+            "UPDATE transmissions SET status = 1, updated_at = $1 WHERE delivery_id = $2 AND (status IN (0, 1) OR (status = 4 AND sent_at IS NULL)) RETURNING id, identity",
             [.integer(Timestamp.millis(now)), .text(deliveryID)]
-        ) { MessageBatch.Item(transmissionID: try $0.text(0), identity: try $0.text(1), timesListedFailed: Int(try $0.int(2))) }
+        ) { MessageBatch.Item(transmissionID: try $0.text(0), identity: try $0.text(1)) }
         guard !items.isEmpty, let text = try await connection.first(
             "SELECT text FROM messages WHERE id = $1", [.text(messageID)], { try $0.text(0) }
         ) else { return nil }
+        // What the request's webhook-id follows (see MessageBatch.webhookID).
+        let all = try await connection.rows("SELECT id, listed_failed FROM transmissions WHERE delivery_id = $1", [.text(deliveryID)]) {
+            (id: try $0.text(0), listed: Int(try $0.int(1)))
+        }
         try await rollUp(messageID, connection: connection, now: now)
-        return MessageBatch(messageID: messageID, text: text, items: items.sorted { $0.transmissionID < $1.transmissionID })
+        return MessageBatch(
+            messageID: messageID, text: text, items: items.sorted { $0.transmissionID < $1.transmissionID },
+            deliveryTransmissionIDs: all.map(\.id).sorted(), listedFailed: all.reduce(0) { $0 + $1.listed }
+        )
     }
 
     /// Applies an attempt's outcome to messages, in the record's transaction: a batch's

@@ -1618,7 +1618,7 @@ public final class PostgresStore: Store {
                 ) {
                     healths[record.endpointID] = (stored, stored)
                 }
-                let failedTooLong = healths[record.endpointID]?.current.record(attempt.outcome, at: Timestamp.date(millis: ended))
+                let failedTooLong = healths[record.endpointID]?.current.record(record.healthOutcome, at: Timestamp.date(millis: ended))
                 if let reason = transition.disableEndpointReason ?? failedTooLong {
                     let disabled = try await connection.run(
                         "UPDATE endpoints SET status = 'disabled', status_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active' RETURNING 1",

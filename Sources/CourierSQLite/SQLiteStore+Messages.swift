@@ -245,15 +245,22 @@ extension SQLiteStore {
         let items = try db.query(
             """
             UPDATE transmissions SET status = 1, updated_at = ? WHERE delivery_id = ? AND (status IN (0, 1) OR (status = 4 AND sent_at IS NULL))
-            RETURNING id, identity, listed_failed
+            RETURNING id, identity
             """,
             [.integer(millis), .text(deliveryID)]
-        ) { MessageBatch.Item(transmissionID: $0.text(0), identity: $0.text(1), timesListedFailed: Int($0.int(2))) }
+        ) { MessageBatch.Item(transmissionID: $0.text(0), identity: $0.text(1)) }
         guard !items.isEmpty, let text = try db.queryFirst(
             "SELECT text FROM messages WHERE id = ?", [.text(messageID)], { $0.text(0) }
         ) else { return nil }
+        // What the request's webhook-id follows (see MessageBatch.webhookID).
+        let all = try db.query("SELECT id, listed_failed FROM transmissions WHERE delivery_id = ?", [.text(deliveryID)]) {
+            (id: $0.text(0), listed: Int($0.int(1)))
+        }
         try rollUp(messageID, db: db, now: now)
-        return MessageBatch(messageID: messageID, text: text, items: items.sorted { $0.transmissionID < $1.transmissionID })
+        return MessageBatch(
+            messageID: messageID, text: text, items: items.sorted { $0.transmissionID < $1.transmissionID },
+            deliveryTransmissionIDs: all.map(\.id).sorted(), listedFailed: all.reduce(0) { $0 + $1.listed }
+        )
     }
 
     /// Applies an attempt's outcome to messages, in the record's transaction: a batch's

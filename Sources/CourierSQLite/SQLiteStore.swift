@@ -1162,7 +1162,7 @@ public final class SQLiteStore: Store {
                 ) {
                     healths[record.endpointID] = (stored, stored)
                 }
-                let failedTooLong = healths[record.endpointID]?.current.record(attempt.outcome, at: Timestamp.date(millis: ended))
+                let failedTooLong = healths[record.endpointID]?.current.record(record.healthOutcome, at: Timestamp.date(millis: ended))
                 if let reason = transition.disableEndpointReason ?? failedTooLong {
                     let disabled = try db.run(
                         "UPDATE endpoints SET status = 'disabled', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'",

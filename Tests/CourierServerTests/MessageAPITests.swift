@@ -140,6 +140,52 @@ import Testing
         }
     }
 
+    /// The backend takes a batch and then answers 500; before the retry it reports one of the
+    /// recipients delivered. The retry carries the others only, but it repeats a request the
+    /// backend may have taken: it keeps the id, so a backend deduplicating by id drops it.
+    @Test(arguments: StoreKind.all) func aRetryAfterAServerErrorKeepsItsIDThoughAReportCameMeanwhile(_ store: StoreKind) async throws {
+        let backend = try await RecordingReceiver.start { _, count in count == 0 ? .init(status: 500) : .init(status: 200) }
+        defer { Task { await backend.stop() } }
+        try await TestServer.with(store) { server in
+            // The retry waits to be resent by hand, after the report.
+            _ = try await server.createEndpoint(url: backend.url + "/send", eventTypes: [], extra: #""name":"gw","retry":{"delays":[600]}"#)
+            let id = try await Self.send(server, #"{"text":"Hello","to":\#(Self.recipients(["+1", "+2", "+3"]))}"#)
+            let first = try #require(try await backend.waitForRequests(1).first)
+            let errored = try await Self.waitForMessage(server, id) { $0["status"] == .string("errored") }
+            let plusOne = try #require(Self.transmissions(errored).first { $0.string("identity") == "+1" }?.string("id"))
+            let report = try await server.api.post("/v1/backends/gw/reports", #"{"reports":[{"transmissionId":"\#(plusOne)","status":"delivered"}]}"#)
+            #expect(report["updated"] == .integer(1), "\(report.text)")
+            let batch = try #require(try await server.api.get("/v1/deliveries")["data"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+            #expect(try await server.api.post("/v1/deliveries/\(batch)/resend", "").status == 200)
+            _ = try await Self.waitForMessage(server, id) { message in
+                Self.transmissions(message).filter { $0.string("status") == "sent" }.count == 2
+            }
+            let requests = backend.requests()
+            #expect(requests.map(Self.identities) == [["+1", "+2", "+3"], ["+2", "+3"]])
+            #expect(requests.last?.header("webhook-id") == first.header("webhook-id"), "the same request again, to the backend")
+        }
+    }
+
+    /// A gateway that rejects one bad number in each batch answers; it is not failing, and
+    /// must not cool down and hold back every other message.
+    @Test(arguments: StoreKind.all) func aFailedListDoesNotCountAgainstTheBackendsHealth(_ store: StoreKind) async throws {
+        let backend = try await RecordingReceiver.start { request, _ in
+            let identities = request.json?.objectValue?["identities"]?.arrayValue ?? []
+            return identities.contains(.string("+0")) ? .init(status: 200, body: #"{"failed":["+0"]}"#) : .init(status: 200)
+        }
+        defer { Task { await backend.stop() } }
+        try await TestServer.with(store) { server in
+            let gw = try await server.createEndpoint(url: backend.url + "/send", eventTypes: [], extra: #""name":"gw","retry":{"delays":[600]}"#)
+            // More partly failed batches than the failures that start a cool-down.
+            for _ in 0..<(EndpointHealth.failureThreshold + 1) {
+                let id = try await Self.send(server, #"{"text":"Hello","to":\#(Self.recipients(["+0", "+1"]))}"#)
+                _ = try await Self.waitForMessage(server, id) { $0["status"] == .string("errored") }
+            }
+            let health = try await server.api.get("/v1/endpoints/\(gw)")["health"]?.objectValue
+            #expect(health?["state"] == .string("healthy") && health?["failureStreak"] == .integer(0), "\(String(describing: health))")
+        }
+    }
+
     @Test(arguments: StoreKind.all) func aFailedListOfTransmissionIDsAndALaterFailedReportSendNobodyTheTextTwice(_ store: StoreKind) async throws {
         // First: taken, but the gateway lists +2 as failed by its transmission id, which the
         // batch gives beside the identities. Then whatever comes is taken.

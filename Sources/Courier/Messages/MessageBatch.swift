@@ -7,25 +7,29 @@ public struct MessageBatch: Sendable, Hashable {
     public struct Item: Sendable, Hashable {
         public var transmissionID: String
         public var identity: String
-        /// How many times the backend took a request with this transmission and listed it as
-        /// failed (`{"failed": [...]}`): each such answer makes the next request a new one.
-        public var timesListedFailed: Int
 
-        public init(transmissionID: String, identity: String, timesListedFailed: Int = 0) {
+        public init(transmissionID: String, identity: String) {
             self.transmissionID = transmissionID
             self.identity = identity
-            self.timesListedFailed = timesListedFailed
         }
     }
 
     public var messageID: String
     public var text: String
     public var items: [Item]
+    /// Every transmission of the delivery, sent or not, in order: what its first request
+    /// carried.
+    public var deliveryTransmissionIDs: [String]
+    /// How many recipients the backend has listed as failed in its answers to this delivery
+    /// so far, counting each listing: it grows with each such answer, and with nothing else.
+    public var listedFailed: Int
 
-    public init(messageID: String, text: String, items: [Item]) {
+    public init(messageID: String, text: String, items: [Item], deliveryTransmissionIDs: [String]? = nil, listedFailed: Int = 0) {
         self.messageID = messageID
         self.text = text
         self.items = items
+        self.deliveryTransmissionIDs = deliveryTransmissionIDs ?? items.map(\.transmissionID).sorted()
+        self.listedFailed = listedFailed
     }
 
     /// `{"messageId", "text", "identities", "transmissionIds"}`.
@@ -41,20 +45,19 @@ public struct MessageBatch: Sendable, Hashable {
     /// The request's `webhook-id`: the same for a retry of the same request, and a new one
     /// for a new request.
     ///
-    /// A retry after a timeout or a 5xx carries the same transmissions as the attempt that may
-    /// have reached the backend, and keeps its id, so that a backend deduplicating by id sends
-    /// nobody the text twice. A retry after a 2xx that listed some as failed carries only
+    /// A retry after a timeout or a 5xx repeats a request that may have reached the backend,
+    /// and keeps its id, so that a backend deduplicating by id sends nobody the text twice;
+    /// it does even when it carries fewer transmissions, because delivery reports came for
+    /// some meanwhile. A retry after a 2xx that listed some recipients as failed carries only
     /// those, and is a new request: the backend took the last one, and deduplicating it would
     /// drop the retry, whose recipients would then be marked sent without ever getting the
-    /// text. So the id follows the transmissions carried and how often each was listed as
-    /// failed, which a second such answer also changes (a retry of the same one transmission).
+    /// text. So the id follows the delivery (its transmissions, as the first request carried
+    /// them) and how many recipients its answers have listed as failed, which only such an
+    /// answer changes. A first request's id is as it always was.
     public func webhookID(deliveryID: String) -> String {
         var hasher = SHA256()
-        for item in items {
-            hasher.update(data: Array(item.transmissionID.utf8) + [0])
-            // Nothing for one never listed, so that ids made before the count existed stay as they were.
-            if item.timesListedFailed > 0 { hasher.update(data: Array("\(item.timesListedFailed)".utf8) + [0]) }
-        }
+        for id in deliveryTransmissionIDs { hasher.update(data: Array(id.utf8) + [0]) }
+        if listedFailed > 0 { hasher.update(data: Array("listed \(listedFailed)".utf8)) }
         let digest = Hex.encode(hasher.finalize().prefix(6))
         return "\(deliveryID)_\(digest)"
     }

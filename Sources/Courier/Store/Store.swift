@@ -521,6 +521,15 @@ public struct AttemptRecord: Sendable {
         self.taskResult = taskResult
     }
 
+    /// What the attempt says of the endpoint's health. A backend that took a batch of texts and
+    /// listed some recipients as failed answered, as a receiver that refuses one event does:
+    /// its failed recipients are retried, but it is not failing (a gateway that routinely
+    /// rejects a bad number would otherwise cool down and hold back every other message).
+    public var healthOutcome: Attempt.Outcome {
+        if case .batch(_, accepted: true, _)? = message { return .succeeded }
+        return attempt.outcome
+    }
+
     /// What the attempt means for the instance it runs, if any: decided by the transition the
     /// store applies, so the instance and its delivery never disagree.
     public var runOutcome: Session.RunOutcome? {
