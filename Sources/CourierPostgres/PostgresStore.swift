@@ -658,7 +658,7 @@ public final class PostgresStore: Store {
             let messages = try await connection.rows(
                 """
                 UPDATE transmissions SET status = 4, error = 'its backend was deleted', updated_at = $1
-                WHERE endpoint_id = $2 AND status IN (0, 1) RETURNING message_id
+                WHERE endpoint_id = $2 AND status = 0 RETURNING message_id
                 """,
                 [.integer(millis), .text(id)]
             ) { try $0.text(0) }
@@ -1020,7 +1020,7 @@ public final class PostgresStore: Store {
         )
         if let messageID = delivery.messageID, effect.state == .cancelled {
             try await connection.run(
-                "UPDATE transmissions SET status = 4, error = 'its batch was cancelled', updated_at = $1 WHERE delivery_id = $2 AND status IN (0, 1)",
+                "UPDATE transmissions SET status = 4, error = 'its batch was cancelled', updated_at = $1 WHERE delivery_id = $2 AND status = 0",
                 [.integer(Timestamp.millis(now)), .text(delivery.id)]
             )
             try await rollUp(messageID, connection: connection, now: now)
@@ -1577,10 +1577,21 @@ public final class PostgresStore: Store {
                     "SELECT 1 FROM deliveries WHERE id = $1 AND lease_token = $2 AND state IN (0, 1) FOR UPDATE",
                     [.text(attempt.deliveryID), .integer(record.lease.token)]
                 ) == 1
+                // Whether the transmissions the request carried are still this lease's: its own
+                // transition applies, or a person cancelled the delivery (or deleted the backend)
+                // while the request was under way, which leaves them to it (not another lease).
+                var carriesItsTransmissions = applies
+                if !applies, case .batch? = record.message {
+                    carriesItsTransmissions = try await connection.run(
+                        "SELECT 1 FROM deliveries WHERE id = $1 AND lease_token = $2 FOR UPDATE",
+                        [.text(attempt.deliveryID), .integer(record.lease.token)]
+                    ) == 1
+                }
                 if !applied.contains(attempt.id) { try await connection.run(
                     """
                     UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = $1, last_status = $2,
-                        last_error = $3, updated_at = $4,
+                        last_error = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $3 ELSE COALESCE($3, last_error) END,
+                        updated_at = $4,
                         state = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $6 ELSE state END,
                         next_attempt_at = CASE WHEN lease_token = $5 AND state IN (0, 1) THEN $7::BIGINT ELSE next_attempt_at END,
                         lease_until = CASE WHEN lease_token = $5 THEN NULL ELSE lease_until END,
@@ -1600,7 +1611,7 @@ public final class PostgresStore: Store {
                    let retryAt = try await Self.settleBatch(connection, record: record, outcome: batch) {
                     try await Self.notify(connection, .due(endpointID: record.endpointID, at: retryAt))
                 }
-                if applies, let outcome = record.message {
+                if let outcome = record.message, applies || (carriesItsTransmissions && outcome.isBatch) {
                     try await Self.settleMessages(
                         outcome, record: record, tenantID: attempt.tenantID, connection: connection, now: Timestamp.date(millis: ended)
                     )

@@ -353,7 +353,7 @@ public final class SQLiteStore: Store {
             let messages = try db.query(
                 """
                 UPDATE transmissions SET status = 4, error = 'its backend was deleted', updated_at = ?
-                WHERE endpoint_id = ? AND status IN (0, 1) RETURNING message_id
+                WHERE endpoint_id = ? AND status = 0 RETURNING message_id
                 """,
                 [.integer(millis), .text(id)]
             ) { $0.text(0) }
@@ -659,7 +659,7 @@ public final class SQLiteStore: Store {
         )
         if let messageID = delivery.messageID, effect.state == .cancelled {
             try db.run(
-                "UPDATE transmissions SET status = 4, error = 'its batch was cancelled', updated_at = ? WHERE delivery_id = ? AND status IN (0, 1)",
+                "UPDATE transmissions SET status = 4, error = 'its batch was cancelled', updated_at = ? WHERE delivery_id = ? AND status = 0",
                 [.integer(Timestamp.millis(now)), .text(delivery.id)]
             )
             try rollUp(messageID, db: db, now: now)
@@ -1127,13 +1127,23 @@ public final class SQLiteStore: Store {
                         .integer(transition.budget.singleShot ? 1 : 0), .text(attempt.deliveryID), .integer(record.lease.token),
                     ]
                 )
+                // Whether the transmissions the request carried are still this lease's: its own
+                // transition applied, or a person cancelled the delivery (or deleted the backend)
+                // while the request was under way, which leaves them to it (not another lease).
+                var carriesItsTransmissions = applied == 1
                 if applied == 0 {
+                    if case .batch? = record.message {
+                        carriesItsTransmissions = try db.queryFirst(
+                            "SELECT 1 FROM deliveries WHERE id = ? AND lease_token = ?", [.text(attempt.deliveryID), .integer(record.lease.token)]
+                        ) { _ in true } ?? false
+                    }
                     // Not its transition (the lease moved on, or a person cancelled the delivery
-                    // meanwhile), but a lease that is still its own ends with it.
+                    // meanwhile), but a lease that is still its own ends with it. A success keeps
+                    // the reason the delivery ended (cancelled, its endpoint deleted) in sight.
                     try db.run(
                         """
                         UPDATE deliveries SET attempt_count = attempt_count + 1, last_attempt_at = ?, last_status = ?,
-                            last_error = ?, updated_at = ?,
+                            last_error = COALESCE(?, last_error), updated_at = ?,
                             lease_until = CASE WHEN lease_token = ? THEN NULL ELSE lease_until END
                         WHERE id = ?
                         """,
@@ -1144,7 +1154,7 @@ public final class SQLiteStore: Store {
                    let retryAt = try Self.settleBatch(db, record: record, outcome: batch) {
                     signals.append(.due(endpointID: record.endpointID, at: retryAt))
                 }
-                if applied == 1, let outcome = record.message {
+                if let outcome = record.message, applied == 1 || (carriesItsTransmissions && outcome.isBatch) {
                     signals += try Self.settleMessages(
                         outcome, record: record, tenantID: attempt.tenantID, db: db, now: Timestamp.date(millis: ended)
                     )

@@ -166,6 +166,37 @@ import Testing
         }
     }
 
+    /// A person cancels a batch while its request is under way: the backend's answer still
+    /// settles what the request carried (it took them, or listed them as failed), so a later
+    /// requeue sends only the one it listed, and nobody is marked sent who was not.
+    @Test(arguments: StoreKind.all) func aBatchCancelledWhileItsRequestIsUnderWayKeepsTheAnswer(_ store: StoreKind) async throws {
+        let backend = try await RecordingReceiver.start { _, count in
+            count == 0 ? .init(status: 200, body: #"{"failed":["+2"]}"#, delay: .seconds(2)) : .init(status: 200)
+        }
+        defer { Task { await backend.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: backend.url + "/send", eventTypes: [], extra: #""name":"gw","retry":{"delays":[600]}"#)
+            let id = try await Self.send(server, #"{"text":"Hello","to":\#(Self.recipients(["+1", "+2", "+3"]))}"#)
+            _ = try await backend.waitForRequests(1)
+            let batch = try #require(try await server.api.get("/v1/deliveries")["data"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+            let cancelled = try await server.api.post("/v1/deliveries/\(batch)/cancel", "")
+            #expect(cancelled.status == 200, "\(cancelled.text)")
+            let settled = try await Self.waitForMessage(server, id) { message in
+                Self.transmissions(message).allSatisfy { $0.string("status") != "processing" }
+            }
+            let statuses = Dictionary(uniqueKeysWithValues: Self.transmissions(settled).map { ($0.string("identity") ?? "", $0.string("status") ?? "") })
+            #expect(statuses == ["+1": "sent", "+2": "errored", "+3": "sent"], "the answer, not the cancellation: \(statuses)")
+            let delivery = try await server.api.get("/v1/deliveries/\(batch)")
+            #expect(delivery["state"] == .string("cancelled") && delivery["lastError"]?.stringValue != nil, "\(delivery.text)")
+
+            #expect(try await server.api.post("/v1/deliveries/\(batch)/requeue", "").status == 200)
+            _ = try await Self.waitForMessage(server, id) { $0["status"] == .string("sent") }
+            let requests = backend.requests()
+            #expect(requests.map(Self.identities) == [["+1", "+2", "+3"], ["+2"]], "nobody got it twice")
+            #expect(Set(requests.compactMap { $0.header("webhook-id") }).count == 2, "the requeue is a new request")
+        }
+    }
+
     /// A gateway that rejects one bad number in each batch answers; it is not failing, and
     /// must not cool down and hold back every other message.
     @Test(arguments: StoreKind.all) func aFailedListDoesNotCountAgainstTheBackendsHealth(_ store: StoreKind) async throws {

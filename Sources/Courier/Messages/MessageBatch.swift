@@ -65,6 +65,12 @@ public struct MessageBatch: Sendable, Hashable {
 
 /// What an attempt means for messages, for the store to apply in the record's transaction.
 public enum MessageOutcome: Sendable, Hashable {
+    /// Whether it settles a batch of transmissions (rather than an inbound message).
+    public var isBatch: Bool {
+        if case .batch = self { return true }
+        return false
+    }
+
     /// A batch of transmissions: whether the backend took it (a 2xx), and what it listed as
     /// failed (`{"failed": [...]}`) if it did, by identity or by transmission id: the batch's
     /// body gives both, and a gateway may answer with either.
