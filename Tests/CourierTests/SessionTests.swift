@@ -180,6 +180,25 @@ import Testing
         #expect(session.instances.filter { $0.task == "computeScore" }.count == 1, "finalized once")
     }
 
+    /// A task that waits on the finalize trigger through another task (`r` after `s`, which
+    /// waits on it) does not hold finalization back: each would wait for the other forever.
+    @Test func tasksWaitingOnTheFinalizeTriggerThroughAnotherDoNotHoldItBack() throws {
+        var session = Session(uid: "s", finalizeTrigger: "fin")
+        _ = session.configure([
+            TaskConfig(name: "a", after: ["x"], run: "ep"),
+            TaskConfig(name: "s", after: ["a", "fin"], run: "ep"),
+            TaskConfig(name: "r", after: ["s"], run: "ep"),
+        ], now: now)
+        #expect(runs(session.fire("x", now: now)) == ["a#1"])
+        #expect(!session.finalized, "a is still unresolved")
+        let effects = try session.finished("a#1", result: JSONObject(), now: now)
+        #expect(session.finalized)
+        #expect(runs(effects) == ["s#1"])
+        #expect(runs(try session.finished("s#1", result: JSONObject(), now: now)) == ["r#1"])
+        _ = try session.finished("r#1", result: JSONObject(), now: now)
+        #expect(session.unresolvedTasks.isEmpty)
+    }
+
     /// Fired by hand, the finalize trigger has fired: it is not fired again once the rest
     /// resolves (which ran an `andEvery` task twice and overwrote the caller's kwargs).
     @Test func theFinalizeTriggerFiredByHandFinalizes() throws {

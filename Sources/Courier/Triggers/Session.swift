@@ -204,10 +204,25 @@ public struct Session: Sendable, Hashable {
     /// Fires the finalize trigger once nothing is unresolved but what waits on it.
     private mutating func finalizeIfDone(now: Date) -> [Effect] {
         guard let trigger = finalizeTrigger, !finalized else { return [] }
-        let waiting = Set(tasks.filter { $0.after.contains(trigger) }.map(\.name))
-        guard unresolvedTasks.allSatisfy({ waiting.contains($0) }), !tasks.isEmpty else { return [] }
+        guard unresolvedTasks.allSatisfy(waiting(on: trigger).contains), !tasks.isEmpty else { return [] }
         finalized = true
         return fire(trigger, now: now)
+    }
+
+    /// The tasks that wait on `trigger`: those whose `after` names it, and those whose `after`
+    /// names one of them (a task's name fires when it finishes), however deep. Each of them
+    /// waits on the finalize trigger, so none may hold finalization back.
+    private func waiting(on trigger: String) -> Set<String> {
+        var waiting: Set<String> = []
+        var grew = true
+        while grew {
+            grew = false
+            for task in tasks where !waiting.contains(task.name) && (task.after.contains(trigger) || !task.after.isDisjoint(with: waiting)) {
+                waiting.insert(task.name)
+                grew = true
+            }
+        }
+        return waiting
     }
 
     private func instance(named name: String) throws(CourierError) -> Int {
