@@ -200,11 +200,11 @@ extension PostgresStore {
                         ? """
                           UPDATE transmissions SET status = 3, delivered_at = COALESCE(delivered_at, $1), sent_at = COALESCE(sent_at, $1),
                               error = NULL, updated_at = $1
-                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 RETURNING id, message_id
+                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING id, message_id
                           """
                         : """
                           UPDATE transmissions SET status = 4, error = 'the backend reported it failed', sent_at = COALESCE(sent_at, $1), updated_at = $1
-                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 RETURNING id, message_id
+                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING id, message_id
                           """,
                     [.integer(millis), .texts(ids), .text(tenantID), .text(backend)]
                 ) { (id: try $0.text(0), message: try $0.text(1)) }

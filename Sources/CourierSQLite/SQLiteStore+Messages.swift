@@ -190,6 +190,8 @@ extension SQLiteStore {
         }
     }
 
+    /// Reports on transmissions never handed to the backend (queued, or errored unsent by a
+    /// cancellation or a deletion, which touch only queued ones) come back unknown.
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await database.write { db in
             try Self.requireBackend(backend, tenantID: tenantID, db: db)
@@ -202,11 +204,11 @@ extension SQLiteStore {
                         ? """
                           UPDATE transmissions SET status = 3, delivered_at = COALESCE(delivered_at, ?1), sent_at = COALESCE(sent_at, ?1),
                               error = NULL, updated_at = ?1
-                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 RETURNING message_id
+                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING message_id
                           """
                         : """
                           UPDATE transmissions SET status = 4, error = 'the backend reported it failed', sent_at = COALESCE(sent_at, ?1), updated_at = ?1
-                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 RETURNING message_id
+                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING message_id
                           """,
                     [.integer(millis), .text(report.transmissionID), .text(tenantID), .text(backend)], { $0.text(0) }
                 )

@@ -188,6 +188,11 @@ extension StoreConformance {
         _ = try await store.apply(.cancel, tenantID: Tenant.defaultID, deliveryID: try unwrap(pending[0].deliveryID, "its batch"), now: again)
         let (cancelled, cancelledTransmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: later.id), "the message")
         try expect(cancelled.status == .errored && cancelledTransmissions[0].error == "its batch was cancelled", "\(cancelled.status)")
+        // Nor was it handed to the gateway once cancelled: a report on it changes nothing.
+        let afterCancel = try await store.applyReports(
+            [DeliveryReport(transmissionID: pending[0].id, delivered: true)], backend: "gw", tenantID: Tenant.defaultID, now: again
+        )
+        try expect(afterCancel == ReportsResult(updated: 0, unknown: [pending[0].id]), "a report on a batch cancelled unsent: \(afterCancel)")
     }
 
     static func inboundMessagesArePublishedAndRepliedTo(_ store: any Store) async throws {
