@@ -77,13 +77,16 @@ extension PostgresStore {
 
     /// Inbound messages and delivery reports come through a backend by name; one that no live
     /// endpoint of the tenant is named is not found, so a gateway set up wrongly hears of it.
-    static func requireBackend(_ backend: String, tenantID: String, connection: PostgresConnection) async throws {
-        guard try await connection.first(
-            "SELECT 1 FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
-            { try $0.int(0) }
-        ) != nil else {
+    /// The id of the endpoint named `backend`.
+    @discardableResult
+    static func requireBackend(_ backend: String, tenantID: String, connection: PostgresConnection) async throws -> String {
+        guard let id = try await connection.first(
+            "SELECT id FROM endpoints WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
+            { try $0.text(0) }
+        ) else {
             throw CourierError.notFound("backend")
         }
+        return id
     }
 
     public func receiveMessage(
@@ -187,7 +190,9 @@ extension PostgresStore {
 
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await transaction { connection in
-            try await Self.requireBackend(backend, tenantID: tenantID, connection: connection)
+            // By the endpoint, not its name: a renamed backend goes on reporting, and a new one
+            // given an old one's name reports nothing of what the old one was sent.
+            let endpointID = try await Self.requireBackend(backend, tenantID: tenantID, connection: connection)
             let millis = Timestamp.millis(now)
             var messages = Set<String>()
             var known = Set<String>()
@@ -200,13 +205,13 @@ extension PostgresStore {
                         ? """
                           UPDATE transmissions SET status = 3, delivered_at = COALESCE(delivered_at, $1), sent_at = COALESCE(sent_at, $1),
                               error = NULL, updated_at = $1
-                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING id, message_id
+                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND endpoint_id = $4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING id, message_id
                           """
                         : """
                           UPDATE transmissions SET status = 4, error = 'the backend reported it failed', sent_at = COALESCE(sent_at, $1), updated_at = $1
-                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND backend = $4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING id, message_id
+                          WHERE id = ANY($2::text[]) AND tenant_id = $3 AND endpoint_id = $4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING id, message_id
                           """,
-                    [.integer(millis), .texts(ids), .text(tenantID), .text(backend)]
+                    [.integer(millis), .texts(ids), .text(tenantID), .text(endpointID)]
                 ) { (id: try $0.text(0), message: try $0.text(1)) }
                 for row in updated {
                     known.insert(row.id)

@@ -79,13 +79,16 @@ extension SQLiteStore {
 
     /// Inbound messages and delivery reports come through a backend by name; one that no live
     /// endpoint of the tenant is named is not found, so a gateway set up wrongly hears of it.
-    static func requireBackend(_ backend: String, tenantID: String, db: SQLiteConnection) throws {
-        guard try db.queryFirst(
-            "SELECT 1 FROM endpoints WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
-            { $0.int(0) }
-        ) != nil else {
+    /// The id of the endpoint named `backend`.
+    @discardableResult
+    static func requireBackend(_ backend: String, tenantID: String, db: SQLiteConnection) throws -> String {
+        guard let id = try db.queryFirst(
+            "SELECT id FROM endpoints WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL", [.text(tenantID), .text(backend)],
+            { $0.text(0) }
+        ) else {
             throw CourierError.notFound("backend")
         }
+        return id
     }
 
     public func receiveMessage(
@@ -194,7 +197,9 @@ extension SQLiteStore {
     /// cancellation or a deletion, which touch only queued ones) come back unknown.
     public func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult {
         try await database.write { db in
-            try Self.requireBackend(backend, tenantID: tenantID, db: db)
+            // By the endpoint, not its name: a renamed backend goes on reporting, and a new one
+            // given an old one's name reports nothing of what the old one was sent.
+            let endpointID = try Self.requireBackend(backend, tenantID: tenantID, db: db)
             let millis = Timestamp.millis(now)
             var unknown: [String] = []
             var messages = Set<String>()
@@ -204,13 +209,13 @@ extension SQLiteStore {
                         ? """
                           UPDATE transmissions SET status = 3, delivered_at = COALESCE(delivered_at, ?1), sent_at = COALESCE(sent_at, ?1),
                               error = NULL, updated_at = ?1
-                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING message_id
+                          WHERE id = ?2 AND tenant_id = ?3 AND endpoint_id = ?4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING message_id
                           """
                         : """
                           UPDATE transmissions SET status = 4, error = 'the backend reported it failed', sent_at = COALESCE(sent_at, ?1), updated_at = ?1
-                          WHERE id = ?2 AND tenant_id = ?3 AND backend = ?4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING message_id
+                          WHERE id = ?2 AND tenant_id = ?3 AND endpoint_id = ?4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING message_id
                           """,
-                    [.integer(millis), .text(report.transmissionID), .text(tenantID), .text(backend)], { $0.text(0) }
+                    [.integer(millis), .text(report.transmissionID), .text(tenantID), .text(endpointID)], { $0.text(0) }
                 )
                 if let message { messages.insert(message) } else { unknown.append(report.transmissionID) }
             }

@@ -195,6 +195,36 @@ extension StoreConformance {
         try expect(afterCancel == ReportsResult(updated: 0, unknown: [pending[0].id]), "a report on a batch cancelled unsent: \(afterCancel)")
     }
 
+    /// Reports go by the backend endpoint, not by its name: renamed, it goes on reporting; a
+    /// new endpoint given its old name reports nothing of what the old one was sent.
+    static func reportsFollowTheBackendNotItsName(_ store: any Store) async throws {
+        var gw = try backend()
+        try await store.insertEndpoint(gw)
+        let message = try await store.createMessage(
+            try NewMessage(text: "hi", to: [.init(backend: "gw", identity: "+1")]), tenantID: Tenant.defaultID, now: t0
+        )
+        let claimed = try await claimOne(store, gw.id, at: t0)
+        let transition = DeliveryStateMachine.afterAttempt(
+            claimed.progress, verdict: .init(outcome: .succeeded), policy: gw.retry, startedAt: t0, now: t0, jitter: 0.5
+        )
+        try await store.record([AttemptRecord(
+            endpointID: gw.id, lease: claimed.lease, attempt: attempt(for: claimed, outcome: .succeeded, status: 200, at: t0),
+            transition: transition, message: .batch(messageID: message.id, accepted: true, failed: [])
+        )])
+        let (_, transmissions) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+        gw.name = "gateway"
+        try await store.updateEndpoint(gw)
+        let renamed = try await store.applyReports(
+            [DeliveryReport(transmissionID: transmissions[0].id, delivered: false)], backend: "gateway", tenantID: Tenant.defaultID, now: t0
+        )
+        try expect(renamed == ReportsResult(updated: 1, unknown: []), "reported under its new name: \(renamed)")
+        try await store.insertEndpoint(try backend("ep_gw_new", name: "gw"))
+        let impostor = try await store.applyReports(
+            [DeliveryReport(transmissionID: transmissions[0].id, delivered: true)], backend: "gw", tenantID: Tenant.defaultID, now: t0
+        )
+        try expect(impostor == ReportsResult(updated: 0, unknown: [transmissions[0].id]), "the old name's new holder: \(impostor)")
+    }
+
     static func inboundMessagesArePublishedAndRepliedTo(_ store: any Store) async throws {
         try await store.insertEndpoint(try backend())
         let app = try endpoint("ep_app", types: [Message.receivedEventType])

@@ -69,6 +69,7 @@ public enum StoreConformance {
         Check(name: "a message is stored whole, its transmissions in batches per backend", run: messagesStoredInBatches),
         Check(name: "a message's transmissions are read a page at a time, in the recipients' order, per tenant", run: transmissionPages),
         Check(name: "a message's batches retry only what failed and never send a transmission twice, not even one reported failed; reports roll it up", run: messageBatchesAreNeverSentTwice),
+        Check(name: "reports go by the backend endpoint, not by its name", run: reportsFollowTheBackendNotItsName),
         Check(name: "an inbound message is published, and its subscriber's replies go back linked", run: inboundMessagesArePublishedAndRepliedTo),
     ]
 
