@@ -129,6 +129,7 @@ import Testing
         let long = String(repeating: "k", count: NewEvent.maximumKeyLength + 1)
         let cases: [(json: String, field: String, make: () throws -> NewEvent)] = [
             (#"{"type": "courier.test"}"#, "type", { try NewEvent(type: "courier.test", payload: .null) }),
+            (#"{"type": "message.received"}"#, "type", { try NewEvent(type: "message.received", payload: .null) }),
             (#"{"type": "a b"}"#, "type", { try NewEvent(type: "a b", payload: .null) }),
             ("{\"type\": \"a\", \"key\": \"\(long)\"}", "key", { try NewEvent(type: "a", key: long, payload: .null) }),
             (#"{"type": "a", "key": ""}"#, "key", { try NewEvent(type: "a", key: "", payload: .null) }),

@@ -67,7 +67,7 @@ public struct Message: Sendable, Hashable {
         payload.append("identity", .string(identity))
         payload.append("text", .string(text))
         payload.append("externalId", externalID.map(JSONValue.string) ?? .null)
-        return try NewEvent(type: receivedEventType, key: identity, payload: .object(payload))
+        return try NewEvent(courierType: receivedEventType, key: identity, payload: .object(payload))
     }
 }
 

@@ -48,10 +48,12 @@ public struct NewEvent: Sendable, Hashable {
         self.init(unchecked: type, key: key, payload: payload.bytes, occurredAt: occurredAt, idempotencyKey: idempotencyKey)
     }
 
-    /// One of Courier's own events (``reservedTypePrefix``), which no publisher may send; and
+    /// One of Courier's own events (``reservedTypePrefix``, `message.received`), which no
+    /// publisher may send; and
     /// for the store conformance suite, which checks that such a type is no back door.
     package init(courierType type: String, key: String? = nil, payload: JSONValue) throws(CourierError) {
         try EventTypePattern.validateTypeName(type, field: "type")
+        try Self.validate(key: key, idempotencyKey: nil, path: "")
         self.init(unchecked: type, key: key, payload: payload.bytes, occurredAt: nil, idempotencyKey: nil)
     }
 
@@ -87,6 +89,17 @@ public struct NewEvent: Sendable, Hashable {
         guard !type.hasPrefix(Self.reservedTypePrefix) else {
             throw .invalid("\(field("type")): types starting with \(Self.reservedTypePrefix) are Courier's own", field: field("type"))
         }
+        // An inbound text's event: one published as such would have its subscriber's replies
+        // sent as texts to whatever sender it names.
+        guard type != Message.receivedEventType else {
+            throw .invalid("\(field("type")): \(type) is Courier's own, published for each inbound message", field: field("type"))
+        }
+        try validate(key: key, idempotencyKey: idempotencyKey, path: path)
+    }
+
+    /// The rules of an event's `key` and `idempotencyKey`, which are indexed and shown.
+    static func validate(key: String?, idempotencyKey: String?, path: String) throws(CourierError) {
+        func field(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
         for (name, value) in [("key", key), ("idempotencyKey", idempotencyKey)] {
             guard let value else { continue }
             guard !value.isEmpty, value.utf8.count <= Self.maximumKeyLength else {
