@@ -300,29 +300,47 @@ extension PostgresStore {
             try await rollUp(messageID, connection: connection, now: now)
         case .received(let messageID, let replies):
             if record.transition.state.isActive { return }
-            guard let inbound = try await connection.first(
-                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2 AND direction = 'in'",
-                [.text(messageID), .text(tenantID)], StoredForm.message
-            ) else { return }
-            var status = MessageStatus.errored
-            if record.transition.state == .succeeded {
-                status = .received
-                if let backend = inbound.backend, let identity = inbound.identity {
-                    for text in replies {
-                        do {
-                            let reply = try NewMessage(text: text, to: [.init(backend: backend, identity: identity)], inResponseTo: inbound.id)
-                            _ = try await insertMessage(reply, tenantID: tenantID, now: now, connection: connection)
-                        } catch is CourierError {
-                            status = .errored  // the backend is gone, or the reply is empty or too long
-                        }
+            try await settleInbound(
+                messageID, replies: replies, succeeded: record.transition.state == .succeeded, tenantID: tenantID, connection: connection, now: now
+            )
+        case .receivedInBatch(let messageIDs):
+            if record.transition.state.isActive { return }
+            for messageID in messageIDs {
+                try await settleInbound(
+                    messageID, replies: [], succeeded: record.transition.state == .succeeded, tenantID: tenantID, connection: connection, now: now
+                )
+            }
+        }
+    }
+
+    /// An inbound message once a subscriber's delivery of it has ended: received, its replies
+    /// sent as new messages, or errored.
+    static func settleInbound(
+        _ messageID: String, replies: [String], succeeded: Bool, tenantID: String, connection: PostgresConnection, now: Date
+    ) async throws {
+        let millis = Timestamp.millis(now)
+        guard let inbound = try await connection.first(
+            "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = $1 AND tenant_id = $2 AND direction = 'in'",
+            [.text(messageID), .text(tenantID)], StoredForm.message
+        ) else { return }
+        var status = MessageStatus.errored
+        if succeeded {
+            status = .received
+            if let backend = inbound.backend, let identity = inbound.identity {
+                for text in replies {
+                    do {
+                        let reply = try NewMessage(text: text, to: [.init(backend: backend, identity: identity)], inResponseTo: inbound.id)
+                        _ = try await insertMessage(reply, tenantID: tenantID, now: now, connection: connection)
+                    } catch is CourierError {
+                        status = .errored  // the backend is gone, or the reply is empty or too long
                     }
                 }
             }
-            // Errored stays errored: one subscriber's failure is not undone by another's success.
-            try await connection.run(
-                "UPDATE messages SET status = $1, updated_at = $2 WHERE id = $3 AND status <> 'errored'",
-                [.text(status.rawValue), .integer(millis), .text(messageID)]
-            )
         }
+        // Errored stays errored: one subscriber's failure is not undone by another's success.
+        try await connection.run(
+            "UPDATE messages SET status = $1, updated_at = $2 WHERE id = $3 AND status <> 'errored'",
+            [.text(status.rawValue), .integer(millis), .text(messageID)]
+        )
     }
 }

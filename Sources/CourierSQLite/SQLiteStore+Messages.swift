@@ -304,33 +304,49 @@ extension SQLiteStore {
             return []
         case .received(let messageID, let replies):
             if record.transition.state.isActive { return [] }
-            guard let inbound = try db.queryFirst(
-                "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = ? AND tenant_id = ? AND direction = 'in'",
-                [.text(messageID), .text(tenantID)], StoredForm.message
-            ) else { return [] }
+            return try settleInbound(messageID, replies: replies, succeeded: record.transition.state == .succeeded, tenantID: tenantID, db: db, now: now)
+        case .receivedInBatch(let messageIDs):
+            if record.transition.state.isActive { return [] }
             var signals: [StoreSignal] = []
-            var status = MessageStatus.errored
-            if record.transition.state == .succeeded {
-                status = .received
-                if let backend = inbound.backend, let identity = inbound.identity {
-                    for text in replies {
-                        do {
-                            let reply = try NewMessage(
-                                text: text, to: [.init(backend: backend, identity: identity)], inResponseTo: inbound.id
-                            )
-                            signals += try insertMessage(reply, tenantID: tenantID, now: now, db: db).signals
-                        } catch is CourierError {
-                            status = .errored  // the backend is gone, or the reply is empty or too long
-                        }
+            for messageID in messageIDs {
+                signals += try settleInbound(messageID, replies: [], succeeded: record.transition.state == .succeeded, tenantID: tenantID, db: db, now: now)
+            }
+            return signals
+        }
+    }
+
+    /// An inbound message once a subscriber's delivery of it has ended: received, its replies
+    /// sent as new messages, or errored. Returns the signals for the replies' deliveries.
+    static func settleInbound(
+        _ messageID: String, replies: [String], succeeded: Bool, tenantID: String, db: SQLiteConnection, now: Date
+    ) throws -> [StoreSignal] {
+        let millis = Timestamp.millis(now)
+        guard let inbound = try db.queryFirst(
+            "SELECT \(StoredForm.messageColumns) FROM messages WHERE id = ? AND tenant_id = ? AND direction = 'in'",
+            [.text(messageID), .text(tenantID)], StoredForm.message
+        ) else { return [] }
+        var signals: [StoreSignal] = []
+        var status = MessageStatus.errored
+        if succeeded {
+            status = .received
+            if let backend = inbound.backend, let identity = inbound.identity {
+                for text in replies {
+                    do {
+                        let reply = try NewMessage(
+                            text: text, to: [.init(backend: backend, identity: identity)], inResponseTo: inbound.id
+                        )
+                        signals += try insertMessage(reply, tenantID: tenantID, now: now, db: db).signals
+                    } catch is CourierError {
+                        status = .errored  // the backend is gone, or the reply is empty or too long
                     }
                 }
             }
-            // Errored stays errored: one subscriber's failure is not undone by another's success.
-            try db.run(
-                "UPDATE messages SET status = ?, updated_at = ? WHERE id = ? AND status <> 'errored'",
-                [.text(status.rawValue), .integer(millis), .text(messageID)]
-            )
-            return signals
         }
+        // Errored stays errored: one subscriber's failure is not undone by another's success.
+        try db.run(
+            "UPDATE messages SET status = ?, updated_at = ? WHERE id = ? AND status <> 'errored'",
+            [.text(status.rawValue), .integer(millis), .text(messageID)]
+        )
+        return signals
     }
 }

@@ -255,6 +255,30 @@ import Testing
         }
     }
 
+    /// A subscriber that batches takes inbound messages as its batches are taken: they end
+    /// `received` (a batch's answer has no replies), not `queued` for ever; one the batch's
+    /// answer listed as failed goes again on its own.
+    @Test(arguments: StoreKind.all) func inboundMessagesToABatchingSubscriberAreReceivedWithTheirBatch(_ store: StoreKind) async throws {
+        let app = try await RecordingReceiver.start { request, count in
+            guard count == 0, let first = request.json?.arrayValue?.first?.objectValue?["id"]?.stringValue else { return .init(status: 200) }
+            return .init(status: 200, body: #"{"failed":["\#(first)"]}"#)
+        }
+        defer { Task { await app.stop() } }
+        try await TestServer.with(store) { server in
+            _ = try await server.createEndpoint(url: app.url + "/gw", eventTypes: [], extra: #""name":"gw""#)
+            _ = try await server.createEndpoint(
+                url: app.url + "/app", eventTypes: ["message.received"], extra: #""batch":{"maxSize":2,"maxWaitMs":50},"retry":{"delays":[0.05]}"#
+            )
+            var ids: [String] = []
+            for identity in ["+1", "+2"] {
+                let inbound = try await server.api.post("/v1/backends/gw/inbound", #"{"identity":"\#(identity)","text":"JOIN"}"#)
+                ids.append(try #require(inbound["id"]?.stringValue))
+            }
+            for id in ids { _ = try await Self.waitForMessage(server, id) { $0["status"] == .string("received") } }
+            #expect(app.requests(path: "/app").count >= 2, "the one listed as failed went again")
+        }
+    }
+
     @Test(arguments: StoreKind.all) func anInboundMessageIsPublishedAndItsRepliesGoBackLinked(_ store: StoreKind) async throws {
         let backend = try await RecordingReceiver.start()
         defer { Task { await backend.stop() } }

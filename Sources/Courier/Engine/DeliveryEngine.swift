@@ -448,8 +448,12 @@ public struct DeliveryEngine: Service {
             let failed = succeeded ? listedAsFailed(in: body).intersection(names) : []
             return .batch(messageID: batch.messageID, accepted: succeeded, failed: failed)
         case .event(let event) where event.type == Message.receivedEventType:
-            guard let id = (try? JSONParser.parseStored(event.payload))?.objectValue?["messageId"]?.stringValue else { return nil }
+            guard let id = event.inboundMessageID else { return nil }
             return .received(messageID: id, replies: succeeded ? MessageOutcome.replies(in: body) : [])
+        case .batch(let events) where events.contains(where: { $0.type == Message.receivedEventType }):
+            let failed = succeeded ? listedAsFailed(in: body) : []
+            let ids = events.filter { $0.type == Message.receivedEventType && !failed.contains($0.id) }.compactMap(\.inboundMessageID)
+            return ids.isEmpty ? nil : .receivedInBatch(messageIDs: ids)
         default:
             return nil
         }

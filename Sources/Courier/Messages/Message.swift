@@ -91,3 +91,11 @@ public enum MessageStatus: String, Sendable, Hashable, CaseIterable {
         return .delivered
     }
 }
+
+extension Event {
+    /// The inbound message a `message.received` event stands for (nil for any other event).
+    public var inboundMessageID: String? {
+        guard type == Message.receivedEventType else { return nil }
+        return (try? JSONParser.parseStored(payload))?.objectValue?["messageId"]?.stringValue
+    }
+}

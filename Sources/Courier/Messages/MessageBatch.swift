@@ -78,6 +78,10 @@ public enum MessageOutcome: Sendable, Hashable {
     /// An inbound message's `message.received` delivery, with the replies its subscriber
     /// answered with (`{"replies": [{"text"}]}`).
     case received(messageID: String, replies: [String])
+    /// Inbound messages' `message.received` events carried by a batch to a subscriber that
+    /// batches: they are taken as the batch is (a batch's answer has no replies), but those its
+    /// answer listed as failed, which go again on their own.
+    case receivedInBatch(messageIDs: [String])
 
     /// The replies in a subscriber's answer to `message.received`; anything else is none.
     public static func replies(in body: [UInt8]) -> [String] {
