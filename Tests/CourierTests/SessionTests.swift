@@ -180,6 +180,18 @@ import Testing
         #expect(session.instances.filter { $0.task == "computeScore" }.count == 1, "finalized once")
     }
 
+    /// Triggers fired before a task was configured count for it, an `andEvery` task's too: it
+    /// gets one instance, as if its trigger fired now, and another at each firing after.
+    @Test func anAndEveryTaskConfiguredAfterItsTriggerFiredGetsAnInstance() throws {
+        var session = Session(uid: "s")
+        _ = session.fire("tick", kwargs: kw(["n": 1]), now: now)
+        _ = session.fire("tick", kwargs: kw(["n": 2]), now: now)
+        let effects = session.configure([TaskConfig(name: "count", after: ["tick"], run: "ep", andEvery: "tick")], now: now)
+        #expect(runs(effects) == ["count#1"])
+        #expect(kwargs(effects, "count#1") == kw(["tick": .object(kw(["n": 2]))]), "the last firing's kwargs")
+        #expect(runs(session.fire("tick", kwargs: kw(["n": 3]), now: now)) == ["count#2"])
+    }
+
     /// A task that waits on the finalize trigger through another task (`r` after `s`, which
     /// waits on it) does not hold finalization back: each would wait for the other forever.
     @Test func tasksWaitingOnTheFinalizeTriggerThroughAnotherDoNotHoldItBack() throws {

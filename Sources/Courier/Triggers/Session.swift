@@ -54,9 +54,10 @@ public struct Session: Sendable, Hashable {
         }
         var effects: [Effect] = []
         for config in configs {
-            // A task whose triggers already fired joins as if they fired now.
-            if config.andEvery == nil, !instances.contains(where: { $0.task == config.name }),
-               config.after.contains(where: { fired[$0] != nil }) {
+            // A task whose triggers already fired joins as if they fired now: once, for an
+            // `andEvery` task whose trigger fired (each firing from now on makes another).
+            if !instances.contains(where: { $0.task == config.name }),
+               config.andEvery.map({ fired[$0] != nil }) ?? config.after.contains(where: { fired[$0] != nil }) {
                 instances.append(newInstance(of: config, now: now))
             }
             effects += settle(config, now: now)
