@@ -208,7 +208,9 @@ extension PostgresStore {
                           WHERE id = ANY($2::text[]) AND tenant_id = $3 AND endpoint_id = $4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING id, message_id
                           """
                         : """
-                          UPDATE transmissions SET status = 4, error = 'the backend reported it failed', sent_at = COALESCE(sent_at, $1), updated_at = $1
+                          UPDATE transmissions SET status = CASE WHEN status = 3 THEN 3 ELSE 4 END,
+                              error = CASE WHEN status = 3 THEN error ELSE 'the backend reported it failed' END,
+                              sent_at = COALESCE(sent_at, $1), updated_at = $1
                           WHERE id = ANY($2::text[]) AND tenant_id = $3 AND endpoint_id = $4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING id, message_id
                           """,
                     [.integer(millis), .texts(ids), .text(tenantID), .text(endpointID)]
@@ -219,8 +221,11 @@ extension PostgresStore {
                 }
             }
             for message in messages.sorted() { try await Self.rollUp(message, connection: connection, now: now) }
-            let unknown = reports.map(\.transmissionID).filter { !known.contains($0) }
-            return ReportsResult(updated: reports.count - unknown.count, unknown: unknown)
+            // A transmission reported twice counts once; `delivered` is final, so a `failed` for
+            // one delivered (gateways' reports come out of order) leaves it.
+            var unknown: [String] = []
+            for id in reports.map(\.transmissionID) where !known.contains(id) && !unknown.contains(id) { unknown.append(id) }
+            return ReportsResult(updated: known.count, unknown: unknown)
         }
     }
 

@@ -202,7 +202,10 @@ extension SQLiteStore {
             let endpointID = try Self.requireBackend(backend, tenantID: tenantID, db: db)
             let millis = Timestamp.millis(now)
             var unknown: [String] = []
+            var known = Set<String>()
             var messages = Set<String>()
+            // In order: `delivered` is final, so a late `failed` (gateways' reports come out of
+            // order) leaves it; a transmission reported twice counts once.
             for report in reports {
                 let message = try db.queryFirst(
                     report.delivered
@@ -212,15 +215,22 @@ extension SQLiteStore {
                           WHERE id = ?2 AND tenant_id = ?3 AND endpoint_id = ?4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING message_id
                           """
                         : """
-                          UPDATE transmissions SET status = 4, error = 'the backend reported it failed', sent_at = COALESCE(sent_at, ?1), updated_at = ?1
+                          UPDATE transmissions SET status = CASE WHEN status = 3 THEN 3 ELSE 4 END,
+                              error = CASE WHEN status = 3 THEN error ELSE 'the backend reported it failed' END,
+                              sent_at = COALESCE(sent_at, ?1), updated_at = ?1
                           WHERE id = ?2 AND tenant_id = ?3 AND endpoint_id = ?4 AND status <> 0 AND COALESCE(error, '') NOT IN ('its batch was cancelled', 'its backend was deleted') RETURNING message_id
                           """,
                     [.integer(millis), .text(report.transmissionID), .text(tenantID), .text(endpointID)], { $0.text(0) }
                 )
-                if let message { messages.insert(message) } else { unknown.append(report.transmissionID) }
+                if let message {
+                    messages.insert(message)
+                    known.insert(report.transmissionID)
+                } else if !unknown.contains(report.transmissionID) {
+                    unknown.append(report.transmissionID)
+                }
             }
             for message in messages { try Self.rollUp(message, db: db, now: now) }
-            return ReportsResult(updated: reports.count - unknown.count, unknown: unknown)
+            return ReportsResult(updated: known.count, unknown: unknown)
         }
     }
 

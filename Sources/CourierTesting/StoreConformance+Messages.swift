@@ -159,6 +159,15 @@ extension StoreConformance {
         try expect(result == ReportsResult(updated: 3, unknown: ["trm_x"]), "\(result)")
         (stored, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
         try expect(stored.status == .delivered && stored.deliveredAt != nil, "delivered: \(stored.status)")
+        // Delivered is final: a late `failed` (gateways' reports come out of order) leaves it,
+        // and a transmission reported twice in one request counts once.
+        let late = try await store.applyReports(
+            [DeliveryReport(transmissionID: transmissions[0].id, delivered: false), DeliveryReport(transmissionID: transmissions[0].id, delivered: false)],
+            backend: "gw", tenantID: Tenant.defaultID, now: again
+        )
+        try expect(late == ReportsResult(updated: 1, unknown: []), "known, counted once: \(late)")
+        (stored, _) = try unwrap(try await store.message(tenantID: Tenant.defaultID, id: message.id), "the message")
+        try expect(stored.status == .delivered, "still delivered: \(stored.status)")
         // Another tenant's backend of the same name knows nothing of these transmissions.
         try await store.createTenant(Tenant(id: "other", createdAt: again))
         try await store.insertEndpoint(try backend("ep_other_gw", tenant: "other"))
