@@ -21,6 +21,11 @@ public struct JSONFieldReader {
     }
 
     public func fieldPath(_ key: String) -> String {
+        Self.fieldPath(key, in: path)
+    }
+
+    /// `key` as an error names it inside the object at `path` (`[3].type`, `retry.delays`).
+    public static func fieldPath(_ key: String, in path: String) -> String {
         path.isEmpty ? key : "\(path).\(key)"
     }
 

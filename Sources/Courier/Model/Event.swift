@@ -49,8 +49,8 @@ public struct NewEvent: Sendable, Hashable {
     }
 
     /// One of Courier's own events (``reservedTypePrefix``, `message.received`), which no
-    /// publisher may send; and
-    /// for the store conformance suite, which checks that such a type is no back door.
+    /// publisher may send; and for the store conformance suite, which checks that such a type
+    /// is no back door.
     package init(courierType type: String, key: String? = nil, payload: JSONValue) throws(CourierError) {
         try EventTypePattern.validateTypeName(type, field: "type")
         try Self.validate(key: key, idempotencyKey: nil, path: "")
@@ -82,7 +82,7 @@ public struct NewEvent: Sendable, Hashable {
 
     /// The rules of a published event's fields; `path` locates the event in a request's body.
     static func validate(type: String, key: String?, idempotencyKey: String?, path: String) throws(CourierError) {
-        func field(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        func field(_ name: String) -> String { JSONFieldReader.fieldPath(name, in: path) }
         try EventTypePattern.validateTypeName(type, field: field("type"))
         // Courier's own events (a test event, a task's run) are told apart by their type; one
         // published as such would pass for them at a receiver.
@@ -99,7 +99,7 @@ public struct NewEvent: Sendable, Hashable {
 
     /// The rules of an event's `key` and `idempotencyKey`, which are indexed and shown.
     static func validate(key: String?, idempotencyKey: String?, path: String) throws(CourierError) {
-        func field(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        func field(_ name: String) -> String { JSONFieldReader.fieldPath(name, in: path) }
         for (name, value) in [("key", key), ("idempotencyKey", idempotencyKey)] {
             guard let value else { continue }
             guard !value.isEmpty, value.utf8.count <= Self.maximumKeyLength else {
