@@ -71,6 +71,7 @@ public enum StoreConformance {
         Check(name: "a message's batches retry only what failed and never send a transmission twice, not even one reported failed; reports roll it up", run: messageBatchesAreNeverSentTwice),
         Check(name: "reports go by the backend endpoint, not by its name", run: reportsFollowTheBackendNotItsName),
         Check(name: "an inbound message is published, and its subscriber's replies go back linked", run: inboundMessagesArePublishedAndRepliedTo),
+        Check(name: "retention deletes what ended before the cut-off, whole, and keeps what is under way, changed since, or a task run", run: retention),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)

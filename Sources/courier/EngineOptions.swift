@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 
 /// How the delivery workers behave; shared by `serve` and `worker`.
 struct EngineOptions: ParsableArguments {
@@ -30,6 +31,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Seconds between samples of the backlog for /metrics.")
     var metricsInterval: Double = 15
 
+    @Option(help: "Days to keep an event or a message once everything it caused has ended; 0 keeps everything.")
+    var retentionDays: Double = RetentionOption.defaultDays
+
     /// The longest any of these durations may be: a day. Beyond it a setting is a typo, and an
     /// endless or enormous one would overflow the clocks it is turned into.
     static let longestSeconds: Double = 86400
@@ -47,6 +51,9 @@ struct EngineOptions: ParsableArguments {
         try check(shutdownGrace, "shutdown-grace", least: 0, inclusive: true)
         try check(metricsInterval, "metrics-interval", least: 0.1, inclusive: true)
         if let lease { try check(lease, "lease", least: 0) }
+        guard retentionDays.isFinite, retentionDays >= 0, retentionDays <= RetentionOption.longestDays else {
+            throw ValidationError("--retention-days must be from 0 (keep everything) to \(Int(RetentionOption.longestDays))")
+        }
         if let lease, lease <= requestTimeout {
             throw ValidationError("--lease must be longer than --request-timeout, or a slow request would be sent twice")
         }
@@ -67,6 +74,17 @@ struct EngineOptions: ParsableArguments {
             ),
             logger: Logger(label: "courier.engine")
         )
+    }
+
+    /// What a node runs beside its HTTP side (`serve` and `worker` alike), the engine last so
+    /// that it shuts down first after the HTTP side: the backlog's gauges, the bulk operation
+    /// runner, the retention sweeper unless everything is kept, and the delivery engine.
+    func services(store: StoreOptions.Opened) -> [any Service] {
+        var services: [any Service] = [makeBacklogMetrics(store: store), BulkOperationRunner(store: store.store)]
+        if retentionDays > 0 {
+            services.append(RetentionSweeper(store: store.store, configuration: .init(period: retentionDays * 86400)))
+        }
+        return services + [makeEngine(store: store)]
     }
 
     /// The sampler of the backlog gauges (see ``BacklogMetrics``).
@@ -111,3 +129,12 @@ struct ListenOptions: ParsableArguments {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// The retention period's bounds, in days.
+enum RetentionOption {
+    /// As long as Convoy's default, and long enough for a person to look into a failure that
+    /// lasted a holiday and resend what it left.
+    static let defaultDays: Double = 30
+    /// A hundred years: beyond it a setting is a typo (use 0 to keep everything).
+    static let longestDays: Double = 36500
+}

@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         do {
             try await runServices(
-                [engine.makeBacklogMetrics(store: opened), BulkOperationRunner(store: opened.store), engine.makeEngine(store: opened), app],
+                engine.services(store: opened) + [app],
                 store: opened, shutdownGrace: engine.shutdownGrace
             )
         } catch {
@@ -101,7 +101,7 @@ struct WorkerCommand: AsyncParsableCommand {
             }
         )
         try await runServices(
-            [engine.makeBacklogMetrics(store: opened), BulkOperationRunner(store: opened.store), engine.makeEngine(store: opened), app],
+            engine.services(store: opened) + [app],
             store: opened, shutdownGrace: engine.shutdownGrace
         )
     }

@@ -152,6 +152,21 @@ public protocol Store: DeliveryQueue {
     /// and taken it would show a text delivered that was never sent.
     func applyReports(_ reports: [DeliveryReport], backend: String, tenantID: String, now: Date) async throws -> ReportsResult
 
+    // MARK: Retention
+
+    /// Deletes, in one transaction, what has been kept long enough among up to `limit` events
+    /// (or messages) from `position` on that were made before `cutoff`:
+    /// - an event once none of its deliveries is active or in a batch under way, and none has
+    ///   changed since the cut-off (a resend starts the wait again), with its deliveries and
+    ///   their attempts, and each batch that carried them once it carries nothing else;
+    /// - a message once it and its deliveries have ended and none has changed since the
+    ///   cut-off, with its transmissions, deliveries and attempts.
+    ///
+    /// Task runs, and the events that made them, are kept with their sessions, whose state
+    /// names them. An event's idempotency key goes with it. Several nodes may sweep at once:
+    /// each row is deleted once, and a delivery a person resends meanwhile is kept.
+    func expire(_ position: RetentionStep.Position, before cutoff: Date, limit: Int) async throws -> RetentionStep
+
     // MARK: Telemetry
 
     /// Attempts per minute and outcome since `since`, for the dashboard's chart. Attempts' ids

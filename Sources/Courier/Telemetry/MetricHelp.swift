@@ -14,6 +14,7 @@ public enum MetricHelp {
         "courier_backlog_deliveries": "Pending and retrying deliveries, store-wide (sampled; aggregate nodes with max).",
         "courier_endpoint_backlog_deliveries": "Active deliveries per endpoint, store-wide; a batch counts the deliveries it carries (sampled).",
         "courier_endpoints": "Endpoints by condition: active, coolingDown, paused or disabled (sampled).",
+        "courier_retention_deleted_total": "Rows the retention period let go, by kind: event, message or delivery (attempts and transmissions go with them).",
         StoreMetrics.waitLabel: "How long each store write waited to begin: for SQLite's writer, or for a PostgreSQL connection.",
         StoreMetrics.commitLabel: "Commit times; durable=\"true\" for commits that waited for the log to reach the disk.",
     ]

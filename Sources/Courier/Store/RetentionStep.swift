@@ -1,0 +1,61 @@
+import Foundation
+
+/// One step of a retention pass (see ``RetentionSweeper``): what it deleted, and where the
+/// pass goes on.
+///
+/// A pass walks the events, then the messages, in the order of their ids (which is the order
+/// they were made), from the oldest up to the cut-off. A step examines at most a chunk of
+/// them in one transaction, so the store's writer is never held for long, and each pass reads
+/// only what was made before the cut-off: once old history is gone, a pass costs what is
+/// still kept of it (an endpoint paused for months, say), not the store's size.
+public struct RetentionStep: Sendable, Hashable {
+    /// Where a step starts: after an id of its kind, or at the kind's beginning.
+    public enum Position: Sendable, Hashable {
+        case events(after: String?)
+        case messages(after: String?)
+
+        /// Where a pass begins.
+        public static let start = Position.events(after: nil)
+    }
+
+    /// Events deleted, with their deliveries and attempts.
+    public var events: Int
+    /// Messages deleted, with their transmissions, deliveries and attempts.
+    public var messages: Int
+    /// Deliveries deleted (an event's, a batch that carried events, a message's).
+    public var deliveries: Int
+    /// Where the next step starts; nil once the pass has reached the cut-off.
+    public var next: Position?
+
+    public init(events: Int = 0, messages: Int = 0, deliveries: Int = 0, next: Position?) {
+        self.events = events
+        self.messages = messages
+        self.deliveries = deliveries
+        self.next = next
+    }
+
+    /// Where a step leaves the pass: after `last` while the step found a whole chunk of its
+    /// kind (there may be more), else at the next kind, or the end.
+    package static func next(after position: Position, last: String?, wholeChunk: Bool) -> Position? {
+        switch position {
+        case .events(let after):
+            wholeChunk ? .events(after: last ?? after) : .messages(after: nil)
+        case .messages(let after):
+            wholeChunk ? .messages(after: last ?? after) : nil
+        }
+    }
+
+    /// The SQL condition under which a delivery keeps its event or message from being
+    /// deleted: it is active, in a batch under way, changed since the cut-off (the placeholder
+    /// `cutoff`), or a task run. Written once for both stores, each with its own placeholder.
+    package static func keepsItsSource(cutoff: String) -> String {
+        "(state IN (0, 1) OR state = 7 OR updated_at >= \(cutoff) OR session_uid IS NOT NULL)"
+    }
+
+    /// The SQL condition under which a message itself may go: it has ended (an outbound one
+    /// is neither queued nor processing, an inbound one has been received or has errored) and
+    /// nothing about it changed since the cut-off (a late delivery report does).
+    package static func messageHasEnded(cutoff: String) -> String {
+        "(status NOT IN ('queued', 'processing') AND updated_at < \(cutoff) AND created_at < \(cutoff))"
+    }
+}

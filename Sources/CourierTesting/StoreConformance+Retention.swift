@@ -1,0 +1,137 @@
+import Courier
+import Foundation
+
+/// Retention, as every store must do it: what ended before the cut-off goes whole (an event
+/// with its deliveries, their attempts and its batch; a message with its transmissions), and
+/// nothing goes that is still under way, changed since, or a session's task run.
+extension StoreConformance {
+    /// A cut-off after every time any check makes ids at. Ids count up from the latest time
+    /// any id in the process was made at, so an id made "at t0" after another check made one
+    /// days later carries that later time; every id here is still below this cut-off. Later
+    /// times go into rows' times only, never into an id, so as not to move other checks' ids.
+    static let farCutoff = Date(timeIntervalSince1970: 7_258_118_400)  // 2200-01-01
+
+    /// Runs a whole pass in steps of `limit`; returns what it deleted in all.
+    static func expireAll(_ store: any Store, before cutoff: Date, limit: Int = 2) async throws -> RetentionStep {
+        var total = RetentionStep(next: nil)
+        var position: RetentionStep.Position? = .start
+        var steps = 0
+        while let current = position {
+            let step = try await store.expire(current, before: cutoff, limit: limit)
+            total.events += step.events
+            total.messages += step.messages
+            total.deliveries += step.deliveries
+            position = step.next
+            steps += 1
+            try expect(steps < 100, "a pass ends: \(String(describing: position))")
+        }
+        return total
+    }
+
+    static func retention(_ store: any Store) async throws {
+        let tenant = Tenant.defaultID
+        let plain = try endpoint("ep_plain", types: ["plain.*"])
+        try await store.insertEndpoint(plain)
+        var batching = try endpoint("ep_batch", types: ["batched"])
+        batching.batch = BatchPolicy(maxSize: 2)
+        try await store.insertEndpoint(batching)
+        let crm = try endpoint("ep_crm", types: [], name: "crm")
+        try await store.insertEndpoint(crm)
+        let gw = try backend()
+        try await store.insertEndpoint(gw)
+        try await store.createTenant(Tenant(id: "acme", createdAt: t0))
+        let acme = try endpoint("ep_acme", tenant: "acme")
+        try await store.insertEndpoint(acme)
+
+        func publish(_ type: String, tenant: String = tenant, idempotencyKey: String? = nil) async throws -> String {
+            try await store.publish([try event(type, idempotencyKey: idempotencyKey)], tenantID: tenant, now: t0)[0].id
+        }
+        // Delivered, and nothing since: goes, with its idempotency key.
+        let done = try await publish("plain.done", idempotencyKey: "k1")
+        let doneDelivery = try await claimOne(store, plain.id, at: t0)
+        _ = try await record(store, doneDelivery, endpoint: plain, status: 200, at: t0)
+        // Retrying: stays.
+        let failing = try await publish("plain.failing")
+        _ = try await record(store, try await claimOne(store, plain.id, at: t0), endpoint: plain, status: 500, at: t0)
+        // Delivered after the cut-off (a resend's answer, say): stays. Only the row's times are
+        // late; its attempt's id is made at t0 (see farCutoff).
+        let recent = try await publish("plain.recent")
+        var late = attemptRecord(try await claimOne(store, plain.id, at: t0), endpoint: plain, status: 200, at: t0)
+        late.attempt.startedAt = farCutoff.addingTimeInterval(86400)
+        try await store.record([late])
+        // Subscribed to by nobody: goes.
+        let unsubscribed = try await publish("nobody.cares")
+        // Two events in a batch that was delivered: both go, and the batch with them.
+        let carried = [try await publish("batched"), try await publish("batched")]
+        let batch = try await claimOne(store, batching.id, at: t0)
+        _ = try await record(store, batch, endpoint: batching, status: 200, at: t0)
+        // One in a batch still open: stays, and so does its batch.
+        let waiting = try await publish("batched")
+        // Another tenant's: retention is store-wide.
+        let acmeDone = try await publish("acme.done", tenant: "acme")
+        _ = try await record(store, try await claimOne(store, acme.id, at: t0), endpoint: acme, status: 200, at: t0)
+        // A task run, finished: stays with its session.
+        try await change(store) { session in
+            session.configure([TaskConfig(name: "create", after: ["start"], run: "crm")], now: t0) + session.fire("start", now: t0)
+        }
+        let run = try await claimOne(store, crm.id, at: t0)
+        _ = try await record(store, run, endpoint: crm, status: 200, at: t0)
+        // A message sent: goes, with its transmissions and its batch's delivery.
+        let sent = try await store.createMessage(
+            try NewMessage(text: "hi", to: ["+1", "+2"].map { .init(backend: "gw", identity: $0) }), tenantID: tenant, now: t0
+        )
+        let sending = try await claimOne(store, gw.id, at: t0)
+        var answered = attemptRecord(sending, endpoint: gw, status: 200, at: t0)
+        answered.message = .batch(messageID: sent.id, accepted: true, failed: [])
+        try await store.record([answered])
+        // A message not yet sent: stays.
+        let queued = try await store.createMessage(
+            try NewMessage(text: "later", to: [.init(backend: "gw", identity: "+3")]), tenantID: tenant, now: t0
+        )
+        // An inbound message no one subscribes to, received at once: goes, with its event.
+        let inbound = try await store.receiveMessage(backend: "gw", identity: "+4", text: "yo", externalID: nil, tenantID: tenant, now: t0)
+        try expect(inbound.status == .received, "received: \(inbound.status)")
+
+        // Nothing was made before a cut-off before all of it.
+        let early = try await expireAll(store, before: t0.addingTimeInterval(-86400))
+        try expect(early == RetentionStep(next: nil), "nothing goes before its time: \(early)")
+
+        let pass = try await expireAll(store, before: farCutoff)
+        try expect(pass.events == 6, "6 events: done, unsubscribed, the two carried, acme's, the inbound one's: \(pass)")
+        try expect(pass.messages == 2, "the sent message and the inbound one: \(pass)")
+        try expect(pass.deliveries == 6, "done's, the batch and its two, acme's, the message's: \(pass)")
+        for id in [done, unsubscribed] + carried {
+            try expect(try await store.event(tenantID: tenant, id: id) == nil, "\(id) gone")
+        }
+        try expect(try await store.event(tenantID: "acme", id: acmeDone) == nil, "acme's gone")
+        try expect(try await store.delivery(tenantID: tenant, id: doneDelivery.deliveryID) == nil, "its delivery gone")
+        try expect(try await store.attempts(tenantID: tenant, deliveryID: doneDelivery.deliveryID).isEmpty, "with its attempts")
+        try expect(try await store.delivery(tenantID: tenant, id: batch.deliveryID) == nil, "the delivered batch gone")
+        try expect(try await store.attempts(tenantID: tenant, deliveryID: batch.deliveryID).isEmpty, "with its attempts")
+        try expect(try await store.message(tenantID: tenant, id: sent.id) == nil, "the sent message gone")
+        try expect(try await store.delivery(tenantID: tenant, id: sending.deliveryID) == nil, "with its delivery")
+        try expect(try await store.message(tenantID: tenant, id: inbound.id) == nil, "the inbound message gone")
+
+        for id in [failing, recent, waiting] {
+            try expect(try await store.event(tenantID: tenant, id: id) != nil, "\(id) kept")
+        }
+        let kept = try await store.deliveries(tenantID: tenant, filter: DeliveryFilter(), page: PageRequest(limit: 100)).items
+        try expect(kept.contains { $0.eventID == failing && $0.state == .retrying }, "the retrying delivery kept: \(kept)")
+        let retrying = try unwrap(kept.first { $0.eventID == failing }, "the retrying delivery")
+        try expect(try await store.attempts(tenantID: tenant, deliveryID: retrying.id).count == 1, "with its attempt")
+        try expect(kept.contains { $0.eventID == waiting && $0.state == .batched }, "the waiting one kept, in its batch: \(kept)")
+        try expect(kept.contains { $0.eventID == nil && $0.state == .pending && $0.endpointID == batching.id }, "its open batch kept")
+        try expect(kept.contains { $0.id == run.deliveryID && $0.state == .succeeded }, "the task run kept")
+        try expect(
+            try await store.session(tenantID: tenant, uid: applicant)?.instance("create#1")?.status == .finished, "its session untouched"
+        )
+        try expect(try await store.message(tenantID: tenant, id: queued.id)?.transmissions.count == 1, "the queued message kept whole")
+
+        // The key went with its event: the same key makes a new one.
+        let again = try await store.publish([try event("plain.done", idempotencyKey: "k1")], tenantID: tenant, now: t0)
+        try expect(!again[0].duplicate && again[0].id != done, "a new event under the old key: \(again)")
+        // A second pass finds nothing more.
+        let second = try await expireAll(store, before: farCutoff, limit: 100)
+        try expect(second.events == 0 && second.messages == 0 && second.deliveries == 0, "nothing left to delete: \(second)")
+    }
+}
