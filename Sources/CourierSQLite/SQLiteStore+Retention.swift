@@ -15,7 +15,7 @@ extension SQLiteStore {
         }
     }
 
-    private static let expiringEvents = """
+    static let expiringEvents = """
         SELECT e.id, e.created_at < ?2 AND NOT EXISTS (
             SELECT 1 FROM deliveries WHERE event_id = e.id AND \(RetentionStep.keepsItsSource(cutoff: "?2"))
         )
@@ -54,7 +54,7 @@ extension SQLiteStore {
         return step
     }
 
-    private static let expiringMessages = """
+    static let expiringMessages = """
         SELECT m.id, \(RetentionStep.messageHasEnded(cutoff: "?2")) AND NOT EXISTS (
             SELECT 1 FROM deliveries
             WHERE id IN (SELECT delivery_id FROM transmissions WHERE message_id = m.id)

@@ -76,6 +76,12 @@ struct EngineOptions: ParsableArguments {
         )
     }
 
+    /// The retention period as the start-up line says it, so that whoever starts a node sees
+    /// what it will delete.
+    var retentionNote: String {
+        retentionDays > 0 ? "events kept \(retentionDays.formatted()) days after they end" : "events kept for good"
+    }
+
     /// What a node runs beside its HTTP side (`serve` and `worker` alike), the engine last so
     /// that it shuts down first after the HTTP side: the backlog's gauges, the bulk operation
     /// runner, the retention sweeper unless everything is kept, and the delivery engine.

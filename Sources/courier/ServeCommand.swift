@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             say("Generated the admin token (shown only this once; keep it, or set COURIER_ADMIN_TOKEN):\n  \(token)")
         }
         let host = listen.host
-        let description = opened.description
+        let description = "\(opened.description); \(engine.retentionNote)"
         let app = CourierServer.makeApplication(
             store: opened.store,
             configuration: .init(
@@ -92,12 +92,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let metrics = EngineOptions.bootstrapMetrics()
         let opened = try await StoreOptions.openPostgres(url: store.postgres, migrate: !migration.noMigrate)
         let host = listen.host
+        let retentionNote = engine.retentionNote
         let app = CourierServer.makeHealthApplication(
             configuration: .init(host: host, port: listen.port, metricsTokenHash: try ListenOptions.metricsTokenHash()),
             metrics: metrics,
             logger: Logger(label: "courier.http"),
             onServerRunning: { channel in
-                say("Courier \(Courier.version) worker, health on \(listeningURL(host: host, port: channel.localAddress?.port))/healthz")
+                say("Courier \(Courier.version) worker, health on \(listeningURL(host: host, port: channel.localAddress?.port))/healthz (\(retentionNote))")
             }
         )
         try await runServices(

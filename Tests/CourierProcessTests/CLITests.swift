@@ -41,6 +41,10 @@ import Testing
             let run = try await ExternalCommand.run([CourierProcess.binary, "serve", "--db", "unused.db", "--\(option)", value])
             #expect(run.status == 64 && run.text.contains("--\(option) must be"), "\(option) \(value): \(run.text)")
         }
+        for value in ["-1", "inf", "nan", "36501"] {
+            let run = try await ExternalCommand.run([CourierProcess.binary, "serve", "--db", "unused.db", "--retention-days=\(value)"])
+            #expect(run.status == 64 && run.text.contains("--retention-days must be"), "\(value): \(run.text)")
+        }
     }
 
     @Test func endpointsCreateListPauseResumeAndTest() async throws {

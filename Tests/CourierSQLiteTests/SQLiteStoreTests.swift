@@ -49,6 +49,22 @@ import Testing
         }
     }
 
+    /// A retention step reads what was made before the cut-off through the primary key, and
+    /// each event's deliveries and each message's transmissions through their indexes: never a
+    /// whole table, so a pass costs what is still kept of old history, not the store's size.
+    @Test func retentionStepsReadThroughIndexes() async throws {
+        try await Self.withStore { _, path in
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            for statement in [SQLiteStore.expiringEvents, SQLiteStore.expiringMessages] {
+                let plan = try connection.query(
+                    "EXPLAIN QUERY PLAN " + statement, [.text(""), .integer(0), .text("~"), .integer(10)]
+                ) { $0.text(3) }
+                #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+                #expect(plan.contains { $0.contains("deliveries_event") || $0.contains("transmissions_message") }, "\(plan)")
+            }
+        }
+    }
+
     /// Sessions saved before each kept a count of its failed instances are counted by the
     /// migration that added the count, so a list of the failed ones finds them.
     @Test func theMigrationCountsTheFailedInstancesOfSessionsSavedBeforeIt() async throws {

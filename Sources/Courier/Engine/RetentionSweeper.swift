@@ -17,15 +17,16 @@ public struct RetentionSweeper: Service {
         /// How long an event or message is kept, counted from when it was made and from the
         /// last change of anything it caused (a delivery resent yesterday keeps its event).
         public var period: TimeInterval
-        /// Time between passes.
+        /// Time between passes: an hour, or a tenth of the period if that is shorter, so that
+        /// nothing is kept much beyond its period.
         public var interval: Duration
         /// Events examined per step. Messages go ten at a time whatever this says: one may
         /// have thousands of recipients.
         public var chunk: Int
 
-        public init(period: TimeInterval, interval: Duration = .seconds(3600), chunk: Int = 200) {
+        public init(period: TimeInterval, interval: Duration? = nil, chunk: Int = 200) {
             self.period = period
-            self.interval = interval
+            self.interval = interval ?? .milliseconds(Int64(min(3600, max(period, 0) / 10) * 1000))
             self.chunk = max(1, chunk)
         }
     }
@@ -54,7 +55,6 @@ public struct RetentionSweeper: Service {
     }
 
     public func run() async throws {
-        logger.info("events and messages are deleted once kept \((configuration.period / 86400).formatted()) days after everything they caused has ended")
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
