@@ -23,19 +23,14 @@ extension SQLiteStore {
         """
 
     private static func expireEvents(after: String?, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
-        let rows = try db.query(
-            expiringEvents,
-            [.text(after ?? ""), .integer(Timestamp.millis(cutoff)), .text(Identifier.lowerBound("evt", at: cutoff)),
-             .integer(Int64(limit))]
-        ) { (id: $0.text(0), expired: $0.int(1) != 0) }
-        var step = RetentionStep(next: RetentionStep.next(after: .events(after: after), last: rows.last?.id, wholeChunk: rows.count >= limit))
+        var (step, expired) = try examine(expiringEvents, idPrefix: "evt", from: .events(after: after), before: cutoff, limit: limit, db: db)
         var batches: Set<String> = []
-        for row in rows where row.expired {
-            try db.run("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id = ?)", [.text(row.id)])
-            let carriers = try db.query("DELETE FROM deliveries WHERE event_id = ? RETURNING batch_id", [.text(row.id)]) { $0.optionalText(0) }
+        for id in expired {
+            try db.run("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id = ?)", [.text(id)])
+            let carriers = try db.query("DELETE FROM deliveries WHERE event_id = ? RETURNING batch_id", [.text(id)]) { $0.optionalText(0) }
             step.deliveries += carriers.count
             batches.formUnion(carriers.compactMap { $0 })
-            step.events += try db.run("DELETE FROM events WHERE id = ?", [.text(row.id)])
+            step.events += try db.run("DELETE FROM events WHERE id = ?", [.text(id)])
         }
         // A batch goes with the last of the events it carried, once it has ended.
         for batch in batches.sorted() {
@@ -64,19 +59,32 @@ extension SQLiteStore {
         """
 
     private static func expireMessages(after: String?, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
-        let rows = try db.query(
-            expiringMessages,
-            [.text(after ?? ""), .integer(Timestamp.millis(cutoff)), .text(Identifier.lowerBound("msg", at: cutoff)),
-             .integer(Int64(limit))]
-        ) { (id: $0.text(0), expired: $0.int(1) != 0) }
-        var step = RetentionStep(next: RetentionStep.next(after: .messages(after: after), last: rows.last?.id, wholeChunk: rows.count >= limit))
-        for row in rows where row.expired {
+        var (step, expired) = try examine(
+            expiringMessages, idPrefix: "msg", from: .messages(after: after), before: cutoff, limit: limit, db: db
+        )
+        for id in expired {
             let carriers = "SELECT delivery_id FROM transmissions WHERE message_id = ?"
-            try db.run("DELETE FROM attempts WHERE delivery_id IN (\(carriers))", [.text(row.id)])
-            step.deliveries += try db.run("DELETE FROM deliveries WHERE id IN (\(carriers))", [.text(row.id)])
-            try db.run("DELETE FROM transmissions WHERE message_id = ?", [.text(row.id)])
-            step.messages += try db.run("DELETE FROM messages WHERE id = ?", [.text(row.id)])
+            try db.run("DELETE FROM attempts WHERE delivery_id IN (\(carriers))", [.text(id)])
+            step.deliveries += try db.run("DELETE FROM deliveries WHERE id IN (\(carriers))", [.text(id)])
+            try db.run("DELETE FROM transmissions WHERE message_id = ?", [.text(id)])
+            step.messages += try db.run("DELETE FROM messages WHERE id = ?", [.text(id)])
         }
         return step
+    }
+
+    /// Reads a chunk with `sql` (`?1` the id after which, `?2` the cut-off, `?3` the first id
+    /// made at it, `?4` the limit; each row an id and whether it may go): the step with where
+    /// the pass goes next, and the ids to delete.
+    private static func examine(
+        _ sql: String, idPrefix: String, from position: RetentionStep.Position, before cutoff: Date, limit: Int,
+        db: SQLiteConnection
+    ) throws -> (step: RetentionStep, expired: [String]) {
+        let rows = try db.query(
+            sql,
+            [.text(position.after ?? ""), .integer(Timestamp.millis(cutoff)), .text(Identifier.lowerBound(idPrefix, at: cutoff)),
+             .integer(Int64(limit))]
+        ) { (id: $0.text(0), expired: $0.int(1) != 0) }
+        let next = RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit)
+        return (RetentionStep(next: next), rows.filter(\.expired).map(\.id))
     }
 }

@@ -16,6 +16,13 @@ public struct RetentionStep: Sendable, Hashable {
 
         /// Where a pass begins.
         public static let start = Position.events(after: nil)
+
+        /// The id the step starts after; nil at its kind's beginning.
+        public var after: String? {
+            switch self {
+            case .events(let after), .messages(let after): after
+            }
+        }
     }
 
     /// Events deleted, with their deliveries and attempts.
