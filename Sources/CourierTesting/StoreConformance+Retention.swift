@@ -134,4 +134,21 @@ extension StoreConformance {
         let second = try await expireAll(store, before: farCutoff, limit: 100)
         try expect(second.events == 0 && second.messages == 0 && second.deliveries == 0, "nothing left to delete: \(second)")
     }
+
+    /// Nodes sweeping at once share the work: each event is deleted once, and none is left.
+    static func retentionSweepsAtOnce(_ store: any Store) async throws {
+        var plain = try endpoint("ep_plain")
+        plain.maxInFlight = 30
+        try await store.insertEndpoint(plain)
+        let published = try await store.publish((0..<30).map { _ in try event() }, tenantID: Tenant.defaultID, now: t0)
+        let claim = try await store.claim(endpointID: plain.id, limit: 30, now: t0, leaseUntil: t0.addingTimeInterval(60))
+        try await store.record(claim.deliveries.map { attemptRecord($0, endpoint: plain, status: 200, at: t0) })
+        async let first = expireAll(store, before: farCutoff, limit: 3)
+        async let second = expireAll(store, before: farCutoff, limit: 3)
+        let (one, two) = try await (first, second)
+        try expect(one.events + two.events == 30 && one.deliveries + two.deliveries == 30, "each once: \(one), \(two)")
+        for event in published {
+            try expect(try await store.event(tenantID: Tenant.defaultID, id: event.id) == nil, "\(event.id) gone")
+        }
+    }
 }

@@ -72,6 +72,7 @@ public enum StoreConformance {
         Check(name: "reports go by the backend endpoint, not by its name", run: reportsFollowTheBackendNotItsName),
         Check(name: "an inbound message is published, and its subscriber's replies go back linked", run: inboundMessagesArePublishedAndRepliedTo),
         Check(name: "retention deletes what ended before the cut-off, whole, and keeps what is under way, changed since, or a task run", run: retention),
+        Check(name: "retention sweeps at once delete each event once, and leave none", run: retentionSweepsAtOnce),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
