@@ -470,7 +470,7 @@ extension OpenAPIDocument {
               "parameters": [
                 { "name": "direction", "in": "query", "schema": { "type": "string", "enum": ["in", "out"] } },
                 { "name": "status", "in": "query", "schema": { "$ref": "#/components/schemas/MessageStatus" } },
-                { "name": "backend", "in": "query", "description": "Messages in through it, or out with a transmission through it.", "schema": { "type": "string" } },
+                { "name": "backend", "in": "query", "description": "Messages in through it, or out with a transmission through it, by the name the backend had then.", "schema": { "type": "string" } },
                 { "name": "since", "in": "query", "description": "Created at or after.", "schema": { "$ref": "#/components/schemas/Timestamp" } },
                 \#(pageParameters)
               ],
