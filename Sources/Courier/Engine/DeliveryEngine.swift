@@ -30,12 +30,15 @@ public struct DeliveryEngine: Service {
         /// How long requests cut off at the end of the shutdown grace have to report; the engine
         /// stops as soon as they all have.
         public var cutOffWait: TimeInterval
+        /// What the engine schedules by (see ``WallClock``): the system's, or a test's.
+        public var clock: any WallClock
 
         public init(
             sender: WebhookSender.Configuration = .init(), lease: TimeInterval? = nil,
             shutdownGrace: TimeInterval = 10, resyncInterval: TimeInterval = 30, allowsPrivateTargets: Bool = false,
-            cutOffWait: TimeInterval = 5
+            cutOffWait: TimeInterval = 5, clock: any WallClock = SystemClock()
         ) {
+            self.clock = clock
             // Durations become clocks' deadlines, which an endless or negative one would trap.
             func bounded(_ seconds: TimeInterval) -> TimeInterval { seconds.isNaN ? 0 : min(max(seconds, 0), 86400) }
             self.allowsPrivateTargets = allowsPrivateTargets
@@ -141,7 +144,7 @@ public struct DeliveryEngine: Service {
                         if failingClaims.remove(endpointID) != nil {
                             logger.notice("claims succeed again", metadata: ["endpoint": "\(endpointID)"])
                         }
-                        let now = Date()
+                        let now = configuration.clock.now
                         for delivery in claim.deliveries { tools.metrics.claimed(dueAt: delivery.dueAt, at: now) }
                         released = state.claimed(endpointID: endpointID, claim: claim, now: now)
                         releasedBy = endpointID
@@ -151,7 +154,7 @@ public struct DeliveryEngine: Service {
                         } else {
                             logger.debug("claim failed", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
                         }
-                        state.claimFailed(endpointID: endpointID, retryAt: Date().addingTimeInterval(1))
+                        state.claimFailed(endpointID: endpointID, retryAt: configuration.clock.now.addingTimeInterval(1))
                     case .sent(let endpointID, let record):
                         released = state.sent(
                             endpointID: endpointID, lease: record.lease,
@@ -227,7 +230,7 @@ public struct DeliveryEngine: Service {
                         continue
                     }
 
-                    let now = Date()
+                    let now = configuration.clock.now
                     let actions = state.nextActions(now: now)
                     for (endpointID, limit, answered) in actions.claims {
                         let leaseUntil = now.addingTimeInterval(configuration.lease)
@@ -257,9 +260,8 @@ public struct DeliveryEngine: Service {
                     }
                     if let wake = actions.wakeAt, timerAt.map({ wake < $0 }) ?? true {
                         timerAt = wake
-                        group.addTask {
-                            let delay = wake.timeIntervalSinceNow
-                            if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
+                        group.addTask { [clock = configuration.clock] in
+                            try? await clock.sleep(until: wake)
                             continuation.yield(.tick)
                         }
                     }
@@ -356,8 +358,12 @@ public struct DeliveryEngine: Service {
                 return notSent(delivery, to: target, outcome: .failed, reason: "not sent: \(error)", metrics: metrics)
             }
         }
-        let now = Date()
-        let headers = message.headers(target: target, timestamp: Int64(now.timeIntervalSince1970), now: now, auth: auth)
+        // The timestamp a receiver checks against its own clock is the real time; which secrets
+        // sign (a rotated one's grace) and every time on record follow the engine's clock.
+        let now = configuration.clock.now
+        let skew = now.timeIntervalSinceNow
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        let headers = message.headers(target: target, timestamp: timestamp, now: now, auth: auth)
         var response = await tools.sender.send(
             to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body, addresses: guardVerdict.addresses
         )
@@ -366,7 +372,7 @@ public struct DeliveryEngine: Service {
             await tools.tokens.refused(used.value, for: used.credentials)
             if let fresh = try? await tools.tokens.token(for: used.credentials, addresses: used.addresses), fresh != used.value {
                 let headers = message.headers(
-                    target: target, timestamp: Int64(now.timeIntervalSince1970), now: now,
+                    target: target, timestamp: timestamp, now: now,
                     auth: HeaderField(name: "authorization", value: "Bearer \(fresh)")
                 )
                 response = await tools.sender.send(
@@ -374,7 +380,8 @@ public struct DeliveryEngine: Service {
                 )
             }
         }
-        let ended = response.startedAt.addingTimeInterval(response.duration)
+        let startedAt = response.startedAt.addingTimeInterval(skew)
+        let ended = startedAt.addingTimeInterval(response.duration)
         var verdict = response.status.map { target.classifier.classify(status: $0, headers: response.headers, now: ended) }
             ?? target.classifier.classifyTransportError()
         if response.status == nil, Task.isCancelled {
@@ -400,7 +407,7 @@ public struct DeliveryEngine: Service {
             response.error = "the backend listed \(failed.count) of \(batch.items.count) identities as failed"
         }
         let transition = DeliveryStateMachine.afterAttempt(
-            delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: response.startedAt, now: ended,
+            delivery.progress, verdict: verdict, policy: endpoint.retry, startedAt: startedAt, now: ended,
             jitter: Double.random(in: 0..<1)
         )
         metrics.attempted(
@@ -420,8 +427,8 @@ public struct DeliveryEngine: Service {
             ])
         }
         let attempt = Attempt(
-            id: Identifier.make("att", now: response.startedAt), deliveryID: delivery.deliveryID,
-            tenantID: delivery.tenantID, startedAt: response.startedAt, duration: response.duration,
+            id: Identifier.make("att", now: startedAt), deliveryID: delivery.deliveryID,
+            tenantID: delivery.tenantID, startedAt: startedAt, duration: response.duration,
             request: target.requestSummary,
             responseStatus: response.status, responseHeaders: response.headers,
             responseBody: response.status == nil ? nil : ResponseText.decode(response.body, headers: response.headers),
@@ -462,7 +469,8 @@ public struct DeliveryEngine: Service {
     /// Runs a task's delivery by calling the handler registered under `name`, in process.
     func runHandler(_ name: String, _ delivery: ClaimedDelivery, target: DeliveryTarget, tools: Tools) async -> AttemptRecord {
         let endpoint = target.endpoint
-        let startedAt = Date()
+        let startedAt = configuration.clock.now
+        let realStart = Date()
         var outcome = Attempt.Outcome.failed
         var result: JSONObject?
         var error: String?
@@ -489,8 +497,8 @@ public struct DeliveryEngine: Service {
             outcome = .rejected
             error = "a handler endpoint runs only tasks"
         }
-        let ended = Date()
-        let duration = ended.timeIntervalSince(startedAt)
+        let duration = Date().timeIntervalSince(realStart)
+        let ended = startedAt.addingTimeInterval(duration)
         let transition = DeliveryStateMachine.afterAttempt(
             delivery.progress, verdict: .init(outcome: outcome), policy: endpoint.retry, startedAt: startedAt, now: ended,
             jitter: Double.random(in: 0..<1)
@@ -523,7 +531,7 @@ public struct DeliveryEngine: Service {
     ) -> AttemptRecord {
         // A failure that is the shutdown's cut-off (a token's fetch cancelled, say) is no fault of the endpoint's.
         let outcome = outcome == .failed && Task.isCancelled ? .interrupted : outcome
-        let now = Date()
+        let now = configuration.clock.now
         let transition = DeliveryStateMachine.afterAttempt(
             delivery.progress, verdict: .init(outcome: outcome), policy: target.endpoint.retry, startedAt: now, now: now, jitter: 0
         )

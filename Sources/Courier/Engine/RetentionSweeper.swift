@@ -19,14 +19,17 @@ public struct RetentionSweeper: Service {
         public var period: TimeInterval
         /// Time between passes: an hour, or a tenth of the period if that is shorter, so that
         /// nothing is kept much beyond its period.
-        public var interval: Duration
+        public var interval: TimeInterval
         /// Events examined per step. Messages go ten at a time whatever this says: one may
         /// have thousands of recipients.
         public var chunk: Int
+        /// What periods are counted by (see ``WallClock``): the system's, or a test's.
+        public var clock: any WallClock
 
-        public init(period: TimeInterval, interval: Duration? = nil, chunk: Int = 200) {
+        public init(period: TimeInterval, interval: TimeInterval? = nil, chunk: Int = 200, clock: any WallClock = SystemClock()) {
             self.period = period
-            self.interval = interval ?? .milliseconds(Int64(min(3600, max(period, 0) / 10) * 1000))
+            self.clock = clock
+            self.interval = interval ?? min(3600, max(period, 0) / 10)
             self.chunk = max(1, chunk)
         }
     }
@@ -58,7 +61,7 @@ public struct RetentionSweeper: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let totals = try await pass(now: Date())
+                    let totals = try await pass(now: configuration.clock.now)
                     if totals != Totals() {
                         logger.info("deleted what the retention period let go", metadata: [
                             "events": "\(totals.events)", "messages": "\(totals.messages)", "deliveries": "\(totals.deliveries)",
@@ -70,7 +73,7 @@ public struct RetentionSweeper: Service {
                     // The next pass starts over; nothing is half deleted, as a step is one transaction.
                     logger.warning("retention pass failed; trying again at the next", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: configuration.interval)
+                try? await configuration.clock.sleep(until: configuration.clock.now.addingTimeInterval(configuration.interval))
             }
         }
     }
