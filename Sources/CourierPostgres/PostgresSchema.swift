@@ -173,5 +173,10 @@ enum PostgresSchema {
         [
             "ALTER TABLE transmissions ADD COLUMN IF NOT EXISTS listed_failed BIGINT NOT NULL DEFAULT 0",
         ],
+        // The batches that carried events, for retention to find those whose events have gone (a batch some of whose
+        // events a receiver listed as failed carries only the rest).
+        [
+            "CREATE INDEX IF NOT EXISTS deliveries_batches ON deliveries (id) WHERE event_id IS NULL AND message_id IS NULL",
+        ],
     ]
 }

@@ -175,6 +175,11 @@ enum SQLiteSchema {
         -- carries it is a new one, with a webhook-id of its own (see MessageBatch.webhookID).
         ALTER TABLE transmissions ADD COLUMN listed_failed INTEGER NOT NULL DEFAULT 0;
         """,
+        """
+        -- The batches that carried events, for retention to find those whose events have gone
+        -- (a batch some of whose events a receiver listed as failed carries only the rest).
+        CREATE INDEX deliveries_batches ON deliveries (id) WHERE event_id IS NULL AND message_id IS NULL;
+        """,
     ]
 
     /// The states the `deliveries_state` index leaves out. A query for one of them reads the

@@ -7,44 +7,65 @@ extension SQLiteStore {
         // Not durable: a deletion a power cut undoes is done again by the next pass.
         try await database.write(durable: false) { db in
             switch position {
-            case .events(let after):
-                try Self.expireEvents(after: after, before: cutoff, limit: limit, db: db)
-            case .messages(let after):
-                try Self.expireMessages(after: after, before: cutoff, limit: limit, db: db)
+            case .events:
+                try Self.expireEvents(from: position, before: cutoff, limit: limit, db: db)
+            case .batches:
+                try Self.expireBatches(from: position, before: cutoff, limit: limit, db: db)
+            case .messages:
+                try Self.expireMessages(from: position, before: cutoff, limit: limit, db: db)
             }
         }
     }
 
+    /// Each event, whether it may go, and the payload of a `message.received` one (which names
+    /// the inbound message that goes with it).
     static let expiringEvents = """
         SELECT e.id, e.created_at < ?2 AND NOT EXISTS (
             SELECT 1 FROM deliveries WHERE event_id = e.id AND \(RetentionStep.keepsItsSource(cutoff: "?2"))
-        )
+        ), CASE WHEN e.type = '\(Message.receivedEventType)' THEN e.payload END
         FROM events e WHERE e.id > ?1 AND e.id < ?3 ORDER BY e.id LIMIT ?4
         """
 
-    private static func expireEvents(after: String?, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
-        var (step, expired) = try examine(expiringEvents, idPrefix: "evt", from: .events(after: after), before: cutoff, limit: limit, db: db)
-        var batches: Set<String> = []
-        for id in expired {
-            try db.run("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id = ?)", [.text(id)])
-            let carriers = try db.query("DELETE FROM deliveries WHERE event_id = ? RETURNING batch_id", [.text(id)]) { $0.optionalText(0) }
-            step.deliveries += carriers.count
-            batches.formUnion(carriers.compactMap { $0 })
-            step.events += try db.run("DELETE FROM events WHERE id = ?", [.text(id)])
+    /// An event's deliveries are deleted in one statement each, and a step ends early once it
+    /// has deleted this many for each event it may examine: an event sent to hundreds of
+    /// endpoints must not hold the writer for a chunk's worth of them.
+    private static let deliveriesPerEvent = 5
+
+    private static func expireEvents(from position: RetentionStep.Position, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
+        let rows = try db.query(expiringEvents, binds(position, "evt", cutoff, limit)) {
+            (id: $0.text(0), expired: $0.int(1) != 0, payload: $0.isNull(2) ? nil : $0.bytes(2))
         }
-        // A batch goes with the last of the events it carried, once it has ended.
-        for batch in batches.sorted() {
-            let gone = try db.run(
-                """
-                DELETE FROM deliveries WHERE id = ?1 AND state NOT IN (0, 1) AND state <> 7
-                AND NOT EXISTS (SELECT 1 FROM deliveries WHERE batch_id = ?1)
-                """,
-                [.text(batch)]
-            )
-            if gone > 0 {
-                try db.run("DELETE FROM attempts WHERE delivery_id = ?", [.text(batch)])
-                step.deliveries += gone
+        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        for row in rows where row.expired {
+            try db.run("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id = ?)", [.text(row.id)])
+            step.deliveries += try db.run("DELETE FROM deliveries WHERE event_id = ?", [.text(row.id)])
+            step.events += try db.run("DELETE FROM events WHERE id = ?", [.text(row.id)])
+            if let inbound = row.payload.flatMap(Message.inboundMessageID(inReceivedPayload:)) {
+                step.messages += try db.run("DELETE FROM messages WHERE id = ? AND direction = 'in'", [.text(inbound)])
             }
+            if step.deliveries >= limit * deliveriesPerEvent, row.id != rows.last?.id {
+                step.next = .events(after: row.id)
+                break
+            }
+        }
+        return step
+    }
+
+    static let expiringBatches = """
+        SELECT b.id, NOT \(RetentionStep.keepsItsSource(cutoff: "?2"))
+            AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.batch_id = b.id)
+        FROM deliveries b INDEXED BY deliveries_batches
+        WHERE b.event_id IS NULL AND b.message_id IS NULL AND b.id > ?1 AND b.id < ?3 ORDER BY b.id LIMIT ?4
+        """
+
+    /// A batch goes once it has ended and the events it carried have gone (those a receiver
+    /// listed as failed were carried on by a later batch).
+    private static func expireBatches(from position: RetentionStep.Position, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
+        let rows = try db.query(expiringBatches, binds(position, "dlv", cutoff, limit)) { (id: $0.text(0), expired: $0.int(1) != 0) }
+        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        for row in rows where row.expired {
+            try db.run("DELETE FROM attempts WHERE delivery_id = ?", [.text(row.id)])
+            step.deliveries += try db.run("DELETE FROM deliveries WHERE id = ?", [.text(row.id)])
         }
         return step
     }
@@ -58,33 +79,23 @@ extension SQLiteStore {
         FROM messages m WHERE m.id > ?1 AND m.id < ?3 ORDER BY m.id LIMIT ?4
         """
 
-    private static func expireMessages(after: String?, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
-        var (step, expired) = try examine(
-            expiringMessages, idPrefix: "msg", from: .messages(after: after), before: cutoff, limit: limit, db: db
-        )
-        for id in expired {
+    private static func expireMessages(from position: RetentionStep.Position, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
+        let rows = try db.query(expiringMessages, binds(position, "msg", cutoff, limit)) { (id: $0.text(0), expired: $0.int(1) != 0) }
+        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        for row in rows where row.expired {
             let carriers = "SELECT delivery_id FROM transmissions WHERE message_id = ?"
-            try db.run("DELETE FROM attempts WHERE delivery_id IN (\(carriers))", [.text(id)])
-            step.deliveries += try db.run("DELETE FROM deliveries WHERE id IN (\(carriers))", [.text(id)])
-            try db.run("DELETE FROM transmissions WHERE message_id = ?", [.text(id)])
-            step.messages += try db.run("DELETE FROM messages WHERE id = ?", [.text(id)])
+            try db.run("DELETE FROM attempts WHERE delivery_id IN (\(carriers))", [.text(row.id)])
+            step.deliveries += try db.run("DELETE FROM deliveries WHERE id IN (\(carriers))", [.text(row.id)])
+            try db.run("DELETE FROM transmissions WHERE message_id = ?", [.text(row.id)])
+            step.messages += try db.run("DELETE FROM messages WHERE id = ?", [.text(row.id)])
         }
         return step
     }
 
-    /// Reads a chunk with `sql` (`?1` the id after which, `?2` the cut-off, `?3` the first id
-    /// made at it, `?4` the limit; each row an id and whether it may go): the step with where
-    /// the pass goes next, and the ids to delete.
-    private static func examine(
-        _ sql: String, idPrefix: String, from position: RetentionStep.Position, before cutoff: Date, limit: Int,
-        db: SQLiteConnection
-    ) throws -> (step: RetentionStep, expired: [String]) {
-        let rows = try db.query(
-            sql,
-            [.text(position.after ?? ""), .integer(Timestamp.millis(cutoff)), .text(Identifier.lowerBound(idPrefix, at: cutoff)),
-             .integer(Int64(limit))]
-        ) { (id: $0.text(0), expired: $0.int(1) != 0) }
-        let next = RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit)
-        return (RetentionStep(next: next), rows.filter(\.expired).map(\.id))
+    /// A chunk's bindings: `?1` the id it starts after, `?2` the cut-off, `?3` the first id
+    /// made at the cut-off, `?4` the limit.
+    private static func binds(_ position: RetentionStep.Position, _ idPrefix: String, _ cutoff: Date, _ limit: Int) -> [SQLiteValue] {
+        [.text(position.after ?? ""), .integer(Timestamp.millis(cutoff)), .text(Identifier.lowerBound(idPrefix, at: cutoff)),
+         .integer(Int64(limit))]
     }
 }

@@ -42,6 +42,43 @@ struct PostgresStoreTests {
         try await Self.withStore { store, _ in try await reportingStall("the conformance check \"\(check.name)\"") { try await check.run(store) } }
     }
 
+    /// A person's resend that holds its delivery while a sweep on another node judges its event:
+    /// the sweep waits for the resend, sees the delivery pending again, and keeps both.
+    @Test func aResendUnderWayWhileASweepDecidesKeepsItsEvent() async throws {
+        try await Self.withNodes(2) { stores in
+            let (sweeping, resending) = (stores[0], stores[1])
+            let endpoint = try StoreConformance.endpoint("ep_a")
+            try await sweeping.insertEndpoint(endpoint)
+            let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+            let event = try await sweeping.publish([try NewEvent(type: "case.updated", payload: .null)], tenantID: Tenant.defaultID, now: t0)[0]
+            let claimed = try #require(try await sweeping.claim(endpointID: endpoint.id, limit: 1, now: t0, leaseUntil: t0.addingTimeInterval(60)).deliveries.first)
+            try await sweeping.record([StoreConformance.attemptRecord(claimed, endpoint: endpoint, status: 200, at: t0)])
+            let holding = Barrier(parties: 2)
+            let commit = Barrier(parties: 2)
+            let resend = Task {
+                try await resending.transaction { connection in
+                    try await connection.run(
+                        "UPDATE deliveries SET state = 0, due_at = $2, next_attempt_at = $2, updated_at = $2 WHERE id = $1",
+                        [.text(claimed.deliveryID), .integer(Timestamp.millis(Date()))]
+                    )
+                    await holding.arrive()
+                    await commit.arrive()
+                }
+            }
+            await holding.arrive()
+            let cutoff = Date(timeIntervalSince1970: 7_258_118_400)
+            let sweep = Task { try await sweeping.expire(.start, before: cutoff, limit: 10) }
+            // Time for the sweep to reach the resend's lock and wait on it.
+            try await Task.sleep(for: .milliseconds(300))
+            await commit.arrive()
+            try await resend.value
+            let step = try await sweep.value
+            #expect(step.events == 0 && step.deliveries == 0, "nothing deleted: \(step)")
+            #expect(try await sweeping.event(tenantID: Tenant.defaultID, id: event.id) != nil, "the event kept")
+            #expect(try await sweeping.delivery(tenantID: Tenant.defaultID, id: claimed.deliveryID)?.state == .pending, "its delivery pending")
+        }
+    }
+
     /// Two nodes locking two rows in opposite orders deadlock; PostgreSQL aborts one, and the
     /// store runs that one again instead of failing the operation.
     @Test func aTransactionAbortedToBreakADeadlockRunsAgain() async throws {

@@ -55,12 +55,17 @@ import Testing
     @Test func retentionStepsReadThroughIndexes() async throws {
         try await Self.withStore { _, path in
             let connection = try SQLiteConnection(path: path, readOnly: true)
-            for statement in [SQLiteStore.expiringEvents, SQLiteStore.expiringMessages] {
+            for (statement, indexes) in [
+                (SQLiteStore.expiringEvents, ["deliveries_event"]), (SQLiteStore.expiringBatches, ["deliveries_batches", "deliveries_batch "]),
+                (SQLiteStore.expiringMessages, ["transmissions_message"]),
+            ] {
                 let plan = try connection.query(
                     "EXPLAIN QUERY PLAN " + statement, [.text(""), .integer(0), .text("~"), .integer(10)]
                 ) { $0.text(3) }
                 #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
-                #expect(plan.contains { $0.contains("deliveries_event") || $0.contains("transmissions_message") }, "\(plan)")
+                for index in indexes {
+                    #expect(plan.contains { $0.contains(index) }, "\(index): \(plan)")
+                }
             }
         }
     }
@@ -187,6 +192,7 @@ import Testing
                         UPDATE deliveries SET due_at = NULL WHERE state IN (0, 1);
                         ALTER TABLE deliveries DROP COLUMN members;
                         ALTER TABLE transmissions DROP COLUMN listed_failed;
+                        DROP INDEX deliveries_batches;
                         PRAGMA user_version = \(kept);
                         """
                     )

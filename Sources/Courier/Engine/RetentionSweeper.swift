@@ -85,7 +85,7 @@ public struct RetentionSweeper: Service {
         var position: RetentionStep.Position? = .start
         while let current = position, !Task.isCancelled {
             let limit = switch current {
-            case .events: configuration.chunk
+            case .events, .batches: configuration.chunk
             case .messages: min(configuration.chunk, 10)
             }
             // Abandoned at shutdown: a database that went away must not hold it up, and a step

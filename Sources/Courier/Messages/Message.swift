@@ -96,6 +96,13 @@ extension Event {
     /// The inbound message a `message.received` event stands for (nil for any other event).
     public var inboundMessageID: String? {
         guard type == Message.receivedEventType else { return nil }
-        return (try? JSONParser.parseStored(payload))?.objectValue?["messageId"]?.stringValue
+        return Message.inboundMessageID(inReceivedPayload: payload)
+    }
+}
+
+extension Message {
+    /// The inbound message a `message.received` event's stored payload names.
+    public static func inboundMessageID(inReceivedPayload payload: [UInt8]) -> String? {
+        (try? JSONParser.parseStored(payload))?.objectValue?["messageId"]?.stringValue
     }
 }

@@ -3,8 +3,9 @@ import Foundation
 /// One step of a retention pass (see ``RetentionSweeper``): what it deleted, and where the
 /// pass goes on.
 ///
-/// A pass walks the events, then the messages, in the order of their ids (which is the order
-/// they were made), from the oldest up to the cut-off. A step examines at most a chunk of
+/// A pass walks the events, then the batches that carried events, then the outbound messages,
+/// each in the order of their ids (which is the order they were made), from the oldest up to
+/// the cut-off. A step examines at most a chunk of
 /// them in one transaction, so the store's writer is never held for long, and each pass reads
 /// only what was made before the cut-off: once old history is gone, a pass costs what is
 /// still kept of it (an endpoint paused for months, say), not the store's size.
@@ -12,6 +13,7 @@ public struct RetentionStep: Sendable, Hashable {
     /// Where a step starts: after an id of its kind, or at the kind's beginning.
     public enum Position: Sendable, Hashable {
         case events(after: String?)
+        case batches(after: String?)
         case messages(after: String?)
 
         /// Where a pass begins.
@@ -20,14 +22,16 @@ public struct RetentionStep: Sendable, Hashable {
         /// The id the step starts after; nil at its kind's beginning.
         public var after: String? {
             switch self {
-            case .events(let after), .messages(let after): after
+            case .events(let after), .batches(let after), .messages(let after): after
             }
         }
     }
 
-    /// Events deleted, with their deliveries and attempts.
+    /// Events deleted, with their deliveries and attempts (and an inbound message with the
+    /// `message.received` event it was published as).
     public var events: Int
-    /// Messages deleted, with their transmissions, deliveries and attempts.
+    /// Messages deleted, inbound ones with their events, outbound ones with their
+    /// transmissions, deliveries and attempts.
     public var messages: Int
     /// Deliveries deleted (an event's, a batch that carried events, a message's).
     public var deliveries: Int
@@ -46,23 +50,27 @@ public struct RetentionStep: Sendable, Hashable {
     package static func next(after position: Position, last: String?, wholeChunk: Bool) -> Position? {
         switch position {
         case .events(let after):
-            wholeChunk ? .events(after: last ?? after) : .messages(after: nil)
+            wholeChunk ? .events(after: last ?? after) : .batches(after: nil)
+        case .batches(let after):
+            wholeChunk ? .batches(after: last ?? after) : .messages(after: nil)
         case .messages(let after):
             wholeChunk ? .messages(after: last ?? after) : nil
         }
     }
 
-    /// The SQL condition under which a delivery keeps its event or message from being
-    /// deleted: it is active, in a batch under way, changed since the cut-off (the placeholder
-    /// `cutoff`), or a task run. Written once for both stores, each with its own placeholder.
+    /// The SQL condition under which a delivery is kept, and keeps its event or message: it
+    /// is active, in a batch under way, changed since the cut-off (the placeholder `cutoff`),
+    /// or leased past it (a delivery cancelled while its request was under way is leased until
+    /// the request's record comes, which must find it). Written once for both stores, each
+    /// with its own placeholder.
     package static func keepsItsSource(cutoff: String) -> String {
-        "(state IN (0, 1) OR state = 7 OR updated_at >= \(cutoff) OR session_uid IS NOT NULL)"
+        "(state IN (0, 1) OR state = 7 OR updated_at >= \(cutoff) OR COALESCE(lease_until, 0) >= \(cutoff))"
     }
 
-    /// The SQL condition under which a message itself may go: it has ended (an outbound one
-    /// is neither queued nor processing, an inbound one has been received or has errored) and
-    /// nothing about it changed since the cut-off (a late delivery report does).
+    /// The SQL condition under which an outbound message itself may go: it is neither queued
+    /// nor processing, and its status has not changed since the cut-off. (Inbound messages go
+    /// with their `message.received` events, once every subscriber's delivery has ended.)
     package static func messageHasEnded(cutoff: String) -> String {
-        "(status NOT IN ('queued', 'processing') AND updated_at < \(cutoff) AND created_at < \(cutoff))"
+        "(direction = 'out' AND status NOT IN ('queued', 'processing') AND updated_at < \(cutoff) AND created_at < \(cutoff))"
     }
 }
