@@ -154,17 +154,17 @@ public protocol Store: DeliveryQueue {
 
     // MARK: Retention
 
-    /// Deletes, in one transaction, what has been kept long enough among up to `limit` events
-    /// (or messages) from `position` on that were made before `cutoff`:
-    /// - an event once none of its deliveries is active or in a batch under way, and none has
-    ///   changed since the cut-off (a resend starts the wait again), with its deliveries and
-    ///   their attempts, and each batch that carried them once it carries nothing else;
-    /// - a message once it and its deliveries have ended and none has changed since the
-    ///   cut-off, with its transmissions, deliveries and attempts.
+    /// Deletes, in one transaction, what has been kept long enough among up to `limit` rows of
+    /// one kind from `position` on that were made before `cutoff` (see ``RetentionStep``):
+    /// - an event once none of its deliveries is active, in a batch, leased past the cut-off
+    ///   or changed since it (a resend starts the wait again), with its deliveries (task runs
+    ///   among them), their attempts, and the inbound message it was published for;
+    /// - a batch that carried events once it has ended and carries none any more;
+    /// - an outbound message once it and its deliveries have ended and none has changed since
+    ///   the cut-off, with its transmissions, deliveries and attempts.
     ///
-    /// Task runs, and the events that made them, are kept with their sessions, whose state
-    /// names them. An event's idempotency key goes with it. Several nodes may sweep at once:
-    /// each row is deleted once, and a delivery a person resends meanwhile is kept.
+    /// Sessions are kept. An event's idempotency key goes with it. Several nodes may sweep at
+    /// once: each row is deleted once, and a delivery a person resends meanwhile is kept.
     func expire(_ position: RetentionStep.Position, before cutoff: Date, limit: Int) async throws -> RetentionStep
 
     // MARK: Telemetry
