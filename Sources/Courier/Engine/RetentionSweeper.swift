@@ -39,6 +39,8 @@ public struct RetentionSweeper: Service {
         public var events = 0
         public var messages = 0
         public var deliveries = 0
+
+        public init() {}
     }
 
     let store: any Store
