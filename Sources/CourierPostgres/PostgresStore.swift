@@ -1683,6 +1683,7 @@ public final class PostgresStore: Store {
             FROM jsonb_to_recordset($1::jsonb) AS r(id TEXT, delivery_id TEXT, tenant_id TEXT, started_at BIGINT,
                 duration_ms DOUBLE PRECISION, request TEXT, response_status BIGINT, response_headers TEXT, response_body TEXT,
                 response_truncated BIGINT, error TEXT, outcome TEXT)
+            WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = r.delivery_id)
             ON CONFLICT (id) DO NOTHING RETURNING id
             """,
             [.text(String(decoding: rows.bytes, as: UTF8.self))]

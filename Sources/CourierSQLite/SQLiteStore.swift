@@ -1087,12 +1087,13 @@ public final class SQLiteStore: Store {
             for record in records {
                 let attempt = record.attempt
                 let started = Timestamp.millis(attempt.startedAt)
-                // Recording the same attempt twice (a retried batch) applies it once.
+                // Recording the same attempt twice (a retried batch) applies it once, and an
+                // attempt of a delivery retention deleted while it was under way not at all.
                 let inserted = try db.run(
                     """
                     INSERT INTO attempts (id, delivery_id, tenant_id, started_at, duration_ms, request, response_status,
                         response_headers, response_body, response_truncated, error, outcome)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2)
                     ON CONFLICT (id) DO NOTHING
                     """,
                     [.text(attempt.id), .text(attempt.deliveryID), .text(attempt.tenantID), .integer(started),

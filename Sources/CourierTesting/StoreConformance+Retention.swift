@@ -63,6 +63,14 @@ extension StoreConformance {
         var late = attemptRecord(try await claimOne(store, plain.id, at: t0), endpoint: plain, status: 200, at: t0)
         late.attempt.startedAt = farCutoff.addingTimeInterval(86400)
         try await store.record([late])
+        // Cancelled while its request is under way: leased until its record comes, which must
+        // find it; stays while the lease lasts (here past the cut-off).
+        let cancelledUnderWay = try await publish("plain.cancelled")
+        let underWayDelivery = try unwrap(
+            try await store.claim(endpointID: plain.id, limit: 1, now: t0, leaseUntil: farCutoff.addingTimeInterval(86400)).deliveries.first,
+            "claimed"
+        )
+        _ = try await store.apply(.cancel, tenantID: tenant, deliveryID: underWayDelivery.deliveryID, now: t0)
         // Subscribed to by nobody: goes.
         let unsubscribed = try await publish("nobody.cares")
         // Two events in a batch that was delivered: both go, and the batch with them.
@@ -157,13 +165,19 @@ extension StoreConformance {
         try expect(try await store.delivery(tenantID: tenant, id: sentBatch.deliveryID) == nil, "with its delivery")
         try expect(try await store.message(tenantID: tenant, id: inbound.id) == nil, "the inbound message gone")
 
-        for id in [failing, recent, waiting] + underWay {
+        for id in [failing, recent, waiting, cancelledUnderWay] + underWay {
             try expect(try await store.event(tenantID: tenant, id: id) != nil, "\(id) kept")
         }
         let kept = try await store.deliveries(tenantID: tenant, filter: DeliveryFilter(), page: PageRequest(limit: 100)).items
         try expect(kept.contains { $0.eventID == failing && $0.state == .retrying }, "the retrying delivery kept: \(kept)")
         let retrying = try unwrap(kept.first { $0.eventID == failing }, "the retrying delivery")
         try expect(try await store.attempts(tenantID: tenant, deliveryID: retrying.id).count == 1, "with its attempt")
+        try expect(
+            kept.contains { $0.id == underWayDelivery.deliveryID && $0.state == .cancelled }, "the one cancelled under way kept: \(kept)"
+        )
+        // Its request's record comes, and finds it.
+        _ = try await record(store, underWayDelivery, endpoint: plain, status: 200, at: t0)
+        try expect(try await store.attempts(tenantID: tenant, deliveryID: underWayDelivery.deliveryID).count == 1, "its attempt recorded")
         try expect(kept.contains { $0.id == sending.deliveryID }, "the batch under way kept")
         try expect(kept.filter { $0.batchID == sending.deliveryID && $0.state == .batched }.count == 2, "with its two events: \(kept)")
         try expect(kept.contains { $0.eventID == waiting && $0.state == .batched }, "the waiting one kept, in its batch: \(kept)")
@@ -173,12 +187,17 @@ extension StoreConformance {
         let takenEvents = kept.filter { $0.endpointID == inbox.id || $0.endpointID == "ep_inbox_later" }
         try expect(takenEvents.count == 2, "with its event's two deliveries: \(takenEvents)")
 
+        // A record that comes for a delivery already deleted leaves nothing behind.
+        _ = try await record(store, doneDelivery, endpoint: plain, status: 200, at: t0.addingTimeInterval(1))
+        try expect(try await store.attempts(tenantID: tenant, deliveryID: doneDelivery.deliveryID).isEmpty, "no attempt without its delivery")
+
         // The key went with its event: the same key makes a new one.
         let again = try await store.publish([try event("plain.done", idempotencyKey: "k1")], tenantID: tenant, now: t0)
         try expect(!again[0].duplicate && again[0].id != done, "a new event under the old key: \(again)")
-        // A second pass finds nothing more.
+        // A second pass takes only the one cancelled under way, whose record has come since.
         let second = try await expireAll(store, before: farCutoff, limit: 100)
-        try expect(second.events == 0 && second.messages == 0 && second.deliveries == 0, "nothing left to delete: \(second)")
+        try expect(second.events == 1 && second.messages == 0 && second.deliveries == 1, "the one whose lease ended: \(second)")
+        try expect(try await store.event(tenantID: tenant, id: cancelledUnderWay) == nil, "gone once its record came")
     }
 
     /// Nodes sweeping at once share the work: each event is deleted once, and none is left.

@@ -68,8 +68,18 @@ struct PostgresStoreTests {
             await holding.arrive()
             let cutoff = Date(timeIntervalSince1970: 7_258_118_400)
             let sweep = Task { try await sweeping.expire(.start, before: cutoff, limit: 10) }
-            // Time for the sweep to reach the resend's lock and wait on it.
-            try await Task.sleep(for: .milliseconds(300))
+            // Until the sweep waits on the resend's lock: then the race is on for sure.
+            var waiting = false
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !waiting, ContinuousClock.now < deadline {
+                waiting = try await resending.transaction { connection in
+                    try await connection.first(
+                        "SELECT count(*)::bigint FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    ) { try $0.int(0) } ?? 0
+                } > 0
+                if !waiting { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(waiting, "the sweep waited for the resend")
             await commit.arrive()
             try await resend.value
             let step = try await sweep.value

@@ -66,4 +66,28 @@ import Testing
             await reopened.close()
         }
     }
+
+    /// An event sent to many endpoints: a step stops early once it has deleted five deliveries
+    /// for each event it may examine, so that one step never holds the writer for long.
+    @Test func aStepStopsEarlyOnceItHasDeletedEnoughDeliveries() async throws {
+        try await SQLiteStoreTests.withStore { store, _ in
+            var endpoints: [Endpoint] = []
+            for i in 0..<8 {
+                let endpoint = try StoreConformance.endpoint("ep_\(i)")
+                try await store.insertEndpoint(endpoint)
+                endpoints.append(endpoint)
+            }
+            let events = try await store.publish((0..<4).map { _ in try NewEvent(type: "case.updated", payload: .null) }, tenantID: Tenant.defaultID, now: Self.t0)
+            for endpoint in endpoints {
+                let claim = try await store.claim(endpointID: endpoint.id, limit: 10, now: Self.t0, leaseUntil: Self.t0.addingTimeInterval(60))
+                try await store.record(claim.deliveries.map { StoreConformance.attemptRecord($0, endpoint: endpoint, status: 200, at: Self.t0) })
+            }
+            // Four events of eight deliveries each, and room for 4 × 5 = 20: three events (24).
+            let step = try await store.expire(.start, before: Self.years, limit: 4)
+            #expect(step.events == 3 && step.deliveries == 24, "\(step)")
+            #expect(step.next == .events(after: events[2].id), "the next step starts after the third: \(String(describing: step.next))")
+            let rest = try await store.expire(try #require(step.next), before: Self.years, limit: 4)
+            #expect(rest.events == 1 && rest.deliveries == 8, "\(rest)")
+        }
+    }
 }

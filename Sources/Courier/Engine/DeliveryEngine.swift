@@ -382,7 +382,10 @@ public struct DeliveryEngine: Service {
         }
         let startedAt = response.startedAt.addingTimeInterval(skew)
         let ended = startedAt.addingTimeInterval(response.duration)
-        var verdict = response.status.map { target.classifier.classify(status: $0, headers: response.headers, now: ended) }
+        // A `Retry-After` date is the receiver's real time: the wait it asks for is counted from
+        // the real end of the request, and then kept on the engine's clock.
+        let endedReally = response.startedAt.addingTimeInterval(response.duration)
+        var verdict = response.status.map { target.classifier.classify(status: $0, headers: response.headers, now: endedReally) }
             ?? target.classifier.classifyTransportError()
         if response.status == nil, Task.isCancelled {
             // Cut off at the end of the shutdown grace, the only time an attempt is cancelled.

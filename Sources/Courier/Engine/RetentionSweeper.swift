@@ -29,7 +29,8 @@ public struct RetentionSweeper: Service {
         public init(period: TimeInterval, interval: TimeInterval? = nil, chunk: Int = 200, clock: any WallClock = SystemClock()) {
             self.period = period
             self.clock = clock
-            self.interval = interval ?? min(3600, max(period, 0) / 10)
+            // At least a second: a tiny period must not make the sweeper spin.
+            self.interval = max(1, interval ?? min(3600, max(period, 0) / 10))
             self.chunk = max(1, chunk)
         }
     }
@@ -81,9 +82,11 @@ public struct RetentionSweeper: Service {
     }
 
     /// One pass over everything made before `now` less the period, to its end or until cancelled.
+    /// A period of 0 (or less) keeps everything, as `--retention-days 0` does.
     public func pass(now: Date) async throws -> Totals {
-        let cutoff = now.addingTimeInterval(-configuration.period)
         var totals = Totals()
+        guard configuration.period > 0 else { return totals }
+        let cutoff = now.addingTimeInterval(-configuration.period)
         var position: RetentionStep.Position? = .start
         while let current = position, !Task.isCancelled {
             let limit = switch current {
