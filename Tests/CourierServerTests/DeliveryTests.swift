@@ -498,67 +498,74 @@ import Testing
     }
 }
 
-/// Cool-down and probe after an outage, against a real receiver.
+private struct NoCoolDown: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Cool-down and probe after an outage, against a real receiver, on a ``TestClock``: the
+/// cool-downs are stepped through on the clock, so no check depends on how fast the machine is.
 @Suite struct EndpointHealthTests {
     @Test(arguments: StoreKind.all) func anOutageEndsInACoolDownThenOneProbeThenTheBacklog(_ store: StoreKind) async throws {
-        // Down until the cool-down ends, then up: a request still under way when the cool-down
-        // began fails like the rest, rather than ending the cool-down early with a success.
-        let upFrom = Mutex<Date?>(nil)
+        let up = Mutex(false)
         let receiver = try await RecordingReceiver.start { _, _ in
-            let up = upFrom.withLock { $0 }.map { Date() >= $0 } ?? false
-            return up ? RecordingReceiver.Reply(status: 204, delay: .milliseconds(200)) : RecordingReceiver.Reply(status: 503)
+            up.withLock { $0 } ? RecordingReceiver.Reply(status: 204, delay: .milliseconds(200)) : RecordingReceiver.Reply(status: 503)
         }
         defer { Task { await receiver.stop() } }
-        try await TestServer.with(store) { server in
+        let clock = TestClock()
+        var settings = TestServer.Settings()
+        settings.clock = clock
+        try await TestServer.with(store, settings) { server in
             let endpointID = try await server.createEndpoint(
-                url: receiver.url + "/hook", extra: #""maxInFlight":4,"retry":{"delays":[0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1]}"#
+                url: receiver.url + "/hook", extra: #""maxInFlight":4,"retry":{"delays":[\#(Array(repeating: "0.1", count: 40).joined(separator: ","))]}"#
             )
+            func health() async throws -> EndpointHealth {
+                try #require(try await server.store.endpoint(tenantID: Tenant.defaultID, id: endpointID)).health
+            }
+            /// Waits until the endpoint's cool-down ends later than `after`; returns its end.
+            func coolDown(after: Date?) async throws -> Date {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline {
+                    if let until = try await health().cooldownUntil, after.map({ until > $0 }) ?? true { return until }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                throw NoCoolDown(description: "no new cool-down after \(String(describing: after)): \(try await health())")
+            }
             var events: [String] = []
             for i in 0..<8 { events.append(try await server.publish(payload: #"{"i":\#(i)}"#)) }
-            _ = try await receiver.waitForRequests(5)
-            // Cooling down: visible on the endpoint, and nothing is sent meanwhile. On a machine
-            // loaded enough that the fifth failure's record lands after its 5 s cool-down has
-            // run out, the endpoint is seen probing instead; what was sent when is checked below
-            // from the receiver's clock either way.
-            var cooling: JSONObject?
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
-                cooling = try await server.api.get("/v1/endpoints/\(endpointID)")["health"]?.objectValue
-                if ["coolingDown", "probing"].contains(cooling?["state"]?.stringValue), cooling?["cooldownUntil"]?.stringValue != nil { break }
-                try await Task.sleep(for: .milliseconds(20))
+            // Five failures in a row start the first cool-down, of 5 s.
+            var until = try await coolDown(after: nil)
+            #expect(abs(until.timeIntervalSince(clock.now) - 5) < 1, "about 5 s: \(until.timeIntervalSince(clock.now))")
+            // Each probe that fails doubles it, up to an hour: through them on the clock.
+            var lengths: [Int] = []
+            while until.timeIntervalSince(clock.now) < 3000 {
+                clock.advance(by: until.timeIntervalSince(clock.now) + 0.01)
+                let next = try await coolDown(after: until)
+                lengths.append(Int(next.timeIntervalSince(clock.now).rounded()))
+                until = next
             }
-            let observedAt = Date()
-            #expect(["coolingDown", "probing"].contains(cooling?["state"]?.stringValue), "\(String(describing: cooling))")
-            let until = try #require(cooling?["cooldownUntil"]?.stringValue.flatMap(Timestamp.parse))
-            // The fifth failure started it (its record, just after the request arrived).
-            let fifthFailure = try #require(receiver.requests().dropFirst(4).first?.receivedAt)
-            upFrom.withLock { $0 = until }
+            #expect(lengths == [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600], "doubling up to an hour: \(lengths)")
+            // Cooling down for an hour: nothing is sent, however long the machine takes.
+            let sent = receiver.requests().count
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(receiver.requests().count == sent, "nothing sent while cooling down")
+            #expect(try await health().state(at: clock.now) == .coolingDown(until: until))
+
+            // The receiver is back, and the hour is over: one probe, alone, then the backlog.
+            up.withLock { $0 = true }
+            clock.advance(by: until.timeIntervalSince(clock.now) + 0.01)
             for event in events {
                 let delivery = try #require(try await server.deliveries(ofEvent: event).first)
                 try await server.waitForDelivery(delivery.string("id")!, timeout: .seconds(30)) { $0.state == "succeeded" }
             }
             let times = receiver.requests().map(\.receivedAt)
-            // For a failure's message: each request's time from the cool-down's end, in seconds.
-            let timeline = receiver.requests().map {
-                String(format: "%.3f", $0.receivedAt.timeIntervalSince(until)) + " " + String(($0.header("webhook-id") ?? "?").suffix(4))
-            }
-            // Requests already under way when it began may still land; after that, nothing until
-            // the cool-down ends. The first request then is the probe, alone: the next one
-            // starts only once it has been answered (200 ms).
-            #expect(until.timeIntervalSince(fifthFailure) > 4.5, "a cool-down of about 5 s from the fifth failure")
-            let during = times.filter { $0 > observedAt.addingTimeInterval(0.5) && $0 < until.addingTimeInterval(-0.05) }
-            #expect(during.isEmpty, "nothing sent while cooling down: \(timeline)")
-            let probe = try #require(times.firstIndex { $0 >= until })
-            #expect(probe + 1 < times.count, "more after the probe")
-            #expect(times[probe + 1].timeIntervalSince(times[probe]) >= 0.19, "the probe went alone: \(timeline)")
-            // Then the backlog flows again, several at once: two requests that arrived less than
-            // the 200 ms the receiver holds each apart were there together.
-            let afterProbe = Array(times.suffix(from: probe + 1))
+            let timeline = times.suffix(from: sent).map { String(format: "%.3f", $0.timeIntervalSince(times[sent])) }
+            #expect(times.count - sent == 8, "the eight, each once: \(timeline)")
+            #expect(times[sent + 1].timeIntervalSince(times[sent]) >= 0.19, "the probe went alone: \(timeline)")
+            let afterProbe = Array(times.suffix(from: sent + 1))
             let together = zip(afterProbe, afterProbe.dropFirst()).contains { $1.timeIntervalSince($0) < 0.19 }
-            #expect(together, "requests side by side again after the probe: \(timeline), observed \(String(describing: cooling)) at \(observedAt.timeIntervalSince(until))")
-            let healthy = try await server.api.get("/v1/endpoints/\(endpointID)")["health"]?.objectValue
-            #expect(healthy?["state"]?.stringValue == "healthy" && healthy?["failureStreak"] == .integer(0))
-            #expect(healthy?["lastSuccessAt"]?.stringValue != nil)
+            #expect(together, "requests side by side again after the probe: \(timeline)")
+            let healthy = try await health()
+            #expect(healthy.state(at: clock.now) == .healthy && healthy.failureStreak == 0 && healthy.lastSuccessAt != nil, "\(healthy)")
         }
     }
 }

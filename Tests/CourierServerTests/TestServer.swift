@@ -47,6 +47,8 @@ struct TestServer {
         var resyncInterval: TimeInterval?
         /// The admin token the server takes (and `api` sends).
         var adminToken = TestServer.adminToken
+        /// What the engine schedules by: a ``TestClock`` for tests of cool-downs and retries.
+        var clock: any WallClock = SystemClock()
     }
 
     /// Runs `body` against a fresh server and tears it down afterwards.
@@ -69,7 +71,7 @@ struct TestServer {
                 // As `courier serve` sets it per store: PostgreSQL's notifications are not
                 // queued for a listener that is away, so its engine looks for due work more often.
                 resyncInterval: settings.resyncInterval ?? (store is PostgresStore ? 5 : 30),
-                allowsPrivateTargets: settings.allowsPrivateTargets
+                allowsPrivateTargets: settings.allowsPrivateTargets, clock: settings.clock
             ),
             logger: logger
         )
