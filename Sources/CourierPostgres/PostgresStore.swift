@@ -1644,6 +1644,8 @@ public final class PostgresStore: Store {
                 if health.current.startsCoolingDown(from: health.stored) {
                     // Deliveries the engines have claimed but not sent go back until the probe.
                     try await Self.notify(connection, .endpointChanged(endpointID: endpointID))
+                } else if health.current.recovers(from: health.stored), let at = health.current.lastSuccessAt {
+                    try await Self.notify(connection, .due(endpointID: endpointID, at: at))
                 }
                 try await connection.run(
                     """

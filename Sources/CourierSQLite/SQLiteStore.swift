@@ -1189,6 +1189,8 @@ public final class SQLiteStore: Store {
                 if health.current.startsCoolingDown(from: health.stored) {
                     // Deliveries the engine has claimed but not sent go back until the probe.
                     signals.append(.endpointChanged(endpointID: endpointID))
+                } else if health.current.recovers(from: health.stored), let at = health.current.lastSuccessAt {
+                    signals.append(.due(endpointID: endpointID, at: at))
                 }
                 try db.run(
                     """

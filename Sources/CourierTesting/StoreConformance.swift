@@ -190,7 +190,14 @@ public enum StoreConformance {
         let secondProbe = try unwrap(health.cooldownUntil, "cool-down")
         claim = try await store.claim(endpointID: "ep_a", limit: 10, now: secondProbe, leaseUntil: secondProbe.addingTimeInterval(60))
         try expect(claim.deliveries.count == 1, "one probe again")
+        // Its success says the endpoint is due at once: the rest may flow, which no due time
+        // of theirs says.
+        let signals = store.signals()
         _ = try await record(store, claim.deliveries[0], endpoint: ep, status: 204, at: secondProbe)
+        let recovered = await firstSignal(signals) { if case .due("ep_a", _) = $0 { true } else { false } }
+        guard case .due(_, let dueAt)? = recovered, dueAt.timeIntervalSince(secondProbe) < 1 else {
+            throw ConformanceFailure(message: "due at once: \(String(describing: recovered))")
+        }
         claim = try await store.claim(endpointID: "ep_a", limit: 10, now: secondProbe.addingTimeInterval(2), leaseUntil: secondProbe.addingTimeInterval(60))
         try expect(claim.deliveries.count > 1, "the probe succeeded: the rest flows: \(claim.deliveries.count)")
 

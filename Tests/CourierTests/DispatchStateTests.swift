@@ -41,6 +41,29 @@ import Testing
         return s
     }
 
+    /// A failure's retry is scheduled; then its record starts a cool-down, and the claim that
+    /// follows says nothing is due before the cool-down's end, later than that retry. Once the
+    /// retry's wake-up has passed, the cool-down's end must still wake the lane (it was lost,
+    /// and the probe waited for the next resync: 30 s on SQLite).
+    @Test func aLaterDueTimeFromAClaimStillWakesOnceAnEarlierWakeHasPassed() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(), deliveries: [delivery(1)], nextDueAt: nil), now: t0)
+        #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_1"])
+        let retry = t0.addingTimeInterval(0.1)
+        _ = s.sent(endpointID: endpointID, lease: delivery(1).lease, nextAttemptAt: retry, disabled: false, failed: true)
+        s.recorded(endpointID: endpointID, deliveryIDs: ["dlv_1"])
+        _ = s.endpointChanged(endpointID: endpointID)
+        #expect(claimsOf(s.nextActions(now: t0.addingTimeInterval(0.01))) == ["ep_1:1"], "a fresh claim after the change")
+        let coolDownEnd = t0.addingTimeInterval(3600)
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(), deliveries: [], nextDueAt: coolDownEnd), now: t0.addingTimeInterval(0.01))
+        let afterRetry = s.nextActions(now: retry.addingTimeInterval(0.01))
+        #expect(afterRetry.claims.isEmpty, "nothing due before the cool-down's end")
+        #expect(afterRetry.wakeAt == coolDownEnd, "woken at the cool-down's end: \(String(describing: afterRetry.wakeAt))")
+        #expect(claimsOf(s.nextActions(now: coolDownEnd)) == ["ep_1:2"], "the probe's claim")
+    }
+
     @Test func dueSignalClaimsOneWhileEndpointUnknown() {
         var s = DispatchState()
         s.due(endpointID: endpointID, at: t0)

@@ -254,6 +254,13 @@ public struct DispatchState: Sendable {
                 lane.nextDueAt = nil
                 actions.claims.append((id, wanted, Array(lane.answered.values)))
             }
+            // A due time later than the wake-up that just passed (a cool-down's end, told by a
+            // claim while a retry's earlier wake-up was in the heap) has no wake-up of its own
+            // yet: `schedule` passed over it for the earlier one.
+            if let due = lane.nextDueAt, due > now, lane.scheduledWake.map({ $0 > due }) ?? true {
+                lane.scheduledWake = due
+                wakes.insert(Wake(at: due, endpointID: id))
+            }
             if !lane.isIdle { lanes[id] = lane }
         }
         dirty.removeAll(keepingCapacity: true)

@@ -66,6 +66,13 @@ public struct EndpointHealth: Sendable, Hashable {
         }
     }
 
+    /// Whether a success ended a cool-down or a probe since `stored`: the endpoint's backlog
+    /// may flow again at once, which no due time says (a claim while probing was told to come
+    /// back when the probe's lease ends).
+    public func recovers(from stored: EndpointHealth) -> Bool {
+        stored.cooldownUntil != nil && cooldownUntil == nil
+    }
+
     /// Whether a cool-down began since `stored`.
     public func startsCoolingDown(from stored: EndpointHealth) -> Bool {
         cooldownUntil != nil && cooldownUntil != stored.cooldownUntil
