@@ -9,24 +9,6 @@ import Testing
 /// The engine and the retention sweeper on a ``TestClock``: schedules of minutes, hours and
 /// days kept exactly, without waiting them out, against a real receiver and real stores.
 @Suite struct TestClockEngineTests {
-    static func withEngine(
-        _ kind: StoreKind, clock: TestClock, _ body: (Webhooks, any Store) async throws -> Void
-    ) async throws {
-        try await TestServer.withStore(kind) { store in
-            var logger = Logger(label: "courier.test")
-            logger.logLevel = .warning
-            let engine = DeliveryEngine(
-                store: store,
-                configuration: .init(
-                    shutdownGrace: 2, resyncInterval: store is PostgresStore ? 5 : 30, allowsPrivateTargets: true, clock: clock
-                ),
-                logger: logger
-            )
-            let webhooks = Webhooks(store: store, targetGuard: TargetGuard(allowsPrivateTargets: true))
-            try await TestServer.running([engine], logger: logger) { try await body(webhooks, store) }
-        }
-    }
-
     /// A retry due in five minutes, then one in an hour: each comes when the clock says, and
     /// not a moment before, and the attempts on record are that far apart.
     @Test(arguments: StoreKind.all) func retriesComeWhenTheClockSaysAndNotBefore(_ kind: StoreKind) async throws {
@@ -35,7 +17,8 @@ import Testing
         }
         defer { Task { await receiver.stop() } }
         let clock = TestClock()
-        try await Self.withEngine(kind, clock: clock) { webhooks, store in
+        try await WebhooksLibraryTests.withEngine(kind, clock: clock) { webhooks in
+            let store = webhooks.store
             var changes = EndpointChanges()
             changes.url = receiver.url + "/hook"
             changes.eventTypes = [try EventTypePattern("*")]
@@ -82,7 +65,8 @@ import Testing
         let receiver = try await RecordingReceiver.start { _, _ in RecordingReceiver.Reply(status: 503) }
         defer { Task { await receiver.stop() } }
         let clock = TestClock()
-        try await Self.withEngine(.sqlite, clock: clock) { webhooks, store in
+        try await WebhooksLibraryTests.withEngine(.sqlite, clock: clock) { webhooks in
+            let store = webhooks.store
             var changes = EndpointChanges()
             changes.url = receiver.url + "/hook"
             changes.eventTypes = [try EventTypePattern("*")]

@@ -13,13 +13,17 @@ import Testing
 @Suite struct WebhooksLibraryTests {
     /// Runs `body` with the engine running over a fresh store; private targets are allowed in
     /// both the front door and the engine, as a program delivering to loopback must allow them.
-    static func withEngine(_ kind: StoreKind, _ body: (Webhooks) async throws -> Void) async throws {
+    static func withEngine(
+        _ kind: StoreKind, clock: any WallClock = SystemClock(), _ body: (Webhooks) async throws -> Void
+    ) async throws {
         try await TestServer.withStore(kind) { store in
             var logger = Logger(label: "courier.test")
             logger.logLevel = .warning
             let engine = DeliveryEngine(
                 store: store,
-                configuration: .init(shutdownGrace: 2, resyncInterval: store is PostgresStore ? 5 : 30, allowsPrivateTargets: true),
+                configuration: .init(
+                    shutdownGrace: 2, resyncInterval: store is PostgresStore ? 5 : 30, allowsPrivateTargets: true, clock: clock
+                ),
                 logger: logger
             )
             let webhooks = Webhooks(store: store, targetGuard: TargetGuard(allowsPrivateTargets: true))
