@@ -37,21 +37,22 @@ extension PostgresStore {
             """,
             binds(position, "evt", cutoff, limit)
         ) { (id: try $0.text(0), expired: try $0.int(1) != 0, payload: try $0.optionalText(2)) }
-        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        var step = RetentionStep(from: position, examined: rows.map(\.id), limit: limit)
         let candidates = rows.filter(\.expired).map(\.id)
         guard !candidates.isEmpty else { return step }
         let kept = try await connection.rows(
             "SELECT event_id, (\(keep))::int::bigint FROM deliveries WHERE event_id = ANY($1::text[]) ORDER BY id DESC FOR UPDATE",
             [.texts(candidates), .integer(Timestamp.millis(cutoff))]
         ) { (event: try $0.text(0), keep: try $0.int(1) != 0) }.filter(\.keep).map(\.event)
-        let expired = Array(Set(candidates).subtracting(kept))
+        let going = Set(candidates).subtracting(kept)
+        let expired = Array(going)
         guard !expired.isEmpty else { return step }
         try await connection.run(
             "DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id = ANY($1::text[]))", [.texts(expired)]
         )
         step.deliveries += try await connection.run("DELETE FROM deliveries WHERE event_id = ANY($1::text[]) RETURNING 1", [.texts(expired)])
         step.events += try await connection.run("DELETE FROM events WHERE id = ANY($1::text[]) RETURNING 1", [.texts(expired)])
-        let inbound = rows.filter { expired.contains($0.id) }.compactMap { $0.payload.flatMap { Message.inboundMessageID(inReceivedPayload: Array($0.utf8)) } }
+        let inbound = rows.filter { going.contains($0.id) }.compactMap { $0.payload.flatMap { Message.inboundMessageID(inReceivedPayload: Array($0.utf8)) } }
         if !inbound.isEmpty {
             step.messages += try await connection.run(
                 "DELETE FROM messages WHERE id = ANY($1::text[]) AND direction = 'in' RETURNING 1", [.texts(inbound)]
@@ -71,7 +72,7 @@ extension PostgresStore {
             """,
             binds(position, "dlv", cutoff, limit)
         ) { (id: try $0.text(0), expired: try $0.int(1) != 0) }
-        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        var step = RetentionStep(from: position, examined: rows.map(\.id), limit: limit)
         let candidates = rows.filter(\.expired).map(\.id)
         guard !candidates.isEmpty else { return step }
         let expired = try await connection.rows(
@@ -99,14 +100,18 @@ extension PostgresStore {
             """,
             binds(position, "msg", cutoff, limit)
         ) { (id: try $0.text(0), expired: try $0.int(1) != 0) }
-        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        var step = RetentionStep(from: position, examined: rows.map(\.id), limit: limit)
         let candidates = rows.filter(\.expired).map(\.id)
         guard !candidates.isEmpty else { return step }
         let values: [PGValue] = [.texts(candidates), .integer(Timestamp.millis(cutoff))]
         let kept = try await connection.rows(
             "SELECT message_id, (\(keep))::int::bigint FROM deliveries WHERE id IN (\(carriers)) ORDER BY id DESC FOR UPDATE", values
         ) { (message: try $0.optionalText(0), keep: try $0.int(1) != 0) }.filter(\.keep).compactMap(\.message)
-        try await connection.run("SELECT 1 FROM transmissions WHERE message_id = ANY($1::text[]) ORDER BY id FOR UPDATE", [.texts(candidates)])
+        // Locked here, one row back however many recipients (a report takes a transmission before its message).
+        try await connection.run(
+            "SELECT count(*) FROM (SELECT 1 FROM transmissions WHERE message_id = ANY($1::text[]) ORDER BY id FOR UPDATE) AS locked",
+            [.texts(candidates)]
+        )
         let stillEnded = try await connection.rows(
             "SELECT id FROM messages WHERE id = ANY($1::text[]) AND \(ended) ORDER BY id FOR UPDATE", values
         ) { try $0.text(0) }

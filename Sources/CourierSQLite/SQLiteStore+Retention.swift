@@ -35,7 +35,7 @@ extension SQLiteStore {
         let rows = try db.query(expiringEvents, binds(position, "evt", cutoff, limit)) {
             (id: $0.text(0), expired: $0.int(1) != 0, payload: $0.isNull(2) ? nil : $0.bytes(2))
         }
-        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        var step = RetentionStep(from: position, examined: rows.map(\.id), limit: limit)
         for row in rows where row.expired {
             try db.run("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id = ?)", [.text(row.id)])
             step.deliveries += try db.run("DELETE FROM deliveries WHERE event_id = ?", [.text(row.id)])
@@ -62,7 +62,7 @@ extension SQLiteStore {
     /// listed as failed were carried on by a later batch).
     private static func expireBatches(from position: RetentionStep.Position, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
         let rows = try db.query(expiringBatches, binds(position, "dlv", cutoff, limit)) { (id: $0.text(0), expired: $0.int(1) != 0) }
-        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        var step = RetentionStep(from: position, examined: rows.map(\.id), limit: limit)
         for row in rows where row.expired {
             try db.run("DELETE FROM attempts WHERE delivery_id = ?", [.text(row.id)])
             step.deliveries += try db.run("DELETE FROM deliveries WHERE id = ?", [.text(row.id)])
@@ -81,7 +81,7 @@ extension SQLiteStore {
 
     private static func expireMessages(from position: RetentionStep.Position, before cutoff: Date, limit: Int, db: SQLiteConnection) throws -> RetentionStep {
         let rows = try db.query(expiringMessages, binds(position, "msg", cutoff, limit)) { (id: $0.text(0), expired: $0.int(1) != 0) }
-        var step = RetentionStep(next: RetentionStep.next(after: position, last: rows.last?.id, wholeChunk: rows.count >= limit))
+        var step = RetentionStep(from: position, examined: rows.map(\.id), limit: limit)
         for row in rows where row.expired {
             let carriers = "SELECT delivery_id FROM transmissions WHERE message_id = ?"
             try db.run("DELETE FROM attempts WHERE delivery_id IN (\(carriers))", [.text(row.id)])

@@ -5,10 +5,10 @@ import Foundation
 ///
 /// A pass walks the events, then the batches that carried events, then the outbound messages,
 /// each in the order of their ids (which is the order they were made), from the oldest up to
-/// the cut-off. A step examines at most a chunk of
-/// them in one transaction, so the store's writer is never held for long, and each pass reads
-/// only what was made before the cut-off: once old history is gone, a pass costs what is
-/// still kept of it (an endpoint paused for months, say), not the store's size.
+/// the cut-off. A step examines at most a chunk of them in one transaction, so the store's
+/// writer is never held for long, and each pass reads only what was made before the cut-off:
+/// once old history is gone, a pass costs what is still kept of it (an endpoint paused for
+/// months, say), not the store's size.
 public struct RetentionStep: Sendable, Hashable {
     /// Where a step starts: after an id of its kind, or at the kind's beginning.
     public enum Position: Sendable, Hashable {
@@ -45,17 +45,18 @@ public struct RetentionStep: Sendable, Hashable {
         self.next = next
     }
 
-    /// Where a step leaves the pass: after `last` while the step found a whole chunk of its
-    /// kind (there may be more), else at the next kind, or the end.
-    package static func next(after position: Position, last: String?, wholeChunk: Bool) -> Position? {
-        switch position {
-        case .events(let after):
-            wholeChunk ? .events(after: last ?? after) : .batches(after: nil)
-        case .batches(let after):
-            wholeChunk ? .batches(after: last ?? after) : .messages(after: nil)
-        case .messages(let after):
-            wholeChunk ? .messages(after: last ?? after) : nil
+    /// A step from `position` that has deleted nothing yet, having read the ids `examined`
+    /// (at most `limit`): the pass goes on after the last of them while the step found a whole
+    /// chunk of its kind (there may be more), else at the next kind, or ends.
+    package init(from position: Position, examined: [String], limit: Int) {
+        let last = examined.last ?? position.after
+        let whole = examined.count >= limit
+        let next: Position? = switch position {
+        case .events: whole ? .events(after: last) : .batches(after: nil)
+        case .batches: whole ? .batches(after: last) : .messages(after: nil)
+        case .messages: whole ? .messages(after: last) : nil
         }
+        self.init(next: next)
     }
 
     /// The SQL condition under which a delivery is kept, and keeps its event or message: it
