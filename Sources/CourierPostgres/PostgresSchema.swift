@@ -178,5 +178,10 @@ enum PostgresSchema {
         [
             "CREATE INDEX IF NOT EXISTS deliveries_batches ON deliveries (id) WHERE event_id IS NULL AND message_id IS NULL",
         ],
+        // An endpoint's rate limit, and when its next request may go, in microseconds (see RateLimit).
+        [
+            "ALTER TABLE endpoints ADD COLUMN IF NOT EXISTS rate_limit TEXT",
+            "ALTER TABLE endpoints ADD COLUMN IF NOT EXISTS rate_next_at BIGINT",
+        ],
     ]
 }

@@ -524,7 +524,9 @@ public final class PostgresStore: Store {
             .integer(Timestamp.millis(e.createdAt)), .integer(Timestamp.millis(e.updatedAt)), .text(StoredForm.batch(e.batch)),
             .text(e.previousSecret), .integer(e.previousSecretExpiresAt.map(Timestamp.millis)),
             .text(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
-        ] + healthValues(e.health) + [.text(StoredForm.format(e.format)), .text(StoredForm.auth(e.auth))]
+        ] + healthValues(e.health) + [
+            .text(StoredForm.format(e.format)), .text(StoredForm.auth(e.auth)), .text(StoredForm.rateLimit(e.rateLimit)),
+        ]
     }
 
     private static func nameTaken(_ name: String?) -> CourierError {
@@ -535,7 +537,7 @@ public final class PostgresStore: Store {
         do {
             try await wrap { connection in
                 try await connection.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
                     Self.endpointValues(endpoint)
                 )
             }
@@ -581,13 +583,14 @@ public final class PostgresStore: Store {
                     """
                     UPDATE endpoints SET name = $1, description = $2, url = $3, method = $4, event_types = $5, secret = $6,
                         headers = $7, retry = $8, max_in_flight = $9, updated_at = $10, batch = $13, previous_secret = $14,
-                        previous_secret_expires_at = $15, status_overrides = $16, ordered = $17, format = $18, auth = $19
+                        previous_secret_expires_at = $15, status_overrides = $16, ordered = $17, format = $18, auth = $19,
+                        rate_next_at = CASE WHEN rate_limit IS NOT DISTINCT FROM $20 THEN rate_next_at END, rate_limit = $20
                     WHERE id = $11 AND tenant_id = $12 AND deleted_at IS NULL RETURNING 1
                     """,
                     Array(values[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
                         .text(endpoint.id), .text(endpoint.tenantID),
-                    ] + Array(values[15...19]) + Array(values[25...26])
+                    ] + Array(values[15...19]) + Array(values[25...27])
                 )
                 guard changed == 1 else { throw CourierError.notFound("endpoint") }
                 if batch != endpoint.batch {
@@ -1320,23 +1323,28 @@ public final class PostgresStore: Store {
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
             // is what lets maxInFlight count every node's leases, and batches form whole. Not
             // `FOR UPDATE`, which would also wait for the key-share locks of publishes.
-            guard let endpoint = try await connection.first(
-                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE",
-                [.text(endpointID)], StoredForm.endpoint
+            guard let (endpoint, rateNextAt) = try await connection.first(
+                "SELECT \(StoredForm.endpointColumns), rate_next_at FROM endpoints WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE",
+                [.text(endpointID)], { (try StoredForm.endpoint($0), try $0.optionalInt(StoredForm.endpointColumnCount)) }
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
             let nowMillis = Timestamp.millis(now)
-            let (capacity, uncounted): (Int, [Lease])
-            switch endpoint.claimAllowance(at: now, answered: answered) {
+            let (capacity, uncounted, perClaim): (Int, [Lease], Int)
+            switch endpoint.claimAllowance(at: now, answered: answered, limit: limit, rateNextAt: rateNextAt) {
             case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
-            case .slots(let slots, let leases): (capacity, uncounted) = (slots, leases)
+            case .rateLimited(let until):
+                return Claim(
+                    endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now),
+                    rateLimitedUntil: until
+                )
+            case .slots(let slots, let leases, let most): (capacity, uncounted, perClaim) = (slots, leases, most)
             }
             // Every node's leases count, except the caller's answered ones.
             let leased = try await connection.first(
                 Self.leaseCount, [.text(endpointID), .integer(nowMillis), .texts(uncounted.map(StoredForm.leaseKey))]
             ) { try $0.int(0) } ?? 0
-            let allowed = min(limit, capacity - Int(leased))
+            let allowed = min(perClaim, capacity - Int(leased))
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
             }
@@ -1401,7 +1409,13 @@ public final class PostgresStore: Store {
             // more was due, the engine's next claim finds nothing and the real time.
             let tookAll = endpoint.batch == nil && !endpoint.ordered && rows.count == allowed
             let nextDueAt = tookAll ? now : try await Self.nextDue(connection, endpoint: endpoint, now: now)
-            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: nextDueAt)
+            var rateLimitedUntil: Date?
+            if let rateLimit = endpoint.rateLimit, !claimed.isEmpty {
+                let next = rateLimit.next(after: rateNextAt, now: now)
+                try await connection.run("UPDATE endpoints SET rate_next_at = $1 WHERE id = $2", [.integer(next), .text(endpointID)])
+                rateLimitedUntil = RateLimit.readyAt(next)
+            }
+            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: nextDueAt, rateLimitedUntil: rateLimitedUntil)
         }
     }
 

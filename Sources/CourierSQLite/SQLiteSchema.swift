@@ -180,6 +180,11 @@ enum SQLiteSchema {
         -- (a batch some of whose events a receiver listed as failed carries only the rest).
         CREATE INDEX deliveries_batches ON deliveries (id) WHERE event_id IS NULL AND message_id IS NULL;
         """,
+        """
+        -- An endpoint's rate limit, and when its next request may go, in microseconds (see RateLimit).
+        ALTER TABLE endpoints ADD COLUMN rate_limit TEXT;
+        ALTER TABLE endpoints ADD COLUMN rate_next_at INTEGER;
+        """,
     ]
 
     /// The states the `deliveries_state` index leaves out. A query for one of them reads the

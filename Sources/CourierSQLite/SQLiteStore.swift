@@ -236,7 +236,9 @@ public final class SQLiteStore: Store {
             .integer(Timestamp.millis(e.updatedAt)), .optionalText(StoredForm.batch(e.batch)),
             .optionalText(e.previousSecret), .optionalInteger(e.previousSecretExpiresAt.map(Timestamp.millis)),
             .optionalText(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
-        ] + healthBinds(e.health) + [.optionalText(StoredForm.format(e.format)), .optionalText(StoredForm.auth(e.auth))]
+        ] + healthBinds(e.health) + [
+            .optionalText(StoredForm.format(e.format)), .optionalText(StoredForm.auth(e.auth)), .optionalText(StoredForm.rateLimit(e.rateLimit)),
+        ]
     }
 
     private static func nameTaken(_ name: String?) -> CourierError {
@@ -247,7 +249,7 @@ public final class SQLiteStore: Store {
         try await database.write { [fanOutCache] db in
             do {
                 try db.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Self.endpointBinds(endpoint)
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -285,20 +287,19 @@ public final class SQLiteStore: Store {
                 "SELECT batch FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                 [.text(endpoint.id), .text(endpoint.tenantID)]
             ) { try StoredForm.batch(from: $0.optionalText(0)) }
+            let binds = Self.endpointBinds(endpoint)
             let changed: Int
             do {
                 changed = try db.run(
                     """
                     UPDATE endpoints SET name = ?, description = ?, url = ?, method = ?, event_types = ?, secret = ?,
                         headers = ?, retry = ?, max_in_flight = ?, updated_at = ?, batch = ?, previous_secret = ?,
-                        previous_secret_expires_at = ?, status_overrides = ?, ordered = ?, format = ?, auth = ?
+                        previous_secret_expires_at = ?, status_overrides = ?, ordered = ?, format = ?, auth = ?,
+                        rate_next_at = CASE WHEN rate_limit IS ? THEN rate_next_at END, rate_limit = ?
                     WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
                     """,
-                    Array(Self.endpointBinds(endpoint)[2...9]) + [
-                        .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
-                    ] + Array(Self.endpointBinds(endpoint)[15...19]) + Array(Self.endpointBinds(endpoint)[25...26]) + [
-                        .text(endpoint.id), .text(endpoint.tenantID),
-                    ]
+                    Array(binds[2...9]) + [.integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt))]
+                        + Array(binds[15...19]) + Array(binds[25...27]) + [binds[27], .text(endpoint.id), .text(endpoint.tenantID)]
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
                 throw Self.nameTaken(endpoint.name)
@@ -856,16 +857,18 @@ public final class SQLiteStore: Store {
 
     public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
         try await database.write(durable: false) { db in
-            guard let endpoint = try db.queryFirst(
-                "SELECT \(StoredForm.endpointColumns) FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
-                StoredForm.endpoint
+            guard let (endpoint, rateNextAt) = try db.queryFirst(
+                "SELECT \(StoredForm.endpointColumns), rate_next_at FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
+                { (try StoredForm.endpoint($0), $0.optionalInt(StoredForm.endpointColumnCount)) }
             ), endpoint.status == .active else {
                 return Claim(endpoint: nil, deliveries: [], nextDueAt: nil)
             }
-            let (capacity, uncounted): (Int, [Lease])
-            switch endpoint.claimAllowance(at: now, answered: answered) {
+            let (capacity, uncounted, perClaim): (Int, [Lease], Int)
+            switch endpoint.claimAllowance(at: now, answered: answered, limit: limit, rateNextAt: rateNextAt) {
             case .coolingDown(let until): return Claim(endpoint: endpoint, deliveries: [], nextDueAt: until)
-            case .slots(let slots, let leases): (capacity, uncounted) = (slots, leases)
+            case .rateLimited(let until):
+                return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now), rateLimitedUntil: until)
+            case .slots(let slots, let leases, let most): (capacity, uncounted, perClaim) = (slots, leases, most)
             }
             // maxInFlight counts every lease still running, not only this claim's, but not the
             // caller's answered ones. By the index of leased rows: without statistics SQLite
@@ -878,7 +881,7 @@ public final class SQLiteStore: Store {
                 """,
                 [.text(endpointID), .integer(Timestamp.millis(now)), .text(StoredForm.jsonList(uncounted.map(StoredForm.leaseKey)))]
             ) { Int($0.int(0)) } ?? 0
-            let allowed = min(limit, capacity - leased)
+            let allowed = min(perClaim, capacity - leased)
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
             }
@@ -943,7 +946,16 @@ public final class SQLiteStore: Store {
                     claimed.append(batch)
                 }
             }
-            return Claim(endpoint: endpoint, deliveries: claimed, nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
+            var rateLimitedUntil: Date?
+            if let rateLimit = endpoint.rateLimit, !claimed.isEmpty {
+                let next = rateLimit.next(after: rateNextAt, now: now)
+                try db.run("UPDATE endpoints SET rate_next_at = ? WHERE id = ?", [.integer(next), .text(endpointID)])
+                rateLimitedUntil = RateLimit.readyAt(next)
+            }
+            return Claim(
+                endpoint: endpoint, deliveries: claimed, nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now),
+                rateLimitedUntil: rateLimitedUntil
+            )
         }
     }
 

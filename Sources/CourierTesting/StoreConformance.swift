@@ -57,6 +57,7 @@ public enum StoreConformance {
         Check(name: "an endpoint deleted while events and messages are sent to it is left with nothing to send", run: endpointDeletedWhilePublishing),
         Check(name: "an ordered endpoint sends its oldest delivery alone, and a failing one holds back the rest", run: ordered),
         Check(name: "a failing endpoint cools down, then one probe decides; five days of failure disable it", run: health),
+        Check(name: "a rate limit spaces an endpoint's claims, one request each, for every claimer at once", run: rateLimit),
         Check(name: "sessions are kept whole, per tenant", run: sessionsRoundTrip),
         Check(name: "session lists are most recently changed first, paginate, filter by failure and uid prefix, per tenant", run: sessionsList),
         Check(name: "session changes apply one at a time: concurrent firing loses nothing and makes nothing twice", run: sessionsChangeOneAtATime),

@@ -42,6 +42,14 @@ public struct DispatchState: Sendable {
         var changedDuringClaim = false
         /// The earliest wake-up in the heap for this lane, so later ones are not pushed again.
         var scheduledWake: Date?
+        /// The endpoint's rate limit lets nothing go before this (the last claim said so):
+        /// work due sooner waits for it instead of costing a claim that would find nothing.
+        var rateLimitedUntil: Date?
+
+        /// `at`, or the end of the rate limit's wait when that is later.
+        func limited(_ at: Date) -> Date {
+            rateLimitedUntil.map { max($0, at) } ?? at
+        }
 
         var maxInFlight: Int { endpoint?.effectiveMaxInFlight ?? Endpoint.defaultMaxInFlight }
 
@@ -102,6 +110,7 @@ public struct DispatchState: Sendable {
         if lane.claiming {
             lane.dueDuringClaim = min(lane.dueDuringClaim ?? at, at)
         }
+        let at = lane.limited(at)
         lane.nextDueAt = min(lane.nextDueAt ?? at, at)
         lanes[endpointID] = lane
         schedule(endpointID, at: lane.nextDueAt!)
@@ -114,6 +123,7 @@ public struct DispatchState: Sendable {
         let released = lane.queued.map(\.lease)
         lane.queued.removeAll()
         lane.endpoint = nil
+        lane.rateLimitedUntil = nil  // the limit may have changed or gone
         if lane.claiming { lane.changedDuringClaim = true }
         // A change may make work due at once that no signal announces: a batch policy's open
         // batches given back (due as when published), an ordered endpoint made unordered behind
@@ -138,7 +148,8 @@ public struct DispatchState: Sendable {
         let stale = lane.changedDuringClaim
         lane.changedDuringClaim = false
         lane.endpoint = stale ? nil : claim.endpoint
-        lane.nextDueAt = [claim.nextDueAt, signalled].compactMap { $0 }.min()
+        lane.rateLimitedUntil = stale ? nil : claim.rateLimitedUntil
+        lane.nextDueAt = [claim.nextDueAt, signalled].compactMap { $0 }.min().map(lane.limited)
         var released: [Lease] = []
         if isDraining || claim.endpoint == nil || stale {
             // Given back; a fresh claim (which reads the endpoint again) follows if it is still active.

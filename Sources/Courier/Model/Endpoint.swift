@@ -47,6 +47,8 @@ public struct Endpoint: Sendable, Hashable {
     public var health: EndpointHealth
     /// How many requests to this endpoint may be under way at once, across the whole engine.
     public var maxInFlight: Int
+    /// How often requests may start, across every node (see ``RateLimit``).
+    public var rateLimit: RateLimit?
     public var status: Status
     /// Why the endpoint is disabled (or who paused it), shown to people.
     public var statusReason: String?
@@ -60,7 +62,7 @@ public struct Endpoint: Sendable, Hashable {
         method: Method = .post, eventTypes: [EventTypePattern], secret: String, headers: [String: String] = [:],
         retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, statusOverrides: StatusOverrides = .none,
         ordered: Bool = false, format: PayloadFormat = .envelope, auth: OutboundAuth? = nil,
-        maxInFlight: Int = Endpoint.defaultMaxInFlight,
+        maxInFlight: Int = Endpoint.defaultMaxInFlight, rateLimit: RateLimit? = nil,
         status: Status = .active,
         statusReason: String? = nil, createdAt: Date, updatedAt: Date, previousSecret: String? = nil,
         previousSecretExpiresAt: Date? = nil, health: EndpointHealth = EndpointHealth()
@@ -84,6 +86,7 @@ public struct Endpoint: Sendable, Hashable {
         self.format = format
         self.auth = auth
         self.maxInFlight = maxInFlight
+        self.rateLimit = rateLimit
         self.status = status
         self.statusReason = statusReason
         self.createdAt = createdAt
@@ -117,6 +120,8 @@ public struct EndpointChanges: Sendable, Hashable {
     /// `.some(nil)`: no credentials any more.
     public var auth: OutboundAuth??
     public var maxInFlight: Int?
+    /// `.some(nil)`: no rate limit any more.
+    public var rateLimit: RateLimit??
 
     public init() {}
 
@@ -166,6 +171,9 @@ public struct EndpointChanges: Sendable, Hashable {
             self.auth = .some(try reader.value("auth").map { value throws(CourierError) in try OutboundAuth(json: value) })
         }
         self.maxInFlight = try reader.integer("maxInFlight")
+        if reader.has("rateLimit") {
+            self.rateLimit = .some(try reader.value("rateLimit").map { value throws(CourierError) in try RateLimit(json: value) })
+        }
         try reader.rejectUnknownFields()
         try validate()
     }
@@ -212,6 +220,7 @@ public struct EndpointChanges: Sendable, Hashable {
         try statusOverrides?.validate()
         if case .some(.some(let auth)) = auth { try auth.validate() }
         if let maxInFlight { try JSONFieldReader.check(maxInFlight, in: Self.maxInFlightRange, field: "maxInFlight") }
+        if case .some(.some(let rateLimit)) = rateLimit { try rateLimit.validate() }
     }
 
     public static func validate(url: String) throws(CourierError) {
@@ -287,6 +296,7 @@ extension Endpoint {
         if let format = changes.format { copy.format = format }
         if let auth = changes.auth { copy.auth = auth }
         if let maxInFlight = changes.maxInFlight { copy.maxInFlight = maxInFlight }
+        if let rateLimit = changes.rateLimit { copy.rateLimit = rateLimit }
         copy.updatedAt = now
         if copy.ordered, copy.batch != nil {
             // A partial failure would send part of a batch again behind newer events.

@@ -425,11 +425,17 @@ public struct Claim: Sendable {
     /// but it may be earlier: a claim that took all it was allowed may say "now" without
     /// looking (PostgreSQL's does), at the cost of one claim that finds nothing.
     public var nextDueAt: Date?
+    /// The endpoint's rate limit lets no request go before this. Unlike a due time, nothing but
+    /// a change of the endpoint brings it sooner, so the engine claims nothing from it until
+    /// then, whatever is published meanwhile.
+    public var rateLimitedUntil: Date?
 
-    public init(endpoint: Endpoint?, deliveries: [ClaimedDelivery], nextDueAt: Date?) {
+    /// `nextDueAt` is put off to `rateLimitedUntil` when that is later.
+    public init(endpoint: Endpoint?, deliveries: [ClaimedDelivery], nextDueAt: Date?, rateLimitedUntil: Date? = nil) {
         self.endpoint = endpoint
         self.deliveries = deliveries
-        self.nextDueAt = nextDueAt
+        self.nextDueAt = nextDueAt.map { due in rateLimitedUntil.map { max($0, due) } ?? due }
+        self.rateLimitedUntil = rateLimitedUntil
     }
 }
 

@@ -41,6 +41,14 @@ public enum StoredForm {
         try text.map { try BatchPolicy(json: try JSONParser.parseStored($0)) }
     }
 
+    public static func rateLimit(_ limit: RateLimit?) -> String? {
+        limit.map { text($0.json) }
+    }
+
+    public static func rateLimit(from text: String?) throws -> RateLimit? {
+        try text.map { try RateLimit(json: try JSONParser.parseStored($0)) }
+    }
+
     public static func session(_ session: Session) -> String {
         text(session.json)
     }

@@ -70,12 +70,16 @@ extension DashboardTemplates {
             </fieldset>
           </details>
           <details{{#openDelivery}} open{{/openDelivery}}>
-            <summary>Batching and order</summary>
+            <summary>Batching, order and rate</summary>
             <fieldset><legend>Batches (both empty: one request per event)</legend>
               <label>Most events in a batch <input name="batchMaxSize" value="{{batchMaxSize}}" size="6" placeholder="1 to 1000"></label>
               <label>Longest wait (ms) <input name="batchMaxWaitMs" value="{{batchMaxWaitMs}}" size="9" placeholder="1000"></label>
             </fieldset>
             <label class="check"><input type="checkbox" name="ordered"{{#ordered}} checked{{/ordered}}> Ordered: one request at a time, oldest first (not with batches)</label>
+            <fieldset><legend>Rate limit (both empty: no limit; requests are spaced evenly)</legend>
+              <label>Requests <input name="rateLimitRequests" value="{{rateLimitRequests}}" size="8" placeholder="10"></label>
+              <label>in seconds <input name="rateLimitSeconds" value="{{rateLimitSeconds}}" size="6" placeholder="1"></label>
+            </fieldset>
           </details>
           <details{{#openFormat}} open{{/openFormat}}>
             <summary>Format</summary>

@@ -28,6 +28,7 @@ struct EndpointForm {
         ],
     ]
     static let batchFields: [Field] = [("batchMaxSize", "maxSize"), ("batchMaxWaitMs", "maxWaitMs")]
+    static let rateLimitFields: [Field] = [("rateLimitRequests", "requests"), ("rateLimitSeconds", "seconds")]
     static let statusFields: [Field] = [("retryStatuses", "retry"), ("noRetryStatuses", "noRetry")]
     static let authFields: [String: [Field]] = [
         "basic": [("authUsername", "username"), ("authPassword", "password")],
@@ -46,7 +47,7 @@ struct EndpointForm {
     static let sections: [(name: String, fields: [String])] = [
         ("openRequest", ["method", "headers"]),
         ("openRetry", ["retry"] + retryFields.values.flatMap { $0.map(\.name) }),
-        ("openDelivery", batchFields.map(\.name) + ["ordered"]),
+        ("openDelivery", batchFields.map(\.name) + ["ordered"] + rateLimitFields.map(\.name)),
         ("openFormat", ["format", "formatTemplate", "formatContentType"]),
         ("openStatuses", statusFields.map(\.name)),
         ("openAuth", ["auth"] + authFields.values.flatMap { $0.map(\.name) }),
@@ -70,6 +71,7 @@ struct EndpointForm {
         values["retry"] = retryKind
         show(retry, Self.retryFields[retryKind] ?? [])
         show(shown.batch?.json.objectValue ?? JSONObject(), Self.batchFields)
+        show(shown.rateLimit?.json.objectValue ?? JSONObject(), Self.rateLimitFields)
         show(shown.statusOverrides.json.objectValue ?? JSONObject(), Self.statusFields)
         switch shown.format.json {
         case .object(let template):
@@ -123,6 +125,8 @@ struct EndpointForm {
         let batch = try fields(Self.batchFields, path: "batch")
         object["batch"] = batch.fields.isEmpty ? .null : .object(batch)
         object["ordered"] = .bool(nonEmpty("ordered") != nil)
+        let rateLimit = try fields(Self.rateLimitFields, path: "rateLimit")
+        object["rateLimit"] = rateLimit.fields.isEmpty ? .null : .object(rateLimit)
         object["format"] = format(stored: stored?.format)
         object["statusOverrides"] = .object(try fields(Self.statusFields, path: "statusOverrides", lists: true))
         object["auth"] = auth(stored: stored?.auth)

@@ -217,7 +217,11 @@ extension OpenAPIDocument {
                   "oneOf": [{ "$ref": "#/components/schemas/OutboundAuth" }, { "type": "null" }],
                   "description": "Credentials for the receiver's gateway, sent beside the signature. `null` removes them."
                 },
-                "maxInFlight": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 16 }
+                "maxInFlight": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 16 },
+                "rateLimit": {
+                  "oneOf": [{ "$ref": "#/components/schemas/RateLimit" }, { "type": "null" }],
+                  "description": "At most `requests` in any `seconds`, evenly spaced, across every node. `null` removes the limit."
+                }
               }
             },
             "EndpointCreate": {
@@ -228,7 +232,8 @@ extension OpenAPIDocument {
               "type": "object",
               "required": [
                 "id", "name", "description", "url", "method", "eventTypes", "previousSecretExpiresAt", "headers", "retry", "batch",
-                "statusOverrides", "ordered", "format", "auth", "health", "maxInFlight", "status", "statusReason", "createdAt", "updatedAt"
+                "statusOverrides", "ordered", "format", "auth", "health", "maxInFlight", "rateLimit", "status", "statusReason", "createdAt",
+                "updatedAt"
               ],
               "properties": {
                 "id": { "type": "string", "examples": ["ep_01m85cnznxc5r16zw2mbk517mx"] },
@@ -251,6 +256,7 @@ extension OpenAPIDocument {
                 "auth": { "oneOf": [{ "$ref": "#/components/schemas/OutboundAuthShown" }, { "type": "null" }] },
                 "health": { "$ref": "#/components/schemas/EndpointHealth" },
                 "maxInFlight": { "type": "integer" },
+                "rateLimit": { "oneOf": [{ "$ref": "#/components/schemas/RateLimit" }, { "type": "null" }] },
                 "status": { "type": "string", "enum": ["active", "paused", "disabled"] },
                 "statusReason": { "$ref": "#/components/schemas/NullableString", "description": "Why it is paused or disabled." },
                 "createdAt": { "$ref": "#/components/schemas/Timestamp" },
@@ -331,6 +337,16 @@ extension OpenAPIDocument {
               "properties": {
                 "maxSize": { "type": "integer", "minimum": 1, "maximum": 1000 },
                 "maxWaitMs": { "type": "integer", "minimum": 1, "maximum": 3600000 }
+              }
+            },
+            "RateLimit": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": ["requests"],
+              "description": "At most `requests` in any `seconds` (default 1), at most 1,000 a second. Requests are spaced `seconds / requests` apart, never sent in a burst; every request counts (retries, resends, tests, batches).",
+              "properties": {
+                "requests": { "type": "integer", "minimum": 1, "maximum": 86400000 },
+                "seconds": { "type": "integer", "minimum": 1, "maximum": 86400, "default": 1 }
               }
             },
             "HTTPStatuses": {
