@@ -241,6 +241,29 @@ import Testing
         }
     }
 
+    /// A rate limit is shown as given (seconds defaulting to 1), changed by a PATCH, kept by a
+    /// PATCH of something else, and removed by `null`; a bad one changes nothing.
+    @Test(arguments: StoreKind.all) func aRateLimitIsSetChangedAndRemoved(_ store: StoreKind) async throws {
+        try await TestServer.with(store) { server in
+            let created = try await server.api.post(
+                "/v1/endpoints", #"{"url":"https://example.com/hooks","eventTypes":["*"],"rateLimit":{"requests":10}}"#
+            )
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created["rateLimit"] == .object(JSONObject(["requests": .integer(10), "seconds": .integer(1)])))
+            let id = try #require(created["id"]?.stringValue)
+            let slower = try await server.api.patch("/v1/endpoints/\(id)", #"{"rateLimit":{"requests":100,"seconds":3600}}"#)
+            #expect(slower["rateLimit"] == .object(JSONObject(["requests": .integer(100), "seconds": .integer(3600)])), "\(slower.text)")
+            let bad = try await server.api.patch("/v1/endpoints/\(id)", #"{"rateLimit":{"requests":5000,"seconds":1}}"#)
+            #expect(bad.status == 400 && bad.errorField == "rateLimit.requests", "\(bad.text)")
+            let renamed = try await server.api.patch("/v1/endpoints/\(id)", #"{"name":"quota"}"#)
+            #expect(renamed["rateLimit"] == slower["rateLimit"], "\(renamed.text)")
+            let removed = try await server.api.patch("/v1/endpoints/\(id)", #"{"rateLimit":null}"#)
+            #expect(removed.status == 200 && removed["rateLimit"] == .null, "\(removed.text)")
+            let listed = try await server.api.get("/v1/endpoints")["data"]?.arrayValue?.first
+            #expect(listed?.objectValue?["rateLimit"] == .null)
+        }
+    }
+
     /// A cursor is the last id of a page; any other text would silently page from nowhere
     /// (`abc` gave an empty list, `zzz` the whole of it).
     @Test(arguments: StoreKind.all) func aCursorNoListGaveOutIs400(_ store: StoreKind) async throws {
@@ -339,6 +362,12 @@ import Testing
                 (#"{"url":"https://example.com","eventTypes":[],"headers":{"X-Api-Key":"static"},"auth":{"type":"apiKey","header":"x-api-key","value":"k"}}"#,
                  "headers.X-Api-Key"),
                 (#"{"url":"https://example.com","eventTypes":[],"format":{"template":"abc {{"}}"#, "format.template"),
+                (#"{"url":"https://example.com","eventTypes":[],"rateLimit":{"requests":0}}"#, "rateLimit.requests"),
+                (#"{"url":"https://example.com","eventTypes":[],"rateLimit":{"requests":1001}}"#, "rateLimit.requests"),
+                (#"{"url":"https://example.com","eventTypes":[],"rateLimit":{"seconds":60}}"#, "rateLimit.requests"),
+                (#"{"url":"https://example.com","eventTypes":[],"rateLimit":{"requests":1,"seconds":0}}"#, "rateLimit.seconds"),
+                (#"{"url":"https://example.com","eventTypes":[],"rateLimit":{"requests":1,"burst":9}}"#, "rateLimit.burst"),
+                (#"{"url":"https://example.com","eventTypes":[],"rateLimit":10}"#, "rateLimit"),
             ]
             for (body, field) in cases {
                 let answer = try await server.api.post("/v1/endpoints", body)

@@ -33,6 +33,7 @@ import Testing
                 $0.statusOverrides = StatusOverrides(retry: [404, 409], noRetry: [503])
                 $0.auth = .basic(username: "courier", password: "p@ss:word secret-1")
                 $0.maxInFlight = 4
+                $0.rateLimit = RateLimit(requests: 100, seconds: 60)
             },
             endpoint("ep_template") {
                 $0.retry = .fixed(retries: 5, interval: 60)
@@ -124,6 +125,8 @@ import Testing
             (["batchMaxSize": "fifty"], "batch.maxSize", "openDelivery"),
             (["batchMaxSize": "5000"], "batch.maxSize", "openDelivery"),
             (["ordered": "on"], "ordered", "openDelivery"),
+            (["rateLimitRequests": "", "rateLimitSeconds": "60"], "rateLimit.requests", "openDelivery"),
+            (["rateLimitRequests": "5000", "rateLimitSeconds": "1"], "rateLimit.requests", "openDelivery"),
             (["retryMaxAttempts": "2.5"], "retry.maxAttempts", "openRetry"),
             (["retry": "delays", "retryDelays": "5 soon"], "retry.delays", "openRetry"),
             (["retryStatuses": "404 200"], "statusOverrides.retry[1]", "openStatuses"),
@@ -172,7 +175,7 @@ import Testing
         "name": "audit", "url": "https://example.com/audit", "eventTypes": "audit.*", "maxInFlight": "8", "method": "PUT",
         "headers": "X-Source: courier\r\nX-Env: test", "retry": "fixed", "retryRetries": "2", "retryInterval": "30",
         "batchMaxSize": "20", "batchMaxWaitMs": "500", "format": "raw", "retryStatuses": "404", "noRetryStatuses": "",
-        "auth": "bearer", "authToken": "tok-7c1e",
+        "auth": "bearer", "authToken": "tok-7c1e", "rateLimitRequests": "5", "rateLimitSeconds": "",
     ]
 
     @Test(arguments: StoreKind.all) func theFormCreatesEditsAndRefusesAsTheAPIDoes(_ kind: StoreKind) async throws {
@@ -186,6 +189,7 @@ import Testing
             #expect(stored.method == .put && stored.headers == ["X-Source": "courier", "X-Env": "test"] && stored.maxInFlight == 8)
             #expect(stored.retry == .fixed(retries: 2, interval: 30) && stored.batch == BatchPolicy(maxSize: 20, maxWaitMs: 500))
             #expect(stored.format == .raw && stored.statusOverrides == StatusOverrides(retry: [404]) && stored.auth == .bearer(token: "tok-7c1e"))
+            #expect(stored.rateLimit == RateLimit(requests: 5, seconds: 1), "seconds left empty are one")
 
             let edit = try await dashboard.get("/endpoints/\(id)/edit")
             #expect(edit.status == 200 && !edit.text.contains("tok-7c1e"), "the token is never shown")
@@ -216,6 +220,11 @@ import Testing
             none["auth"] = "none"
             #expect(try await dashboard.post("/endpoints/\(id)/save", none).status == 303)
             #expect(try await server.store.endpoint(tenantID: "default", id: id)?.auth == nil)
+            var unlimited = EndpointForm(showing: try await server.store.endpoint(tenantID: "default", id: id)).values
+            unlimited["rateLimitRequests"] = ""
+            unlimited["rateLimitSeconds"] = ""
+            #expect(try await dashboard.post("/endpoints/\(id)/save", unlimited).status == 303)
+            #expect(try await server.store.endpoint(tenantID: "default", id: id)?.rateLimit == nil, "both empty: no limit")
             let named = try await dashboard.post("/endpoints/new", Self.newEndpoint.merging(["batchMaxSize": "x"]) { $1 })
             #expect(named.status == 400 && named.text.contains("batch.maxSize must be a number"))
             #expect(try await server.api.get("/v1/endpoints")["data"]?.arrayValue?.count == 1, "nothing made")

@@ -59,6 +59,52 @@ import Testing
         }
     }
 
+    /// A limit of one request a minute: three events published at once go a minute apart on
+    /// the clock, each only once the clock has moved, however many slots are free.
+    @Test(arguments: StoreKind.all) func aRateLimitSpacesRequestsOnTheClock(_ kind: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let clock = TestClock()
+        try await WebhooksLibraryTests.withEngine(kind, clock: clock) { webhooks in
+            var changes = EndpointChanges()
+            changes.url = receiver.url + "/hook"
+            changes.eventTypes = [try EventTypePattern("*")]
+            changes.rateLimit = RateLimit(requests: 1, seconds: 60)
+            _ = try await webhooks.createEndpoint(changes, now: clock.now)
+            var published: [String] = []
+            for n in 0..<3 {
+                published.append(try await webhooks.publish(NewEvent(type: "case.updated", payload: .integer(n)), now: clock.now).id)
+            }
+            _ = try await receiver.waitForRequests(1)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(receiver.requests().count == 1, "the next is a minute away on the clock")
+            clock.advance(by: 30)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(receiver.requests().count == 1, "and not half a minute on")
+            clock.advance(by: 30)
+            _ = try await receiver.waitForRequests(2)
+            clock.advance(by: 60)
+            let requests = try await receiver.waitForRequests(3)
+            #expect(Set(requests.compactMap { $0.header("webhook-id") }) == Set(published), "each event once")
+
+            var started: [Date] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let deliveries = try await webhooks.store.deliveries(tenantID: Tenant.defaultID, filter: DeliveryFilter(), page: PageRequest())
+                if deliveries.items.count == 3, deliveries.items.allSatisfy({ $0.state == .succeeded }) {
+                    started = deliveries.items.compactMap(\.lastAttemptAt).sorted()
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(started.count == 3, "all three recorded")
+            if started.count == 3 {
+                #expect(started[1].timeIntervalSince(started[0]) >= 60, "a minute apart on the clock: \(started)")
+                #expect(started[2].timeIntervalSince(started[1]) >= 60, "a minute apart on the clock: \(started)")
+            }
+        }
+    }
+
     /// An endpoint failing on and on cools down, and is disabled once five days have passed
     /// without a success: days on the clock, a second or two of the test's.
     @Test func fiveDaysOfFailureOnTheClockDisableTheEndpoint() async throws {

@@ -64,6 +64,39 @@ import Testing
         #expect(claimsOf(s.nextActions(now: coolDownEnd)) == ["ep_1:2"], "the probe's claim")
     }
 
+    /// A rate-limited endpoint's claim says when its next request may go. Work due sooner (a
+    /// signal during the claim, a publish's, a retry's) waits for that time instead of costing
+    /// claims that would find nothing; a change of the endpoint, whose limit may be gone, lifts it.
+    @Test func aRateLimitHoldsClaimsUntilItsTime() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        s.due(endpointID: endpointID, at: t0)
+        let ready = t0.addingTimeInterval(10)
+        _ = s.claimed(
+            endpointID: endpointID,
+            claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [delivery(1)], nextDueAt: t0, rateLimitedUntil: ready), now: t0
+        )
+        let first = s.nextActions(now: t0)
+        #expect(sentIDs(first) == ["dlv_1"])
+        #expect(first.claims.isEmpty, "work is due, but the limit's time has not come")
+        #expect(first.wakeAt == ready)
+        s.due(endpointID: endpointID, at: t0.addingTimeInterval(1))
+        #expect(s.nextActions(now: t0.addingTimeInterval(1)).claims.isEmpty, "a publish's signal waits too")
+        _ = s.sent(endpointID: endpointID, lease: delivery(1).lease, nextAttemptAt: t0.addingTimeInterval(2), disabled: false)
+        s.recorded(endpointID: endpointID, deliveryIDs: ["dlv_1"])
+        let retry = s.nextActions(now: t0.addingTimeInterval(2))
+        #expect(retry.claims.isEmpty && retry.wakeAt == ready, "and so does a retry: \(String(describing: retry.wakeAt))")
+        #expect(claimsOf(s.nextActions(now: ready)) == ["ep_1:4"], "claimed once the time has come")
+
+        let later = ready.addingTimeInterval(10)
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: endpoint(maxInFlight: 4), deliveries: [], nextDueAt: ready, rateLimitedUntil: later), now: ready)
+        s.due(endpointID: endpointID, at: ready)
+        #expect(s.nextActions(now: ready).claims.isEmpty)
+        _ = s.endpointChanged(endpointID: endpointID)
+        #expect(claimsOf(s.nextActions(now: ready)) == ["ep_1:1"], "a change of the endpoint lifts the wait")
+    }
+
     @Test func dueSignalClaimsOneWhileEndpointUnknown() {
         var s = DispatchState()
         s.due(endpointID: endpointID, at: t0)

@@ -61,6 +61,10 @@ import Testing
             $0.retry = .fixed(retries: 3, interval: -1)
         },
         Mistake(json: #"{"batch": {}}"#, field: "batch") { $0.batch = .some(BatchPolicy()) },
+        Mistake(json: #"{"rateLimit": {"requests": 0}}"#, field: "rateLimit.requests") { $0.rateLimit = .some(RateLimit(requests: 0)) },
+        Mistake(json: #"{"rateLimit": {"requests": 1, "seconds": 0}}"#, field: "rateLimit.seconds") {
+            $0.rateLimit = .some(RateLimit(requests: 1, seconds: 0))
+        },
         Mistake(json: #"{"batch": {"maxSize": 0}}"#, field: "batch.maxSize") { $0.batch = .some(BatchPolicy(maxSize: 0)) },
         Mistake(json: #"{"batch": {"maxSize": 1001}}"#, field: "batch.maxSize") { $0.batch = .some(BatchPolicy(maxSize: 1001)) },
         Mistake(json: #"{"batch": {"maxWaitMs": 3600001}}"#, field: "batch.maxWaitMs") {
