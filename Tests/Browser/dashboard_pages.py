@@ -191,9 +191,11 @@ with sync_playwright() as p:
     page.select_option("select[name=retry]", "exponential")
     page.fill("input[name=retryInitial]", "2")
     page.fill("input[name=retryMaxAttempts]", "4")
-    page.click("summary:text-is('Batching and order')")
+    page.click("summary:text-is('Batching, order and rate')")
     page.fill("input[name=batchMaxSize]", "25")
     page.fill("input[name=batchMaxWaitMs]", "200")
+    page.fill("input[name=rateLimitRequests]", "600")
+    page.fill("input[name=rateLimitSeconds]", "60")
     page.click("summary:text-is('Format')")
     page.select_option("select[name=format]", "raw")
     page.click("summary:text-is('Response statuses')")
@@ -210,7 +212,7 @@ with sync_playwright() as p:
         "url": receiver + "/billing", "method": "PUT", "eventTypes": ["invoice.*"], "headers": {"X-Source": "courier"},
         "retry": {"initial": 2, "factor": 2, "max": 3600, "maxAttempts": 4}, "batch": {"maxSize": 25, "maxWaitMs": 200},
         "ordered": False, "format": "raw", "statusOverrides": {"retry": [404], "noRetry": []}, "auth": {"type": "bearer"},
-        "maxInFlight": 16, "description": None,
+        "maxInFlight": 16, "rateLimit": {"requests": 600, "seconds": 60}, "description": None,
     }
     for key, value in expected.items():
         assert billing[key] == value, "%s: %r, not %r" % (key, billing[key], value)

@@ -193,6 +193,8 @@ import Testing
                         ALTER TABLE deliveries DROP COLUMN members;
                         ALTER TABLE transmissions DROP COLUMN listed_failed;
                         DROP INDEX deliveries_batches;
+                        ALTER TABLE endpoints DROP COLUMN rate_limit;
+                        ALTER TABLE endpoints DROP COLUMN rate_next_at;
                         PRAGMA user_version = \(kept);
                         """
                     )
