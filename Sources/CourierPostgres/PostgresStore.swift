@@ -574,26 +574,33 @@ public final class PostgresStore: Store {
                 // `FOR UPDATE` waits for the publishes under way to this endpoint (each holds a
                 // key-share lock on its row) and holds off new ones until this commits, so none
                 // fills an open batch by a policy this changes.
-                let batch = try await connection.first(
-                    "SELECT batch FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR UPDATE",
+                let stored = try await connection.first(
+                    "SELECT batch, rate_limit, rate_next_at FROM endpoints WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR UPDATE",
                     [.text(endpoint.id), .text(endpoint.tenantID)]
-                ) { try StoredForm.batch(from: try $0.optionalText(0)) }
+                ) {
+                    (
+                        batch: try StoredForm.batch(from: try $0.optionalText(0)), rateLimit: try StoredForm.rateLimit(from: try $0.optionalText(1)),
+                        rateNextAt: try $0.optionalInt(2)
+                    )
+                }
                 let values = Self.endpointValues(endpoint)
                 let changed = try await connection.run(
                     """
                     UPDATE endpoints SET name = $1, description = $2, url = $3, method = $4, event_types = $5, secret = $6,
                         headers = $7, retry = $8, max_in_flight = $9, updated_at = $10, batch = $13, previous_secret = $14,
                         previous_secret_expires_at = $15, status_overrides = $16, ordered = $17, format = $18, auth = $19,
-                        rate_next_at = CASE WHEN rate_limit IS NOT DISTINCT FROM $20 THEN rate_next_at END, rate_limit = $20
+                        rate_limit = $20, rate_next_at = $21
                     WHERE id = $11 AND tenant_id = $12 AND deleted_at IS NULL RETURNING 1
                     """,
                     Array(values[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
                         .text(endpoint.id), .text(endpoint.tenantID),
-                    ] + Array(values[15...19]) + Array(values[25...27])
+                    ] + Array(values[15...19]) + Array(values[25...27]) + [
+                        .integer(RateLimit.carried(stored?.rateNextAt, from: stored?.rateLimit, to: endpoint.rateLimit)),
+                    ]
                 )
                 guard changed == 1 else { throw CourierError.notFound("endpoint") }
-                if batch != endpoint.batch {
+                if stored?.batch != endpoint.batch {
                     try await Self.returnOpenBatches(endpointID: endpoint.id, connection: connection, now: endpoint.updatedAt)
                 }
                 try await Self.notify(connection, .endpointChanged(endpointID: endpoint.id))
@@ -1407,7 +1414,9 @@ public final class PostgresStore: Store {
             // dead entry: in a fresh database's drain of 20,000 it was the claim's costliest
             // statement (2.2 ms), and the drain went 1.35 times as fast without it. When nothing
             // more was due, the engine's next claim finds nothing and the real time.
-            let tookAll = endpoint.batch == nil && !endpoint.ordered && rows.count == allowed
+            // (Not at a rate-limited endpoint, which takes one a claim and then waits: it would
+            // come back for a backlog it may not have.)
+            let tookAll = endpoint.batch == nil && !endpoint.ordered && endpoint.rateLimit == nil && rows.count == allowed
             let nextDueAt = tookAll ? now : try await Self.nextDue(connection, endpoint: endpoint, now: now)
             var rateLimitedUntil: Date?
             if let rateLimit = endpoint.rateLimit, !claimed.isEmpty {

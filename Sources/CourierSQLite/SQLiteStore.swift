@@ -283,10 +283,10 @@ public final class SQLiteStore: Store {
 
     public func updateEndpoint(_ endpoint: Endpoint) async throws {
         try await database.write { [fanOutCache, hub] db in
-            let batch = try db.queryFirst(
-                "SELECT batch FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+            let stored = try db.queryFirst(
+                "SELECT batch, rate_limit, rate_next_at FROM endpoints WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                 [.text(endpoint.id), .text(endpoint.tenantID)]
-            ) { try StoredForm.batch(from: $0.optionalText(0)) }
+            ) { (batch: try StoredForm.batch(from: $0.optionalText(0)), rateLimit: try StoredForm.rateLimit(from: $0.optionalText(1)), rateNextAt: $0.optionalInt(2)) }
             let binds = Self.endpointBinds(endpoint)
             let changed: Int
             do {
@@ -295,17 +295,20 @@ public final class SQLiteStore: Store {
                     UPDATE endpoints SET name = ?, description = ?, url = ?, method = ?, event_types = ?, secret = ?,
                         headers = ?, retry = ?, max_in_flight = ?, updated_at = ?, batch = ?, previous_secret = ?,
                         previous_secret_expires_at = ?, status_overrides = ?, ordered = ?, format = ?, auth = ?,
-                        rate_next_at = CASE WHEN rate_limit IS ? THEN rate_next_at END, rate_limit = ?
+                        rate_limit = ?, rate_next_at = ?
                     WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
                     """,
                     Array(binds[2...9]) + [.integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt))]
-                        + Array(binds[15...19]) + Array(binds[25...27]) + [binds[27], .text(endpoint.id), .text(endpoint.tenantID)]
+                        + Array(binds[15...19]) + Array(binds[25...27]) + [
+                            .optionalInteger(RateLimit.carried(stored?.rateNextAt, from: stored?.rateLimit, to: endpoint.rateLimit)),
+                            .text(endpoint.id), .text(endpoint.tenantID),
+                        ]
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
                 throw Self.nameTaken(endpoint.name)
             }
             guard changed == 1 else { throw CourierError.notFound("endpoint") }
-            if batch != endpoint.batch {
+            if stored?.batch != endpoint.batch {
                 try Self.returnOpenBatches(endpointID: endpoint.id, db: db, now: endpoint.updatedAt)
             }
             fanOutCache.invalidate(endpoint.tenantID)

@@ -39,7 +39,8 @@ extension StoreConformance {
         try expect(idle.deliveries.count == 1, "one after an idle spell, not the spell's worth: \(idle.deliveries.count)")
         try expect(idle.rateLimitedUntil == now.addingTimeInterval(100.5), "spaced from the claim: \(String(describing: idle.rateLimitedUntil))")
 
-        // An edit that leaves the limit as it was leaves the wait; a new limit starts afresh.
+        // An edit that leaves the limit as it was leaves the wait. A new limit counts from the
+        // last request (at 100): a slower one does not let the next go at once.
         var renamed = try unwrap(stored, "the endpoint")
         renamed.name = "renamed"
         try await store.updateEndpoint(renamed)
@@ -48,13 +49,18 @@ extension StoreConformance {
         var slower = renamed
         slower.rateLimit = RateLimit(requests: 1, seconds: 3600)
         try await store.updateEndpoint(slower)
-        let afterChange = try await claim(at: 100.2)
-        try expect(afterChange.deliveries.count == 1, "a new limit starts afresh: \(afterChange.deliveries.count)")
+        let afterSlowing = try await claim(at: 100.6)
+        try expect(afterSlowing.deliveries.isEmpty, "a slower limit counts from the last request: \(afterSlowing.deliveries.count)")
         try expect(
-            afterChange.rateLimitedUntil == now.addingTimeInterval(3700.2),
-            "and spaces by itself: \(String(describing: afterChange.rateLimitedUntil))"
+            afterSlowing.rateLimitedUntil == now.addingTimeInterval(3700),
+            "an hour after it: \(String(describing: afterSlowing.rateLimitedUntil))"
         )
-        var unlimited = slower
+        var faster = slower
+        faster.rateLimit = RateLimit(requests: 2, seconds: 1)
+        try await store.updateEndpoint(faster)
+        let afterSpeeding = try await claim(at: 100.6)
+        try expect(afterSpeeding.deliveries.count == 1, "a faster one too: 500 ms after it has passed: \(afterSpeeding.deliveries.count)")
+        var unlimited = faster
         unlimited.rateLimit = nil
         try await store.updateEndpoint(unlimited)
         let rest = try await claim(at: 100.3)
@@ -78,5 +84,16 @@ extension StoreConformance {
         let events = try await store.batchEvents(batchID: batch.deliveries[0].deliveryID)
         try expect(events.count == 2, "of two events: \(events.count)")
         try expect(batch.nextDueAt == now.addingTimeInterval(60), "the next batch a minute later: \(String(describing: batch.nextDueAt))")
+
+        // A limit no check would let through, saved by a Swift caller straight to the store, is
+        // still read (and sends rather than traps).
+        var unchecked = try endpoint("ep_c", types: ["unchecked.*"])
+        unchecked.rateLimit = RateLimit(requests: 0, seconds: 0)
+        try await store.insertEndpoint(unchecked)
+        let read = try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_c")
+        try expect(read?.rateLimit == unchecked.rateLimit, "read back as saved: \(String(describing: read?.rateLimit))")
+        _ = try await store.publish([try event("unchecked.made")], tenantID: Tenant.defaultID, now: now)
+        let sent = try await store.claim(endpointID: "ep_c", limit: 10, now: now, leaseUntil: leaseUntil)
+        try expect(sent.deliveries.count == 1, "claimed: \(sent.deliveries.count)")
     }
 }

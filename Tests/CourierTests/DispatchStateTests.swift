@@ -97,6 +97,20 @@ import Testing
         #expect(claimsOf(s.nextActions(now: ready)) == ["ep_1:1"], "a change of the endpoint lifts the wait")
     }
 
+    /// The endpoint changes (its rate limit removed, say) while a claim is out, and that claim
+    /// comes back empty, told to wait a day by the old limit: the lane claims again at once.
+    @Test func aChangeWhileAClaimIsOutIsNotHeldByThatClaimsWait() {
+        var s = DispatchState()
+        s.due(endpointID: endpointID, at: t0)
+        _ = s.nextActions(now: t0)
+        _ = s.endpointChanged(endpointID: endpointID)
+        let tomorrow = t0.addingTimeInterval(86400)
+        _ = s.claimed(
+            endpointID: endpointID, claim: Claim(endpoint: endpoint(), deliveries: [], nextDueAt: t0, rateLimitedUntil: tomorrow), now: t0
+        )
+        #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"], "a fresh claim reads the endpoint as it is now")
+    }
+
     @Test func dueSignalClaimsOneWhileEndpointUnknown() {
         var s = DispatchState()
         s.due(endpointID: endpointID, at: t0)

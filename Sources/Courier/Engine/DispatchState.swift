@@ -154,7 +154,9 @@ public struct DispatchState: Sendable {
         if isDraining || claim.endpoint == nil || stale {
             // Given back; a fresh claim (which reads the endpoint again) follows if it is still active.
             released = claim.deliveries.map(\.lease)
-            if stale, !claim.deliveries.isEmpty { lane.nextDueAt = Date.distantPast }
+            // The change may have brought work forward that the stale claim's due time does
+            // not show (a rate limit's wait lifted, an ordered endpoint made unordered): look again.
+            if stale { lane.nextDueAt = Date.distantPast }
         } else {
             lane.queued.append(contentsOf: claim.deliveries)
             if claim.deliveries.count < lane.claimLimit, let next = lane.nextDueAt, next <= now {

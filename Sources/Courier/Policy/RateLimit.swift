@@ -13,9 +13,10 @@ import Foundation
 ///
 /// `maxInFlight` still bounds how many are under way at once; a rate limit bounds how often
 /// they start. Every request counts: first attempts, retries, resends, tests and batches. The
-/// spacing is kept as deliveries are claimed, so the requests themselves may go a few
-/// milliseconds closer together, and at high rates the engine's own latency makes the real
-/// rate a little lower than the limit.
+/// spacing is kept as deliveries are claimed, not as requests leave: what an attempt does
+/// before its request (a DNS lookup, an OAuth token) can bring two requests closer, and the
+/// nodes' clocks must agree (PostgreSQL's nodes are held to 2 s). Each request takes a claim
+/// of its own, so a fast limit may not be reached.
 public struct RateLimit: Sendable, Hashable {
     /// The fastest limit: one request a millisecond. Each request needs a claim of its own.
     public static let fastestPerSecond = 1000
@@ -50,11 +51,22 @@ public struct RateLimit: Sendable, Hashable {
         let nowMicros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down))
         return max(storedMicros ?? nowMicros, nowMicros) + spacingMicros
     }
+
+    /// The time to keep when an endpoint's limit changes from `old` to `new`: one new spacing
+    /// after the last request, which went one old spacing before the time kept. Starting
+    /// afresh instead would let a request go at once after a slower limit was set, two of them
+    /// then in one of the new limit's windows. Nil without a limit or a request to count from.
+    public static func carried(_ storedMicros: Int64?, from old: RateLimit?, to new: RateLimit?) -> Int64? {
+        guard let storedMicros, let old, let new else { return nil }
+        return storedMicros - old.spacingMicros + new.spacingMicros
+    }
 }
 
 extension RateLimit {
-    /// Reads the `rateLimit` object of an endpoint.
-    public init(json: JSONValue, path: String = "rateLimit") throws(CourierError) {
+    /// Reads the `rateLimit` object of an endpoint. A stored one is read without `validate`:
+    /// an endpoint saved by a Swift caller that skipped it, or under looser rules than today's,
+    /// must still be read (``spacingMicros`` keeps it from trapping).
+    public init(json: JSONValue, path: String = "rateLimit", validating: Bool = true) throws(CourierError) {
         var reader = try JSONFieldReader(json, path: path, what: path)
         guard let requests = try reader.integer("requests") else {
             throw .invalid("\(path).requests is required", field: "\(path).requests")
@@ -62,7 +74,7 @@ extension RateLimit {
         let seconds = try reader.integer("seconds") ?? 1
         try reader.rejectUnknownFields()
         self.init(requests: requests, seconds: seconds)
-        try validate(path: path)
+        if validating { try validate(path: path) }
     }
 
     /// Refuses a limit that lets nothing through, or one faster than one request a

@@ -46,7 +46,7 @@ public enum StoredForm {
     }
 
     public static func rateLimit(from text: String?) throws -> RateLimit? {
-        try text.map { try RateLimit(json: try JSONParser.parseStored($0)) }
+        try text.map { try RateLimit(json: try JSONParser.parseStored($0), validating: false) }
     }
 
     public static func session(_ session: Session) -> String {
