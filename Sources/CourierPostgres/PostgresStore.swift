@@ -616,7 +616,9 @@ public final class PostgresStore: Store {
         try await transaction { connection in
             guard let endpoint = try await connection.first(
                 """
-                UPDATE endpoints SET status = $1, status_reason = $2, updated_at = $3
+                UPDATE endpoints SET status = $1, updated_at = $3,
+                    -- Pausing a paused endpoint again without a reason keeps the one it was paused with.
+                    status_reason = CASE WHEN status = $1 AND $2::text IS NULL THEN status_reason ELSE $2 END
                 WHERE id = $4 AND tenant_id = $5 AND deleted_at IS NULL RETURNING \(StoredForm.endpointColumns)
                 """,
                 [.text(status.rawValue), .text(reason), .integer(Timestamp.millis(now)), .text(id), .text(tenantID)],

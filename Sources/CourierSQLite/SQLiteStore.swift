@@ -320,8 +320,13 @@ public final class SQLiteStore: Store {
         tenantID: String, id: String, status: Endpoint.Status, reason: String?, now: Date
     ) async throws -> Endpoint {
         try await database.write { [fanOutCache, hub] db in
+            // Pausing a paused endpoint again without a reason keeps the one it was paused with.
             let changed = try db.run(
-                "UPDATE endpoints SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                """
+                UPDATE endpoints SET status_reason = CASE WHEN status = ?1 AND ?2 IS NULL THEN status_reason ELSE ?2 END,
+                    status = ?1, updated_at = ?3
+                WHERE id = ?4 AND tenant_id = ?5 AND deleted_at IS NULL
+                """,
                 [.text(status.rawValue), .optionalText(reason), .integer(Timestamp.millis(now)), .text(id), .text(tenantID)]
             )
             guard changed == 1 else { throw CourierError.notFound("endpoint") }
