@@ -183,5 +183,9 @@ enum PostgresSchema {
             "ALTER TABLE endpoints ADD COLUMN IF NOT EXISTS rate_limit TEXT",
             "ALTER TABLE endpoints ADD COLUMN IF NOT EXISTS rate_next_at BIGINT",
         ],
+        // An endpoint's own request timeout, in seconds (NULL: the server's).
+        [
+            "ALTER TABLE endpoints ADD COLUMN IF NOT EXISTS timeout_seconds BIGINT",
+        ],
     ]
 }

@@ -526,6 +526,7 @@ public final class PostgresStore: Store {
             .text(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
         ] + healthValues(e.health) + [
             .text(StoredForm.format(e.format)), .text(StoredForm.auth(e.auth)), .text(StoredForm.rateLimit(e.rateLimit)),
+            .integer(e.timeoutSeconds.map(Int64.init)),
         ]
     }
 
@@ -537,7 +538,7 @@ public final class PostgresStore: Store {
         do {
             try await wrap { connection in
                 try await connection.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
                     Self.endpointValues(endpoint)
                 )
             }
@@ -589,14 +590,14 @@ public final class PostgresStore: Store {
                     UPDATE endpoints SET name = $1, description = $2, url = $3, method = $4, event_types = $5, secret = $6,
                         headers = $7, retry = $8, max_in_flight = $9, updated_at = $10, batch = $13, previous_secret = $14,
                         previous_secret_expires_at = $15, status_overrides = $16, ordered = $17, format = $18, auth = $19,
-                        rate_limit = $20, rate_next_at = $21
+                        rate_limit = $20, rate_next_at = $21, timeout_seconds = $22
                     WHERE id = $11 AND tenant_id = $12 AND deleted_at IS NULL RETURNING 1
                     """,
                     Array(values[2...9]) + [
                         .integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt)),
                         .text(endpoint.id), .text(endpoint.tenantID),
                     ] + Array(values[15...19]) + Array(values[25...27]) + [
-                        .integer(RateLimit.carried(stored?.rateNextAt, from: stored?.rateLimit, to: endpoint.rateLimit)),
+                        .integer(RateLimit.carried(stored?.rateNextAt, from: stored?.rateLimit, to: endpoint.rateLimit)), values[28],
                     ]
                 )
                 guard changed == 1 else { throw CourierError.notFound("endpoint") }
@@ -1326,7 +1327,7 @@ public final class PostgresStore: Store {
             AND NOT (lease_token || ' ' || id = ANY($3::text[]))
         """
 
-    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil proposedLease: Date, answered: [Lease]) async throws -> Claim {
         if let failure = clockWatch.failure { throw failure }
         return try await transaction(durable: false) { connection in
             // Locking the endpoint's row serialises claims for one endpoint across nodes, which
@@ -1357,6 +1358,8 @@ public final class PostgresStore: Store {
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try await Self.nextDue(connection, endpoint: endpoint, now: now))
             }
+            // Long enough for the endpoint's own timeout, whatever the engine asked for.
+            let leaseUntil = endpoint.leaseUntil(proposedLease, now: now)
             let lease = Timestamp.millis(leaseUntil)
             // At a batching endpoint only batches are claimed as they are (retries, resends, a
             // dead worker's); its events' deliveries wait to be gathered into new ones below.

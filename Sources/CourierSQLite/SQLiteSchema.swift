@@ -185,6 +185,10 @@ enum SQLiteSchema {
         ALTER TABLE endpoints ADD COLUMN rate_limit TEXT;
         ALTER TABLE endpoints ADD COLUMN rate_next_at INTEGER;
         """,
+        """
+        -- An endpoint's own request timeout, in seconds (NULL: the server's).
+        ALTER TABLE endpoints ADD COLUMN timeout_seconds INTEGER;
+        """,
     ]
 
     /// The states the `deliveries_state` index leaves out. A query for one of them reads the

@@ -238,6 +238,7 @@ public final class SQLiteStore: Store {
             .optionalText(StoredForm.statusOverrides(e.statusOverrides)), .integer(e.ordered ? 1 : 0),
         ] + healthBinds(e.health) + [
             .optionalText(StoredForm.format(e.format)), .optionalText(StoredForm.auth(e.auth)), .optionalText(StoredForm.rateLimit(e.rateLimit)),
+            .optionalInteger(e.timeoutSeconds.map(Int64.init)),
         ]
     }
 
@@ -249,7 +250,7 @@ public final class SQLiteStore: Store {
         try await database.write { [fanOutCache] db in
             do {
                 try db.run(
-                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO endpoints (\(StoredForm.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Self.endpointBinds(endpoint)
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -295,13 +296,13 @@ public final class SQLiteStore: Store {
                     UPDATE endpoints SET name = ?, description = ?, url = ?, method = ?, event_types = ?, secret = ?,
                         headers = ?, retry = ?, max_in_flight = ?, updated_at = ?, batch = ?, previous_secret = ?,
                         previous_secret_expires_at = ?, status_overrides = ?, ordered = ?, format = ?, auth = ?,
-                        rate_limit = ?, rate_next_at = ?
+                        rate_limit = ?, rate_next_at = ?, timeout_seconds = ?
                     WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
                     """,
                     Array(binds[2...9]) + [.integer(Int64(endpoint.maxInFlight)), .integer(Timestamp.millis(endpoint.updatedAt))]
                         + Array(binds[15...19]) + Array(binds[25...27]) + [
                             .optionalInteger(RateLimit.carried(stored?.rateNextAt, from: stored?.rateLimit, to: endpoint.rateLimit)),
-                            .text(endpoint.id), .text(endpoint.tenantID),
+                            binds[28], .text(endpoint.id), .text(endpoint.tenantID),
                         ]
                 )
             } catch let error as SQLiteError where error.isConstraintViolation {
@@ -863,7 +864,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil: Date, answered: [Lease]) async throws -> Claim {
+    public func claim(endpointID: String, limit: Int, now: Date, leaseUntil proposedLease: Date, answered: [Lease]) async throws -> Claim {
         try await database.write(durable: false) { db in
             guard let (endpoint, rateNextAt) = try db.queryFirst(
                 "SELECT \(StoredForm.endpointColumns), rate_next_at FROM endpoints WHERE id = ? AND deleted_at IS NULL", [.text(endpointID)],
@@ -893,6 +894,8 @@ public final class SQLiteStore: Store {
             guard allowed > 0 else {
                 return Claim(endpoint: endpoint, deliveries: [], nextDueAt: try Self.nextDue(db, endpoint: endpoint, now: now))
             }
+            // Long enough for the endpoint's own timeout, whatever the engine asked for.
+            let leaseUntil = endpoint.leaseUntil(proposedLease, now: now)
             let lease = Timestamp.millis(leaseUntil)
             // At a batching endpoint only batches are claimed as they are (retries, resends, a
             // dead worker's); its events' deliveries wait to be gathered into new ones below.

@@ -25,6 +25,7 @@ public enum StoreConformance {
         Check(name: "claims lease oldest first, up to the limit, once", run: claims),
         Check(name: "an expired lease can be claimed again and fences the old holder", run: leaseExpiry),
         Check(name: "claims never lease more than maxInFlight of an endpoint at once", run: maxInFlight),
+        Check(name: "an endpoint's own timeout lengthens its leases to cover its requests", run: leasesCoverTheEndpointsTimeout),
         Check(name: "records apply transitions and schedule retries", run: records),
         Check(name: "recording the same attempt twice applies it once", run: recordTwice),
         Check(name: "many records in one call apply each as alone, in order", run: recordsInOneCall),
@@ -432,6 +433,37 @@ public enum StoreConformance {
         try expect(none.nextDueAt == now.addingTimeInterval(60), "next due when the leases end: \(String(describing: none.nextDueAt))")
         let future = try await store.claim(endpointID: "ep_a", limit: 10, now: t0.addingTimeInterval(-1), leaseUntil: now)
         try expect(future.deliveries.isEmpty, "nothing is due before its time")
+    }
+
+    static func leasesCoverTheEndpointsTimeout(_ store: any Store) async throws {
+        var slow = try endpoint("ep_a")
+        slow.timeoutSeconds = 300
+        try await store.insertEndpoint(slow)
+        var quick = try endpoint("ep_b")
+        quick.timeoutSeconds = 1
+        try await store.insertEndpoint(quick)
+        let read = try await store.endpoint(tenantID: Tenant.defaultID, id: "ep_a")
+        try expect(read?.timeoutSeconds == 300, "the timeout is kept: \(String(describing: read?.timeoutSeconds))")
+        _ = try await publishSeries(store, count: 1)
+        let now = t0.addingTimeInterval(10)
+        let engineLease = now.addingTimeInterval(60)
+        for id in ["ep_a", "ep_b"] {
+            let claimed = try await store.claim(endpointID: id, limit: 10, now: now, leaseUntil: engineLease)
+            try expect(claimed.deliveries.count == 1, "\(id): claimed")
+        }
+        // Past the engine's lease: the 300 s endpoint's lease (2 × 300 + 30 s) still holds; the
+        // 1 s endpoint's is the engine's, never shorter.
+        let after = now.addingTimeInterval(61)
+        let held = try await store.claim(endpointID: "ep_a", limit: 10, now: after, leaseUntil: after.addingTimeInterval(60))
+        try expect(held.deliveries.isEmpty, "a request may take 300 s, twice: still leased")
+        try expect(held.nextDueAt == now.addingTimeInterval(630), "due when that lease ends: \(String(describing: held.nextDueAt))")
+        let early = try await store.claim(endpointID: "ep_b", limit: 10, now: now.addingTimeInterval(59), leaseUntil: after.addingTimeInterval(60))
+        try expect(early.deliveries.isEmpty, "the engine's lease still holds for the quick endpoint")
+        let freed = try await store.claim(endpointID: "ep_b", limit: 10, now: after, leaseUntil: after.addingTimeInterval(60))
+        try expect(freed.deliveries.count == 1, "and ends when the engine's does")
+        let ended = now.addingTimeInterval(631)
+        let again = try await store.claim(endpointID: "ep_a", limit: 10, now: ended, leaseUntil: ended.addingTimeInterval(60))
+        try expect(again.deliveries.count == 1, "taken again once the longer lease has ended")
     }
 
     static func maxInFlight(_ store: any Store) async throws {

@@ -184,9 +184,10 @@ with sync_playwright() as p:
     page.fill("input[name=name]", "billing")
     page.fill("input[name=url]", receiver + "/billing")
     page.fill("input[name=eventTypes]", "invoice.*")
-    page.click("summary:text-is('Method and headers')")
+    page.click("summary:text-is('Method, headers and timeout')")
     page.select_option("select[name=method]", "PUT")
     page.fill("textarea[name=headers]", "X-Source: courier")
+    page.fill("input[name=timeoutSeconds]", "45")
     page.click("summary:text-is('Retries')")
     page.select_option("select[name=retry]", "exponential")
     page.fill("input[name=retryInitial]", "2")
@@ -212,7 +213,7 @@ with sync_playwright() as p:
         "url": receiver + "/billing", "method": "PUT", "eventTypes": ["invoice.*"], "headers": {"X-Source": "courier"},
         "retry": {"initial": 2, "factor": 2, "max": 3600, "maxAttempts": 4}, "batch": {"maxSize": 25, "maxWaitMs": 200},
         "ordered": False, "format": "raw", "statusOverrides": {"retry": [404], "noRetry": []}, "auth": {"type": "bearer"},
-        "maxInFlight": 16, "rateLimit": {"requests": 600, "seconds": 60}, "description": None,
+        "maxInFlight": 16, "rateLimit": {"requests": 600, "seconds": 60}, "timeoutSeconds": 45, "description": None,
     }
     for key, value in expected.items():
         assert billing[key] == value, "%s: %r, not %r" % (key, billing[key], value)

@@ -195,6 +195,7 @@ import Testing
                         DROP INDEX deliveries_batches;
                         ALTER TABLE endpoints DROP COLUMN rate_limit;
                         ALTER TABLE endpoints DROP COLUMN rate_next_at;
+                        ALTER TABLE endpoints DROP COLUMN timeout_seconds;
                         PRAGMA user_version = \(kept);
                         """
                     )

@@ -242,8 +242,8 @@ import Testing
     }
 
     /// A rate limit is shown as given (seconds defaulting to 1), changed by a PATCH, kept by a
-    /// PATCH of something else, and removed by `null`; a bad one changes nothing.
-    @Test(arguments: StoreKind.all) func aRateLimitIsSetChangedAndRemoved(_ store: StoreKind) async throws {
+    /// PATCH of something else, and removed by `null`; a bad one changes nothing. So is a timeout.
+    @Test(arguments: StoreKind.all) func aRateLimitAndATimeoutAreSetChangedAndRemoved(_ store: StoreKind) async throws {
         try await TestServer.with(store) { server in
             let created = try await server.api.post(
                 "/v1/endpoints", #"{"url":"https://example.com/hooks","eventTypes":["*"],"rateLimit":{"requests":10}}"#
@@ -261,6 +261,11 @@ import Testing
             #expect(removed.status == 200 && removed["rateLimit"] == .null, "\(removed.text)")
             let listed = try await server.api.get("/v1/endpoints")["data"]?.arrayValue?.first
             #expect(listed?.objectValue?["rateLimit"] == .null)
+            #expect(listed?.objectValue?["timeoutSeconds"] == .null, "the server's timeout unless given")
+            let timed = try await server.api.patch("/v1/endpoints/\(id)", #"{"timeoutSeconds":120}"#)
+            #expect(timed["timeoutSeconds"] == .integer(120), "\(timed.text)")
+            let untimed = try await server.api.patch("/v1/endpoints/\(id)", #"{"timeoutSeconds":null}"#)
+            #expect(untimed["timeoutSeconds"] == .null, "\(untimed.text)")
         }
     }
 
@@ -368,6 +373,10 @@ import Testing
                 (#"{"url":"https://example.com","eventTypes":[],"rateLimit":{"requests":1,"seconds":0}}"#, "rateLimit.seconds"),
                 (#"{"url":"https://example.com","eventTypes":[],"rateLimit":{"requests":1,"burst":9}}"#, "rateLimit.burst"),
                 (#"{"url":"https://example.com","eventTypes":[],"rateLimit":10}"#, "rateLimit"),
+                (#"{"url":"https://example.com","eventTypes":[],"timeoutSeconds":0}"#, "timeoutSeconds"),
+                (#"{"url":"https://example.com","eventTypes":[],"timeoutSeconds":301}"#, "timeoutSeconds"),
+                (#"{"url":"https://example.com","eventTypes":[],"timeoutSeconds":"30"}"#, "timeoutSeconds"),
+                (#"{"url":"https://example.com","eventTypes":[],"timeoutSeconds":2.5}"#, "timeoutSeconds"),
             ]
             for (body, field) in cases {
                 let answer = try await server.api.post("/v1/endpoints", body)

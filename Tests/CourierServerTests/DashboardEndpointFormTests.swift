@@ -34,6 +34,7 @@ import Testing
                 $0.auth = .basic(username: "courier", password: "p@ss:word secret-1")
                 $0.maxInFlight = 4
                 $0.rateLimit = RateLimit(requests: 100, seconds: 60)
+                $0.timeoutSeconds = 90
             },
             endpoint("ep_template") {
                 $0.retry = .fixed(retries: 5, interval: 60)
@@ -127,6 +128,8 @@ import Testing
             (["ordered": "on"], "ordered", "openDelivery"),
             (["rateLimitRequests": "", "rateLimitSeconds": "60"], "rateLimit.requests", "openDelivery"),
             (["rateLimitRequests": "5000", "rateLimitSeconds": "1"], "rateLimit.requests", "openDelivery"),
+            (["timeoutSeconds": "0"], "timeoutSeconds", "openRequest"),
+            (["timeoutSeconds": "soon"], "timeoutSeconds", "openRequest"),
             (["retryMaxAttempts": "2.5"], "retry.maxAttempts", "openRetry"),
             (["retry": "delays", "retryDelays": "5 soon"], "retry.delays", "openRetry"),
             (["retryStatuses": "404 200"], "statusOverrides.retry[1]", "openStatuses"),

@@ -201,6 +201,30 @@ import Testing
         }
     }
 
+    /// An endpoint's own timeout replaces the server's, both ways: a slow importer gets the
+    /// longer time it needs, and an endpoint that should answer at once fails sooner.
+    @Test(arguments: StoreKind.all) func anEndpointsOwnTimeoutReplacesTheServers(_ store: StoreKind) async throws {
+        let receiver = try await RecordingReceiver.start { request, _ in
+            RecordingReceiver.Reply(delay: request.path == "/slow-importer" ? .seconds(2) : .seconds(40))
+        }
+        defer { Task { await receiver.stop() } }
+        try await TestServer.with(store, .init(requestTimeout: .seconds(1))) { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/slow-importer", extra: #""timeoutSeconds":20"#)
+            let eventID = try await server.publish()
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            let detail = try await server.waitForDelivery(delivery.string("id")!) { $0.state != "pending" }
+            #expect(detail.state == "succeeded", "answered after 2 s, within its own 20: \(detail.attempts)")
+        }
+        try await TestServer.with(store, .init(requestTimeout: .seconds(120))) { server in
+            _ = try await server.createEndpoint(url: receiver.url + "/hung", extra: #""timeoutSeconds":1,"retry":{"delays":[]}"#)
+            let eventID = try await server.publish()
+            let delivery = try #require(try await server.deliveries(ofEvent: eventID).first)
+            // Long before the receiver's 40 s or the server's 120 s.
+            let detail = try await server.waitForDelivery(delivery.string("id")!, timeout: .seconds(25)) { $0.state == "exhausted" }
+            #expect(detail.attempts.first?.string("error")?.hasPrefix("timeout") == true, "\(detail.attempts)")
+        }
+    }
+
     @Test(arguments: StoreKind.all) func aRefusedConnectionIsRetried(_ store: StoreKind) async throws {
         // A port bound but not listening: connections to it are refused, and no other server
         // can take it meanwhile.

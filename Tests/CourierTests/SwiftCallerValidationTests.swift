@@ -62,6 +62,8 @@ import Testing
         },
         Mistake(json: #"{"batch": {}}"#, field: "batch") { $0.batch = .some(BatchPolicy()) },
         Mistake(json: #"{"rateLimit": {"requests": 0}}"#, field: "rateLimit.requests") { $0.rateLimit = .some(RateLimit(requests: 0)) },
+        Mistake(json: #"{"timeoutSeconds": 0}"#, field: "timeoutSeconds") { $0.timeoutSeconds = .some(0) },
+        Mistake(json: #"{"timeoutSeconds": 301}"#, field: "timeoutSeconds") { $0.timeoutSeconds = .some(301) },
         Mistake(json: #"{"rateLimit": {"requests": 1, "seconds": 0}}"#, field: "rateLimit.seconds") {
             $0.rateLimit = .some(RateLimit(requests: 1, seconds: 0))
         },

@@ -57,9 +57,11 @@ public struct WebhookSender: Sendable {
     }
 
     /// As ``send(url:method:headers:body:addresses:)``, to a URL already taken apart (see ``DeliveryTarget``).
-    /// `addresses` are those ``TargetGuard`` checked, for a new connection to go to.
+    /// `addresses` are those ``TargetGuard`` checked, for a new connection to go to; `timeout`
+    /// replaces the configuration's request timeout (an endpoint's own).
     public func send(
-        to target: HTTPRequestTarget?, method: Endpoint.Method, headers: [HeaderField], body: [UInt8], addresses: [[UInt8]]? = nil
+        to target: HTTPRequestTarget?, method: Endpoint.Method, headers: [HeaderField], body: [UInt8], addresses: [[UInt8]]? = nil,
+        timeout: TimeAmount? = nil
     ) async -> Response {
         let startedAt = Date()
         let clock = ContinuousClock()
@@ -72,7 +74,7 @@ public struct WebhookSender: Sendable {
             guard let target else { throw DeliveryHTTPError.invalidRequest("not an http or https URL") }
             let response = try await client.execute(
                 target, method: method == .put ? .PUT : .POST, headers: headers, body: body,
-                deadline: .now() + configuration.requestTimeout, addresses: addresses
+                deadline: .now() + (timeout ?? configuration.requestTimeout), addresses: addresses
             )
             return Response(
                 status: response.status, headers: response.headers, body: response.body, bodyTruncated: response.bodyTruncated,

@@ -45,7 +45,7 @@ public struct DeliveryEngine: Service {
             self.cutOffWait = bounded(cutOffWait)
             self.sender = sender
             let timeout = Double(sender.requestTimeout.nanoseconds) / 1e9
-            self.lease = bounded(lease ?? (2 * timeout + 30))
+            self.lease = bounded(lease ?? Lease.duration(covering: timeout))
             self.shutdownGrace = bounded(shutdownGrace)
             self.resyncInterval = max(bounded(resyncInterval), 0.1)
         }
@@ -364,8 +364,10 @@ public struct DeliveryEngine: Service {
         let skew = now.timeIntervalSinceNow
         let timestamp = Int64(Date().timeIntervalSince1970)
         let headers = message.headers(target: target, timestamp: timestamp, now: now, auth: auth)
+        let timeout = endpoint.requestTimeout
         var response = await tools.sender.send(
-            to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body, addresses: guardVerdict.addresses
+            to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body, addresses: guardVerdict.addresses,
+            timeout: timeout
         )
         if response.status == 401, let used = token {
             // The token may have been revoked before it expired: fetch a new one and try once more.
@@ -376,7 +378,8 @@ public struct DeliveryEngine: Service {
                     auth: HeaderField(name: "authorization", value: "Bearer \(fresh)")
                 )
                 response = await tools.sender.send(
-                    to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body, addresses: guardVerdict.addresses
+                    to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body, addresses: guardVerdict.addresses,
+                    timeout: timeout
                 )
             }
         }
@@ -481,7 +484,7 @@ public struct DeliveryEngine: Service {
             if let handler = tools.handlers[name] {
                 // Bounded like a request, so that a stuck handler cannot outlive its lease and
                 // run a second time beside itself.
-                let timeout = configuration.sender.requestTimeout
+                let timeout = endpoint.requestTimeout ?? configuration.sender.requestTimeout
                 do {
                     result = try await Deadline.run(.nanoseconds(timeout.nanoseconds), timeoutError: { HandlerTimeout() }) {
                         try await handler(call)
@@ -664,4 +667,9 @@ actor Recorder {
             delay = min(delay * 2, 5)
         }
     }
+}
+
+extension Endpoint {
+    /// The endpoint's own request timeout, if it has one.
+    fileprivate var requestTimeout: TimeAmount? { timeoutSeconds.map { .seconds(Int64($0)) } }
 }

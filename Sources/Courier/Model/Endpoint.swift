@@ -49,6 +49,10 @@ public struct Endpoint: Sendable, Hashable {
     public var maxInFlight: Int
     /// How often requests may start, across every node (see ``RateLimit``).
     public var rateLimit: RateLimit?
+    /// How long one request may take, in seconds, when not the server's request timeout: a
+    /// receiver that imports what it is sent before answering (a health information system
+    /// taking a batch) may need minutes, and one that should answer at once can fail sooner.
+    public var timeoutSeconds: Int?
     public var status: Status
     /// Why the endpoint is disabled (or who paused it), shown to people.
     public var statusReason: String?
@@ -62,7 +66,7 @@ public struct Endpoint: Sendable, Hashable {
         method: Method = .post, eventTypes: [EventTypePattern], secret: String, headers: [String: String] = [:],
         retry: RetryPolicy = .standard, batch: BatchPolicy? = nil, statusOverrides: StatusOverrides = .none,
         ordered: Bool = false, format: PayloadFormat = .envelope, auth: OutboundAuth? = nil,
-        maxInFlight: Int = Endpoint.defaultMaxInFlight, rateLimit: RateLimit? = nil,
+        maxInFlight: Int = Endpoint.defaultMaxInFlight, rateLimit: RateLimit? = nil, timeoutSeconds: Int? = nil,
         status: Status = .active,
         statusReason: String? = nil, createdAt: Date, updatedAt: Date, previousSecret: String? = nil,
         previousSecretExpiresAt: Date? = nil, health: EndpointHealth = EndpointHealth()
@@ -87,6 +91,7 @@ public struct Endpoint: Sendable, Hashable {
         self.auth = auth
         self.maxInFlight = maxInFlight
         self.rateLimit = rateLimit
+        self.timeoutSeconds = timeoutSeconds
         self.status = status
         self.statusReason = statusReason
         self.createdAt = createdAt
@@ -95,6 +100,14 @@ public struct Endpoint: Sendable, Hashable {
 
     /// How many requests may be under way at once: one for an ordered endpoint.
     public var effectiveMaxInFlight: Int { ordered ? 1 : maxInFlight }
+
+    /// The end of a claim's lease on this endpoint's deliveries: the engine's, or longer when
+    /// the endpoint's own timeout needs more (see ``Lease/duration(covering:)``). Both stores
+    /// lease by it, so every node's claims hold as long as the requests they make may take.
+    public func leaseUntil(_ proposed: Date, now: Date) -> Date {
+        guard let timeoutSeconds else { return proposed }
+        return max(proposed, now.addingTimeInterval(Lease.duration(covering: TimeInterval(timeoutSeconds))))
+    }
 
     /// Whether an event of `type` fans out to this endpoint (active and paused ones hold it; disabled ones do not take new work).
     public func subscribes(to type: String) -> Bool {
@@ -122,6 +135,8 @@ public struct EndpointChanges: Sendable, Hashable {
     public var maxInFlight: Int?
     /// `.some(nil)`: no rate limit any more.
     public var rateLimit: RateLimit??
+    /// `.some(nil)`: the server's request timeout again.
+    public var timeoutSeconds: Int??
 
     public init() {}
 
@@ -174,6 +189,7 @@ public struct EndpointChanges: Sendable, Hashable {
         if reader.has("rateLimit") {
             self.rateLimit = .some(try reader.value("rateLimit").map { value throws(CourierError) in try RateLimit(json: value) })
         }
+        if reader.has("timeoutSeconds") { self.timeoutSeconds = .some(try reader.integer("timeoutSeconds")) }
         try reader.rejectUnknownFields()
         try validate()
     }
@@ -183,6 +199,8 @@ public struct EndpointChanges: Sendable, Hashable {
     public static let eventTypesLimit = 256
     public static let headersLimit = 32
     public static let maxInFlightRange = 1...1000
+    /// CommCare's read timeout is 300 s; a lease covers twice that and more (see ``Lease``).
+    public static let timeoutRange = 1...300
 
     /// Refuses what an endpoint may not be given, whether the changes came as JSON (the API,
     /// the dashboard) or from a Swift caller: ``Endpoint/applying(_:now:)`` asks this first, and
@@ -221,6 +239,7 @@ public struct EndpointChanges: Sendable, Hashable {
         if case .some(.some(let auth)) = auth { try auth.validate() }
         if let maxInFlight { try JSONFieldReader.check(maxInFlight, in: Self.maxInFlightRange, field: "maxInFlight") }
         if case .some(.some(let rateLimit)) = rateLimit { try rateLimit.validate() }
+        if case .some(.some(let timeout)) = timeoutSeconds { try JSONFieldReader.check(timeout, in: Self.timeoutRange, field: "timeoutSeconds") }
     }
 
     public static func validate(url: String) throws(CourierError) {
@@ -297,6 +316,7 @@ extension Endpoint {
         if let auth = changes.auth { copy.auth = auth }
         if let maxInFlight = changes.maxInFlight { copy.maxInFlight = maxInFlight }
         if let rateLimit = changes.rateLimit { copy.rateLimit = rateLimit }
+        if let timeoutSeconds = changes.timeoutSeconds { copy.timeoutSeconds = timeoutSeconds }
         copy.updatedAt = now
         if copy.ordered, copy.batch != nil {
             // A partial failure would send part of a batch again behind newer events.

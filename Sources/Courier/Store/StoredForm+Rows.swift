@@ -6,11 +6,12 @@ extension StoredForm {
     public static let endpointColumns = """
         id, tenant_id, name, description, url, method, event_types, secret, headers, retry, max_in_flight,
         status, status_reason, created_at, updated_at, batch, previous_secret, previous_secret_expires_at, status_overrides,
-        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since, format, auth, rate_limit
+        ordered, failure_streak, cooldown_level, cooldown_until, last_success_at, failing_since, format, auth, rate_limit,
+        timeout_seconds
         """
     /// How many columns ``endpointColumns`` names: a query that selects more after them reads
     /// those from here on.
-    public static let endpointColumnCount = 28
+    public static let endpointColumnCount = 29
     public static let eventColumns = "id, tenant_id, type, key, payload, occurred_at, idempotency_key, created_at"
     public static let deliveryColumns = """
         id, tenant_id, event_id, endpoint_id, state, attempt_count, next_attempt_at, last_attempt_at, last_status,
@@ -58,6 +59,7 @@ extension StoredForm {
             statusOverrides: try statusOverrides(from: try row.optionalText(18)), ordered: try row.int(19) != 0,
             format: try format(from: try row.optionalText(25)), auth: try auth(from: try row.optionalText(26)),
             maxInFlight: Int(try row.int(10)), rateLimit: try rateLimit(from: try row.optionalText(27)),
+            timeoutSeconds: try row.optionalInt(28).map { Int($0) },
             status: Endpoint.Status(rawValue: try row.text(11)) ?? .active,
             statusReason: try row.optionalText(12), createdAt: Timestamp.date(millis: try row.int(13)),
             updatedAt: Timestamp.date(millis: try row.int(14)),

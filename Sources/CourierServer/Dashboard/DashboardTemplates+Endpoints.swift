@@ -46,10 +46,11 @@ extension DashboardTemplates {
         {{description}}</textarea></label>
           <label>Requests at once <input name="maxInFlight" value="{{maxInFlight}}" size="5" inputmode="numeric"></label>
           <details{{#openRequest}} open{{/openRequest}}>
-            <summary>Method and headers</summary>
+            <summary>Method, headers and timeout</summary>
             <label>Method <select name="method">{{#methodOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/methodOptions}}</select></label>
             <label><span>Headers sent with every request, one <code>Name: value</code> a line</span> <textarea name="headers" rows="3" cols="50" spellcheck="false">
         {{headers}}</textarea></label>
+            <label>Timeout (s) <input name="timeoutSeconds" value="{{timeoutSeconds}}" size="5" inputmode="numeric" placeholder="the server's"></label>
           </details>
           <details{{#openRetry}} open{{/openRetry}}>
             <summary>Retries</summary>

@@ -45,7 +45,7 @@ struct EndpointForm {
     /// The `<details>` groups of advanced settings, each open when it holds something other
     /// than a new endpoint's defaults (so a mistake to correct is always in an open one).
     static let sections: [(name: String, fields: [String])] = [
-        ("openRequest", ["method", "headers"]),
+        ("openRequest", ["method", "headers", "timeoutSeconds"]),
         ("openRetry", ["retry"] + retryFields.values.flatMap { $0.map(\.name) }),
         ("openDelivery", batchFields.map(\.name) + ["ordered"] + rateLimitFields.map(\.name)),
         ("openFormat", ["format", "formatTemplate", "formatContentType"]),
@@ -63,7 +63,7 @@ struct EndpointForm {
             "eventTypes": endpoint == nil ? "*" : shown.eventTypes.isEmpty ? "none" : shown.eventTypes.map(\.description).joined(separator: " "),
             "maxInFlight": String(shown.maxInFlight), "method": shown.method.rawValue,
             "headers": shown.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n"),
-            "ordered": shown.ordered ? "on" : "",
+            "ordered": shown.ordered ? "on" : "", "timeoutSeconds": shown.timeoutSeconds.map(String.init) ?? "",
         ]
         let retry = shown.retry.json.objectValue ?? JSONObject()
         let retryKind = shown.retry == .standard ? "standard"
@@ -121,6 +121,7 @@ struct EndpointForm {
         if let text = trimmed("maxInFlight") { object["maxInFlight"] = try Self.number(text, path: "maxInFlight") }
         object["method"] = .string(values["method"] ?? "")
         object["headers"] = try headers()
+        object["timeoutSeconds"] = try trimmed("timeoutSeconds").map { text throws(CourierError) in try Self.number(text, path: "timeoutSeconds") } ?? .null
         object["retry"] = try retry()
         let batch = try fields(Self.batchFields, path: "batch")
         object["batch"] = batch.fields.isEmpty ? .null : .object(batch)

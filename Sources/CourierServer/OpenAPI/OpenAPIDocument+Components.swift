@@ -221,6 +221,10 @@ extension OpenAPIDocument {
                 "rateLimit": {
                   "oneOf": [{ "$ref": "#/components/schemas/RateLimit" }, { "type": "null" }],
                   "description": "At most `requests` in any `seconds`, evenly spaced, across every node. `null` removes the limit."
+                },
+                "timeoutSeconds": {
+                  "type": ["integer", "null"], "minimum": 1, "maximum": 300,
+                  "description": "How long one request may take, connection and response included. `null` (the default): the server's `--request-timeout`."
                 }
               }
             },
@@ -232,8 +236,8 @@ extension OpenAPIDocument {
               "type": "object",
               "required": [
                 "id", "name", "description", "url", "method", "eventTypes", "previousSecretExpiresAt", "headers", "retry", "batch",
-                "statusOverrides", "ordered", "format", "auth", "health", "maxInFlight", "rateLimit", "status", "statusReason", "createdAt",
-                "updatedAt"
+                "statusOverrides", "ordered", "format", "auth", "health", "maxInFlight", "rateLimit", "timeoutSeconds", "status", "statusReason",
+                "createdAt", "updatedAt"
               ],
               "properties": {
                 "id": { "type": "string", "examples": ["ep_01m85cnznxc5r16zw2mbk517mx"] },
@@ -257,6 +261,7 @@ extension OpenAPIDocument {
                 "health": { "$ref": "#/components/schemas/EndpointHealth" },
                 "maxInFlight": { "type": "integer" },
                 "rateLimit": { "oneOf": [{ "$ref": "#/components/schemas/RateLimit" }, { "type": "null" }] },
+                "timeoutSeconds": { "type": ["integer", "null"] },
                 "status": { "type": "string", "enum": ["active", "paused", "disabled"] },
                 "statusReason": { "$ref": "#/components/schemas/NullableString", "description": "Why it is paused or disabled." },
                 "createdAt": { "$ref": "#/components/schemas/Timestamp" },

@@ -46,6 +46,7 @@ extension Endpoint {
         o.append("health", health.json(at: Date()))
         o.append("maxInFlight", .integer(maxInFlight))
         o.append("rateLimit", rateLimit?.json ?? .null)
+        o.append("timeoutSeconds", timeoutSeconds.map(JSONValue.integer) ?? .null)
         o.append("status", .string(status.rawValue))
         o.append("statusReason", .optional(statusReason))
         o.append("createdAt", .date(createdAt))
