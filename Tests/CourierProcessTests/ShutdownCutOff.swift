@@ -5,17 +5,17 @@ import Testing
 
 /// Requests still under way when a server's shutdown grace ends, on either store: four go to
 /// a receiver that holds them for 30 s, the server is stopped with a 1 s grace, and a new
-/// server on the same store must send everything, the four again, within the check's 20 s
-/// (well before their 60 s leases would run out), with the four cut-off attempts on record as
-/// `interrupted`. The endpoint allows one attempt: a cut-off that used it up would leave the
-/// four exhausted.
+/// server on the same store must send everything, the four again once their requests would
+/// have timed out (5 s), within the check's 20 s (well before their 60 s leases would run
+/// out), with the four cut-off attempts on record as `interrupted`. The endpoint allows one
+/// attempt: a cut-off that used it up would leave the four exhausted.
 enum ShutdownCutOff {
     static func check(store: [String]) async throws {
         let receiver = try await RecordingReceiver.start { _, count in
             RecordingReceiver.Reply(delay: count < 4 ? .seconds(30) : .zero)
         }
         defer { Task { await receiver.stop() } }
-        let options = ["--lease", "60", "--request-timeout", "40", "--shutdown-grace", "1"]
+        let options = ["--lease", "60", "--request-timeout", "5", "--shutdown-grace", "1"]
         let server = try CourierProcess(command: "serve", store: store, arguments: options)
         let api = try await server.start().withToken(CourierProcess.adminToken)
         _ = try await api.post(

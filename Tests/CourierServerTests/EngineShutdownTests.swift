@@ -42,6 +42,11 @@ import Testing
             let delivery = try #require(deliveries.items.first)
             let attempts = try await store.attempts(tenantID: webhooks.tenantID, deliveryID: delivery.id)
             #expect(attempts.map(\.outcome) == [.interrupted], "the cut-off request is on record: \(attempts.map(\.outcome))")
+            // Due again once the request would have timed out (40 s after it began), not at once:
+            // the receiver may still be working on it.
+            let next = try #require(try await store.delivery(tenantID: webhooks.tenantID, id: delivery.id)?.nextAttemptAt)
+            let began = try #require(attempts.first?.startedAt)
+            #expect(abs(next.timeIntervalSince(began) - 40) < 5, "due \(next.timeIntervalSince(began)) s after the request began")
         }
     }
 }

@@ -71,6 +71,9 @@ import Testing
         var health = EndpointHealth()
         for _ in 0..<10 { #expect(health.record(.interrupted, at: ended) == nil) }
         #expect(health.failureStreak == 0 && health.cooldownUntil == nil)
+        // Cut off with time left before it would have timed out: due again once that has passed.
+        let waiting = after(progress(), .interrupted, retryAfter: 40)
+        #expect(waiting.state == .retrying && waiting.nextAttemptAt == ended.addingTimeInterval(40))
     }
 
     @Test func failedRetriesAfterPolicyDelay() {

@@ -71,9 +71,10 @@ public enum DeliveryStateMachine {
             return Transition(state: .retrying, nextAttemptAt: now, budget: budget, disableEndpointReason: goneReason)
         case .interrupted:
             // This node stopped, not the receiver: the attempt stays on record, uses none of the
-            // budget (a resend stays a single shot), and the delivery is due again now.
+            // budget (a resend stays a single shot), and the delivery is due again now, or once
+            // the cut-off request would have timed out (the verdict's wait).
             budget.base += 1
-            return Transition(state: .retrying, nextAttemptAt: now, budget: budget)
+            return Transition(state: .retrying, nextAttemptAt: now.addingTimeInterval(verdict.retryAfter ?? 0), budget: budget)
         case .failed:
             if budget.singleShot {
                 budget.singleShot = false

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// Access tokens got with the OAuth 2.0 client-credentials grant, cached until shortly before
 /// they expire and shared by every request to endpoints with the same credentials.
@@ -15,6 +16,11 @@ actor OAuth2Tokens {
     static let defaultLifetime: TimeInterval = 300
     /// A token is renewed this long before it expires, so it does not run out on the way.
     static let renewalMargin: TimeInterval = 30
+    /// The longest a fetch may take (less when the server's request timeout is shorter). An
+    /// attempt may fetch twice (once more after a 401), and the 30 s a lease keeps beyond its
+    /// requests (see ``Lease/duration(covering:)``) must cover both: a fetch as long as an
+    /// endpoint's own timeout would let the request outlive its lease.
+    static let fetchTimeout: TimeAmount = .seconds(10)
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -58,7 +64,8 @@ actor OAuth2Tokens {
                 HeaderField(name: "content-type", value: PayloadFormat.formContentType),
                 HeaderField(name: "accept", value: "application/json"),
             ],
-            body: FormEncoding.encode(.object(fields)), addresses: addresses
+            body: FormEncoding.encode(.object(fields)), addresses: addresses,
+            timeout: min(fetchTimeout, sender.configuration.requestTimeout)
         )
         guard let status = response.status else {
             throw Failure(description: "could not get an OAuth2 token from \(credentials.tokenURL): \(response.error ?? "no answer")")

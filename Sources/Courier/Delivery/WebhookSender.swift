@@ -51,9 +51,10 @@ public struct WebhookSender: Sendable {
     }
 
     public func send(
-        url: String, method: Endpoint.Method, headers: [HeaderField], body: [UInt8], addresses: [[UInt8]]? = nil
+        url: String, method: Endpoint.Method, headers: [HeaderField], body: [UInt8], addresses: [[UInt8]]? = nil,
+        timeout: TimeAmount? = nil
     ) async -> Response {
-        await send(to: HTTPRequestTarget(url: url), method: method, headers: headers, body: body, addresses: addresses)
+        await send(to: HTTPRequestTarget(url: url), method: method, headers: headers, body: body, addresses: addresses, timeout: timeout)
     }
 
     /// As ``send(url:method:headers:body:addresses:)``, to a URL already taken apart (see ``DeliveryTarget``).

@@ -392,7 +392,10 @@ public struct DeliveryEngine: Service {
             ?? target.classifier.classifyTransportError()
         if response.status == nil, Task.isCancelled {
             // Cut off at the end of the shutdown grace, the only time an attempt is cancelled.
-            verdict = .init(outcome: .interrupted)
+            // The receiver may still be working on it (a slow importer, minutes into a batch):
+            // the next copy goes once this request would have timed out, not at once.
+            let timeout = Double((timeout ?? configuration.sender.requestTimeout).nanoseconds) / 1e9
+            verdict = .init(outcome: .interrupted, retryAfter: max(0, timeout - response.duration))
         }
         var taskResult: JSONObject?
         if delivery.task != nil, verdict.outcome == .succeeded {

@@ -515,8 +515,9 @@ public struct Lease: Sendable, Hashable {
 
     /// How long a lease lasts for requests that may take `requestTimeout`: twice that (an OAuth
     /// endpoint's request may be repeated once with a fresh token within its attempt) and 30 s
-    /// for the token's fetch and the record. A shorter lease would let another node take a
-    /// delivery whose request is still under way, and send it a second time.
+    /// for the claim, the token's fetches (10 s each at most) and the record. A shorter lease
+    /// would let another node take a delivery whose request is still under way, and send it a
+    /// second time.
     public static func duration(covering requestTimeout: TimeInterval) -> TimeInterval {
         2 * requestTimeout + 30
     }
