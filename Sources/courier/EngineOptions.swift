@@ -19,7 +19,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Seconds requests under way may take to finish at shutdown.")
     var shutdownGrace: Double = 10
 
-    @Option(help: "Seconds a claim is held; after a node dies, others take its deliveries once this passes (default: twice the request timeout plus 30).")
+    @Option(help: "Seconds a claim is held; after a node dies, others take its deliveries once this passes (default: twice the request timeout plus 30; an endpoint's own timeoutSeconds may lengthen it).")
     var lease: Double?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
