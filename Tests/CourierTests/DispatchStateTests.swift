@@ -111,6 +111,28 @@ import Testing
         #expect(claimsOf(s.nextActions(now: t0)) == ["ep_1:1"], "a fresh claim reads the endpoint as it is now")
     }
 
+    /// A claim answered with the endpoint as edited since (its signal not yet here) gives back
+    /// what was queued under the old version: those leases were measured by the old timeout.
+    @Test func deliveriesQueuedUnderAnOlderVersionOfTheEndpointGoBack() {
+        var s = claimedThree()
+        #expect(sentIDs(s.nextActions(now: t0)) == ["dlv_1", "dlv_2"], "dlv_3 waits for a slot")
+        var edited = endpoint(maxInFlight: 2)
+        edited.timeoutSeconds = 300
+        edited.updatedAt = t0.addingTimeInterval(1)
+        _ = s.nextActions(now: t0)
+        let released = s.claimed(endpointID: endpointID, claim: Claim(endpoint: edited, deliveries: [delivery(4)], nextDueAt: nil), now: t0)
+        #expect(released.map(\.deliveryID) == ["dlv_3"])
+        _ = s.sent(endpointID: endpointID, lease: delivery(1).lease, nextAttemptAt: nil, disabled: false)
+        let next = s.nextActions(now: t0)
+        #expect(sentIDs(next) == ["dlv_4"] && next.sends.allSatisfy { $0.endpoint == edited })
+        // Health changes do not touch updatedAt, and give nothing back.
+        var healthier = edited
+        healthier.health.lastSuccessAt = t0
+        _ = s.claimed(endpointID: endpointID, claim: Claim(endpoint: healthier, deliveries: [delivery(5)], nextDueAt: nil), now: t0)
+        let same = s.claimed(endpointID: endpointID, claim: Claim(endpoint: healthier, deliveries: [delivery(6)], nextDueAt: nil), now: t0)
+        #expect(same.isEmpty, "the same version keeps its queue")
+    }
+
     @Test func dueSignalClaimsOneWhileEndpointUnknown() {
         var s = DispatchState()
         s.due(endpointID: endpointID, at: t0)

@@ -139,7 +139,7 @@ public struct DispatchState: Sendable {
     public static let saturatedBackoff: TimeInterval = 0.05
 
     /// A claim came back at `now`.
-    /// - Returns: leases to give back (the engine is draining).
+    /// - Returns: leases to give back (the engine is draining, or the endpoint changed).
     public mutating func claimed(endpointID: String, claim: Claim, now: Date) -> [Lease] {
         var lane = lanes.removeValue(forKey: endpointID) ?? Lane()
         lane.claiming = false
@@ -147,6 +147,7 @@ public struct DispatchState: Sendable {
         lane.dueDuringClaim = nil
         let stale = lane.changedDuringClaim
         lane.changedDuringClaim = false
+        let known = lane.endpoint
         lane.endpoint = stale ? nil : claim.endpoint
         lane.rateLimitedUntil = stale ? nil : claim.rateLimitedUntil
         lane.nextDueAt = [claim.nextDueAt, signalled].compactMap { $0 }.min().map(lane.limited)
@@ -158,6 +159,13 @@ public struct DispatchState: Sendable {
             // not show (a rate limit's wait lifted, an ordered endpoint made unordered): look again.
             if stale { lane.nextDueAt = Date.distantPast }
         } else {
+            if let known, let fresh = claim.endpoint, known.updatedAt != fresh.updatedAt, !lane.queued.isEmpty {
+                // Claimed under the endpoint as it was: their leases were measured by its
+                // timeout, and they would go with the new one (longer, maybe, than the lease).
+                // The change's own signal gives them back too, but may come after this.
+                released = lane.queued.map(\.lease)
+                lane.queued.removeAll()
+            }
             lane.queued.append(contentsOf: claim.deliveries)
             if claim.deliveries.count < lane.claimLimit, let next = lane.nextDueAt, next <= now {
                 // Work is due but the store gave fewer than asked: other nodes hold the
