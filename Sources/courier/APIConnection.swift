@@ -68,8 +68,10 @@ struct APIConnection: Sendable {
         try await send(.GET, path + Self.queryString(query), body: nil)
     }
 
-    func post(_ path: String, _ body: JSONValue? = nil) async throws(CommandFailure) -> Answer {
-        try await send(.POST, path, body: body)
+    /// `options` maps the body's fields to the command's options that gave them, for errors
+    /// (see ``CommandFailure/init(status:body:options:)``).
+    func post(_ path: String, _ body: JSONValue? = nil, options: [String: String] = [:]) async throws(CommandFailure) -> Answer {
+        try await send(.POST, path, body: body, options: options)
     }
 
     /// The items of a list, following `nextCursor` through every page when `all` is set.
@@ -84,7 +86,9 @@ struct APIConnection: Sendable {
         return listing
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: JSONValue?) async throws(CommandFailure) -> Answer {
+    private func send(
+        _ method: HTTPMethod, _ path: String, body: JSONValue?, options: [String: String] = [:]
+    ) async throws(CommandFailure) -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -104,7 +108,7 @@ struct APIConnection: Sendable {
         } catch {
             throw CommandFailure("cannot reach the Courier server at \(baseURL): \(Self.describe(error))")
         }
-        guard (200..<300).contains(status) else { throw CommandFailure(status: status, body: bytes) }
+        guard (200..<300).contains(status) else { throw CommandFailure(status: status, body: bytes, options: options) }
         if bytes.isEmpty { return Answer(bytes: bytes, json: .null) }
         do {
             return Answer(bytes: bytes, json: try JSONParser.parse(bytes))

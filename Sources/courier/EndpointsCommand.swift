@@ -54,7 +54,9 @@ struct EndpointsCommand: AsyncParsableCommand {
             var body: JSONObject = ["url": .string(target), "eventTypes": .array(eventTypes.map(JSONValue.string))]
             if let name { body["name"] = .string(name) }
             if let secret { body["secret"] = .string(secret) }
-            let answer = try await connection.connect().post("/v1/endpoints", .object(body))
+            let answer = try await connection.connect().post(
+                "/v1/endpoints", .object(body), options: ["url": "--target", "eventTypes": "--event-type", "name": "--name", "secret": "--secret"]
+            )
             if eventTypes.isEmpty {
                 // Allowed (a task's or a message backend's endpoint), but easy to do by mistake.
                 note("note: it subscribes to no event type; it gets only test events, task runs and message batches sent to it by name")
@@ -78,7 +80,9 @@ struct EndpointsCommand: AsyncParsableCommand {
         func run() async throws {
             var body = JSONObject()
             if let reason { body["reason"] = .string(reason) }
-            let answer = try await connection.connect().post(APIConnection.path("endpoints", id.value, "pause"), .object(body))
+            let answer = try await connection.connect().post(
+                APIConnection.path("endpoints", id.value, "pause"), .object(body), options: ["reason": "--reason"]
+            )
             if connection.json { return say(json: answer.bytes) }
             say("\(cell(answer["id"])) \(EndpointsCommand.status(answer.json.objectValue ?? [:]))")
         }

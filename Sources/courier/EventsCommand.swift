@@ -65,7 +65,10 @@ struct EventsCommand: AsyncParsableCommand {
             if let body = try payloadText() { event["payload"] = try Self.parse(body, what: "the payload") }
             if let key { event["key"] = .string(key) }
             if let idempotencyKey { event["idempotencyKey"] = .string(idempotencyKey) }
-            let answer = try await api.post("/v1/events", .object(event))
+            let answer = try await api.post(
+                "/v1/events", .object(event),
+                options: ["type": "--type", "payload": "the payload", "key": "--key", "idempotencyKey": "--idempotency-key"]
+            )
             if connection.json { return say(json: answer.bytes) }
             if answer["duplicate"]?.boolValue == true {
                 say("\(cell(answer["id"])) already published with this idempotency key; nothing stored")

@@ -80,7 +80,9 @@ struct SessionsCommand: AsyncParsableCommand {
                 }
                 body["kwargs"] = object
             }
-            let answer = try await connection.connect().post(APIConnection.path("sessions", uid.value, "triggers"), .object(body))
+            let answer = try await connection.connect().post(
+                APIConnection.path("sessions", uid.value, "triggers"), .object(body), options: ["name": "the trigger's name", "kwargs": "--kwargs"]
+            )
             if connection.json { return say(json: answer.bytes) }
             SessionsCommand.show(answer.json)
         }

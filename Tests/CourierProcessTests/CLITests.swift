@@ -476,11 +476,14 @@ import Testing
 
         let invalid = try await fixture.courier("events", "publish", "--type", "no spaces", "{}")
         #expect(invalid.status != 0)
-        #expect(invalid.errors.hasPrefix("error: ") && invalid.errors.hasSuffix(", type)\n"), "\(invalid)")
+        #expect(invalid.errors.hasPrefix("error: ") && invalid.errors.hasSuffix(", type); check --type\n"), "\(invalid)")
+        // The API names its field; the person is told which of their options gave it.
+        let badType = try await fixture.courier("endpoints", "create", "--target", "https://example.com/hook", "--event-type", "a.*", "--event-type", "a..b")
+        #expect(badType.status == 1 && badType.errors.hasSuffix(", eventTypes[1]); check --event-type\n"), "\(badType)")
         let notJSON = try await fixture.courier("events", "publish", "--type", "a.b", "{nope")
         #expect(notJSON.status != 0 && notJSON.errors.hasPrefix("error: the payload is not valid JSON"), "\(notJSON)")
         let privateTarget = try await fixture.courier("endpoints", "create", "--target", "ftp://example.com/")
-        #expect(privateTarget.status != 0 && privateTarget.errors.hasSuffix("(invalid_url, url)\n"), "\(privateTarget)")
+        #expect(privateTarget.status != 0 && privateTarget.errors.hasSuffix("(invalid_url, url); check --target\n"), "\(privateTarget)")
 
         // Nothing listens there: the message names the URL, at once.
         let closed = try ReservedPort()
