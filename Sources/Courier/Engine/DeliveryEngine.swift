@@ -305,6 +305,11 @@ public struct DeliveryEngine: Service {
         )
     }
 
+    /// How long a request to `endpoint` (or its handler's run) may take: its own timeout, or the server's.
+    func requestTimeout(of endpoint: Endpoint) -> TimeAmount {
+        endpoint.timeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sender.requestTimeout
+    }
+
     /// Sends one delivery and works out its transition; never throws.
     func attempt(_ delivery: ClaimedDelivery, to target: DeliveryTarget, tools: Tools) async -> AttemptRecord {
         let endpoint = target.endpoint
@@ -364,7 +369,7 @@ public struct DeliveryEngine: Service {
         let skew = now.timeIntervalSinceNow
         let timestamp = Int64(Date().timeIntervalSince1970)
         let headers = message.headers(target: target, timestamp: timestamp, now: now, auth: auth)
-        let timeout = endpoint.requestTimeout
+        let timeout = requestTimeout(of: endpoint)
         var response = await tools.sender.send(
             to: target.requestTarget, method: endpoint.method, headers: headers, body: message.body, addresses: guardVerdict.addresses,
             timeout: timeout
@@ -394,8 +399,7 @@ public struct DeliveryEngine: Service {
             // Cut off at the end of the shutdown grace, the only time an attempt is cancelled.
             // The receiver may still be working on it (a slow importer, minutes into a batch):
             // the next copy goes once this request would have timed out, not at once.
-            let timeout = Double((timeout ?? configuration.sender.requestTimeout).nanoseconds) / 1e9
-            verdict = .init(outcome: .interrupted, retryAfter: max(0, timeout - response.duration))
+            verdict = .init(outcome: .interrupted, retryAfter: max(0, Double(timeout.nanoseconds) / 1e9 - response.duration))
         }
         var taskResult: JSONObject?
         if delivery.task != nil, verdict.outcome == .succeeded {
@@ -487,7 +491,7 @@ public struct DeliveryEngine: Service {
             if let handler = tools.handlers[name] {
                 // Bounded like a request, so that a stuck handler cannot outlive its lease and
                 // run a second time beside itself.
-                let timeout = endpoint.requestTimeout ?? configuration.sender.requestTimeout
+                let timeout = requestTimeout(of: endpoint)
                 do {
                     result = try await Deadline.run(.nanoseconds(timeout.nanoseconds), timeoutError: { HandlerTimeout() }) {
                         try await handler(call)
@@ -670,9 +674,4 @@ actor Recorder {
             delay = min(delay * 2, 5)
         }
     }
-}
-
-extension Endpoint {
-    /// The endpoint's own request timeout, if it has one.
-    fileprivate var requestTimeout: TimeAmount? { timeoutSeconds.map { .seconds(Int64($0)) } }
 }
